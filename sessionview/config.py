@@ -1,0 +1,184 @@
+"""`config.toml` in the platformdirs user config directory, read with tomllib.
+
+A bad file or a bad key never stops the app: each problem becomes one line in
+`Config.problems` (naming the key), and the defaults are used for it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+KNOWN_STATES = ("closed", "crashed")
+
+
+def config_dir() -> Path:
+    """`sessionview/` in the user config directory (`$SESSIONVIEW_CONFIG_DIR` overrides)."""
+    override = os.environ.get("SESSIONVIEW_CONFIG_DIR", "").strip()
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("sessionview", appauthor=False)
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class PruneDefaults:
+    older_than: str = "30d"
+    by: str = "created"
+    states: tuple[str, ...] = ("closed", "crashed")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Every setting, with its default. See the README's configuration reference."""
+
+    #: Extra directories to list besides each agent's default store.
+    dirs: tuple[str, ...] = ()
+    #: Resume command templates per format: placeholders {id} {path} {dir} {home} {cwd}.
+    resume: dict[str, str] = field(default_factory=dict)
+    prune: PruneDefaults = field(default_factory=PruneDefaults)
+    #: Theme name (a built-in, a Textual theme, or a user theme file's name).
+    theme: str = "sessionview-dark"
+    #: Ring the terminal bell when a running session closes or crashes.
+    bell: bool = False
+    #: Open the transcript of a running session in follow mode.
+    follow_by_default: bool = True
+    #: Poll instead of inotify (network filesystems), and how often.
+    polling: bool = False
+    poll_interval: float = 0.5
+    #: One line per problem found while reading the file.
+    problems: tuple[str, ...] = ()
+    source: str = ""
+
+
+def _expect(data: dict[str, Any], key: str, kind: type | tuple[type, ...], problems: list[str], where: str) -> Any:
+    if key not in data:
+        return None
+    value = data[key]
+    if isinstance(value, bool) and kind in (int, float, (int, float)):
+        problems.append(f"{where}{key}: expected a number, got {value!r}")
+        return None
+    if not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        problems.append(f"{where}{key}: expected {names}, got {type(value).__name__}")
+        return None
+    return value
+
+
+def parse_config(data: dict[str, Any], source: str = "") -> Config:
+    """Build a Config from parsed TOML, collecting one problem line per bad key."""
+    problems: list[str] = []
+    known = {"dirs", "resume", "prune", "theme", "bell", "follow_by_default", "polling", "poll_interval"}
+    for key in data:
+        if key not in known:
+            problems.append(f"{key}: unknown key (known: {', '.join(sorted(known))})")
+    kwargs: dict[str, Any] = {}
+    dirs = _expect(data, "dirs", list, problems, "")
+    if dirs is not None:
+        good = [d for d in dirs if isinstance(d, str)]
+        if len(good) != len(dirs):
+            problems.append("dirs: every entry must be a string")
+        kwargs["dirs"] = tuple(good)
+    resume = _expect(data, "resume", dict, problems, "")
+    if resume is not None:
+        table = {}
+        for fmt, cmd in resume.items():
+            if isinstance(cmd, str):
+                table[fmt] = cmd
+            else:
+                problems.append(f"resume.{fmt}: expected a command string")
+        kwargs["resume"] = table
+    prune = _expect(data, "prune", dict, problems, "")
+    if prune is not None:
+        pk: dict[str, Any] = {}
+        older = _expect(prune, "older_than", str, problems, "prune.")
+        if older is not None:
+            from sessionview.store.actions import parse_age
+
+            try:
+                parse_age(older)
+                pk["older_than"] = older
+            except ValueError as exc:
+                problems.append(f"prune.older_than: {exc}")
+        by = _expect(prune, "by", str, problems, "prune.")
+        if by is not None:
+            if by in ("created", "updated"):
+                pk["by"] = by
+            else:
+                problems.append(f"prune.by: expected 'created' or 'updated', got {by!r}")
+        states = _expect(prune, "states", list, problems, "prune.")
+        if states is not None:
+            bad = [s for s in states if s not in KNOWN_STATES]
+            if bad:
+                problems.append(f"prune.states: {bad!r} not prunable (use closed, crashed)")
+            else:
+                pk["states"] = tuple(states)
+        kwargs["prune"] = PruneDefaults(**pk)
+    for key, kind in (("theme", str), ("bell", bool), ("follow_by_default", bool), ("polling", bool)):
+        value = _expect(data, key, kind, problems, "")
+        if value is not None:
+            kwargs[key] = value
+    interval = _expect(data, "poll_interval", (int, float), problems, "")
+    if interval is not None:
+        if interval > 0:
+            kwargs["poll_interval"] = float(interval)
+        else:
+            problems.append("poll_interval: must be above 0")
+    return Config(**kwargs, problems=tuple(problems), source=source)
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read config.toml; a missing file is the defaults, a broken one is defaults + a problem."""
+    path = path or config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config(source=str(path))
+    except OSError as exc:
+        return Config(problems=(f"{path}: cannot read: {exc.strerror or exc}",), source=str(path))
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return Config(problems=(f"{path}: not valid TOML: {exc}",), source=str(path))
+    config = parse_config(data, str(path))
+    if config.problems:
+        prefixed = tuple(f"{path}: {p}" for p in config.problems)
+        from dataclasses import replace
+
+        config = replace(config, problems=prefixed)
+    return config
+
+
+def save_theme(name: str, path: Path | None = None) -> None:
+    """Remember the chosen theme: rewrite only the `theme = ...` line, keep the rest."""
+    path = path or config_path()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        lines = []
+    entry = f"theme = {tomllib_quote(name)}"
+    # Top-level keys must come before the first table header.
+    first_table = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("[")), len(lines))
+    for i, line in enumerate(lines[:first_table]):
+        if line.split("=", 1)[0].strip() == "theme":
+            lines[i] = entry
+            break
+    else:
+        lines.insert(first_table, entry)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def tomllib_quote(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

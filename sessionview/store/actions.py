@@ -1,0 +1,333 @@
+"""Delete (to a restorable trash), restore, prune and resume: the only code that changes files.
+
+Every destructive action re-checks liveness right before it acts, refuses a session
+whose writer is alive, touches only the session's own files, removes symlinks
+without following them, and keeps what it moves restorable with its original path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+
+from sessionview.store.errors import PersistenceError, SessionBusy, SessionNotFound
+from sessionview.store.formats import get_adapter
+from sessionview.store.model import SessionInfo, SessionState
+from sessionview.store.resume import ResumePlan
+
+MANIFEST = "manifest.json"
+
+
+def default_trash_dir() -> Path:
+    """`trash/` in the platformdirs user data directory."""
+    from platformdirs import user_data_path
+
+    return user_data_path("sessionview", appauthor=False) / "trash"
+
+
+@dataclass(frozen=True, slots=True)
+class TrashEntry:
+    """One deleted session in the trash: where each file came from and where it is now."""
+
+    id: str
+    format: str
+    folder: str
+    deleted_at: str
+    files: tuple[tuple[str, str], ...]  # (original path, stored path)
+    bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteOutcome:
+    deleted: list[TrashEntry] = field(default_factory=list)
+    refused: list[tuple[SessionInfo, str]] = field(default_factory=list)
+
+
+def _inside(path: Path, roots: Sequence[Path] | None) -> bool:
+    if not roots:
+        return True
+    parent = Path(os.path.abspath(path.parent))
+    for root in roots:
+        root_abs = Path(os.path.abspath(root))
+        if parent == root_abs or root_abs in parent.parents:
+            return True
+    return False
+
+
+def _move(src: Path, dst: Path) -> None:
+    """Move a file or a symlink (never its target), across filesystems too."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(src, dst)
+        return
+    except OSError as exc:
+        if exc.errno != 18:  # EXDEV: another filesystem
+            raise
+    if src.is_symlink():
+        os.symlink(os.readlink(src), dst)
+        os.unlink(src)
+    elif src.is_dir():
+        shutil.copytree(src, dst, symlinks=True)
+        shutil.rmtree(src)
+    else:
+        shutil.copy2(src, dst, follow_symlinks=False)
+        os.unlink(src)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.lstat().st_size
+    except OSError:
+        return 0
+
+
+def delete_session(
+    info: SessionInfo,
+    *,
+    force: bool = False,
+    purge: bool = False,
+    trash_dir: Path | None = None,
+    roots: Sequence[Path] | None = None,
+) -> TrashEntry:
+    """Move (or with `purge`, unlink) the session's files; refuses a live writer.
+
+    Raises `SessionBusy` when the writer is alive and `force` is not given, and
+    `PersistenceError` (one line) for anything else; on error nothing is lost.
+    """
+    adapter = get_adapter(info.format)
+    if not force:
+        live, why = adapter.is_live(info)
+        if live:
+            raise SessionBusy(f"session {info.id} is running ({why}); not deleted")
+    files = [p for p in adapter.session_files(info) if os.path.lexists(p)]
+    if not files:
+        raise SessionNotFound(f"session {info.id}: its files are already gone")
+    for path in files:
+        if not _inside(path, roots):
+            raise PersistenceError(f"refusing to touch {path}: outside the watched directories")
+    stamp = datetime.now(UTC)
+    total = sum(_size(p) for p in files)
+    if purge:
+        for path in files:
+            try:
+                _remove(path)
+            except OSError as exc:
+                raise PersistenceError(f"cannot remove {path}: {exc.strerror or exc}") from None
+        return TrashEntry(info.id, info.format, "", stamp.isoformat(), tuple((str(p), "") for p in files), total)
+    trash = trash_dir or default_trash_dir()
+    safe_id = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in info.id)[:80]
+    folder = trash / f"{stamp.strftime('%Y%m%dT%H%M%S%f')}-{info.format}-{safe_id}"
+    moved: list[tuple[str, str]] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=False)
+        for n, path in enumerate(files):
+            stored = folder / f"{n}-{path.name}"
+            _move(path, stored)
+            moved.append((str(path), str(stored)))
+        entry = TrashEntry(info.id, info.format, str(folder), stamp.isoformat(), tuple(moved), total)
+        (folder / MANIFEST).write_bytes(
+            orjson.dumps(
+                {
+                    "id": entry.id,
+                    "format": entry.format,
+                    "deleted_at": entry.deleted_at,
+                    "files": [list(pair) for pair in moved],
+                    "bytes": total,
+                    "title": info.title,
+                },
+                option=orjson.OPT_INDENT_2,
+            )
+        )
+    except OSError as exc:
+        # Put back whatever moved so the session stays intact.
+        for original, stored in reversed(moved):
+            try:
+                _move(Path(stored), Path(original))
+            except OSError:
+                pass
+        shutil.rmtree(folder, ignore_errors=True)
+        raise PersistenceError(
+            f"cannot move {info.id} to the trash: {exc.strerror or exc}; nothing was deleted"
+        ) from None
+    return entry
+
+
+def list_trash(trash_dir: Path | None = None) -> list[TrashEntry]:
+    """Trash entries, newest first; unreadable manifests are skipped."""
+    trash = trash_dir or default_trash_dir()
+    entries: list[TrashEntry] = []
+    try:
+        folders = sorted(trash.iterdir(), reverse=True)
+    except OSError:
+        return []
+    for folder in folders:
+        try:
+            data = orjson.loads((folder / MANIFEST).read_bytes())
+            entries.append(
+                TrashEntry(
+                    id=data["id"],
+                    format=data["format"],
+                    folder=str(folder),
+                    deleted_at=data["deleted_at"],
+                    files=tuple((a, b) for a, b in data["files"]),
+                    bytes=int(data.get("bytes", 0)),
+                )
+            )
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            continue
+    return entries
+
+
+def restore(entry: TrashEntry) -> list[str]:
+    """Move a trash entry's files back; refuses to overwrite anything that exists now."""
+    for original, _ in entry.files:
+        if os.path.lexists(original):
+            raise PersistenceError(f"cannot restore {entry.id}: {original} exists")
+    restored: list[str] = []
+    for original, stored in entry.files:
+        try:
+            _move(Path(stored), Path(original))
+        except OSError as exc:
+            raise PersistenceError(
+                f"cannot restore {original}: {exc.strerror or exc}"
+            ) from None
+        restored.append(original)
+    shutil.rmtree(entry.folder, ignore_errors=True)
+    return restored
+
+
+def find_trash(id_or_prefix: str, trash_dir: Path | None = None) -> TrashEntry:
+    """The newest trash entry whose id equals or starts with the argument."""
+    from sessionview.store.ids import validate_session_id
+
+    wanted = validate_session_id(id_or_prefix)
+    entries = list_trash(trash_dir)
+    matches = [e for e in entries if e.id == wanted] or [
+        e for e in entries if e.id.startswith(wanted)
+    ]
+    if not matches:
+        raise SessionNotFound(f"nothing in the trash matches {wanted!r}")
+    if len({e.id for e in matches}) > 1:
+        raise PersistenceError(f"{wanted!r} matches several trashed sessions; give more of the id")
+    return matches[0]
+
+
+# ------------------------------------------------------------------- prune
+
+
+def parse_age(text: str) -> timedelta:
+    """`30d`, `12h`, `45m`, `2w`, `90s` -> timedelta; a one-line ValueError otherwise."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+    text = text.strip().lower()
+    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
+        raise ValueError(f"invalid age {text!r}: use a number and a unit, like 30d, 12h, 2w")
+    return timedelta(seconds=int(text[:-1]) * units[text[-1]])
+
+
+PRUNABLE = frozenset({SessionState.CLOSED, SessionState.CRASHED})
+
+
+@dataclass(frozen=True, slots=True)
+class PrunePlan:
+    """What a prune would remove (a dry run is just this plan, printed)."""
+
+    sessions: tuple[SessionInfo, ...]
+    older_than: timedelta
+    by: str
+    states: frozenset[SessionState]
+
+    @property
+    def bytes(self) -> int:
+        return sum(s.bytes for s in self.sessions)
+
+
+def plan_prune(
+    sessions: Iterable[SessionInfo],
+    *,
+    older_than: timedelta,
+    by: str = "created",
+    states: Iterable[SessionState | str] = PRUNABLE,
+    now: datetime | None = None,
+) -> PrunePlan:
+    """Sessions older than the cutoff in the chosen states; never running or unparseable ones."""
+    if by not in ("created", "updated"):
+        raise ValueError(f"invalid --by {by!r}: use created or updated")
+    wanted = frozenset(SessionState(s) for s in states) & PRUNABLE
+    cutoff = (now or datetime.now(UTC)) - older_than
+    chosen = []
+    for info in sessions:
+        if info.state not in wanted:
+            continue
+        when = info.created_at if by == "created" else info.updated_at
+        if when is None or when >= cutoff:
+            continue
+        chosen.append(info)
+    chosen.sort(key=lambda s: s.created_at or cutoff)
+    return PrunePlan(tuple(chosen), older_than, by, wanted)
+
+
+def execute_prune(
+    plan: PrunePlan,
+    *,
+    purge: bool = False,
+    trash_dir: Path | None = None,
+    roots: Sequence[Path] | None = None,
+) -> tuple[list[TrashEntry], list[tuple[SessionInfo, str]]]:
+    """Remove the planned sessions, re-checking each right before acting.
+
+    A session that started running again, or whose file changed state since the
+    plan, is skipped with the reason.
+    """
+    done: list[TrashEntry] = []
+    skipped: list[tuple[SessionInfo, str]] = []
+    for info in plan.sessions:
+        adapter = get_adapter(info.format)
+        try:
+            st = os.stat(info.path)
+        except OSError:
+            skipped.append((info, "file is gone"))
+            continue
+        from sessionview.store.liveness import LivenessProbe
+
+        fresh = adapter.apply_liveness(adapter.read_facts(Path(info.path), st), st, LivenessProbe())
+        if fresh.state not in plan.states:
+            skipped.append((info, f"now {fresh.state.value}: {fresh.state_reason}"))
+            continue
+        try:
+            done.append(delete_session(fresh, purge=purge, trash_dir=trash_dir, roots=roots))
+        except PersistenceError as exc:
+            skipped.append((info, str(exc)))
+    return done, skipped
+
+
+# ------------------------------------------------------------------ resume
+
+
+def resume_plan(info: SessionInfo, templates: dict[str, str] | None = None) -> ResumePlan:
+    """The configured command for the session's format, or the agent's own way to resume."""
+    adapter = get_adapter(info.format)
+    template = (templates or {}).get(info.format)
+    return adapter.resume_plan(info, template)
+
+
+def run_resume(plan: ResumePlan) -> int:
+    """Run a resume command in the session's directory; returns its exit status."""
+    if plan.command is None:
+        raise PersistenceError("no resume command configured for this session")
+    env = {**os.environ, **plan.env}
+    cwd = plan.cwd if plan.cwd and os.path.isdir(plan.cwd) else None
+    return subprocess.call(plan.command, shell=True, cwd=cwd, env=env)

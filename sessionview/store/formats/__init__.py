@@ -1,0 +1,52 @@
+"""Format adapters, one per agent, and the registry that picks one for a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sessionview.store.formats.base import FormatAdapter
+from sessionview.store.formats.openrath import OpenRathFormat
+
+ADAPTERS: dict[str, FormatAdapter] = {}
+
+
+def register(adapter: FormatAdapter) -> None:
+    """Add an adapter; later registrations are tried after earlier ones."""
+    ADAPTERS[adapter.name] = adapter
+
+
+register(OpenRathFormat())
+
+
+def get_adapter(name: str) -> FormatAdapter:
+    """The adapter for a format id; `KeyError` names the known ones."""
+    try:
+        return ADAPTERS[name]
+    except KeyError:
+        raise KeyError(f"unknown format {name!r}; known: {', '.join(ADAPTERS)}") from None
+
+
+def detect(path: Path, forced: str | None = None) -> FormatAdapter | None:
+    """The adapter for this file: by name, then by its first bytes when several claim it.
+
+    When no adapter's `sniff` accepts the content, the first claimant is returned so
+    the file is shown (as corrupt, with the reason) rather than hidden.
+    """
+    if forced is not None:
+        adapter = get_adapter(forced)
+        return adapter if adapter.claims(path) else None
+    candidates = [a for a in ADAPTERS.values() if a.claims(path)]
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return candidates[0]
+    for adapter in candidates:
+        if adapter.sniff(head):
+            return adapter
+    return candidates[0]
+
+
+__all__ = ["ADAPTERS", "FormatAdapter", "detect", "get_adapter", "register"]

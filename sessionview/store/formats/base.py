@@ -1,0 +1,95 @@
+"""The interface every agent's format adapter implements.
+
+The index, the tailer, the actions and the UI only talk to adapters through this
+class, so adding an agent means adding one module in `formats/` and registering it.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sessionview.store.liveness import LivenessProbe
+from sessionview.store.model import Chunk, SessionInfo, SessionState
+from sessionview.store.resume import ResumePlan
+
+
+class FormatAdapter(ABC):
+    """One agent's on-disk session format."""
+
+    #: Format id shown in the UI and `--format`: openrath, nanobot, claude, codex, snapshot.
+    name: ClassVar[str]
+    #: True when sessions only ever grow by appended lines (follow reads new bytes);
+    #: False when the file is rewritten whole (follow re-reads and diffs).
+    append_only: ClassVar[bool] = True
+
+    @abstractmethod
+    def claims(self, path: Path) -> bool:
+        """Whether a file with this name (and place) belongs to this format. Name only, no I/O."""
+
+    def iter_files(self, root: Path) -> Iterator[Path]:
+        """Candidate files under a root (default: its direct children this format claims)."""
+        with os.scandir(root) as entries:
+            for entry in entries:
+                path = Path(entry.path)
+                if self.claims(path):
+                    yield path
+
+    def sniff(self, head: bytes) -> bool:
+        """Whether a file's first bytes look like this format (used when several claim a name)."""
+        return True
+
+    def id_from_path(self, path: Path) -> str:
+        """The session id a file name implies (used for rows that cannot be read)."""
+        return path.name.split(".", 1)[0]
+
+    @abstractmethod
+    def read_facts(self, path: Path, st: os.stat_result) -> SessionInfo:
+        """Cheap facts from the file. Never raises for bad content: returns a corrupt row.
+
+        The result is cached keyed by (device, inode, size, mtime), so it must depend
+        only on the file's bytes; anything that changes without the file changing
+        (a writer dying) belongs in `apply_liveness`.
+        """
+
+    def apply_liveness(
+        self, info: SessionInfo, st: os.stat_result, probe: LivenessProbe
+    ) -> SessionInfo:
+        """Decide running vs crashed with evidence; called on every scan for open sessions."""
+        return info
+
+    @abstractmethod
+    def load_chunks(self, path: Path) -> list[Chunk]:
+        """The whole transcript; raises `PersistenceError` naming `file:line`."""
+
+    def chunks_from_records(self, records: list[dict[str, Any]], first_index: int) -> list[Chunk]:
+        """Turn records appended to a file (by a tail reader) into chunks."""
+        return []
+
+    def is_end_record(self, record: dict[str, Any]) -> bool:
+        """Whether this appended record says the session has ended (OpenRath's trailer)."""
+        return False
+
+    def session_files(self, info: SessionInfo) -> list[Path]:
+        """Every file that belongs to the session (deleted together)."""
+        return [Path(info.path)]
+
+    def is_live(self, info: SessionInfo) -> tuple[bool, str]:
+        """Fresh liveness check right before a destructive action."""
+        try:
+            st = os.stat(info.path)
+        except OSError:
+            return False, "file is gone"
+        fresh = self.apply_liveness(info, st, LivenessProbe())
+        return fresh.state is SessionState.RUNNING, fresh.state_reason
+
+    @abstractmethod
+    def resume_plan(self, info: SessionInfo, template: str | None) -> ResumePlan:
+        """How to resume: the configured `template` filled in, or the agent's own command."""
+
+    def default_roots(self, env: Mapping[str, str]) -> list[Path]:
+        """Directories this agent writes sessions to on this machine (may not exist)."""
+        return []

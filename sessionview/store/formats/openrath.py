@@ -1,0 +1,423 @@
+"""OpenRath (`rath.session.persistence`) sessions: `<uuid>.jsonl` and `<uuid>.jsonl.__partial__`.
+
+Facts come from the header line, the last complete line (a closed file's trailer
+holds `final_chunk_count`, `closed_at` and usage) and, only for files without a
+trailer, a newline count. Bodies of closed files are never read for the listing.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat as stat_mod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sessionview.store.errors import PersistenceError
+from sessionview.store.formats.base import FormatAdapter
+from sessionview.store.jsonl import (
+    count_newlines,
+    iter_lines,
+    last_complete_lines,
+    parse_record,
+    read_first_line,
+)
+from sessionview.store.liveness import LivenessProbe
+from sessionview.store.migrations import header_version, upgrade_chunk, upgrade_header
+from sessionview.store.model import Chunk, SessionInfo, SessionState
+from sessionview.store.paths import openrath_home
+from sessionview.store.resume import ResumePlan, fill_template
+
+FINAL_SUFFIX = ".jsonl"
+PARTIAL_SUFFIX = ".jsonl.__partial__"
+HEADER_LIMIT = 16 << 20
+TITLE_SCAN_LIMIT = 1 << 20
+TITLE_MAX = 120
+CHUNK_KINDS = {"system", "user", "assistant", "tool_result"}
+
+RESUME_SNIPPET = """\
+from rath.llm import Provider
+from rath.session import load_session, run_session_loop, user_text_chunk
+p = load_session({id!r})
+user, agent = p.to_resumable_pair()
+user.chunk_table = user.chunk_table.extend(user_text_chunk(input("next prompt> ")))
+out = run_session_loop(user, agent, agent_provider=Provider(model="<model>"), persist=True)
+out.synchronize()"""
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO-8601 to an aware UTC datetime (naive is taken as UTC); None when unparseable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def first_line_title(content: Any) -> str:
+    """First non-blank line of a message's text, cut to 120 characters."""
+    if isinstance(content, list):
+        content = " ".join(
+            str(block.get("text", "")) for block in content if isinstance(block, dict)
+        )
+    if not isinstance(content, str):
+        return ""
+    for line in content.splitlines():
+        line = line.strip()
+        if line:
+            return line[:TITLE_MAX]
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """A whole OpenRath file, read with OpenRath's loader semantics."""
+
+    header: dict[str, Any]
+    header_version: int
+    chunks: tuple[Chunk, ...]
+    trailer: dict[str, Any] | None
+    torn_tail: bool
+
+
+def validate_header(record: dict[str, Any], where: str) -> tuple[dict[str, Any], int]:
+    """Upgrade and check a header record; returns (upgraded, original version)."""
+    try:
+        version = header_version(record)
+        upgraded = upgrade_header(record)
+    except ValueError as exc:
+        raise PersistenceError(f"{where}: {exc}") from None
+    sid = upgraded.get("id")
+    if not isinstance(sid, str) or not sid:
+        raise PersistenceError(f"{where}: malformed header record: 'id' missing or not a string")
+    if parse_time(upgraded.get("created_at")) is None:
+        raise PersistenceError(
+            f"{where}: malformed header record: 'created_at' is not an ISO-8601 time"
+        )
+    return upgraded, version
+
+
+def chunk_from_record(record: dict[str, Any], where: str, version: int) -> Chunk:
+    record = upgrade_chunk(record, header_version=version)
+    kind = record.get("kind")
+    if kind not in CHUNK_KINDS:
+        raise PersistenceError(f"{where}: invalid chunk kind: {kind!r}")
+    payload = record.get("payload")
+    if not isinstance(payload, dict):
+        raise PersistenceError(f"{where}: chunk payload must be a JSON object")
+    index = record.get("index")
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise PersistenceError(f"{where}: chunk index must be an integer")
+    return Chunk(index=index, kind=kind, payload=payload, raw=record)
+
+
+def parse_file(path: Path) -> ParsedFile:
+    """Read a whole file as OpenRath's `load_session` does, but from bytes.
+
+    Fatal, as in OpenRath: invalid JSON, a non-object record, a duplicate header, a
+    chunk before the header, an unknown `record_type`, and a missing header.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise PersistenceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat_mod.S_ISREG(st.st_mode):
+            raise PersistenceError(f"{path}: not a regular file")
+        header: dict[str, Any] | None = None
+        version = 0
+        chunks: list[Chunk] = []
+        trailer: dict[str, Any] | None = None
+        consumed = 0
+        lineno = 0
+        try:
+            for consumed, line in iter_lines(fd):  # noqa: B007 - consumed is used after
+                lineno += 1
+                if not line.strip():
+                    continue
+                where = f"{path}:{lineno}"
+                record = parse_record(line, where)
+                rt = record.get("record_type")
+                if rt == "header":
+                    if header is not None:
+                        raise PersistenceError(f"{where}: duplicate header record")
+                    header, version = validate_header(record, where)
+                elif rt == "chunk":
+                    if header is None:
+                        raise PersistenceError(f"{where}: chunk record before header")
+                    chunks.append(chunk_from_record(record, where, version))
+                elif rt == "trailer":
+                    trailer = record
+                else:
+                    raise PersistenceError(f"{where}: unknown record_type={rt!r}")
+        except OSError as exc:
+            raise PersistenceError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if header is None:
+            raise PersistenceError(f"{path}: no header record found")
+        return ParsedFile(header, version, tuple(chunks), trailer, consumed < st.st_size)
+    finally:
+        os.close(fd)
+
+
+def _usage(raw: Any) -> dict[str, int] | None:
+    if not isinstance(raw, dict):
+        return None
+    out: dict[str, int] = {}
+    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+        value = raw.get(key, 0)
+        out[key] = value if isinstance(value, int) and not isinstance(value, bool) else 0
+    return out
+
+
+class OpenRathFormat(FormatAdapter):
+    """OpenRath's append-only JSONL session store."""
+
+    name = "openrath"
+    append_only = True
+
+    def claims(self, path: Path) -> bool:
+        name = path.name
+        return (name.endswith(FINAL_SUFFIX) or name.endswith(PARTIAL_SUFFIX)) and not (
+            name.startswith(".")
+        )
+
+    def sniff(self, head: bytes) -> bool:
+        first = head.split(b"\n", 1)[0]
+        return b'"record_type"' in first or not first.strip()
+
+    def id_from_path(self, path: Path) -> str:
+        name = path.name
+        for suffix in (PARTIAL_SUFFIX, FINAL_SUFFIX):
+            if name.endswith(suffix):
+                return name[: -len(suffix)]
+        return name
+
+    def _corrupt(self, path: Path, st: os.stat_result, error: str, **kw: Any) -> SessionInfo:
+        return SessionInfo(
+            id=kw.pop("id", None) or self.id_from_path(path),
+            format=self.name,
+            state=SessionState.CORRUPT,
+            state_reason=error,
+            path=str(path),
+            updated_at=datetime.fromtimestamp(st.st_mtime, UTC),
+            bytes=st.st_size,
+            error=error,
+            **kw,
+        )
+
+    def read_facts(self, path: Path, st: os.stat_result) -> SessionInfo:
+        partial = path.name.endswith(PARTIAL_SUFFIX)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            return self._corrupt(path, st, f"cannot read {path}: {exc.strerror or exc}")
+        try:
+            return self._read_facts_fd(path, fd, st, partial)
+        except OSError as exc:
+            return self._corrupt(path, st, f"cannot read {path}: {exc.strerror or exc}")
+        except PersistenceError as exc:
+            return self._corrupt(path, st, str(exc))
+        finally:
+            os.close(fd)
+
+    def _read_facts_fd(
+        self, path: Path, fd: int, st: os.stat_result, partial: bool
+    ) -> SessionInfo:
+        size = st.st_size
+        mtime = datetime.fromtimestamp(st.st_mtime, UTC)
+        if not stat_mod.S_ISREG(st.st_mode):
+            raise PersistenceError(f"{path}: not a regular file")
+        head = read_first_line(fd, HEADER_LIMIT)
+        if head is None:
+            if partial:
+                # A writer creates the file, takes its lock, then writes the header:
+                # an incomplete header is a writer still starting (or one that died).
+                return SessionInfo(
+                    id=self.id_from_path(path),
+                    format=self.name,
+                    state=SessionState.CRASHED,
+                    state_reason="header not complete",
+                    path=str(path),
+                    updated_at=mtime,
+                    bytes=size,
+                    extra={"no_header": True},
+                )
+            reason = "empty file" if size == 0 else "first line is torn or too long"
+            raise PersistenceError(f"{path}:1: {reason}: no header record")
+        where1 = f"{path}:1"
+        if not head.strip():
+            raise PersistenceError(f"{where1}: blank first line: no header record")
+        record = parse_record(head, where1)
+        if record.get("record_type") != "header":
+            raise PersistenceError(
+                f"{where1}: first record is {record.get('record_type')!r}, not a header"
+            )
+        header, _version = validate_header(record, where1)
+        header_end = len(head) + 1
+
+        last = last_complete_lines(fd, size, 1)
+        trailer: dict[str, Any] | None = None
+        lines_total: int | None = None
+        if last and size > header_end:
+            tail_record: dict[str, Any] | None = None
+            try:
+                tail_record = parse_record(last[-1], f"{path}:last")
+            except PersistenceError:
+                lines_total = count_newlines(fd, 0, size)
+                tail_record = parse_record(last[-1], f"{path}:{lines_total}")
+            if tail_record.get("record_type") == "trailer":
+                trailer = tail_record
+        torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+        if trailer is not None and isinstance(trailer.get("final_chunk_count"), int):
+            chunks = trailer["final_chunk_count"]
+        else:
+            if lines_total is None:
+                lines_total = count_newlines(fd, 0, size)
+            chunks = max(0, lines_total - 1 - (1 if trailer is not None else 0))
+        title = self._title(fd, header_end, size)
+        parents = header.get("parent_session_ids")
+        sandbox = None
+        if header.get("sandbox_backend") or header.get("sandbox_spec"):
+            sandbox = {
+                "backend": header.get("sandbox_backend"),
+                "spec": header.get("sandbox_spec"),
+                "handle_id": header.get("sandbox_handle_id"),
+            }
+        if trailer is not None:
+            closed_at = parse_time(trailer.get("closed_at")) or mtime
+            if partial:
+                state, reason = SessionState.CRASHED, "trailer written, never renamed"
+            else:
+                state, reason = SessionState.CLOSED, "trailer seen"
+            updated = closed_at
+        else:
+            updated = mtime
+            if partial:
+                state, reason = SessionState.CRASHED, "no trailer"
+            else:
+                state, reason = SessionState.CRASHED, "final file without a trailer"
+        if torn:
+            reason += "; torn last line dropped"
+        return SessionInfo(
+            id=header["id"],
+            format=self.name,
+            state=state,
+            state_reason=reason,
+            path=str(path),
+            created_at=parse_time(header.get("created_at")),
+            updated_at=updated,
+            chunks=chunks,
+            bytes=size,
+            title=title,
+            usage=_usage(trailer.get("cumulative_usage")) if trailer else None,
+            parents=tuple(str(p) for p in parents) if isinstance(parents, list) else (),
+            sandbox=sandbox,
+            extra={
+                "lineage_operator": header.get("lineage_operator"),
+                "lineage_kind": header.get("lineage_kind"),
+                "has_trailer": trailer is not None,
+                "torn_tail": torn,
+            },
+        )
+
+    def _title(self, fd: int, start: int, size: int) -> str:
+        end = min(size, start + TITLE_SCAN_LIMIT)
+        for _, line in iter_lines(fd, start, end):
+            if b'"kind": "user"' not in line and b'"kind":"user"' not in line:
+                continue
+            try:
+                record = parse_record(line, "")
+            except PersistenceError:
+                return ""
+            payload = record.get("payload")
+            if record.get("kind") == "user" and isinstance(payload, dict):
+                return first_line_title(payload.get("content"))
+        return ""
+
+    def apply_liveness(
+        self, info: SessionInfo, st: os.stat_result, probe: LivenessProbe
+    ) -> SessionInfo:
+        if info.state is not SessionState.CRASHED or not info.path.endswith(PARTIAL_SUFFIX):
+            return info
+        if info.extra.get("has_trailer"):
+            return info
+        held, evidence = probe.is_locked(info.path, st)
+        from dataclasses import replace
+
+        torn = "; torn last line dropped" if info.extra.get("torn_tail") else ""
+        if held:
+            return replace(info, state=SessionState.RUNNING, state_reason=evidence)
+        if info.extra.get("no_header") and held is None:
+            return replace(info, state_reason="header not complete; " + evidence)
+        return replace(info, state=SessionState.CRASHED, state_reason=f"{evidence}{torn}")
+
+    def load_chunks(self, path: Path) -> list[Chunk]:
+        return list(parse_file(path).chunks)
+
+    def chunks_from_records(self, records: list[dict[str, Any]], first_index: int) -> list[Chunk]:
+        out: list[Chunk] = []
+        for record in records:
+            if record.get("record_type") != "chunk":
+                continue
+            try:
+                out.append(chunk_from_record(record, "", 1))
+            except PersistenceError:
+                continue
+        return out
+
+    def is_end_record(self, record: dict[str, Any]) -> bool:
+        return record.get("record_type") == "trailer"
+
+    def session_files(self, info: SessionInfo) -> list[Path]:
+        path = Path(info.path)
+        sid = self.id_from_path(path)
+        return [path.with_name(sid + FINAL_SUFFIX), path.with_name(sid + PARTIAL_SUFFIX)]
+
+    def resume_plan(self, info: SessionInfo, template: str | None) -> ResumePlan:
+        sessions_dir = Path(info.path).parent
+        home = sessions_dir.parent
+        if template:
+            values = {
+                "id": info.id,
+                "path": info.path,
+                "dir": str(sessions_dir),
+                "home": str(home),
+                "cwd": str(sessions_dir),
+            }
+            return ResumePlan(
+                command=fill_template(template, values),
+                cwd=str(sessions_dir),
+                env={"OPENRATH_HOME": str(home)},
+                configured=True,
+            )
+        snippet = RESUME_SNIPPET.format(id=info.id)
+        shell = f"OPENRATH_HOME={shlex.quote(str(home))} python -c {shlex.quote(snippet)}"
+        return ResumePlan(
+            command=None,
+            cwd=str(sessions_dir),
+            env={"OPENRATH_HOME": str(home)},
+            snippet=shell,
+            hint=(
+                "OpenRath has no resume command; set one with "
+                '[resume] openrath = "..." in config.toml ({id} {path} {dir} {home})'
+            ),
+        )
+
+    def default_roots(self, env: Mapping[str, str]) -> list[Path]:
+        roots: list[Path] = []
+        try:
+            roots.append(openrath_home(env) / "sessions")
+        except PersistenceError:
+            pass
+        for extra in (Path.cwd() / ".openrath" / "sessions", Path.home() / ".openrath" / "sessions"):
+            if extra not in roots:
+                roots.append(extra)
+        return roots

@@ -1,0 +1,141 @@
+"""Byte-level JSONL reading shared by every append-only format.
+
+Files are read as bytes and split on `\\n` before any decoding, so a torn last line
+cut inside a multi-byte UTF-8 character is simply an incomplete line (OpenRath's
+text-mode reader crashes on it with `UnicodeDecodeError`). Only complete lines are
+ever parsed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from sessionview.store.errors import PersistenceError
+
+BLOCK_SIZE = 1 << 20
+
+
+def parse_record(line: bytes, where: str) -> dict[str, Any]:
+    """Parse one complete line into a JSON object or raise a one-line error.
+
+    `where` is `file:line`, put in front of the message.
+    """
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise PersistenceError(f"{where}: invalid JSON: {_first_line(str(exc))}") from None
+    except RecursionError:  # pragma: no cover - orjson limits depth itself
+        raise PersistenceError(f"{where}: invalid JSON: nested too deeply") from None
+    if not isinstance(record, dict):
+        raise PersistenceError(
+            f"{where}: record must be a JSON object, got {type(record).__name__}"
+        )
+    return record
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else text
+
+
+def iter_lines(fd: int, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """Yield `(offset_after_line, line)` for each complete line in `[start, end)`.
+
+    The line excludes its `\\n`. Blank lines are yielded too (callers skip them and
+    keep the line numbers right). A last line without `\\n` is never yielded.
+    Reads with `os.pread`, so the caller's file position is untouched.
+    """
+    pos = start
+    pending = bytearray()
+    pending_start = start
+    while end is None or pos < end:
+        want = BLOCK_SIZE if end is None else min(BLOCK_SIZE, end - pos)
+        block = os.pread(fd, want, pos)
+        if not block:
+            break
+        pos += len(block)
+        cut = 0
+        while True:
+            nl = block.find(b"\n", cut)
+            if nl < 0:
+                break
+            if pending:
+                pending += block[cut:nl]
+                line = bytes(pending)
+                pending.clear()
+            else:
+                line = block[cut:nl]
+            yield pending_start + len(line) + 1, line
+            pending_start += len(line) + 1
+            cut = nl + 1
+        if cut < len(block):
+            pending += block[cut:]
+
+
+def count_newlines(fd: int, start: int, end: int) -> int:
+    """Count `\\n` bytes in `[start, end)` without keeping any of the data."""
+    total = 0
+    pos = start
+    while pos < end:
+        block = os.pread(fd, min(BLOCK_SIZE, end - pos), pos)
+        if not block:
+            break
+        total += block.count(b"\n")
+        pos += len(block)
+    return total
+
+
+def read_first_line(fd: int, limit: int) -> bytes | None:
+    """The first line (without `\\n`) if it completes within `limit` bytes, else None."""
+    pos = 0
+    parts: list[bytes] = []
+    while pos < limit:
+        block = os.pread(fd, min(65536, limit - pos), pos)
+        if not block:
+            return None
+        nl = block.find(b"\n")
+        if nl >= 0:
+            parts.append(block[:nl])
+            return b"".join(parts)
+        parts.append(block)
+        pos += len(block)
+    return None
+
+
+def last_complete_lines(fd: int, size: int, count: int, window: int = 65536) -> list[bytes]:
+    """Up to `count` last complete, non-blank lines, oldest first, reading from the end.
+
+    Grows the window until enough lines are found or the start of the file is reached,
+    so the cost is proportional to what is returned, not to the file. A torn last line
+    (no trailing `\\n`) is skipped.
+    """
+    found: list[bytes] = []
+    carry = b""  # the start of a line whose end we already read, with its newline
+    cut_torn = False
+    pos = size
+    while pos > 0 and len(found) < count:
+        step = min(window, pos)
+        pos -= step
+        block = os.pread(fd, step, pos) + carry
+        if not cut_torn:
+            nl = block.rfind(b"\n")
+            if nl < 0:
+                carry = b""
+                continue
+            block = block[: nl + 1]
+            cut_torn = True
+        parts = block.split(b"\n")[:-1]
+        if pos > 0:
+            carry = parts[0] + b"\n"
+            parts = parts[1:]
+        for line in reversed(parts):
+            if line.strip():
+                found.append(line)
+                if len(found) >= count:
+                    break
+        window = min(window * 2, 1 << 24)
+    found.reverse()
+    return found

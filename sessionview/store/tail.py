@@ -1,0 +1,114 @@
+"""Read what was appended to a session file since last time, and nothing else.
+
+A `TailReader` keeps a byte offset. Each `read()` returns the complete records
+written since then, holding back an incomplete last line (also one cut inside a
+UTF-8 character) until its newline arrives. It follows OpenRath's
+`__partial__` -> `.jsonl` rename (same inode, so no re-read), notices truncation or
+replacement (size below the offset, or a new inode) and starts over, and reports
+deletion.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sessionview.store.errors import PersistenceError
+from sessionview.store.jsonl import parse_record
+
+MAX_READ = 64 << 20  # one read() call never pulls more than this into memory
+
+
+@dataclass(frozen=True, slots=True)
+class TailBatch:
+    """What one `TailReader.read()` found."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    #: One-line errors for complete lines that are not valid records (never fatal).
+    errors: list[str] = field(default_factory=list)
+    #: The file was truncated or replaced: `records` start again from its beginning.
+    reset: bool = False
+    #: The file (and its renamed twin) is gone.
+    deleted: bool = False
+    #: The path the reader follows now (changes after a rename).
+    path: str = ""
+
+
+def _renamed_twin(path: Path) -> list[Path]:
+    name = path.name
+    if name.endswith(".__partial__"):
+        return [path.with_name(name[: -len(".__partial__")])]
+    return [path.with_name(name + ".__partial__")]
+
+
+class TailReader:
+    """Incremental reader of one append-only JSONL file.
+
+    Opens the file read-only for each read and never locks it, so it cannot get in
+    a writer's way.
+    """
+
+    def __init__(self, path: str | Path, *, offset: int = 0, lineno: int = 0) -> None:
+        self.path = Path(path)
+        self.offset = offset
+        self.lineno = lineno
+        self._inode: tuple[int, int] | None = None
+
+    def _locate(self) -> tuple[int, os.stat_result] | None:
+        """Open the followed file, or its renamed twin if it has the same inode."""
+        for candidate in [self.path, *_renamed_twin(self.path)]:
+            try:
+                fd = os.open(candidate, os.O_RDONLY | os.O_NONBLOCK)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise PersistenceError(f"cannot read {candidate}: {exc.strerror or exc}") from None
+            st = os.fstat(fd)
+            ident = (st.st_dev, st.st_ino)
+            if candidate != self.path and self._inode is not None and ident != self._inode:
+                # The twin is another file (a new session with the same id): not ours.
+                os.close(fd)
+                continue
+            self.path = candidate
+            return fd, st
+        return None
+
+    def read(self) -> TailBatch:
+        """Records appended since the last call."""
+        located = self._locate()
+        if located is None:
+            return TailBatch(deleted=True, path=str(self.path))
+        fd, st = located
+        try:
+            reset = False
+            ident = (st.st_dev, st.st_ino)
+            if self._inode is not None and ident != self._inode:
+                reset = True
+            elif st.st_size < self.offset:
+                reset = True
+            if reset:
+                self.offset = 0
+                self.lineno = 0
+            self._inode = ident
+            if st.st_size == self.offset:
+                return TailBatch(reset=reset, path=str(self.path))
+            data = os.pread(fd, min(st.st_size - self.offset, MAX_READ), self.offset)
+        finally:
+            os.close(fd)
+        last_nl = data.rfind(b"\n")
+        if last_nl < 0:
+            return TailBatch(reset=reset, path=str(self.path))
+        records: list[dict[str, Any]] = []
+        errors: list[str] = []
+        for line in data[:last_nl].split(b"\n"):
+            self.lineno += 1
+            if not line.strip():
+                continue
+            try:
+                records.append(parse_record(line, f"{self.path}:{self.lineno}"))
+            except PersistenceError as exc:
+                errors.append(str(exc))
+        self.offset += last_nl + 1
+        return TailBatch(records=records, errors=errors, reset=reset, path=str(self.path))

@@ -59,7 +59,9 @@ class Config:
     source: str = ""
 
 
-def _expect(data: dict[str, Any], key: str, kind: type | tuple[type, ...], problems: list[str], where: str) -> Any:
+def _expect(
+    data: dict[str, Any], key: str, kind: type | tuple[type, ...], problems: list[str], where: str
+) -> Any:
     if key not in data:
         return None
     value = data[key]
@@ -76,7 +78,16 @@ def _expect(data: dict[str, Any], key: str, kind: type | tuple[type, ...], probl
 def parse_config(data: dict[str, Any], source: str = "") -> Config:
     """Build a Config from parsed TOML, collecting one problem line per bad key."""
     problems: list[str] = []
-    known = {"dirs", "resume", "prune", "theme", "bell", "follow_by_default", "polling", "poll_interval"}
+    known = {
+        "dirs",
+        "resume",
+        "prune",
+        "theme",
+        "bell",
+        "follow_by_default",
+        "polling",
+        "poll_interval",
+    }
     for key in data:
         if key not in known:
             problems.append(f"{key}: unknown key (known: {', '.join(sorted(known))})")
@@ -122,7 +133,12 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
             else:
                 pk["states"] = tuple(states)
         kwargs["prune"] = PruneDefaults(**pk)
-    for key, kind in (("theme", str), ("bell", bool), ("follow_by_default", bool), ("polling", bool)):
+    for key, kind in (
+        ("theme", str),
+        ("bell", bool),
+        ("follow_by_default", bool),
+        ("polling", bool),
+    ):
         value = _expect(data, key, kind, problems, "")
         if value is not None:
             kwargs[key] = value

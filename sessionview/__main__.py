@@ -1,0 +1,5 @@
+"""`python -m sessionview`."""
+
+from sessionview.cli import run
+
+run()

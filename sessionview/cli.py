@@ -1,0 +1,546 @@
+"""`sessionview` command line: the TUI by default, and `ls show rm restore prune resume config`.
+
+Every subcommand calls the same store functions as the TUI. Errors are one line on
+stderr with exit status 1 (usage errors: 2); no input ever produces a traceback.
+Only the bare command and `--demo` import Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sessionview import __version__
+
+STATES = ("running", "crashed", "closed", "corrupt")
+FORMATS = ("openrath", "nanobot", "claude", "codex", "snapshot")
+
+
+class CliError(Exception):
+    """A one-line message for stderr, exit status 1."""
+
+
+# ----------------------------------------------------------------- parsing
+
+
+def _dir_options(parser: argparse.ArgumentParser, *, sub: bool) -> None:
+    default: Any = argparse.SUPPRESS if sub else None
+    parser.add_argument(
+        "--dir",
+        action="append",
+        metavar="DIR",
+        default=default,
+        help="a sessions directory to read (repeatable); default: every agent's store "
+        "found on this machine, or $SESSIONVIEW_DIR",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=default,
+        help="read every file as this format instead of detecting it",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sessionview",
+        description="Watch, follow, resume and clean up AI agent sessions on disk. "
+        "With no command, opens the live terminal UI.",
+        epilog="Examples:\n"
+        "  sessionview --demo                 try it on simulated live agents\n"
+        "  sessionview ls --state running     what is running now\n"
+        "  sessionview show 3f6c --follow     follow a session as it is written\n"
+        "  sessionview prune --older-than 30d --dry-run",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"sessionview {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the UI on simulated agents writing live sessions into a temporary directory",
+    )
+    _dir_options(parser, sub=False)
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = subs.add_parser("ls", help="list sessions, newest activity first")
+    _dir_options(p, sub=True)
+    p.add_argument(
+        "--state",
+        metavar="S",
+        help=f"only these states, comma-separated ({', '.join(STATES)})",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON array")
+
+    p = subs.add_parser("show", help="print a session's transcript")
+    _dir_options(p, sub=True)
+    p.add_argument("id", metavar="ID", help="session id or a unique prefix of it")
+    p.add_argument(
+        "--json", action="store_true", help="print JSON (one object per chunk with --follow)"
+    )
+    p.add_argument(
+        "--follow", "-f", action="store_true", help="keep printing chunks as they are written"
+    )
+
+    p = subs.add_parser("rm", help="move sessions to the trash (restorable)")
+    _dir_options(p, sub=True)
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("--force", action="store_true", help="also delete a running session")
+    p.add_argument("--purge", action="store_true", help="unlink instead of moving to the trash")
+
+    p = subs.add_parser("restore", help="put a deleted session back from the trash")
+    p.add_argument("id", metavar="ID", nargs="?", help="session id or prefix")
+    p.add_argument("--list", action="store_true", help="list what is in the trash")
+    p.add_argument("--json", action="store_true", help="with --list: print JSON")
+
+    p = subs.add_parser(
+        "prune",
+        help="remove old closed/crashed sessions (never running ones)",
+        description="Remove sessions older than a cutoff. Running sessions and files "
+        "that cannot be parsed are never touched.",
+    )
+    _dir_options(p, sub=True)
+    p.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 30d, 12h, 2w")
+    p.add_argument(
+        "--by", choices=("created", "updated"), default="created", help="which time to compare"
+    )
+    p.add_argument(
+        "--state", default="closed,crashed", metavar="S", help="states to prune (closed,crashed)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="only print what would be removed")
+    p.add_argument("--purge", action="store_true", help="unlink instead of moving to the trash")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = subs.add_parser("resume", help="resume a session with its agent")
+    _dir_options(p, sub=True)
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--print", action="store_true", help="only print the command")
+
+    p = subs.add_parser("config", help="configuration helpers")
+    p.add_argument("what", choices=("path", "show"), help="path: where config.toml is")
+    return parser
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _load_config() -> Any:
+    from sessionview.config import load_config
+
+    config = load_config()
+    for problem in config.problems:
+        print(f"sessionview: config: {problem}", file=sys.stderr)
+    return config
+
+
+def _index(args: argparse.Namespace, config: Any) -> Any:
+    from sessionview.store.index import SessionIndex
+    from sessionview.store.roots import resolve_roots
+
+    roots = resolve_roots(
+        args.dir or (), config_dirs=config.dirs, forced_format=getattr(args, "format", None)
+    )
+    return SessionIndex(roots)
+
+
+def _write_json(data: Any) -> None:
+    import orjson
+
+    sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def _parse_states(text: str, allowed: Sequence[str]) -> set[str]:
+    states = {s.strip() for s in text.split(",") if s.strip()}
+    bad = states - set(allowed)
+    if bad or not states:
+        raise CliError(
+            f"invalid state {', '.join(sorted(bad)) or text!r}: use {', '.join(allowed)}"
+        )
+    return states
+
+
+def _resolve(index: Any, ident: str) -> Any:
+    index.scan()
+    return index.resolve(ident)
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    config = _load_config()
+    index = _index(args, config)
+    sessions = index.scan()
+    if args.state:
+        wanted = _parse_states(args.state, STATES)
+        sessions = [s for s in sessions if s.state.value in wanted]
+    for problem in index.problems:
+        print(f"sessionview: {problem}", file=sys.stderr)
+    if args.json:
+        _write_json([s.to_json() for s in sessions])
+        return 0
+    if not sessions:
+        where = ", ".join(str(r.path) for r in index.roots) or "no directory found"
+        print(f"no sessions in {where}; try `sessionview --demo`")
+        return 0
+    from sessionview.text import ago, human_bytes, one_line
+
+    rows = [
+        (
+            f"{s.glyph} {s.state.value}",
+            s.short_id,
+            s.format,
+            ago(s.updated_at),
+            str(s.chunks),
+            human_bytes(s.bytes),
+            str(s.total_tokens or "-"),
+            one_line(s.title or (s.error or ""), 60),
+        )
+        for s in sessions
+    ]
+    header = ("STATE", "ID", "FORMAT", "ACTIVITY", "CHUNKS", "SIZE", "TOKENS", "TITLE")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    out = sys.stdout
+    for row in [header, *rows]:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        out.write("  ".join(cells) + "  " + row[-1] + "\n")
+    return 0
+
+
+def _chunk_json(chunk: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"index": chunk.index, "kind": chunk.kind, "payload": chunk.payload}
+    if chunk.raw is not None and chunk.raw.get("record_type") != "chunk":
+        data["raw"] = chunk.raw
+    return data
+
+
+def _print_chunk(chunk: Any) -> None:
+    from sessionview.transcript import chunk_to_text
+
+    sys.stdout.write(chunk_to_text(chunk) + "\n")
+    sys.stdout.flush()
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    config = _load_config()
+    index = _index(args, config)
+    info = _resolve(index, args.id)
+    from sessionview.store.formats import get_adapter
+    from sessionview.store.model import SessionState
+
+    adapter = get_adapter(info.format)
+    if info.state is SessionState.CORRUPT:
+        raise CliError(info.error or f"{info.path}: cannot be read")
+    if args.follow:
+        return _follow(info, adapter, as_json=args.json)
+    chunks = adapter.load_chunks(Path(info.path))
+    if args.json:
+        header = None
+        if info.format == "openrath":
+            from sessionview.store.formats.openrath import parse_file
+
+            header = parse_file(Path(info.path)).header
+        _write_json(
+            {
+                "id": info.id,
+                "format": info.format,
+                "state": info.state.value,
+                "header": header,
+                "chunks": [_chunk_json(c) for c in chunks],
+                "usage": info.usage,
+            }
+        )
+        return 0
+    from sessionview.text import one_line, short_time
+
+    print(
+        f"{info.glyph} {info.state.value} ({one_line(info.state_reason)})  {info.format}  {info.id}\n"
+        f"  {one_line(info.path)}\n  created {short_time(info.created_at)}  "
+        f"{info.chunks} chunks"
+    )
+    for chunk in chunks:
+        _print_chunk(chunk)
+    return 0
+
+
+def _follow(info: Any, adapter: Any, *, as_json: bool) -> int:
+    """Print every chunk once, in order, until the session closes or its writer is gone."""
+    import orjson
+
+    from sessionview.store.tail import TailReader
+
+    def emit(chunk: Any) -> None:
+        if as_json:
+            sys.stdout.buffer.write(orjson.dumps(_chunk_json(chunk)) + b"\n")
+            sys.stdout.flush()
+        else:
+            _print_chunk(chunk)
+
+    if not adapter.append_only:
+        return _follow_rewrites(info, adapter, emit)
+    reader = TailReader(info.path)
+    seen = 0
+    idle_since = time.monotonic()
+    while True:
+        batch = reader.read()
+        if batch.deleted:
+            print("sessionview: the session file was deleted", file=sys.stderr)
+            return 1
+        if batch.reset:
+            print("sessionview: the file was truncated or replaced; reading again", file=sys.stderr)
+        for error in batch.errors:
+            print(f"sessionview: {error}", file=sys.stderr)
+        for chunk in adapter.chunks_from_records(batch.records, seen):
+            emit(chunk)
+            seen += 1
+        if any(adapter.is_end_record(r) for r in batch.records):
+            return 0
+        if batch.records:
+            idle_since = time.monotonic()
+            continue
+        if time.monotonic() - idle_since > 0.5:
+            idle_since = time.monotonic()
+            live, _ = adapter.is_live(_with_path(info, reader.path))
+            if not live:
+                final = reader.read()
+                for chunk in adapter.chunks_from_records(final.records, seen):
+                    emit(chunk)
+                    seen += 1
+                if not final.records:
+                    state = "closed" if reader.path.name.endswith(".jsonl") else "ended"
+                    if info.format == "openrath" and reader.path.name.endswith(".__partial__"):
+                        state = "crashed (no process holds its lock)"
+                    print(f"sessionview: session {state}", file=sys.stderr)
+                    return 0
+        time.sleep(0.05)
+
+
+def _with_path(info: Any, path: Path) -> Any:
+    from dataclasses import replace
+
+    return replace(info, path=str(path))
+
+
+def _follow_rewrites(info: Any, adapter: Any, emit: Any) -> int:
+    """Whole-file formats: re-read on change and print the chunks not printed yet."""
+    seen = 0
+    last_sig: tuple[int, int] | None = None
+    quiet_since = time.monotonic()
+    while True:
+        try:
+            st = os.stat(info.path)
+        except FileNotFoundError:
+            print("sessionview: the session file was deleted", file=sys.stderr)
+            return 1
+        sig = (st.st_size, st.st_mtime_ns)
+        if sig != last_sig:
+            last_sig = sig
+            quiet_since = time.monotonic()
+            from sessionview.store.errors import PersistenceError
+
+            try:
+                chunks = adapter.load_chunks(Path(info.path))
+            except PersistenceError:
+                chunks = []
+            for chunk in chunks[seen:]:
+                emit(chunk)
+            seen = max(seen, len(chunks))
+        elif time.monotonic() - quiet_since > 1.0:
+            live, _ = adapter.is_live(info)
+            if not live:
+                return 0
+            quiet_since = time.monotonic()
+        time.sleep(0.1)
+
+
+def cmd_rm(args: argparse.Namespace) -> int:
+    from sessionview.store.actions import delete_session
+    from sessionview.store.errors import PersistenceError
+
+    config = _load_config()
+    index = _index(args, config)
+    index.scan()
+    targets = [index.resolve(ident) for ident in args.ids]
+    roots = [r.path for r in index.roots]
+    status = 0
+    for info in targets:
+        try:
+            entry = delete_session(info, force=args.force, purge=args.purge, roots=roots)
+        except PersistenceError as exc:
+            print(f"sessionview: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        if args.purge:
+            print(f"deleted {info.id} ({len(entry.files)} file(s))")
+        else:
+            print(f"moved {info.id} to the trash; undo with: sessionview restore {info.id}")
+    return status
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from sessionview.store.actions import find_trash, list_trash, restore
+
+    if args.list or not args.id:
+        entries = list_trash()
+        if args.json:
+            _write_json(
+                [
+                    {
+                        "id": e.id,
+                        "format": e.format,
+                        "deleted_at": e.deleted_at,
+                        "files": [a for a, _ in e.files],
+                        "bytes": e.bytes,
+                    }
+                    for e in entries
+                ]
+            )
+            return 0
+        if not entries:
+            print("the trash is empty")
+        for e in entries:
+            print(f"{e.deleted_at[:19]}  {e.format:<8}  {e.id}  ({len(e.files)} file(s))")
+        return 0
+    entry = find_trash(args.id)
+    for path in restore(entry):
+        print(f"restored {path}")
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from sessionview.store.actions import execute_prune, parse_age, plan_prune
+    from sessionview.text import human_bytes
+
+    try:
+        age = parse_age(args.older_than)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    states = _parse_states(args.state, ("closed", "crashed"))
+    config = _load_config()
+    index = _index(args, config)
+    plan = plan_prune(index.scan(), older_than=age, by=args.by, states=states)
+    if args.dry_run:
+        removed, skipped = list(plan.sessions), []
+    else:
+        entries, skipped_pairs = execute_prune(
+            plan, purge=args.purge, roots=[r.path for r in index.roots]
+        )
+        done_ids = {e.id for e in entries}
+        removed = [s for s in plan.sessions if s.id in done_ids]
+        skipped = skipped_pairs
+    reclaimed = sum(s.bytes for s in removed)
+    if args.json:
+        _write_json(
+            {
+                "dry_run": args.dry_run,
+                "removed": [s.to_json() for s in removed],
+                "skipped": [{"id": s.id, "reason": why} for s, why in skipped],
+                "bytes": reclaimed,
+            }
+        )
+        return 0
+    verb = "would remove" if args.dry_run else "removed"
+    for s in removed:
+        print(f"{verb} {s.id}  {s.format}  {s.state.value}  {human_bytes(s.bytes)}")
+    for s, why in skipped:
+        print(f"skipped {s.id}: {why}")
+    print(f"{verb} {len(removed)} session(s), {human_bytes(reclaimed)}")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from sessionview.store.actions import resume_plan, run_resume
+
+    config = _load_config()
+    index = _index(args, config)
+    info = _resolve(index, args.id)
+    plan = resume_plan(info, config.resume)
+    if args.print or plan.command is None:
+        print(plan.display())
+        if plan.command is None:
+            print(f"# {plan.hint}", file=sys.stderr)
+        return 0
+    return run_resume(plan)
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from sessionview.config import config_path
+
+    if args.what == "path":
+        print(config_path())
+        return 0
+    config = _load_config()
+    print(f"# {config.source}")
+    for key in (
+        "dirs",
+        "resume",
+        "prune",
+        "theme",
+        "bell",
+        "follow_by_default",
+        "polling",
+        "poll_interval",
+    ):
+        print(f"{key} = {getattr(config, key)!r}")
+    return 0
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    config = _load_config()
+    if args.demo:
+        from sessionview.demo import run_demo
+
+        return run_demo(config)
+    index = _index(args, config)
+    from sessionview.app import make_app
+
+    make_app(index, config).run()
+    return 0
+
+
+COMMANDS = {
+    "ls": cmd_ls,
+    "show": cmd_show,
+    "rm": cmd_rm,
+    "restore": cmd_restore,
+    "prune": cmd_prune,
+    "resume": cmd_resume,
+    "config": cmd_config,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from sessionview.store.errors import PersistenceError
+
+    handler = COMMANDS.get(args.command or "", cmd_tui)
+    try:
+        return handler(args)
+    except (CliError, PersistenceError, ValueError) as exc:
+        print(f"sessionview: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            # The reader went away (`| head`): silence the final flush, exit quietly.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        print(
+            f"sessionview: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

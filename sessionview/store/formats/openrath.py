@@ -7,7 +7,9 @@ trailer, a newline count. Bodies of closed files are never read for the listing.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shlex
 import stat as stat_mod
 from collections.abc import Mapping
@@ -37,11 +39,13 @@ HEADER_LIMIT = 16 << 20
 TITLE_SCAN_LIMIT = 1 << 20
 TITLE_MAX = 120
 CHUNK_KINDS = {"system", "user", "assistant", "tool_result"}
+# A top-level OpenRath record, not the words "record_type" inside another tool's line.
+_RECORD_TYPE_RE = re.compile(rb'"record_type"\s*:\s*"(?:header|chunk|trailer)"')
 
 RESUME_SNIPPET = """\
 from rath.llm import Provider
 from rath.session import load_session, run_session_loop, user_text_chunk
-p = load_session({id!r})
+p = load_session({id})
 user, agent = p.to_resumable_pair()
 user.chunk_table = user.chunk_table.extend(user_text_chunk(input("next prompt> ")))
 out = run_session_loop(user, agent, agent_provider=Provider(model="<model>"), persist=True)
@@ -191,7 +195,7 @@ class OpenRathFormat(FormatAdapter):
 
     def sniff(self, head: bytes) -> bool:
         first = head.split(b"\n", 1)[0]
-        return b'"record_type"' in first or not first.strip()
+        return _RECORD_TYPE_RE.search(first) is not None or not first.strip()
 
     def id_from_path(self, path: Path) -> str:
         name = path.name
@@ -345,7 +349,8 @@ class OpenRathFormat(FormatAdapter):
     def apply_liveness(
         self, info: SessionInfo, st: os.stat_result, probe: LivenessProbe
     ) -> SessionInfo:
-        if info.state is not SessionState.CRASHED or not info.path.endswith(PARTIAL_SUFFIX):
+        open_states = (SessionState.CRASHED, SessionState.RUNNING)
+        if info.state not in open_states or not info.path.endswith(PARTIAL_SUFFIX):
             return info
         if info.extra.get("has_trailer"):
             return info
@@ -398,7 +403,7 @@ class OpenRathFormat(FormatAdapter):
                 env={"OPENRATH_HOME": str(home)},
                 configured=True,
             )
-        snippet = RESUME_SNIPPET.format(id=info.id)
+        snippet = RESUME_SNIPPET.format(id=json.dumps(info.id))
         shell = f"OPENRATH_HOME={shlex.quote(str(home))} python -c {shlex.quote(snippet)}"
         return ResumePlan(
             command=None,

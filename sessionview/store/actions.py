@@ -7,6 +7,7 @@ without following them, and keeps what it moves restorable with its original pat
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,8 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import orjson
 
 from sessionview.store.errors import PersistenceError, SessionBusy, SessionNotFound
 from sessionview.store.formats import get_adapter
@@ -116,9 +115,10 @@ def delete_session(
     files = [p for p in adapter.session_files(info) if os.path.lexists(p)]
     if not files:
         raise SessionNotFound(f"session {info.id}: its files are already gone")
-    for path in files:
-        if not _inside(path, roots):
-            raise PersistenceError(f"refusing to touch {path}: outside the watched directories")
+    # The session file itself must sit in a watched directory; its sidecars (Claude's
+    # file-history, ...) are derived by the adapter from the validated id.
+    if not _inside(Path(info.path), roots):
+        raise PersistenceError(f"refusing to touch {info.path}: outside the watched directories")
     stamp = datetime.now(UTC)
     total = sum(_size(p) for p in files)
     if purge:
@@ -139,8 +139,10 @@ def delete_session(
             _move(path, stored)
             moved.append((str(path), str(stored)))
         entry = TrashEntry(info.id, info.format, str(folder), stamp.isoformat(), tuple(moved), total)
+        # The stdlib encoder with ensure_ascii keeps a file name that is not UTF-8
+        # (surrogate-escaped) as `\\udcff` escapes, so it is restored byte for byte.
         (folder / MANIFEST).write_bytes(
-            orjson.dumps(
+            json.dumps(
                 {
                     "id": entry.id,
                     "format": entry.format,
@@ -149,10 +151,10 @@ def delete_session(
                     "bytes": total,
                     "title": info.title,
                 },
-                option=orjson.OPT_INDENT_2,
-            )
+                indent=2,
+            ).encode("ascii")
         )
-    except OSError as exc:
+    except (OSError, ValueError, TypeError) as exc:
         # Put back whatever moved so the session stays intact.
         for original, stored in reversed(moved):
             try:
@@ -161,7 +163,8 @@ def delete_session(
                 pass
         shutil.rmtree(folder, ignore_errors=True)
         raise PersistenceError(
-            f"cannot move {info.id} to the trash: {exc.strerror or exc}; nothing was deleted"
+            f"cannot move {info.id} to the trash: {getattr(exc, 'strerror', None) or exc}; "
+            "nothing was deleted"
         ) from None
     return entry
 
@@ -176,7 +179,7 @@ def list_trash(trash_dir: Path | None = None) -> list[TrashEntry]:
         return []
     for folder in folders:
         try:
-            data = orjson.loads((folder / MANIFEST).read_bytes())
+            data = json.loads((folder / MANIFEST).read_bytes())
             entries.append(
                 TrashEntry(
                     id=data["id"],
@@ -187,7 +190,7 @@ def list_trash(trash_dir: Path | None = None) -> list[TrashEntry]:
                     bytes=int(data.get("bytes", 0)),
                 )
             )
-        except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        except (OSError, KeyError, TypeError, ValueError):
             continue
     return entries
 

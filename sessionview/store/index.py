@@ -54,6 +54,24 @@ def _unreadable(path: Path, adapter: FormatAdapter, reason: str, size: int = 0) 
     )
 
 
+def _valid_entry(cached: object) -> bool:
+    """A cache entry is `[[dev, ino, size, mtime_ns], format, info]`; anything else is a miss."""
+    return (
+        isinstance(cached, list)
+        and len(cached) == 3
+        and isinstance(cached[0], list)
+        and isinstance(cached[2], dict)
+    )
+
+
+def _dumpable(value: object) -> bool:
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return False
+    return True
+
+
 class SessionIndex:
     """The set of sessions under some roots; thread-safe, refreshed file by file."""
 
@@ -93,7 +111,14 @@ class SessionIndex:
         if self.cache_path is None or not self._cache_dirty:
             return
         with self._lock:
-            payload = orjson.dumps({"version": CACHE_VERSION, "entries": self._cache})
+            try:
+                payload = orjson.dumps({"version": CACHE_VERSION, "entries": self._cache})
+            except orjson.JSONEncodeError:
+                # A file's facts can hold JSON nested deeper than orjson writes (254
+                # levels): leave those entries out of the cache rather than fail.
+                for skey in [k for k, v in self._cache.items() if not _dumpable(v)]:
+                    del self._cache[skey]
+                payload = orjson.dumps({"version": CACHE_VERSION, "entries": self._cache})
             self._cache_dirty = False
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
@@ -203,7 +228,7 @@ class SessionIndex:
         cached = self._cache.get(skey)
         info: SessionInfo | None = None
         adapter: FormatAdapter | None = None
-        if cached is not None and tuple(cached[0]) == key:
+        if _valid_entry(cached) and tuple(cached[0]) == key:
             adapter = next((a for a in claimants if a.name == cached[1]), None)
             if adapter is not None:
                 try:
@@ -217,7 +242,7 @@ class SessionIndex:
                 self._cache[skey] = [list(key), adapter.name, info.to_json()]
                 self._cache_dirty = True
         assert adapter is not None
-        if info.state in OPEN_STATES:
+        if info.state in OPEN_STATES or adapter.always_check_liveness:
             info = adapter.apply_liveness(info, st, probe)
         return info, key
 
@@ -260,10 +285,10 @@ class SessionIndex:
         with self._lock:
             items = list(self._entries.items())
         for skey, (key, info) in items:
-            if info.state not in OPEN_STATES:
-                continue
             adapter = ADAPTERS.get(info.format)
             if adapter is None:
+                continue
+            if info.state not in OPEN_STATES and not adapter.always_check_liveness:
                 continue
             try:
                 st = os.stat(skey)
@@ -298,9 +323,15 @@ class SessionIndex:
         """
         with self._lock:
             infos = [info for _, info in self._entries.values()]
-        best: dict[tuple[str, str, str], SessionInfo] = {}
+        best: dict[tuple[str, str, str, str], SessionInfo] = {}
         for info in infos:
-            key = (info.format, os.path.dirname(info.path), info.id)
+            # Only an OpenRath final/partial pair (same id in the file name) folds into
+            # one row: a copied or hostile header claiming another file's id must not
+            # hide that session.
+            stem = ""
+            if info.format == "openrath":
+                stem = ADAPTERS[info.format].id_from_path(Path(info.path))
+            key = (info.format, os.path.dirname(info.path), info.id, stem)
             prev = best.get(key)
             if prev is None or _preference(info) > _preference(prev):
                 best[key] = info

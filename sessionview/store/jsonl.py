@@ -41,18 +41,21 @@ def _first_line(text: str) -> str:
     return text.splitlines()[0] if text else text
 
 
-def iter_lines(fd: int, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
+def iter_lines(
+    fd: int, start: int = 0, end: int | None = None, block_size: int = BLOCK_SIZE
+) -> Iterator[tuple[int, bytes]]:
     """Yield `(offset_after_line, line)` for each complete line in `[start, end)`.
 
     The line excludes its `\\n`. Blank lines are yielded too (callers skip them and
     keep the line numbers right). A last line without `\\n` is never yielded.
-    Reads with `os.pread`, so the caller's file position is untouched.
+    Reads with `os.pread`, so the caller's file position is untouched. A caller that
+    usually stops after a few lines passes a small `block_size`.
     """
     pos = start
     pending = bytearray()
     pending_start = start
     while end is None or pos < end:
-        want = BLOCK_SIZE if end is None else min(BLOCK_SIZE, end - pos)
+        want = block_size if end is None else min(block_size, end - pos)
         block = os.pread(fd, want, pos)
         if not block:
             break
@@ -105,18 +108,23 @@ def read_first_line(fd: int, limit: int) -> bytes | None:
     return None
 
 
-def last_complete_lines(fd: int, size: int, count: int, window: int = 65536) -> list[bytes]:
+def last_complete_lines(
+    fd: int, size: int, count: int, window: int = 65536, max_line: int | None = None
+) -> list[bytes]:
     """Up to `count` last complete, non-blank lines, oldest first, reading from the end.
 
     Grows the window until enough lines are found or the start of the file is reached,
     so the cost is proportional to what is returned, not to the file. A torn last line
-    (no trailing `\\n`) is skipped.
+    (no trailing `\\n`) is skipped. With `max_line`, stops at a line longer than that
+    (returning the shorter lines after it), so a 100 MB line is never held in memory.
     """
     found: list[bytes] = []
     carry = b""  # the start of a line whose end we already read, with its newline
     cut_torn = False
     pos = size
     while pos > 0 and len(found) < count:
+        if max_line is not None and len(carry) > max_line + 1:
+            break
         step = min(window, pos)
         pos -= step
         block = os.pread(fd, step, pos) + carry

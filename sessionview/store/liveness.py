@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 PROC_LOCKS = Path("/proc/locks")
 
@@ -77,6 +81,13 @@ class LivenessProbe:
         self._locks_read = False
         self._open_files: set[tuple[int, int]] | None = None
         self._open_files_read = False
+        self._memo: dict[object, object] = {}
+
+    def memo(self, key: object, factory: Callable[[], T]) -> T:
+        """`factory()` computed once per probe (once per scan), e.g. a pid registry."""
+        if key not in self._memo:
+            self._memo[key] = factory()
+        return self._memo[key]  # type: ignore[return-value]
 
     def is_locked(self, path: str, st: os.stat_result) -> tuple[bool | None, str]:
         """Whether a writer holds a lock on the file, with the evidence used."""

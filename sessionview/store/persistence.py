@@ -117,9 +117,10 @@ def _coerce_id(value: str) -> UUID | str:
 
 
 def _header(record: dict[str, Any]) -> PersistedSessionHeader:
+    raw_extras = record.get("lineage_extras")
     extras = tuple(
         (e[0], e[1])
-        for e in record.get("lineage_extras") or ()
+        for e in (raw_extras if isinstance(raw_extras, list) else ())
         if isinstance(e, list | tuple) and len(e) == 2 and isinstance(e[0], str)
     )
     parents = record.get("parent_session_ids") or []

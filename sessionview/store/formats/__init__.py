@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from sessionview.store.formats.base import FormatAdapter
+from sessionview.store.formats.claude import ClaudeFormat
+from sessionview.store.formats.codex import CodexFormat
+from sessionview.store.formats.nanobot import NanobotFormat
 from sessionview.store.formats.openrath import OpenRathFormat
+from sessionview.store.formats.snapshot import SnapshotFormat
 
 ADAPTERS: dict[str, FormatAdapter] = {}
 
@@ -16,6 +20,11 @@ def register(adapter: FormatAdapter) -> None:
 
 
 register(OpenRathFormat())
+# Sniffed in this order when several claim a `*.jsonl`; each sniff is specific.
+register(NanobotFormat())
+register(CodexFormat())
+register(ClaudeFormat())
+register(SnapshotFormat())
 
 
 def get_adapter(name: str) -> FormatAdapter:

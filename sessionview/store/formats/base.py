@@ -25,6 +25,11 @@ class FormatAdapter(ABC):
     #: True when sessions only ever grow by appended lines (follow reads new bytes);
     #: False when the file is rewritten whole (follow re-reads and diffs).
     append_only: ClassVar[bool] = True
+    #: True when a session's state can change without its file changing in a way
+    #: `read_facts` can see (Claude Code's pid registry, Codex's open fds, mtime-based
+    #: states): the index then calls `apply_liveness` on every scan for every row,
+    #: not only for running/crashed ones. It must stay cheap (use `probe.memo`).
+    always_check_liveness: ClassVar[bool] = False
 
     @abstractmethod
     def claims(self, path: Path) -> bool:

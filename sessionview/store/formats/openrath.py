@@ -37,7 +37,10 @@ FINAL_SUFFIX = ".jsonl"
 PARTIAL_SUFFIX = ".jsonl.__partial__"
 HEADER_LIMIT = 16 << 20
 TITLE_SCAN_LIMIT = 1 << 20
+TRAILER_LIMIT = 1 << 20
 TITLE_MAX = 120
+TITLE_BLOCK = 16 << 10
+TAIL_WINDOW = 4 << 10  # a trailer is ~200 bytes; the window doubles for a long last line
 CHUNK_KINDS = {"system", "user", "assistant", "tool_result"}
 # A top-level OpenRath record, not the words "record_type" inside another tool's line.
 _RECORD_TYPE_RE = re.compile(rb'"record_type"\s*:\s*"(?:header|chunk|trailer)"')
@@ -58,11 +61,12 @@ def parse_time(value: Any) -> datetime | None:
         return None
     try:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        # A time near year 1 or 9999 with an offset does not fit in UTC.
+        return dt.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
 
 
 def first_line_title(content: Any) -> str:
@@ -111,7 +115,7 @@ def validate_header(record: dict[str, Any], where: str) -> tuple[dict[str, Any],
 def chunk_from_record(record: dict[str, Any], where: str, version: int) -> Chunk:
     record = upgrade_chunk(record, header_version=version)
     kind = record.get("kind")
-    if kind not in CHUNK_KINDS:
+    if not isinstance(kind, str) or kind not in CHUNK_KINDS:
         raise PersistenceError(f"{where}: invalid chunk kind: {kind!r}")
     payload = record.get("payload")
     if not isinstance(payload, dict):
@@ -267,7 +271,9 @@ class OpenRathFormat(FormatAdapter):
         header, _version = validate_header(record, where1)
         header_end = len(head) + 1
 
-        last = last_complete_lines(fd, size, 1)
+        # A trailer is a few hundred bytes: a longer last line is not one (and a 100 MB
+        # chunk line must not be pulled into memory just to find that out).
+        last = last_complete_lines(fd, size, 1, window=TAIL_WINDOW, max_line=TRAILER_LIMIT)
         trailer: dict[str, Any] | None = None
         lines_total: int | None = None
         if last and size > header_end:
@@ -280,8 +286,9 @@ class OpenRathFormat(FormatAdapter):
             if tail_record.get("record_type") == "trailer":
                 trailer = tail_record
         torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
-        if trailer is not None and isinstance(trailer.get("final_chunk_count"), int):
-            chunks = trailer["final_chunk_count"]
+        final_count = trailer.get("final_chunk_count") if trailer is not None else None
+        if isinstance(final_count, int) and not isinstance(final_count, bool) and final_count >= 0:
+            chunks = final_count
         else:
             if lines_total is None:
                 lines_total = count_newlines(fd, 0, size)
@@ -334,7 +341,9 @@ class OpenRathFormat(FormatAdapter):
 
     def _title(self, fd: int, start: int, size: int) -> str:
         end = min(size, start + TITLE_SCAN_LIMIT)
-        for _, line in iter_lines(fd, start, end):
+        # The first user chunk is almost always in the first few KB: read in small
+        # blocks, not one 1 MB read per file (that was most of a cold listing's I/O).
+        for _, line in iter_lines(fd, start, end, block_size=TITLE_BLOCK):
             if b'"kind": "user"' not in line and b'"kind":"user"' not in line:
                 continue
             try:

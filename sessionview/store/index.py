@@ -142,6 +142,7 @@ class SessionIndex:
                 continue
             adapters = [get_adapter(root.format)] if root.format else list(ADAPTERS.values())
             claimants: dict[str, list[FormatAdapter]] = {}
+            first_path: dict[str, Path] = {}  # reuse the adapter's Path, don't rebuild it
             for adapter in adapters:
                 try:
                     paths = list(adapter.iter_files(root.path))
@@ -149,9 +150,15 @@ class SessionIndex:
                     self.problems.append(f"{root.path}: {exc.strerror or exc}")
                     continue
                 for path in paths:
-                    claimants.setdefault(str(path), []).append(adapter)
+                    key = str(path)
+                    found = claimants.get(key)
+                    if found is None:
+                        claimants[key] = [adapter]
+                        first_path[key] = path
+                    else:
+                        found.append(adapter)
             for key, found in claimants.items():
-                yield Path(key), root, found
+                yield first_path[key], root, found
             if not root.format:
                 foreign = self._count_foreign(root.path, set(claimants))
                 if foreign:
@@ -238,6 +245,10 @@ class SessionIndex:
         if info is None:
             adapter = claimants[0] if len(claimants) == 1 else (detect(path) or claimants[0])
             info = adapter.read_facts(path, st)
+            if info.state is SessionState.CORRUPT and not os.path.lexists(path):
+                # Renamed (an OpenRath close) or deleted between the stat and the read:
+                # it is gone, not corrupt; the watcher reports where it went.
+                return None, key
             with self._lock:
                 self._cache[skey] = [list(key), adapter.name, info.to_json()]
                 self._cache_dirty = True

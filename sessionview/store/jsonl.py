@@ -95,8 +95,9 @@ def read_first_line(fd: int, limit: int) -> bytes | None:
     """The first line (without `\\n`) if it completes within `limit` bytes, else None."""
     pos = 0
     parts: list[bytes] = []
+    step = 4096  # a header is a few hundred bytes; grow for long ones
     while pos < limit:
-        block = os.pread(fd, min(65536, limit - pos), pos)
+        block = os.pread(fd, min(step, limit - pos), pos)
         if not block:
             return None
         nl = block.find(b"\n")
@@ -105,6 +106,7 @@ def read_first_line(fd: int, limit: int) -> bytes | None:
             return b"".join(parts)
         parts.append(block)
         pos += len(block)
+        step = min(step * 4, 1 << 20)
     return None
 
 

@@ -12,7 +12,12 @@ import os
 from pathlib import Path
 
 from sessionview.store.errors import PersistenceError
-from sessionview.store.formats.openrath import HEADER_LIMIT, chunk_from_record, parse_file, validate_header
+from sessionview.store.formats.openrath import (
+    HEADER_LIMIT,
+    chunk_from_record,
+    parse_file,
+    validate_header,
+)
 from sessionview.store.jsonl import last_complete_lines, parse_record, read_first_line
 from sessionview.store.model import Chunk
 

@@ -11,6 +11,7 @@ deletion.
 from __future__ import annotations
 
 import os
+import stat as stat_mod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,19 @@ def _renamed_twin(path: Path) -> list[Path]:
     return [path.with_name(name + ".__partial__")]
 
 
+def _find_newline(fd: int, pos: int, size: int) -> int | None:
+    """Offset of the first `\\n` at or after `pos`, reading 1 MiB at a time."""
+    while pos < size:
+        block = os.pread(fd, min(1 << 20, size - pos), pos)
+        if not block:
+            return None
+        nl = block.find(b"\n")
+        if nl >= 0:
+            return pos + nl
+        pos += len(block)
+    return None
+
+
 class TailReader:
     """Incremental reader of one append-only JSONL file.
 
@@ -66,6 +80,9 @@ class TailReader:
             except OSError as exc:
                 raise PersistenceError(f"cannot read {candidate}: {exc.strerror or exc}") from None
             st = os.fstat(fd)
+            if not stat_mod.S_ISREG(st.st_mode):  # replaced by a directory, a FIFO...
+                os.close(fd)
+                raise PersistenceError(f"cannot read {candidate}: not a regular file")
             ident = (st.st_dev, st.st_ino)
             if candidate != self.path and self._inode is not None and ident != self._inode:
                 # The twin is another file (a new session with the same id): not ours.
@@ -82,12 +99,9 @@ class TailReader:
             return TailBatch(deleted=True, path=str(self.path))
         fd, st = located
         try:
-            reset = False
             ident = (st.st_dev, st.st_ino)
-            if self._inode is not None and ident != self._inode:
-                reset = True
-            elif st.st_size < self.offset:
-                reset = True
+            replaced = self._inode is not None and ident != self._inode
+            reset = replaced or st.st_size < self.offset
             if reset:
                 self.offset = 0
                 self.lineno = 0
@@ -95,6 +109,12 @@ class TailReader:
             if st.st_size == self.offset:
                 return TailBatch(reset=reset, path=str(self.path))
             data = os.pread(fd, min(st.st_size - self.offset, MAX_READ), self.offset)
+            if len(data) == MAX_READ and b"\n" not in data:
+                # One line longer than MAX_READ: read it whole once it is complete (as
+                # `show` does) instead of stalling on it forever.
+                end = _find_newline(fd, self.offset + len(data), st.st_size)
+                if end is not None:
+                    data = os.pread(fd, end + 1 - self.offset, self.offset)
         finally:
             os.close(fd)
         last_nl = data.rfind(b"\n")

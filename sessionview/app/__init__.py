@@ -1,0 +1,27 @@
+"""The Textual UI. `make_app` is the one way the CLI and the tests build it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sessionview.config import Config
+from sessionview.store.index import SessionIndex
+
+
+def make_app(
+    index: SessionIndex,
+    config: Config,
+    *,
+    watch: bool = True,
+    banner: str | None = None,
+    now: Callable[[], datetime] | None = None,
+):
+    """The App over `index`. `watch=False` turns off the file watcher and liveness polling
+    (snapshot tests); `now` is the clock behind "12s ago"; `banner` is a line shown on top."""
+    from sessionview.app.app import SessionViewApp
+
+    return SessionViewApp(index, config, watch=watch, banner=banner, now=now)
+
+
+__all__ = ["make_app"]

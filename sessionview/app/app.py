@@ -1,0 +1,475 @@
+"""The App: owns the index, the watcher and liveness workers, and the actions' file work."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from sessionview.app.messages import ScanBatch, SessionsChanged
+from sessionview.app.screens.confirm import ConfirmScreen
+from sessionview.app.screens.corrupt import CorruptScreen
+from sessionview.app.screens.help import HelpScreen, binding_rows
+from sessionview.app.screens.lineage import LineageScreen
+from sessionview.app.screens.main import MainScreen
+from sessionview.app.screens.prune import PruneScreen
+from sessionview.app.screens.resume import ResumeScreen
+from sessionview.app.screens.transcript import TranscriptScreen
+from sessionview.app.text import clean, human_size, one_line, utc_now
+from sessionview.app.widgets.session_table import session_key
+from sessionview.app.widgets.transcript_view import TranscriptView
+from sessionview.config import Config
+from sessionview.store import actions
+from sessionview.store.errors import PersistenceError
+from sessionview.store.index import SessionIndex
+from sessionview.store.model import SessionInfo, SessionState
+from sessionview.store.watch import watch as watch_dirs
+
+LIVENESS_INTERVAL = 1.0
+PREFERENCE = {
+    SessionState.CLOSED: 4,
+    SessionState.RUNNING: 3,
+    SessionState.CRASHED: 2,
+    SessionState.CORRUPT: 1,
+}
+
+
+def _label(info: SessionInfo) -> str:
+    return f"{info.short_id} {one_line(info.title, 40)}".strip()
+
+
+class SessionViewApp(App[None]):
+    """Lists, follows and cleans up agent sessions; all file work runs in workers."""
+
+    CSS_PATH = "sessionview.tcss"
+    TITLE = "sessionview"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False),
+    ]
+
+    def __init__(
+        self,
+        index: SessionIndex,
+        config: Config,
+        *,
+        watch: bool = True,
+        banner: str | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.index = index
+        self.config = config
+        self.watching = watch
+        self.banner = banner
+        self.now = now or utc_now
+        self.rows: dict[str, SessionInfo] = {}
+        self._scan_overlay: dict[str, SessionInfo] | None = None
+        self._stop = threading.Event()
+        self._undo: list[list[actions.TrashEntry]] = []
+        self._problems_shown = False
+        #: (monotonic time, paths) of the latest file event, for the benchmark.
+        self.last_event_at: float = 0.0
+
+    # ----------------------------------------------------------- theming
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {
+            "sv-running": "#4EBF71",
+            "sv-crashed": "#E8634F",
+            "sv-closed": "#7D8590",
+            "sv-corrupt": "#E0B34A",
+            "sv-system": "#9C8CDB",
+            "sv-user": "#58A6FF",
+            "sv-assistant": "#4EBF71",
+            "sv-tool": "#E0B34A",
+            "sv-tool-result": "#56C2C9",
+        }
+
+    def get_default_screen(self) -> Screen:
+        dirs = [str(root.path) for root in self.index.roots]
+        return MainScreen(self.now, dirs, self.banner, self.watching)
+
+    @property
+    def main(self) -> MainScreen:
+        """The session list (always at the bottom of the screen stack)."""
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    # ------------------------------------------------------------ startup
+    def on_main_screen_ready(self, _message: MainScreen.Ready) -> None:
+        if self.config.problems:
+            self.notify(
+                "\n".join(self.config.problems), title="config.toml", severity="warning", timeout=10
+            )
+        existing = self.index.sessions()
+        if existing:
+            self._apply_rows(existing)
+        self._scan_overlay = {}
+        if not existing:
+            self.main.set_progress(0, None)
+        self.scan()
+        if self.watching:
+            self.watch_files()
+            self.set_interval(LIVENESS_INTERVAL, self.recheck_liveness)
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+
+    def exit(self, *args, **kwargs) -> None:  # noqa: D401 - stop threads before exiting
+        self._stop.set()
+        super().exit(*args, **kwargs)
+
+    # ----------------------------------------------------------- workers
+    @work(thread=True, exclusive=True, exit_on_error=False, group="scan")
+    def scan(self) -> None:
+        total = sum(1 for _ in self.index.iter_candidates())
+        seen = 0
+
+        def on_batch(batch: list[SessionInfo]) -> None:
+            nonlocal seen
+            seen += len(batch)
+            self.post_message(ScanBatch(list(batch), seen, total))
+
+        self.index.scan(on_batch=on_batch, batch_size=100)
+        self.post_message(SessionsChanged(scan_done=True))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
+    def watch_files(self) -> None:
+        roots = [root.path for root in self.index.roots]
+        for batch in watch_dirs(
+            roots,
+            stop_event=self._stop,
+            polling=self.config.polling,
+            poll_interval=self.config.poll_interval,
+        ):
+            if self._stop.is_set():
+                return
+            stamp = time.monotonic()
+            paths: list[str] = []
+            for change in batch:
+                self.index.refresh(change.path)
+                paths.append(change.path)
+            if paths:
+                self.last_event_at = stamp
+                self.post_message(SessionsChanged(paths=paths))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="liveness")
+    def liveness_worker(self) -> None:
+        changed = self.index.recheck_liveness()
+        if changed:
+            self.post_message(SessionsChanged(paths=[c.path for c in changed]))
+
+    def recheck_liveness(self) -> None:
+        """Every second: a writer can die without touching its file. Only running rows matter
+        (a new writer shows itself by writing, which the watcher sees)."""
+        if any(info.state is SessionState.RUNNING for info in self.rows.values()):
+            self.liveness_worker()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                f"{event.worker.group}: {type(error).__name__}: {clean(str(error))}",
+                title="background task failed",
+                severity="error",
+                timeout=10,
+            )
+
+    # ------------------------------------------------------------ updates
+    def on_scan_batch(self, message: ScanBatch) -> None:
+        if self._scan_overlay is None:
+            return
+        for info in message.infos:
+            key = session_key(info)
+            prev = self._scan_overlay.get(key)
+            if prev is None or PREFERENCE[info.state] > PREFERENCE[prev.state]:
+                self._scan_overlay[key] = info
+        merged = {session_key(i): i for i in self.index.sessions()}
+        merged.update(self._scan_overlay)
+        epoch = datetime.fromtimestamp(0).astimezone()
+        rows = sorted(merged.values(), key=lambda i: i.updated_at or epoch, reverse=True)
+        self.main.set_progress(message.seen, message.total)
+        self._apply_rows(rows)
+
+    def on_sessions_changed(self, message: SessionsChanged) -> None:
+        if message.scan_done:
+            self._scan_overlay = None
+            self.main.set_progress(None, None)
+            if self.index.problems and not self._problems_shown:
+                self._problems_shown = True
+                self.notify(
+                    "\n".join(clean(p) for p in self.index.problems[:8]),
+                    title="some files were not listed",
+                    severity="warning",
+                    timeout=8,
+                )
+        if self._scan_overlay is not None:
+            # A file event during the first scan: update the overlay with it.
+            for path in message.paths:
+                info = self.index.get_path(path)
+                if info is not None:
+                    self._scan_overlay[session_key(info)] = info
+            return
+        self._apply_rows(self.index.sessions())
+        for screen in self.screen_stack:
+            if isinstance(screen, TranscriptScreen) and message.paths:
+                screen.wake(message.paths)
+
+    def _apply_rows(self, rows: list[SessionInfo]) -> None:
+        old = self.rows
+        new = {session_key(i): i for i in rows}
+        self.rows = new
+        for key, info in new.items():
+            prev = old.get(key)
+            if prev is None or prev.state is not SessionState.RUNNING:
+                continue
+            if info.state is SessionState.CLOSED:
+                self._announce(info, "closed", "information")
+            elif info.state is SessionState.CRASHED:
+                self._announce(info, f"crashed ({info.state_reason})", "warning")
+        self.main.set_sessions(rows)
+        for screen in self.screen_stack:
+            if isinstance(screen, TranscriptScreen):
+                screen.session_updated(new.get(session_key(screen.info)))
+
+    def _announce(self, info: SessionInfo, what: str, severity: str) -> None:
+        self.notify(
+            f"{_label(info)}: {clean(what)}", title=f"session {what.split()[0]}", severity=severity
+        )  # type: ignore[arg-type]
+        if self.config.bell:
+            self.bell()
+
+    def all_sessions(self) -> list[SessionInfo]:
+        return list(self.rows.values())
+
+    # ------------------------------------------------------------ actions
+    def open_session(self, info: SessionInfo) -> None:
+        if info.state is SessionState.CORRUPT:
+            self.push_screen(CorruptScreen(info))
+        else:
+            self.push_screen(TranscriptScreen(info, follow=self.config.follow_by_default))
+
+    def request_delete(self, targets: list[SessionInfo]) -> None:
+        if not targets:
+            return
+        running = [t for t in targets if t.state is SessionState.RUNNING]
+        targets = [t for t in targets if t.state is not SessionState.RUNNING]
+        if running and not targets:
+            info = running[0]
+            self.notify(
+                f"{_label(info)} is running ({clean(info.state_reason)}); a session can be "
+                "deleted once its writer has exited",
+                title="cannot delete a running session",
+                severity="warning",
+            )
+            return
+        parts: list[tuple[str, str] | str] = [
+            (
+                f"Move {len(targets)} session{'s' if len(targets) > 1 else ''} "
+                f"({human_size(sum(t.bytes for t in targets))}) to the trash? u undoes.\n\n",
+                "",
+            )
+        ]
+        for info in targets[:100]:
+            parts.append((f"{info.glyph} {info.state.value:<8}", f"$sv-{info.state.value}"))
+            parts.append((f" {clean(info.short_id)}  ", "$text-muted"))
+            parts.append((one_line(info.title, 70) or "(no title)") + "\n")
+        if len(targets) > 100:
+            parts.append((f"… and {len(targets) - 100} more\n", "$text-muted"))
+        if running:
+            parts.append(
+                (f"\nskipped, still running: {', '.join(_label(r) for r in running)}", "$warning")
+            )
+        title = (
+            f"Delete {_label(targets[0])}?"
+            if len(targets) == 1
+            else f"Delete {len(targets)} marked sessions?"
+        )
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.delete_worker(targets)
+
+        self.push_screen(ConfirmScreen(title, Content.assemble(*parts).rstrip()), done)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="delete")
+    def delete_worker(self, targets: list[SessionInfo]) -> None:
+        roots = [root.path for root in self.index.roots]
+        done: list[actions.TrashEntry] = []
+        failed: list[str] = []
+        for info in targets:
+            try:
+                entry = actions.delete_session(info, roots=roots)
+            except PersistenceError as exc:
+                failed.append(str(exc))
+                continue
+            done.append(entry)
+            for original, _ in entry.files:
+                self.index.forget(original)
+        self.call_from_thread(self._deleted, done, failed)
+
+    def _deleted(self, done: list[actions.TrashEntry], failed: list[str]) -> None:
+        if done:
+            self._undo.append(done)
+            self.notify(f"moved {len(done)} session(s) to the trash; u undoes")
+        for error in failed[:5]:
+            self.notify(clean(error), title="not deleted", severity="error")
+        self.main.clear_marks()
+        self._apply_rows(self.index.sessions())
+
+    def undo_delete(self) -> None:
+        if not self._undo:
+            self.notify("nothing to undo")
+            return
+        self.restore_worker(self._undo.pop())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="delete")
+    def restore_worker(self, entries: list[actions.TrashEntry]) -> None:
+        restored = 0
+        failed: list[str] = []
+        for entry in entries:
+            try:
+                paths = actions.restore(entry)
+            except PersistenceError as exc:
+                failed.append(str(exc))
+                continue
+            restored += 1
+            for path in paths:
+                self.index.refresh(path)
+        self.call_from_thread(self._restored, restored, failed)
+
+    def _restored(self, restored: int, failed: list[str]) -> None:
+        if restored:
+            self.notify(f"restored {restored} session(s)")
+        for error in failed[:5]:
+            self.notify(clean(error), title="not restored", severity="error")
+        self._apply_rows(self.index.sessions())
+
+    def open_prune(self) -> None:
+        def done(plan: actions.PrunePlan | None) -> None:
+            if plan is not None:
+                self.prune_worker(plan)
+
+        self.push_screen(PruneScreen(self.all_sessions, self.config.prune, self.now), done)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="delete")
+    def prune_worker(self, plan: actions.PrunePlan) -> None:
+        roots = [root.path for root in self.index.roots]
+        done, skipped = actions.execute_prune(plan, roots=roots)
+        for entry in done:
+            for original, _ in entry.files:
+                self.index.forget(original)
+        self.call_from_thread(self._deleted, done, [f"{s.short_id}: {why}" for s, why in skipped])
+
+    def resume(self, info: SessionInfo) -> None:
+        try:
+            plan = actions.resume_plan(info, self.config.resume)
+        except (PersistenceError, KeyError) as exc:
+            self.notify(clean(str(exc)), title="cannot resume", severity="error")
+            return
+        if plan.command is None:
+            self.push_screen(ResumeScreen(f"Resume {_label(info)}", plan))
+            return
+        try:
+            with self.suspend():
+                print(f"$ {plan.display()}", flush=True)
+                status = actions.run_resume(plan)
+        except (
+            Exception
+        ) as exc:  # SuspendNotSupported (headless, web) or the command failed to start
+            self.push_screen(
+                ResumeScreen(f"Resume {_label(info)}", plan, note=f"could not run it here: {exc}")
+            )
+            return
+        severity = "information" if status == 0 else "warning"
+        self.notify(f"resume command exited with status {status}", severity=severity)
+
+    def copy_id(self, info: SessionInfo) -> None:
+        self.copy_to_clipboard(info.id)
+        self.notify(f"copied {clean(info.id)}")
+
+    def open_in_pager(self, info: SessionInfo) -> None:
+        pager = os.environ.get("PAGER") or "less"
+        try:
+            with self.suspend():
+                status = subprocess.call([*shlex.split(pager), str(Path(info.path))])
+        except Exception as exc:
+            self.notify(f"cannot open a pager: {clean(str(exc))}", severity="error")
+            return
+        if status not in (0, None):
+            self.notify(f"{clean(pager)} exited with status {status}", severity="warning")
+
+    def open_lineage(self) -> None:
+        items = self.main.lineage()
+        if not items:
+            self.notify("this session has no parents or children in the list")
+            return
+
+        def done(info: SessionInfo | None) -> None:
+            if info is not None:
+                self.main.jump_to(info)
+
+        self.push_screen(LineageScreen(items), done)
+
+    def action_help(self) -> None:
+        sections = [
+            ("Session list", binding_rows(MainScreen.BINDINGS)),
+            (
+                "Filter box",
+                [("enter", "keep the filter, back to the list"), ("esc", "clear the filter")],
+            ),
+            (
+                "Transcript",
+                binding_rows(TranscriptScreen.BINDINGS) + binding_rows(TranscriptView.BINDINGS),
+            ),
+            (
+                "Dialogs",
+                [
+                    ("y, enter / n, esc", "confirm / cancel a delete"),
+                    ("ctrl+y", "prune (in the prune dialog)"),
+                ],
+            ),
+            ("Everywhere", binding_rows(self.BINDINGS)),
+        ]
+        self.push_screen(HelpScreen(sections))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main
+        yield SystemCommand(
+            "Open session", "Open the highlighted session's transcript", main.action_open
+        )
+        yield SystemCommand("Filter", "Filter by title, id or format", main.action_filter)
+        yield SystemCommand("Mark", "Mark or unmark the highlighted session", main.action_mark)
+        yield SystemCommand(
+            "Delete", "Move the marked (or highlighted) sessions to the trash", main.action_delete
+        )
+        yield SystemCommand("Undo delete", "Restore the last deleted sessions", self.undo_delete)
+        yield SystemCommand(
+            "Prune", "Remove old closed/crashed sessions, with a preview", self.open_prune
+        )
+        yield SystemCommand("Resume", "Resume the highlighted session", main.action_resume)
+        yield SystemCommand("Copy id", "Copy the session id to the clipboard", main.action_copy_id)
+        yield SystemCommand("Open in pager", "Open the raw file in $PAGER", main.action_pager)
+        yield SystemCommand("Lineage", "Jump to a parent or child session", main.action_lineage)
+        yield SystemCommand("Help", "List every key", self.action_help)
+        for state in ("all", "running", "crashed", "closed", "corrupt"):
+            yield SystemCommand(
+                f"Show {state}",
+                f"State filter: {state}",
+                lambda s=state: main.action_state_filter(s),
+            )

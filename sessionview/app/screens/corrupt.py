@@ -1,0 +1,91 @@
+"""A corrupt session: why it cannot be read, and the offending line shown as data."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from sessionview.app.text import clean, clean_lines, human_size, reason_text, short_path
+from sessionview.store.model import SessionInfo
+from sessionview.store.preview import offending_line
+
+
+class CorruptScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("o", "pager", "Pager"),
+        Binding("d", "delete", "Delete"),
+    ]
+
+    def __init__(self, info: SessionInfo) -> None:
+        super().__init__()
+        self.info = info
+        self.bad: tuple[int, str] | None = None
+        self.looked = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="corrupt-title")
+        with VerticalScroll(id="corrupt-body"):
+            yield Static(id="corrupt-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        info = self.info
+        self.query_one("#corrupt-title", Static).update(
+            Content.assemble(
+                (f"{info.glyph} corrupt", "bold $sv-corrupt"),
+                (
+                    f"  {clean(info.short_id)} · {clean(info.format)} · {short_path(info.path)}",
+                    "$text-muted",
+                ),
+            )
+        )
+        self._refresh_body()
+        self._find_line()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="corrupt")
+    def _find_line(self) -> None:
+        bad = offending_line(self.info)
+        self.app.call_from_thread(self._found, bad)
+
+    def _found(self, bad: tuple[int, str] | None) -> None:
+        self.bad = bad
+        self.looked = True
+        self._refresh_body()
+
+    def _refresh_body(self) -> None:
+        info = self.info
+        error = info.error or info.state_reason
+        error = reason_text(error, info.path)
+        parts: list[tuple[str, str] | str] = [
+            ("This file cannot be read as a session.\n\n", "bold"),
+            ("reason   ", "$text-muted"),
+            (error + "\n", "$sv-corrupt"),
+            ("size     ", "$text-muted"),
+            human_size(info.bytes) + "\n\n",
+        ]
+        if self.bad is not None:
+            lineno, text = self.bad
+            parts.append(
+                (f"line {lineno} (as stored, control characters made visible):\n", "$text-muted")
+            )
+            parts.append(("\n".join(clean_lines(text)), "$text"))
+        elif self.looked:
+            parts.append(("(no single line to show)", "$text-muted"))
+        else:
+            parts.append(("looking for the line…", "$text-muted"))
+        self.query_one("#corrupt-text", Static).update(Content.assemble(*parts))
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_pager(self) -> None:
+        self.app.open_in_pager(self.info)  # type: ignore[attr-defined]
+
+    def action_delete(self) -> None:
+        self.app.request_delete([self.info])  # type: ignore[attr-defined]

@@ -1,0 +1,332 @@
+"""The session list with its header, filter, preview pane and every list action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
+
+from sessionview.app.text import short_path
+from sessionview.app.widgets.preview import PreviewPane
+from sessionview.app.widgets.session_table import SessionTable, session_key
+from sessionview.store.model import STATE_GLYPHS, SessionInfo, SessionState
+
+STATE_FILTERS = ("all", "running", "crashed", "closed", "corrupt")
+
+
+class MainScreen(Screen):
+    """Sessions, newest activity first; the cursor stays on its session through updates."""
+
+    AUTO_FOCUS = "#sessions"
+    BINDINGS = [
+        Binding("enter", "open", "Open"),
+        Binding("slash", "filter", "Filter"),
+        Binding("space", "mark", "Mark"),
+        Binding("d", "delete", "Delete"),
+        Binding("u", "undo", "Undo"),
+        Binding("p", "prune", "Prune"),
+        Binding("r", "resume", "Resume"),
+        Binding("c", "copy_id", "Copy id"),
+        Binding("o", "pager", "Pager"),
+        Binding("l", "lineage", "Lineage", show=False),
+        Binding("1", "state_filter('all')", "All states", show=False),
+        Binding("2", "state_filter('running')", "Running only", show=False),
+        Binding("3", "state_filter('crashed')", "Crashed only", show=False),
+        Binding("4", "state_filter('closed')", "Closed only", show=False),
+        Binding("5", "state_filter('corrupt')", "Corrupt only", show=False),
+        Binding("escape", "clear_marks", "Clear marks", show=False),
+    ]
+
+    class Ready(Message):
+        """Composed and mounted: the App may start scanning and watching."""
+
+    def __init__(
+        self,
+        now: Callable[[], datetime],
+        dirs: Sequence[str],
+        banner: str | None,
+        watching: bool,
+    ) -> None:
+        super().__init__()
+        self.now = now
+        self.dirs = list(dirs)
+        self.banner = banner
+        self.watching = watching
+        self.all_rows: list[SessionInfo] = []
+        self.by_id: dict[str, list[SessionInfo]] = {}
+        self.filter_text = ""
+        self.state_filter = "all"
+        self.scanning = False
+        self._preview_timer = None
+
+    # ------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        if self.banner:
+            yield Static(Content(self.banner), id="banner")
+        yield Static(id="status")
+        yield ProgressBar(id="scan-progress", show_eta=False)
+        yield Input(placeholder="filter: title, id or format", id="filter")
+        with Vertical(id="body"):
+            yield SessionTable(self.now, id="sessions")
+            yield Static(id="empty")
+        yield PreviewPane(self.now, id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.set_interval(5.0, self._tick)
+        self._render_status()
+        self.post_message(self.Ready())
+
+    def _theme_changed(self, _theme) -> None:
+        self.table.restyle()
+
+    def _tick(self) -> None:
+        """Keep "12s ago" honest."""
+        self.table.refresh_rows()
+
+    @property
+    def table(self) -> SessionTable:
+        return self.query_one(SessionTable)
+
+    @property
+    def current(self) -> SessionInfo | None:
+        table = self.table
+        return table.info(table.current_key)
+
+    # ------------------------------------------------------------ updates
+    def set_sessions(self, rows: list[SessionInfo]) -> None:
+        """The whole list changed (a scan batch, a file event, a liveness flip)."""
+        self.all_rows = rows
+        by_id: dict[str, list[SessionInfo]] = {}
+        for info in rows:
+            by_id.setdefault(info.id, []).append(info)
+        self.by_id = by_id
+        self._apply()
+
+    def set_progress(self, seen: int | None, total: int | None) -> None:
+        bar = self.query_one("#scan-progress", ProgressBar)
+        if seen is None:
+            self.scanning = False
+            bar.display = False
+        else:
+            self.scanning = True
+            bar.display = True
+            bar.update(total=max(total or 1, seen), progress=seen)
+        self._apply()
+
+    def _visible(self) -> list[SessionInfo]:
+        rows = self.all_rows
+        if self.state_filter != "all":
+            rows = [r for r in rows if r.state.value == self.state_filter]
+        needle = self.filter_text.casefold().strip()
+        if needle:
+            rows = [
+                r
+                for r in rows
+                if needle in r.title.casefold()
+                or needle in r.id.casefold()
+                or needle in r.format.casefold()
+            ]
+        return rows
+
+    def _apply(self) -> None:
+        table = self.table
+        visible = self._visible()
+        table.marked &= {session_key(r) for r in self.all_rows}
+        table.show(visible)
+        empty = self.query_one("#empty", Static)
+        if not self.all_rows and not self.scanning:
+            dirs = ", ".join(short_path(d) for d in self.dirs) or "(no directories)"
+            empty.update(
+                Content.assemble(
+                    (f"no sessions in {dirs}; try `sessionview --demo`\n\n", "bold"),
+                    ("Point it elsewhere: ", "$text-muted"),
+                    "sessionview --dir PATH",
+                    (", the ", "$text-muted"),
+                    "SESSIONVIEW_DIR",
+                    (" environment variable, or ", "$text-muted"),
+                    'dirs = ["PATH"]',
+                    (" in config.toml.", "$text-muted"),
+                )
+            )
+            empty.display = True
+            table.display = False
+        elif not visible and not self.scanning:
+            empty.update(
+                Content.styled(
+                    "no session matches the filter (1 shows all states, / edits the text)",
+                    "$text-muted",
+                )
+            )
+            empty.display = True
+            table.display = False
+        else:
+            empty.display = False
+            table.display = True
+        self._render_status()
+        self._schedule_preview()
+
+    def _render_status(self) -> None:
+        counts = {state: 0 for state in SessionState}
+        for info in self.all_rows:
+            counts[info.state] += 1
+        parts: list[tuple[str, str] | str] = []
+        for state in SessionState:
+            style = f"$sv-{state.value}"
+            if self.state_filter == state.value:
+                style += " reverse"
+            parts.append((f"{STATE_GLYPHS[state]} {counts[state]} {state.value}", style))
+            parts.append("  ")
+        dirs = ", ".join(short_path(d) for d in self.dirs) or "(none)"
+        verb = "watching" if self.watching else "showing"
+        parts.append((f"· {len(self.all_rows)} sessions · {verb} ", "$text-muted"))
+        parts.append(dirs)
+        if self.filter_text:
+            parts.append(("  filter: ", "$text-muted"))
+            parts.append((self.filter_text, "$accent"))
+        if self.state_filter != "all":
+            parts.append((f"  [{self.state_filter} only]", "$accent"))
+        marked = len(self.table.marked) if self.is_mounted else 0
+        if marked:
+            parts.append((f"  {marked} marked", "bold $accent"))
+        self.query_one("#status", Static).update(Content.assemble(*parts))
+
+    # ------------------------------------------------------------ preview
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._schedule_preview()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def _schedule_preview(self) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._preview_timer = self.set_timer(0.05, self._update_preview)
+
+    def _update_preview(self) -> None:
+        self._preview_timer = None
+        info = self.current
+        pane = self.query_one(PreviewPane)
+        if info is None:
+            pane.show(None)
+            return
+        parents = [(p, self._lookup(p)) for p in info.parents]
+        children = [r for r in self.all_rows if info.id in r.parents]
+        pane.show(info, parents, children)
+
+    def _lookup(self, sid: str) -> SessionInfo | None:
+        found = self.by_id.get(sid)
+        return found[0] if found else None
+
+    def lineage(self) -> list[tuple[str, str, SessionInfo | None]]:
+        info = self.current
+        if info is None:
+            return []
+        out: list[tuple[str, str, SessionInfo | None]] = [
+            ("parent", p, self._lookup(p)) for p in info.parents
+        ]
+        out += [("child", r.id, r) for r in self.all_rows if info.id in r.parents]
+        return out
+
+    def jump_to(self, info: SessionInfo) -> None:
+        key = session_key(info)
+        if not self.table.select_key(key):
+            self.filter_text = ""
+            self.state_filter = "all"
+            self.query_one("#filter", Input).value = ""
+            self._apply()
+            self.table.select_key(key)
+        self.table.focus()
+
+    # ------------------------------------------------------------- filter
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.filter_text = event.value
+            self._apply()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            event.stop()
+            box = event.input
+            box.display = bool(box.value)
+            self.table.focus()
+
+    def on_key(self, event) -> None:
+        box = self.query_one("#filter", Input)
+        if event.key == "escape" and box.has_focus:
+            event.stop()
+            event.prevent_default()
+            box.value = ""
+            box.display = False
+            self.filter_text = ""
+            self._apply()
+            self.table.focus()
+
+    def action_state_filter(self, state: str) -> None:
+        self.state_filter = state
+        self._apply()
+
+    # ------------------------------------------------------------ actions
+    def selected_for_action(self) -> list[SessionInfo]:
+        table = self.table
+        if table.marked:
+            return [table.info(k) for k in table.keys if k in table.marked]  # type: ignore[misc]
+        info = self.current
+        return [info] if info else []
+
+    def action_mark(self) -> None:
+        self.table.toggle_mark()
+        self._render_status()
+
+    def action_clear_marks(self) -> None:
+        if self.table.marked:
+            self.table.marked.clear()
+            self.table.restyle()
+            self._render_status()
+
+    def clear_marks(self) -> None:
+        self.action_clear_marks()
+
+    def action_open(self) -> None:
+        info = self.current
+        if info is not None:
+            self.app.open_session(info)  # type: ignore[attr-defined]
+
+    def action_delete(self) -> None:
+        self.app.request_delete(self.selected_for_action())  # type: ignore[attr-defined]
+
+    def action_undo(self) -> None:
+        self.app.undo_delete()  # type: ignore[attr-defined]
+
+    def action_prune(self) -> None:
+        self.app.open_prune()  # type: ignore[attr-defined]
+
+    def action_resume(self) -> None:
+        if self.current is not None:
+            self.app.resume(self.current)  # type: ignore[attr-defined]
+
+    def action_copy_id(self) -> None:
+        if self.current is not None:
+            self.app.copy_id(self.current)  # type: ignore[attr-defined]
+
+    def action_pager(self) -> None:
+        if self.current is not None:
+            self.app.open_in_pager(self.current)  # type: ignore[attr-defined]
+
+    def action_lineage(self) -> None:
+        self.app.open_lineage()  # type: ignore[attr-defined]

@@ -1,0 +1,207 @@
+"""The pane under the list: the highlighted session's facts, lineage and latest chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual import work
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from sessionview.app.chunks import KIND_LABELS, chunk_summary
+from sessionview.app.text import (
+    ago,
+    clean,
+    content_text,
+    human_count,
+    human_size,
+    local_time,
+    one_line,
+    reason_text,
+    short_path,
+    without_path,
+)
+from sessionview.store.model import SessionInfo, SessionState
+from sessionview.store.preview import Preview, load_preview, offending_line
+
+LABEL = "$text-muted"
+
+
+def _row(label: str, *parts: tuple[str, str] | str) -> list[tuple[str, str] | str]:
+    return [(f"{label:<9}", LABEL), *parts, "\n"]
+
+
+class PreviewPane(VerticalScroll):
+    """Shows one session; reads its first and last chunks in a worker."""
+
+    DEFAULT_CSS = """
+    PreviewPane {
+        height: 14;
+        border-top: solid $primary-muted;
+        padding: 0 1;
+        & > Static { width: 1fr; }
+    }
+    """
+
+    def __init__(self, now: Callable[[], datetime], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.now = now
+        self.info: SessionInfo | None = None
+        self._parents: list[tuple[str, SessionInfo | None]] = []
+        self._children: list[SessionInfo] = []
+        self._preview: Preview | None = None
+        self._bad_line: tuple[int, str] | None = None
+        self._loaded_for: tuple[str, int, str] | None = None
+        self._bad_done = False
+
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the chunks (or the offending line) of the shown session have been read."""
+        if self.info is None:
+            return True
+        if self.info.state is SessionState.CORRUPT:
+            return self._bad_line is not None or self._bad_done
+        return self._preview is not None
+
+    def compose(self):
+        yield Static(id="preview-body")
+
+    def show(
+        self,
+        info: SessionInfo | None,
+        parents: list[tuple[str, SessionInfo | None]] = (),  # type: ignore[assignment]
+        children: list[SessionInfo] = (),  # type: ignore[assignment]
+    ) -> None:
+        same = self.info is not None and info is not None and self.info.id == info.id
+        self.info = info
+        self._parents = list(parents)
+        self._children = list(children)
+        if not same:
+            self._preview = None
+            self._bad_line = None
+            self._bad_done = False
+            self.scroll_home(animate=False)
+        self._refresh_body()
+        if info is None:
+            return
+        stamp = (info.path, info.bytes, info.state.value)
+        if stamp != self._loaded_for:
+            self._loaded_for = stamp
+            self._load(info)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
+    def _load(self, info: SessionInfo) -> None:
+        if info.state is SessionState.CORRUPT:
+            bad = offending_line(info)
+            self.app.call_from_thread(self._corrupt_loaded, info, bad)
+            return
+        preview = load_preview(info)
+        self.app.call_from_thread(self._loaded, info, preview)
+
+    def _loaded(self, info: SessionInfo, preview: Preview) -> None:
+        if self.info is not None and self.info.id == info.id:
+            self._preview = preview
+            self._refresh_body()
+
+    def _corrupt_loaded(self, info: SessionInfo, bad: tuple[int, str] | None) -> None:
+        if self.info is not None and self.info.id == info.id:
+            self._bad_line = bad
+            self._bad_done = True
+            self._refresh_body()
+
+    def _refresh_body(self) -> None:
+        body = self.query_one("#preview-body", Static)
+        info = self.info
+        if info is None:
+            body.update(Content.styled("no session selected", LABEL))
+            return
+        parts: list[tuple[str, str] | str] = []
+        parts += _row("id", clean(info.id), (f"   {clean(info.format)}", LABEL))
+        parts += _row("path", short_path(info.path))
+        state_style = f"$sv-{info.state.value}"
+        parts += _row(
+            "state",
+            (f"{info.glyph} {info.state.value}", f"bold {state_style}"),
+            f"  {reason_text(info.state_reason, info.path)}",
+        )
+        parts += _row(
+            "created",
+            local_time(info.created_at),
+            ("   last activity ", LABEL),
+            ago(info.updated_at, self.now()),
+        )
+        usage = info.usage or {}
+        tokens = (
+            f"{human_count(usage.get('prompt_tokens'))} in / "
+            f"{human_count(usage.get('completion_tokens'))} out / "
+            f"{human_count(info.total_tokens)} total"
+            if usage
+            else "–"
+        )
+        parts += _row(
+            "usage",
+            f"{human_count(info.chunks)} chunks · {human_size(info.bytes)} · tokens {tokens}",
+        )
+        if info.sandbox:
+            sandbox = info.sandbox
+            spec = sandbox.get("spec") if isinstance(sandbox.get("spec"), dict) else {}
+            bits = [clean(str(sandbox.get("backend") or "?"))]
+            if spec and spec.get("working_dir"):
+                bits.append(f"dir {short_path(str(spec['working_dir']))}")
+            if sandbox.get("handle_id"):
+                bits.append(f"handle {clean(str(sandbox['handle_id']))[:8]}")
+            parts += _row("sandbox", " · ".join(bits))
+        if self._parents:
+            parts += _row("parents", *self._lineage(self._parents))
+        if self._children:
+            parts += _row("children", *self._lineage([(c.id, c) for c in self._children]))
+        if info.state is SessionState.CORRUPT:
+            if self._bad_line is not None:
+                lineno, text = self._bad_line
+                parts += _row(f"line {lineno}", (clean(text[:500]), "$text-muted"))
+        else:
+            preview = self._preview
+            if preview is None:
+                parts += _row("first", ("loading…", LABEL))
+            elif preview.error:
+                parts += _row("error", (without_path(preview.error, info.path), "$error"))
+            else:
+                first = preview.first_user
+                text = one_line(content_text(first.payload.get("content")), 300) if first else ""
+                parts += _row("first", text or ("(no user message)", LABEL))
+                for chunk in preview.last:
+                    label = KIND_LABELS.get(chunk.kind, clean(chunk.kind))
+                    parts += _row(
+                        f"#{chunk.index}",
+                        (f"{label:<12}", f"$sv-{_kind_var(chunk.kind)}"),
+                        chunk_summary(chunk, max(20, self.size.width - 26)),
+                    )
+        if parts and parts[-1] == "\n":
+            parts.pop()
+        body.update(Content.assemble(*parts))
+
+    def _lineage(self, items: list[tuple[str, SessionInfo | None]]) -> list[tuple[str, str] | str]:
+        out: list[tuple[str, str] | str] = []
+        for n, (sid, info) in enumerate(items[:6]):
+            if n:
+                out.append(("  ", LABEL))
+            out.append((clean(sid[:8]), "$accent" if info else LABEL))
+            if info and info.title:
+                out.append(f" {one_line(info.title, 30)}")
+            elif not info:
+                out.append(("(not listed)", LABEL))
+        if len(items) > 6:
+            out.append((f"  +{len(items) - 6} more", LABEL))
+        out.append(("   l jumps", LABEL))
+        return out
+
+
+def _kind_var(kind: str) -> str:
+    return {
+        "system": "system",
+        "user": "user",
+        "assistant": "assistant",
+        "tool_result": "tool-result",
+    }.get(kind, "tool")

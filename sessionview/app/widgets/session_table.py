@@ -1,0 +1,210 @@
+"""The session list: a DataTable keyed by session, updated in place so the cursor never jumps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
+
+from sessionview.app.text import ago, clean, human_count, human_size, local_time, reason_text
+from sessionview.store.model import SessionInfo, SessionState
+
+COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("mark", " ", 1),
+    ("state", "state", 9),
+    ("title", "title", None),
+    ("id", "id", 8),
+    ("format", "format", 8),
+    ("created", "created", 16),
+    ("activity", "activity", 9),
+    ("chunks", "chunks", 6),
+    ("size", "size", 8),
+    ("tokens", "tokens", 7),
+)
+FIXED_WIDTH = sum(w for _, _, w in COLUMNS if w) + 2 * len(COLUMNS) + 2
+MIN_TITLE = 16
+
+
+def session_key(info: SessionInfo) -> str:
+    """One row per session: the same key before and after `__partial__` -> `.jsonl`."""
+    directory = info.path.rsplit("/", 1)[0]
+    return f"{info.format}\0{directory}\0{info.id}"
+
+
+class SessionTable(DataTable):
+    """Sessions, newest activity first; `show()` diffs against what is on screen."""
+
+    COMPONENT_CLASSES = {
+        "session-table--running",
+        "session-table--crashed",
+        "session-table--closed",
+        "session-table--corrupt",
+        "session-table--mark",
+        "session-table--dim",
+    }
+    BINDINGS = [Binding("enter", "select_cursor", "Open")]
+    DEFAULT_CSS = """
+    SessionTable {
+        & > .session-table--running { color: $sv-running; }
+        & > .session-table--crashed { color: $sv-crashed; }
+        & > .session-table--closed { color: $sv-closed; }
+        & > .session-table--corrupt { color: $sv-corrupt; }
+        & > .session-table--mark { color: $accent; text-style: bold; }
+        & > .session-table--dim { color: $text-muted; }
+    }
+    """
+
+    def __init__(self, now: Callable[[], datetime], **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self.now = now
+        self.marked: set[str] = set()
+        self._keys: list[str] = []
+        self._cells: dict[str, tuple] = {}
+        self._infos: dict[str, SessionInfo] = {}
+        self._title_width = 30
+        self._built_width = 0
+
+    # ----------------------------------------------------------------- columns
+    def on_mount(self) -> None:
+        self._build_columns(self.size.width or 120)
+
+    def on_resize(self) -> None:
+        width = self.size.width
+        if width and width != self._built_width:
+            infos = [self._infos[k] for k in self._keys]
+            key = self.current_key
+            self._build_columns(width)
+            self._rebuild(infos)
+            if key is not None:
+                self.select_key(key)
+
+    def _build_columns(self, width: int) -> None:
+        self._built_width = width
+        self._title_width = max(MIN_TITLE, width - FIXED_WIDTH)
+        self.clear(columns=True)
+        self._keys = []
+        self._cells = {}
+        for key, label, col_width in COLUMNS:
+            self.add_column(label, key=key, width=col_width or self._title_width)
+
+    # ------------------------------------------------------------------- cells
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"session-table--{name}", partial=True)
+
+    def _row(self, info: SessionInfo) -> tuple:
+        key = session_key(info)
+        mark = Text("+", style=self._style("mark")) if key in self.marked else Text(" ")
+        state = Text(f"{info.glyph} {info.state.value}", style=self._style(info.state.value))
+        title = clean(info.title) if info.title else ""
+        if not title and info.state is SessionState.CORRUPT:
+            title = reason_text(info.state_reason, info.path)
+        title_text = Text(title) if title else Text("(no title)", style=self._style("dim"))
+        title_text.truncate(self._title_width, overflow="ellipsis")
+        return (
+            mark,
+            state,
+            title_text,
+            Text(clean(info.short_id)),
+            Text(clean(info.format)),
+            Text(local_time(info.created_at)),
+            Text(ago(info.updated_at, self.now()), justify="right"),
+            Text(human_count(info.chunks), justify="right"),
+            Text(human_size(info.bytes), justify="right"),
+            Text(human_count(info.total_tokens), justify="right"),
+        )
+
+    @staticmethod
+    def _plain(cells: tuple) -> tuple:
+        return tuple((c.plain, str(c.style)) for c in cells)
+
+    # ------------------------------------------------------------------ update
+    @property
+    def current_key(self) -> str | None:
+        if not self._keys or self.cursor_row < 0 or self.cursor_row >= len(self._keys):
+            return None
+        return self._keys[self.cursor_row]
+
+    def info(self, key: str | None) -> SessionInfo | None:
+        return self._infos.get(key) if key else None
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    def show(self, infos: Sequence[SessionInfo]) -> None:
+        """Make the table show exactly `infos`, in order, keeping the cursor's session."""
+        keys = [session_key(i) for i in infos]
+        if keys == self._keys:
+            for info, key in zip(infos, keys, strict=True):
+                self._infos[key] = info
+                self._update_row(key, info)
+            return
+        self._rebuild(list(infos))
+
+    def _update_row(self, key: str, info: SessionInfo) -> None:
+        cells = self._row(info)
+        plain = self._plain(cells)
+        old = self._cells.get(key)
+        if old == plain:
+            return
+        self._cells[key] = plain
+        for n, (col, _, _) in enumerate(COLUMNS):
+            if old is None or old[n] != plain[n]:
+                try:
+                    self.update_cell(key, col, cells[n])
+                except RowDoesNotExist:
+                    return
+
+    def refresh_rows(self) -> None:
+        """Re-render every cell (the clock moved, or the theme changed)."""
+        for key in self._keys:
+            self._update_row(key, self._infos[key])
+
+    def restyle(self) -> None:
+        self._cells = {k: () for k in self._cells}
+        self.refresh_rows()
+
+    def _rebuild(self, infos: list[SessionInfo]) -> None:
+        old_key = self.current_key
+        old_row = self.cursor_row
+        offset = old_row - int(self.scroll_y)
+        self.clear(columns=False)
+        self._keys = [session_key(i) for i in infos]
+        self._infos = dict(zip(self._keys, infos, strict=True))
+        self._cells = {}
+        for key, info in zip(self._keys, infos, strict=True):
+            cells = self._row(info)
+            self._cells[key] = self._plain(cells)
+            self.add_row(*cells, key=key)
+        if not self._keys:
+            return
+        if old_key in self._infos:
+            row = self._keys.index(old_key)
+        else:
+            row = max(0, min(old_row, len(self._keys) - 1))
+        self.move_cursor(row=row, animate=False, scroll=False)
+        target = max(0, row - max(0, offset))
+        self.call_after_refresh(self.scroll_to, y=target, animate=False)
+
+    def select_key(self, key: str) -> bool:
+        if key not in self._infos:
+            return False
+        self.move_cursor(row=self._keys.index(key), animate=False)
+        return True
+
+    def toggle_mark(self) -> None:
+        key = self.current_key
+        if key is None:
+            return
+        if key in self.marked:
+            self.marked.discard(key)
+        else:
+            self.marked.add(key)
+        self._update_row(key, self._infos[key])
+        if self.cursor_row < len(self._keys) - 1:
+            self.move_cursor(row=self.cursor_row + 1)

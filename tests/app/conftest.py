@@ -1,0 +1,176 @@
+"""Fixed data for the TUI tests: sessions under `~/sessions` (HOME is per-test), pinned clock.
+
+Every partial file gets a fixed mtime and the running session's writer a fixed id and
+creation time, so snapshots are identical from run to run; the root is under HOME so the
+UI shows it as `~/sessions` and no tmp path reaches an SVG.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sessionview.app import make_app
+from sessionview.config import Config
+from sessionview.store.index import SessionIndex
+from sessionview.store.writer import SessionWriter
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "openrath"
+NOW = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
+FIXED_MTIME = datetime(2026, 11, 21, 11, 55, 0, tzinfo=UTC).timestamp()
+RUNNING_ID = "0a11ce00-0000-4000-8000-000000000001"
+HOSTILE_ID = "bad0bad0-0000-4000-8000-000000000002"
+CORRUPT_NAME = "c0ffee00-0000-4000-8000-000000000003.jsonl"
+SIZE = (120, 36)
+
+HOSTILE_TEXT = (
+    "markup [bold red]x[/] and [@click=app.quit]click me[/] and [link=file:///etc]l[/]\n"
+    "escapes: \x1b[31mred\x1b[0m \x1b]0;pwned\x07 \x1b]52;c;ZXZpbA==\x07 bell\x07 c1:\x9b2J\n"
+    "bidi: \u202eevil\u202c tab:\tend\r\nlast"
+)
+
+
+@pytest.fixture(autouse=True)
+def utc_tz(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def fixed_now() -> datetime:
+    return NOW
+
+
+def _pin(path: Path) -> None:
+    os.utime(path, (FIXED_MTIME, FIXED_MTIME))
+
+
+def copy_fixtures(home: Path, *, only: tuple[str, ...] = ()) -> Path:
+    root = home / "sessions"
+    root.mkdir(parents=True, exist_ok=True)
+    for src in sorted(FIXTURES.iterdir()):
+        if src.name == "manifest.json":
+            continue
+        if only and not src.name.startswith(only):
+            continue
+        shutil.copy2(src, root / src.name)
+        _pin(root / src.name)
+    return root
+
+
+def write_hostile(root: Path) -> None:
+    w = SessionWriter(
+        HOSTILE_ID, directory=root, created_at=datetime(2026, 11, 21, 11, 50, tzinfo=UTC)
+    )
+    w.append("user", {"content": HOSTILE_TEXT})
+    w.append(
+        "assistant",
+        {
+            "content": "calling [b]tool[/b]",
+            "tool_calls": [
+                {
+                    "id": "call_\x1b[2J",
+                    "type": "function",
+                    "function": {
+                        "name": "sh[red]ell[/]",
+                        "arguments": '{"cmd": "echo \\u001b[31m"}',
+                    },
+                }
+            ],
+        },
+    )
+    w.append(
+        "tool_result",
+        {"tool_call_id": "call_x", "name": "shell", "content": "[@click=app.quit]ok[/]"},
+    )
+    w.close(closed_at=datetime(2026, 11, 21, 11, 51, tzinfo=UTC), usage=None)
+
+
+def write_corrupt(root: Path) -> Path:
+    path = root / CORRUPT_NAME
+    header = (
+        '{"record_type": "header", "schema_version": 1, "id": "c0ffee00-0000-4000-8000-000000000003", '
+        '"created_at": "2026-11-21T10:00:00+00:00", "parent_session_ids": []}\n'
+    )
+    path.write_text(header + '{"record_type": "chunk", "index": 0, [bold]broken\x1b[31m\n')
+    _pin(path)
+    return path
+
+
+def start_running(root: Path, chunks: int = 3) -> SessionWriter:
+    w = SessionWriter(
+        RUNNING_ID, directory=root, created_at=datetime(2026, 11, 21, 11, 58, tzinfo=UTC)
+    )
+    w.append("system", {"content": "You are a build agent."})
+    w.append("user", {"content": "Keep the build green while I am away."})
+    for n in range(chunks - 2):
+        w.append("assistant", {"content": f"step {n}: running the test suite"})
+    os.utime(w.partial_path, (NOW.timestamp() - 12, NOW.timestamp() - 12))
+    return w
+
+
+@pytest.fixture
+def home(isolated_home: Path) -> Path:
+    return isolated_home
+
+
+@pytest.fixture
+def writers() -> Iterator[list[SessionWriter]]:
+    made: list[SessionWriter] = []
+    yield made
+    for w in made:
+        w.abandon()
+
+
+@pytest.fixture
+def mixed_root(home: Path, writers: list[SessionWriter]) -> Path:
+    """Fixtures (closed + crashed), one running writer, one corrupt file, one hostile chunk."""
+    root = copy_fixtures(home)
+    write_hostile(root)
+    write_corrupt(root)
+    writers.append(start_running(root))
+    return root
+
+
+def build_app(
+    root: Path, *, watch: bool = False, banner: str | None = None, config: Config | None = None
+):
+    index = SessionIndex([root], use_cache=False)
+    return make_app(index, config or Config(), watch=watch, banner=banner, now=fixed_now)
+
+
+QUICK_GROUPS = ("scan", "preview", "delete", "corrupt", "liveness")
+
+
+def preview_ready(app) -> bool:
+    from sessionview.app.screens.main import MainScreen
+    from sessionview.app.widgets.preview import PreviewPane
+
+    main = app.screen_stack[0]
+    if not isinstance(main, MainScreen) or main.current is None:
+        return True
+    pane = main.query_one(PreviewPane)
+    return pane.info is not None and pane.info.id == main.current.id and pane.is_loaded
+
+
+async def settle(pilot, condition: Callable[[], bool] | None = None, timeout: float = 5.0) -> None:
+    """Wait for workers and (optionally) a condition; polls, never one long sleep."""
+    deadline = time.monotonic() + timeout
+    await pilot.pause()
+    while time.monotonic() < deadline:
+        busy = [w for w in pilot.app.workers if w.is_running and w.group in QUICK_GROUPS]
+        if not busy and preview_ready(pilot.app) and (condition is None or condition()):
+            break
+        await asyncio.sleep(0.02)
+        await pilot.pause()
+    await pilot.pause()
+    await pilot.pause()

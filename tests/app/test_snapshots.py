@@ -1,0 +1,203 @@
+"""Snapshots of every screen over fixed data (watching off, clock pinned, 120x36)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sessionview.app.screens.transcript import TranscriptScreen
+from sessionview.app.widgets.transcript_view import TranscriptView
+from sessionview.store.writer import SessionWriter
+from tests.app.conftest import (
+    HOSTILE_ID,
+    SIZE,
+    build_app,
+    copy_fixtures,
+    settle,
+    start_running,
+)
+
+
+def _select(pilot, short_id: str) -> None:
+    main = pilot.app.main
+    for key in main.table.keys:
+        if key.endswith(short_id) or f"\0{short_id}" in key:
+            main.table.select_key(key)
+            return
+    raise AssertionError(f"no row for {short_id}")
+
+
+class TestList:
+    def test_mixed_states(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+
+    def test_filtered(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("slash", *"rebase", "enter")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+
+    def test_state_filter_crashed(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("3")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+
+    def test_preview_lineage(self, snap_compare, mixed_root: Path) -> None:
+        """The fork parent: its child is listed in the preview."""
+
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            _select(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+
+    def test_corrupt_row_preview(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("5")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+
+    def test_empty_state(self, snap_compare, home: Path) -> None:
+        root = home / "sessions"
+        root.mkdir()
+
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+
+        assert snap_compare(
+            build_app(
+                root,
+                banner="Demo: simulated agents are writing into ~/sessions; it is removed on exit",
+            ),
+            run_before=run_before,
+            terminal_size=SIZE,
+        )
+
+
+class TestTranscript:
+    def test_every_chunk_kind(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            _select(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
+            await pilot.press("enter")
+            await settle(
+                pilot,
+                lambda: isinstance(pilot.app.screen, TranscriptScreen) and pilot.app.screen.loaded,
+            )
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+
+    def test_hostile_text_is_literal(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            _select(pilot, HOSTILE_ID)
+            await pilot.press("enter")
+            await settle(
+                pilot,
+                lambda: isinstance(pilot.app.screen, TranscriptScreen) and pilot.app.screen.loaded,
+            )
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+
+    def test_long_line_is_cut(self, snap_compare, home: Path) -> None:
+        root = copy_fixtures(home, only=("c42dcdd3",))
+
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(
+                pilot,
+                lambda: isinstance(pilot.app.screen, TranscriptScreen) and pilot.app.screen.loaded,
+            )
+
+        assert snap_compare(build_app(root), run_before=run_before, terminal_size=SIZE)
+
+    def test_follow_new_chunks_marker(
+        self, snap_compare, home: Path, writers: list[SessionWriter]
+    ) -> None:
+        root = copy_fixtures(home, only=("230fd66b",))
+        writer = start_running(root, chunks=30)
+        writers.append(writer)
+
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            _select(pilot, writer.session_id)
+            await pilot.press("enter")
+            screen = pilot.app.screen
+            await settle(pilot, lambda: screen.loaded)
+            await pilot.press("pageup")
+            await settle(pilot, lambda: not screen.query_one(TranscriptView).following)
+            for n in range(3):
+                writer.append("assistant", {"content": f"new chunk {n}"})
+            view = screen.query_one(TranscriptView)
+            await settle(pilot, lambda: view.unseen == 3)
+
+        assert snap_compare(build_app(root), run_before=run_before, terminal_size=SIZE)
+
+    def test_corrupt_screen(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("5", "enter")
+            await settle(pilot, lambda: getattr(pilot.app.screen, "looked", False))
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+
+
+class TestDialogs:
+    def test_delete_confirmation(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            _select(pilot, "230fd66b-c1a9-48f7-9181-064ac2297361")
+            await pilot.press("d")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+
+    def test_bulk_delete_confirmation(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("4")  # closed only
+            await settle(pilot)
+            await pilot.press("space", "space", "down", "space")
+            await pilot.press("d")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+
+    def test_prune_preview(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("p")
+            await settle(pilot)
+            await pilot.press("ctrl+a", "ctrl+k", *"6m")  # replace "30d" with "6m"
+            await settle(pilot)
+
+        app = build_app(mixed_root)
+        assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+
+    def test_resume_dialog(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            _select(pilot, "230fd66b-c1a9-48f7-9181-064ac2297361")
+            await pilot.press("r")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+
+    def test_help(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("question_mark")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=(120, 44))

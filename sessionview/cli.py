@@ -133,7 +133,7 @@ def _load_config() -> Any:
 
     config = load_config()
     for problem in config.problems:
-        print(f"sessionview: config: {problem}", file=sys.stderr)
+        print(f"sessionview: config: {_safe_line(problem)}", file=sys.stderr)
     return config
 
 
@@ -147,10 +147,22 @@ def _index(args: argparse.Namespace, config: Any) -> Any:
     return SessionIndex(roots)
 
 
-def _write_json(data: Any) -> None:
-    import orjson
+def _safe_line(text: object) -> str:
+    """Untrusted text (file names, ids, errors) as one line with every control escaped."""
+    from sessionview.text import one_line
 
-    sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+    return one_line(str(text))
+
+
+def _json_bytes(data: Any, *, indent: bool = True) -> bytes:
+    """orjson, or the stdlib for what it refuses (see `jsonl.dumps_lenient`)."""
+    from sessionview.store.jsonl import dumps_lenient
+
+    return dumps_lenient(data, indent=indent)
+
+
+def _write_json(data: Any) -> None:
+    sys.stdout.buffer.write(_json_bytes(data) + b"\n")
 
 
 def _parse_states(text: str, allowed: Sequence[str]) -> set[str]:
@@ -174,18 +186,24 @@ def _resolve(index: Any, ident: str) -> Any:
 def cmd_ls(args: argparse.Namespace) -> int:
     config = _load_config()
     index = _index(args, config)
+    wanted = _parse_states(args.state, STATES) if args.state else None
+    if args.json:
+        import orjson
+
+        # Rows of unchanged files come straight from the cache (see SessionIndex.scan_json).
+        rows = index.scan_json(wanted)
+        for problem in index.problems:
+            print(f"sessionview: {_safe_line(problem)}", file=sys.stderr)
+        sys.stdout.buffer.write(orjson.dumps(rows) + b"\n")
+        return 0
     sessions = index.scan()
-    if args.state:
-        wanted = _parse_states(args.state, STATES)
+    if wanted:
         sessions = [s for s in sessions if s.state.value in wanted]
     for problem in index.problems:
-        print(f"sessionview: {problem}", file=sys.stderr)
-    if args.json:
-        _write_json([s.to_json() for s in sessions])
-        return 0
+        print(f"sessionview: {_safe_line(problem)}", file=sys.stderr)
     if not sessions:
         where = ", ".join(str(r.path) for r in index.roots) or "no directory found"
-        print(f"no sessions in {where}; try `sessionview --demo`")
+        print(f"no sessions in {_safe_line(where)}; try `sessionview --demo`")
         return 0
     from sessionview.text import ago, human_bytes, one_line
 
@@ -203,8 +221,9 @@ def cmd_ls(args: argparse.Namespace) -> int:
         for s in sessions
     ]
     header = ("STATE", "ID", "FORMAT", "ACTIVITY", "CHUNKS", "SIZE", "TOKENS", "TITLE")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     out = sys.stdout
+    rows = [tuple(one_line(cell) for cell in row) for row in rows]  # ids come from files
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
         out.write("  ".join(cells) + "  " + row[-1] + "\n")
@@ -237,13 +256,20 @@ def cmd_show(args: argparse.Namespace) -> int:
         raise CliError(info.error or f"{info.path}: cannot be read")
     if args.follow:
         return _follow(info, adapter, as_json=args.json)
-    chunks = adapter.load_chunks(Path(info.path))
-    if args.json:
-        header = None
-        if info.format == "openrath":
-            from sessionview.store.formats.openrath import parse_file
+    from sessionview.store.errors import PersistenceError
 
-            header = parse_file(Path(info.path)).header
+    try:
+        chunks, header = _read_transcript(info, adapter)
+    except PersistenceError:
+        if os.path.lexists(info.path):
+            raise
+        # Renamed (an OpenRath close) or deleted since the listing: look it up again.
+        info = _resolve(index, args.id)
+        adapter = get_adapter(info.format)
+        if info.state is SessionState.CORRUPT:
+            raise CliError(info.error or f"{info.path}: cannot be read") from None
+        chunks, header = _read_transcript(info, adapter)
+    if args.json:
         _write_json(
             {
                 "id": info.id,
@@ -258,7 +284,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     from sessionview.text import one_line, short_time
 
     print(
-        f"{info.glyph} {info.state.value} ({one_line(info.state_reason)})  {info.format}  {info.id}\n"
+        f"{info.glyph} {info.state.value} ({one_line(info.state_reason)})  {info.format}  "
+        f"{one_line(info.id)}\n"
         f"  {one_line(info.path)}\n  created {short_time(info.created_at)}  "
         f"{info.chunks} chunks"
     )
@@ -267,15 +294,23 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_transcript(info: Any, adapter: Any) -> tuple[list[Any], Any]:
+    """The chunks and (OpenRath) the header, from one read of the file."""
+    if info.format == "openrath":
+        from sessionview.store.formats.openrath import parse_file
+
+        parsed = parse_file(Path(info.path))
+        return list(parsed.chunks), parsed.header
+    return adapter.load_chunks(Path(info.path)), None
+
+
 def _follow(info: Any, adapter: Any, *, as_json: bool) -> int:
     """Print every chunk once, in order, until the session closes or its writer is gone."""
-    import orjson
-
     from sessionview.store.tail import TailReader
 
     def emit(chunk: Any) -> None:
         if as_json:
-            sys.stdout.buffer.write(orjson.dumps(_chunk_json(chunk)) + b"\n")
+            sys.stdout.buffer.write(_json_bytes(_chunk_json(chunk), indent=False) + b"\n")
             sys.stdout.flush()
         else:
             _print_chunk(chunk)
@@ -293,7 +328,7 @@ def _follow(info: Any, adapter: Any, *, as_json: bool) -> int:
         if batch.reset:
             print("sessionview: the file was truncated or replaced; reading again", file=sys.stderr)
         for error in batch.errors:
-            print(f"sessionview: {error}", file=sys.stderr)
+            print(f"sessionview: {_safe_line(error)}", file=sys.stderr)
         for chunk in adapter.chunks_from_records(batch.records, seen):
             emit(chunk)
             seen += 1
@@ -371,13 +406,14 @@ def cmd_rm(args: argparse.Namespace) -> int:
         try:
             entry = delete_session(info, force=args.force, purge=args.purge, roots=roots)
         except PersistenceError as exc:
-            print(f"sessionview: {exc}", file=sys.stderr)
+            print(f"sessionview: {_safe_line(exc)}", file=sys.stderr)
             status = 1
             continue
         if args.purge:
-            print(f"deleted {info.id} ({len(entry.files)} file(s))")
+            print(f"deleted {_safe_line(info.id)} ({len(entry.files)} file(s))")
         else:
-            print(f"moved {info.id} to the trash; undo with: sessionview restore {info.id}")
+            sid = _safe_line(info.id)
+            print(f"moved {sid} to the trash; undo with: sessionview restore {sid}")
     return status
 
 
@@ -403,11 +439,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
         if not entries:
             print("the trash is empty")
         for e in entries:
-            print(f"{e.deleted_at[:19]}  {e.format:<8}  {e.id}  ({len(e.files)} file(s))")
+            print(
+                f"{_safe_line(e.deleted_at[:19])}  {e.format:<8}  {_safe_line(e.id)}  "
+                f"({len(e.files)} file(s))"
+            )
         return 0
     entry = find_trash(args.id)
     for path in restore(entry):
-        print(f"restored {path}")
+        print(f"restored {_safe_line(path)}")
     return 0
 
 
@@ -445,9 +484,9 @@ def cmd_prune(args: argparse.Namespace) -> int:
         return 0
     verb = "would remove" if args.dry_run else "removed"
     for s in removed:
-        print(f"{verb} {s.id}  {s.format}  {s.state.value}  {human_bytes(s.bytes)}")
+        print(f"{verb} {_safe_line(s.id)}  {s.format}  {s.state.value}  {human_bytes(s.bytes)}")
     for s, why in skipped:
-        print(f"skipped {s.id}: {why}")
+        print(f"skipped {_safe_line(s.id)}: {_safe_line(why)}")
     print(f"{verb} {len(removed)} session(s), {human_bytes(reclaimed)}")
     return 0
 
@@ -460,7 +499,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
     info = _resolve(index, args.id)
     plan = resume_plan(info, config.resume)
     if args.print or plan.command is None:
-        print(plan.display())
+        from sessionview.text import visible
+
+        print(visible(plan.display()))
         if plan.command is None:
             print(f"# {plan.hint}", file=sys.stderr)
         return 0
@@ -522,7 +563,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except (CliError, PersistenceError, ValueError) as exc:
-        print(f"sessionview: {exc}", file=sys.stderr)
+        print(f"sessionview: {_safe_line(exc)}", file=sys.stderr)
         return 1
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
@@ -530,12 +571,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
         print(
-            f"sessionview: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            _safe_line(f"sessionview: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")),
             file=sys.stderr,
         )
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: still one line, the traceback only on request
+        if os.environ.get("SESSIONVIEW_DEBUG"):
+            raise
+        print(
+            f"sessionview: internal error: {type(exc).__name__}: {_safe_line(exc)} "
+            "(set SESSIONVIEW_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def run() -> None:

@@ -2,8 +2,9 @@
 
 Session content comes from models and shells: it may hold ANSI/OSC/DCS escapes,
 BEL, backspaces and bidi overrides. Printed raw, those would drive the terminal.
-`visible()` turns every control character into a visible code, keeping newlines
-and tabs when asked. No textual import here: the CLI uses it too.
+`visible()` turns every control character (and any lone surrogate, which cannot be
+printed) into a visible code, keeping newlines and tabs when asked. No textual
+import here: the CLI uses it too.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ _BIDI = {
 }
 
 
+_SURROGATES = range(0xD800, 0xE000)
+
+
 def _escape_char(ch: str) -> str:
     code = ord(ch)
     if code == 0x1B:
@@ -35,12 +39,15 @@ def _escape_char(ch: str) -> str:
         return f"\\x{code:02x}"
     if 0x80 <= code < 0xA0:
         return f"\\x{code:02x}"
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8 (a file name's surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
     return f"\\u{code:04x}"
 
 
 def _build_table(keep_newlines: bool) -> dict[int, str]:
     table: dict[int, str] = {}
-    for code in [*range(0x20), 0x7F, *range(0x80, 0xA0), *_BIDI, 0x2028, 0x2029]:
+    # Lone surrogates too: they cannot be printed (or encoded) at all.
+    for code in [*range(0x20), 0x7F, *range(0x80, 0xA0), *_BIDI, 0x2028, 0x2029, *_SURROGATES]:
         if keep_newlines and code in (0x0A, 0x09):
             continue
         table[code] = _escape_char(chr(code))

@@ -24,6 +24,27 @@ def cut(text: str, limit: int = CUT_AT) -> str:
     return f"{text[:limit]}\n... {max(1, rest // 1024)} KB more"
 
 
+TOO_DEEP = "(nested too deeply to show as text; see `show --json`)"
+
+
+def _dumps(value: Any) -> str:
+    """Pretty JSON of a payload value; JSON nested ~1000 deep (orjson reads 1024) is
+    beyond Python's recursion limit, so it gets a marker instead of a crash."""
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=2)
+    except (RecursionError, ValueError, TypeError):
+        return TOO_DEEP
+
+
+def _str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return str(value)
+    except RecursionError:
+        return TOO_DEEP
+
+
 def content_text(content: Any) -> str:
     """Message content (a string, or a list of text blocks) as text."""
     if content is None:
@@ -35,13 +56,13 @@ def content_text(content: Any) -> str:
         for block in content:
             if isinstance(block, dict):
                 if "text" in block:
-                    parts.append(str(block["text"]))
+                    parts.append(_str(block["text"]))
                 else:
-                    parts.append(json.dumps(block, ensure_ascii=False))
+                    parts.append(_dumps(block))
             else:
-                parts.append(str(block))
+                parts.append(_str(block))
         return "\n".join(parts)
-    return json.dumps(content, ensure_ascii=False, indent=2)
+    return _dumps(content)
 
 
 def pretty_arguments(arguments: Any) -> str:
@@ -51,7 +72,7 @@ def pretty_arguments(arguments: Any) -> str:
             return json.dumps(json.loads(arguments), ensure_ascii=False, indent=2)
         except (ValueError, RecursionError):
             return arguments
-    return json.dumps(arguments, ensure_ascii=False, indent=2)
+    return _dumps(arguments)
 
 
 def tool_calls(payload: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -66,8 +87,8 @@ def tool_calls(payload: dict[str, Any]) -> list[tuple[str, str, str]]:
         function = call.get("function") if isinstance(call.get("function"), dict) else {}
         out.append(
             (
-                str(call.get("id", "")),
-                str(function.get("name", "?")),
+                _str(call.get("id", "")),
+                _str(function.get("name", "?")),
                 pretty_arguments(function.get("arguments", "")),
             )
         )
@@ -78,7 +99,7 @@ def chunk_title(chunk: Chunk) -> str:
     """The block heading: `#3 assistant`, `#4 tool_result run_shell_command`."""
     name = ""
     if chunk.kind == "tool_result":
-        name = " " + str(chunk.payload.get("name") or chunk.payload.get("tool_call_id") or "")
+        name = " " + _str(chunk.payload.get("name") or chunk.payload.get("tool_call_id") or "")
     return visible(f"#{chunk.index} {chunk.kind}{name}", keep_newlines=False)
 
 

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from textual import work
@@ -23,7 +24,7 @@ from sessionview.app.screens.confirm import ConfirmScreen
 from sessionview.app.screens.corrupt import CorruptScreen
 from sessionview.app.screens.help import HelpScreen, binding_rows
 from sessionview.app.screens.lineage import LineageScreen
-from sessionview.app.screens.main import MainScreen
+from sessionview.app.screens.main import STATE_FILTERS, MainScreen
 from sessionview.app.screens.prune import PruneScreen
 from sessionview.app.screens.resume import ResumeScreen
 from sessionview.app.screens.transcript import TranscriptScreen
@@ -36,6 +37,7 @@ from sessionview.store.errors import PersistenceError
 from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionInfo, SessionState
 from sessionview.store.watch import watch as watch_dirs
+from sessionview.themes import apply_themes, remember_theme_changes, variable_defaults_for
 
 LIVENESS_INTERVAL = 1.0
 PREFERENCE = {
@@ -79,6 +81,8 @@ class SessionViewApp(App[None]):
         self.rows: dict[str, SessionInfo] = {}
         self._scan_overlay: dict[str, SessionInfo] | None = None
         self._stop = threading.Event()
+        #: Set while some listed session is running (the liveness thread waits for it).
+        self._running_rows = threading.Event()
         self._undo: list[list[actions.TrashEntry]] = []
         self._problems_shown = False
         #: (monotonic time, paths) of the latest file event, for the benchmark.
@@ -86,17 +90,16 @@ class SessionViewApp(App[None]):
 
     # ----------------------------------------------------------- theming
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        return {
-            "sv-running": "#4EBF71",
-            "sv-crashed": "#E8634F",
-            "sv-closed": "#7D8590",
-            "sv-corrupt": "#E0B34A",
-            "sv-system": "#9C8CDB",
-            "sv-user": "#58A6FF",
-            "sv-assistant": "#4EBF71",
-            "sv-tool": "#E0B34A",
-            "sv-tool-result": "#56C2C9",
-        }
+        """Every `$sv-*` variable the CSS uses, derived from the active theme's colours
+        (a theme's own `[variables]` still win); `sv-tool-result` follows `sv-tool`."""
+        theme = self.current_theme
+        defaults = variable_defaults_for(theme)
+        own = theme.variables if theme is not None else {}
+        defaults["sv-tool-result"] = own.get("sv-tool", defaults["sv-tool"])
+        return defaults
+
+    def on_mount(self) -> None:
+        remember_theme_changes(self, apply_themes(self, self.config.theme))
 
     def get_default_screen(self) -> Screen:
         dirs = [str(root.path) for root in self.index.roots]
@@ -124,14 +127,21 @@ class SessionViewApp(App[None]):
         self.scan()
         if self.watching:
             self.watch_files()
-            self.set_interval(LIVENESS_INTERVAL, self.recheck_liveness)
+            self.liveness_loop()
 
     def on_unmount(self) -> None:
-        self._stop.set()
+        self._stop_threads()
 
     def exit(self, *args, **kwargs) -> None:  # noqa: D401 - stop threads before exiting
-        self._stop.set()
+        self._stop_threads()
         super().exit(*args, **kwargs)
+
+    def _stop_threads(self) -> None:
+        self._stop.set()
+        self._running_rows.set()  # wakes the liveness thread, which then sees _stop
+        for screen in self.screen_stack:
+            if isinstance(screen, TranscriptScreen):
+                screen.stop_following()
 
     # ----------------------------------------------------------- workers
     @work(thread=True, exclusive=True, exit_on_error=False, group="scan")
@@ -168,16 +178,19 @@ class SessionViewApp(App[None]):
                 self.post_message(SessionsChanged(paths=paths))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="liveness")
-    def liveness_worker(self) -> None:
-        changed = self.index.recheck_liveness()
-        if changed:
-            self.post_message(SessionsChanged(paths=[c.path for c in changed]))
-
-    def recheck_liveness(self) -> None:
-        """Every second: a writer can die without touching its file. Only running rows matter
+    def liveness_loop(self) -> None:
+        """A writer can die without touching its file: while some row is running, recheck
+        the running rows every LIVENESS_INTERVAL. With none running the thread sleeps
         (a new writer shows itself by writing, which the watcher sees)."""
-        if any(info.state is SessionState.RUNNING for info in self.rows.values()):
-            self.liveness_worker()
+        while not self._stop.is_set():
+            self._running_rows.wait()
+            if self._stop.wait(LIVENESS_INTERVAL):
+                return
+            if not self._running_rows.is_set():
+                continue
+            changed = self.index.recheck_liveness()
+            if changed:
+                self.post_message(SessionsChanged(paths=[c.path for c in changed]))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
@@ -233,6 +246,10 @@ class SessionViewApp(App[None]):
         old = self.rows
         new = {session_key(i): i for i in rows}
         self.rows = new
+        if any(info.state is SessionState.RUNNING for info in rows):
+            self._running_rows.set()
+        elif not self._stop.is_set():
+            self._running_rows.clear()
         for key, info in new.items():
             prev = old.get(key)
             if prev is None or prev.state is not SessionState.RUNNING:
@@ -448,28 +465,65 @@ class SessionViewApp(App[None]):
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action of the screen the palette was opened on (ctrl+p)."""
         yield from super().get_system_commands(screen)
-        main = self.main
+        yield SystemCommand("Help", "List every key", self.action_help)
+        if isinstance(screen, TranscriptScreen):
+            yield from self._transcript_commands(screen)
+        elif isinstance(screen, MainScreen):
+            yield from self._list_commands(screen)
+
+    def _transcript_commands(self, screen: TranscriptScreen) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Follow: toggle",
+            "Follow the end of the transcript, or stop following",
+            screen.action_toggle_follow,
+        )
+        yield SystemCommand(
+            "Expand long lines",
+            "Show the cut lines on screen in full (or fold them)",
+            screen.action_expand,
+        )
+        yield SystemCommand("Resume", "Resume this session with its agent", screen.action_resume)
+        yield SystemCommand(
+            "Copy id", "Copy the session id to the clipboard", screen.action_copy_id
+        )
+        yield SystemCommand("Open in pager", "Open the raw file in $PAGER", screen.action_pager)
+        yield SystemCommand("Back", "Back to the session list", screen.action_back)
+
+    def _list_commands(self, main: MainScreen) -> Iterable[SystemCommand]:
         yield SystemCommand(
             "Open session", "Open the highlighted session's transcript", main.action_open
         )
-        yield SystemCommand("Filter", "Filter by title, id or format", main.action_filter)
         yield SystemCommand("Mark", "Mark or unmark the highlighted session", main.action_mark)
+        yield SystemCommand("Clear marks", "Unmark every session", main.action_clear_marks)
         yield SystemCommand(
             "Delete", "Move the marked (or highlighted) sessions to the trash", main.action_delete
         )
-        yield SystemCommand("Undo delete", "Restore the last deleted sessions", self.undo_delete)
+        yield SystemCommand("Undo delete", "Restore the last deleted sessions", main.action_undo)
         yield SystemCommand(
-            "Prune", "Remove old closed/crashed sessions, with a preview", self.open_prune
+            "Prune", "Remove old closed/crashed sessions, with a preview", main.action_prune
         )
         yield SystemCommand("Resume", "Resume the highlighted session", main.action_resume)
         yield SystemCommand("Copy id", "Copy the session id to the clipboard", main.action_copy_id)
         yield SystemCommand("Open in pager", "Open the raw file in $PAGER", main.action_pager)
         yield SystemCommand("Lineage", "Jump to a parent or child session", main.action_lineage)
-        yield SystemCommand("Help", "List every key", self.action_help)
-        for state in ("all", "running", "crashed", "closed", "corrupt"):
+        yield SystemCommand("Filter: text", "Filter by title, id or format", main.action_filter)
+        for state in STATE_FILTERS:
+            label = "all states" if state == "all" else state
             yield SystemCommand(
-                f"Show {state}",
-                f"State filter: {state}",
-                lambda s=state: main.action_state_filter(s),
+                f"Filter: state {label}",
+                f"List {label} sessions only" if state != "all" else "List every state",
+                partial(main.action_state_filter, state),
+            )
+        yield SystemCommand(
+            "Filter: all formats",
+            "List every agent's sessions",
+            partial(main.action_format_filter, "all"),
+        )
+        for name in main.formats:
+            yield SystemCommand(
+                f"Filter: format {name}",
+                f"List {name} sessions only",
+                partial(main.action_format_filter, name),
             )

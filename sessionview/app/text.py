@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from rich.cells import cell_len
 
 _TABLE: dict[int, str] = {c: chr(0x2400 + c) for c in range(0x20)}
 _TABLE[0x1B] = "␛"
@@ -150,3 +151,12 @@ def home_to_tilde(text: str) -> str:
     if home in ("", "/"):
         return text
     return text.replace(home + os.sep, "~" + os.sep).replace(home, "~")
+
+
+def keep_end(text: str, width: int) -> str:
+    """`text` cut from the left to `width` cells (a path's file name matters most)."""
+    if width < 8 or cell_len(text) <= width:
+        return text
+    while cell_len(text) > width - 1:
+        text = text[1:]
+    return "…" + text

@@ -12,8 +12,7 @@ import os
 import stat as stat_mod
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -21,14 +20,18 @@ import orjson
 from sessionview.store.errors import AmbiguousSessionId, SessionNotFound
 from sessionview.store.formats import ADAPTERS, detect, get_adapter
 from sessionview.store.formats.base import FormatAdapter
+from sessionview.store.jsonl import dumps_lenient
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.model import SessionInfo, SessionState
 from sessionview.store.roots import Root
+from sessionview.store.walk import walk
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 OPEN_STATES = (SessionState.CRASHED, SessionState.RUNNING)
+OPEN_STATE_VALUES = frozenset(s.value for s in OPEN_STATES)
 
 StatKey = tuple[int, int, int, int]
+NO_KEY: StatKey = (0, 0, 0, 0)
 
 
 def default_cache_path() -> Path:
@@ -42,34 +45,84 @@ def _stat_key(st: os.stat_result) -> StatKey:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _unreadable(path: Path, adapter: FormatAdapter, reason: str, size: int = 0) -> SessionInfo:
+def _unreadable(path: str, adapter: FormatAdapter, reason: str, size: int = 0) -> SessionInfo:
     return SessionInfo(
-        id=adapter.id_from_path(path),
+        id=adapter.id_from_path(Path(path)),
         format=adapter.name,
         state=SessionState.CORRUPT,
         state_reason=reason,
-        path=str(path),
+        path=path,
         bytes=size,
         error=f"{path}: {reason}",
     )
 
 
 def _valid_entry(cached: object) -> bool:
-    """A cache entry is `[[dev, ino, size, mtime_ns], format, info]`; anything else is a miss."""
+    """A cache entry is `[dev, ino, size, mtime_ns, format, state, updated, id, row_json]`."""
     return (
         isinstance(cached, list)
-        and len(cached) == 3
-        and isinstance(cached[0], list)
-        and isinstance(cached[2], dict)
+        and len(cached) == 9
+        and all(isinstance(v, int) for v in cached[:4])
+        and all(isinstance(v, str) for v in cached[4:])
     )
 
 
-def _dumpable(value: object) -> bool:
-    try:
-        orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        return False
-    return True
+def _stem(name: str) -> str:
+    for suffix in (".jsonl.__partial__", ".jsonl"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One indexed file: sort and group keys as plain strings, the row built lazily.
+
+    A warm listing never needs more than `row` (the cached JSON of the row), so it
+    never rebuilds `SessionInfo` objects for files that did not change.
+    """
+
+    key: StatKey
+    format: str
+    state: str
+    updated: str
+    id: str
+    path: str
+    row: str | bytes | None
+    info: SessionInfo | None = None
+
+    @classmethod
+    def of(cls, key: StatKey, info: SessionInfo) -> _Entry:
+        return cls(
+            key,
+            info.format,
+            info.state.value,
+            info.updated_at.isoformat() if info.updated_at else "",
+            info.id,
+            info.path,
+            None,
+            info,
+        )
+
+    def materialize(self) -> SessionInfo:
+        if self.info is None:
+            assert self.row is not None
+            self.info = SessionInfo.from_json(orjson.loads(self.row))
+        return self.info
+
+    def json_row(self) -> str | bytes:
+        if self.row is None:
+            # Lenient: facts nested deeper than orjson writes, or a non-UTF-8 file name.
+            self.row = dumps_lenient(self.materialize().to_json())
+        return self.row
+
+    def group(self) -> tuple[str, str, str, str]:
+        """Rows that are one session: an OpenRath final/partial pair (same id and file stem).
+
+        A copied or hostile header claiming another file's id must not hide that session.
+        """
+        stem = _stem(os.path.basename(self.path)) if self.format == "openrath" else self.path
+        return (self.format, os.path.dirname(self.path), self.id, stem)
 
 
 class SessionIndex:
@@ -87,7 +140,7 @@ class SessionIndex:
         self._lock = threading.RLock()
         self._cache: dict[str, list] = {}
         self._cache_dirty = False
-        self._entries: dict[str, tuple[StatKey, SessionInfo]] = {}
+        self._entries: dict[str, _Entry] = {}
         self._root_of: dict[str, Root] = {}
         #: One line per problem that is not a session (unreadable root, foreign files).
         self.problems: list[str] = []
@@ -111,14 +164,7 @@ class SessionIndex:
         if self.cache_path is None or not self._cache_dirty:
             return
         with self._lock:
-            try:
-                payload = orjson.dumps({"version": CACHE_VERSION, "entries": self._cache})
-            except orjson.JSONEncodeError:
-                # A file's facts can hold JSON nested deeper than orjson writes (254
-                # levels): leave those entries out of the cache rather than fail.
-                for skey in [k for k, v in self._cache.items() if not _dumpable(v)]:
-                    del self._cache[skey]
-                payload = orjson.dumps({"version": CACHE_VERSION, "entries": self._cache})
+            payload = orjson.dumps({"version": CACHE_VERSION, "entries": self._cache})
             self._cache_dirty = False
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
@@ -128,77 +174,60 @@ class SessionIndex:
         except OSError:
             pass
 
+    def _remember(self, skey: str, key: StatKey, adapter: FormatAdapter, info: SessionInfo) -> None:
+        try:
+            row = orjson.dumps(info.to_json()).decode()
+        except orjson.JSONEncodeError:
+            # Facts can hold JSON nested deeper than orjson writes (254 levels):
+            # such a file is simply not cached.
+            return
+        updated = info.updated_at.isoformat() if info.updated_at else ""
+        with self._lock:
+            self._cache[skey] = [*key, adapter.name, info.state.value, updated, info.id, row]
+            self._cache_dirty = True
+
     # ---------------------------------------------------------------- listing
-    def iter_candidates(self) -> Iterator[tuple[Path, Root, list[FormatAdapter]]]:
-        """Every file under the roots that some adapter claims, with its claimants."""
+    def iter_candidates(self) -> Iterator[tuple[str, Root, list[FormatAdapter]]]:
+        """Every file under the roots that some adapter claims, with its claimants.
+
+        One directory walk per root serves every adapter (see `walk.py`).
+        """
         self.problems = []
         for root in self.roots:
+            adapters = [get_adapter(root.format)] if root.format else list(ADAPTERS.values())
             try:
-                if not root.path.is_dir():
-                    self.problems.append(f"{root.path}: not a directory")
-                    continue
+                found = walk(root.path, adapters)
+            except FileNotFoundError:
+                self.problems.append(f"{root.path}: not a directory (it does not exist)")
+                continue
+            except NotADirectoryError:
+                self.problems.append(f"{root.path}: not a directory")
+                continue
             except OSError as exc:
                 self.problems.append(f"{root.path}: {exc.strerror or exc}")
                 continue
-            adapters = [get_adapter(root.format)] if root.format else list(ADAPTERS.values())
-            claimants: dict[str, list[FormatAdapter]] = {}
-            first_path: dict[str, Path] = {}  # reuse the adapter's Path, don't rebuild it
-            for adapter in adapters:
-                try:
-                    paths = list(adapter.iter_files(root.path))
-                except OSError as exc:
-                    self.problems.append(f"{root.path}: {exc.strerror or exc}")
-                    continue
-                for path in paths:
-                    key = str(path)
-                    found = claimants.get(key)
-                    if found is None:
-                        claimants[key] = [adapter]
-                        first_path[key] = path
-                    else:
-                        found.append(adapter)
-            for key, found in claimants.items():
-                yield first_path[key], root, found
-            if not root.format:
-                foreign = self._count_foreign(root.path, set(claimants))
-                if foreign:
-                    self.problems.append(
-                        f"{root.path}: {foreign} file(s) match no known session format "
-                        "(not listed)"
-                    )
+            for path, claimants in found.claimed:
+                yield path, root, claimants
+            if not root.format and found.foreign:
+                self.problems.append(
+                    f"{root.path}: {found.foreign} file(s) match no known session format "
+                    "(not listed)"
+                )
 
-    @staticmethod
-    def _count_foreign(directory: Path, claimed: set[str]) -> int:
-        count = 0
-        try:
-            with os.scandir(directory) as it:
-                for entry in it:
-                    if entry.name.startswith("."):
-                        continue
-                    if entry.path not in claimed and not entry.is_dir(follow_symlinks=False):
-                        count += 1
-        except OSError:
-            return 0
-        return count
-
-    def scan(
-        self,
-        *,
-        on_batch: Callable[[list[SessionInfo]], None] | None = None,
-        batch_size: int = 200,
-    ) -> list[SessionInfo]:
-        """List every session under the roots, re-reading only files that changed."""
+    def _scan_entries(
+        self, on_batch: Callable[[list[SessionInfo]], None] | None, batch_size: int
+    ) -> None:
         probe = LivenessProbe()
-        fresh: dict[str, tuple[StatKey, SessionInfo]] = {}
+        fresh: dict[str, _Entry] = {}
         batch: list[SessionInfo] = []
         for path, root, claimants in self.iter_candidates():
-            info, key = self._facts(path, claimants, probe)
-            if info is None:
+            entry = self._facts(path, claimants, probe)
+            if entry is None:
                 continue
-            fresh[str(path)] = (key, info)
-            self._root_of[str(path)] = root
+            fresh[path] = entry
+            self._root_of[path] = root
             if on_batch is not None:
-                batch.append(info)
+                batch.append(entry.materialize())
                 if len(batch) >= batch_size:
                     on_batch(batch)
                     batch = []
@@ -211,73 +240,116 @@ class SessionIndex:
                 self._cache_dirty = True
             self._entries = fresh
         self.save_cache()
+
+    def scan(
+        self,
+        *,
+        on_batch: Callable[[list[SessionInfo]], None] | None = None,
+        batch_size: int = 200,
+    ) -> list[SessionInfo]:
+        """List every session under the roots, re-reading only files that changed."""
+        self._scan_entries(on_batch, batch_size)
         return self.sessions()
+
+    def scan_json(self, states: Iterable[str] | None = None) -> list[orjson.Fragment]:
+        """`scan()` for `ls --json`: each row's JSON, newest activity first.
+
+        Unchanged files' rows come straight from the cache, without building objects.
+        """
+        self._scan_entries(None, 0)
+        wanted = set(states) if states is not None else None
+        return [
+            orjson.Fragment(e.json_row())
+            for e in self._best_entries()
+            if wanted is None or e.state in wanted
+        ]
 
     def _under_roots(self, path: str) -> bool:
         return any(path.startswith(str(root.path) + os.sep) for root in self.roots)
 
     def _facts(
-        self, path: Path, claimants: list[FormatAdapter], probe: LivenessProbe
-    ) -> tuple[SessionInfo | None, StatKey]:
+        self, path: str, claimants: list[FormatAdapter], probe: LivenessProbe
+    ) -> _Entry | None:
         try:
             st = os.stat(path)
         except FileNotFoundError:
             if os.path.islink(path):
-                return _unreadable(path, claimants[0], "dangling symlink"), (0, 0, 0, 0)
-            return None, (0, 0, 0, 0)
+                return _Entry.of(NO_KEY, _unreadable(path, claimants[0], "dangling symlink"))
+            return None
         except OSError as exc:
-            return _unreadable(path, claimants[0], exc.strerror or str(exc)), (0, 0, 0, 0)
+            return _Entry.of(NO_KEY, _unreadable(path, claimants[0], exc.strerror or str(exc)))
         key = _stat_key(st)
         if not stat_mod.S_ISREG(st.st_mode):
             kind = "a directory" if stat_mod.S_ISDIR(st.st_mode) else "not a regular file"
-            return _unreadable(path, claimants[0], f"is {kind}, not a session file"), key
-        skey = str(path)
-        cached = self._cache.get(skey)
-        info: SessionInfo | None = None
+            return _Entry.of(key, _unreadable(path, claimants[0], f"is {kind}, not a session file"))
+        cached = self._cache.get(path)
+        entry: _Entry | None = None
         adapter: FormatAdapter | None = None
-        if _valid_entry(cached) and tuple(cached[0]) == key:
-            adapter = next((a for a in claimants if a.name == cached[1]), None)
+        if _valid_entry(cached) and tuple(cached[:4]) == key:
+            adapter = next((a for a in claimants if a.name == cached[4]), None)
             if adapter is not None:
-                try:
-                    info = SessionInfo.from_json(cached[2])
-                except (KeyError, TypeError, ValueError):
-                    info = None
-        if info is None:
-            adapter = claimants[0] if len(claimants) == 1 else (detect(path) or claimants[0])
-            info = adapter.read_facts(path, st)
-            if info.state is SessionState.CORRUPT and not os.path.lexists(path):
-                # Renamed (an OpenRath close) or deleted between the stat and the read:
-                # it is gone, not corrupt; the watcher reports where it went.
-                return None, key
-            with self._lock:
-                self._cache[skey] = [list(key), adapter.name, info.to_json()]
-                self._cache_dirty = True
+                entry = _Entry(key, cached[4], cached[5], cached[6], cached[7], path, cached[8])
+        if entry is None:
+            adapter, info = self._read(path, st, claimants)
+            if info is None:
+                return None
+            self._remember(path, key, adapter, info)
+            entry = _Entry.of(key, info)
         assert adapter is not None
-        if info.state in OPEN_STATES or adapter.always_check_liveness:
-            info = adapter.apply_liveness(info, st, probe)
-        return info, key
+        if entry.state in OPEN_STATE_VALUES or adapter.always_check_liveness:
+            try:
+                info = entry.materialize()
+            except (KeyError, TypeError, ValueError, orjson.JSONDecodeError):
+                adapter, info = self._read(path, st, claimants)
+                if info is None:
+                    return None
+            entry = _Entry.of(key, adapter.apply_liveness(info, st, probe))
+        return entry
+
+    @staticmethod
+    def _read(
+        path: str, st: os.stat_result, claimants: list[FormatAdapter]
+    ) -> tuple[FormatAdapter, SessionInfo | None]:
+        """Read a file's facts with the right adapter.
+
+        Several adapters may claim a name (`*.jsonl`); the first one reads it, and only
+        if it finds the file unreadable are the first bytes sniffed for another
+        format, so a directory of one format costs one read per file.
+        """
+        p = Path(path)
+        adapter = claimants[0]
+        info = adapter.read_facts(p, st)
+        if info.state is SessionState.CORRUPT and len(claimants) > 1:
+            other = detect(p)
+            if other is not None and other is not adapter:
+                adapter, info = other, other.read_facts(p, st)
+        if info.state is SessionState.CORRUPT and not os.path.lexists(path):
+            # Renamed (an OpenRath close) or deleted between the stat and the read:
+            # it is gone, not corrupt; the watcher reports where it went.
+            return adapter, None
+        return adapter, info
 
     def refresh(self, path: str | Path) -> SessionInfo | None:
         """Re-read one file after a change; None when it is gone (its entry is dropped)."""
-        path = Path(path)
         skey = str(path)
-        root = self._root_of.get(skey) or self._root_for(path)
+        root = self._root_of.get(skey) or self._root_for(Path(skey))
         if root is None:
             return None
         adapters = [get_adapter(root.format)] if root.format else list(ADAPTERS.values())
-        claimants = [a for a in adapters if a.claims(path)]
+        name = Path(skey)
+        claimants = [a for a in adapters if a.claims(name)]
         if not claimants:
             return None
-        info, key = self._facts(path, claimants, LivenessProbe())
+        entry = self._facts(skey, claimants, LivenessProbe())
         with self._lock:
-            if info is None:
+            if entry is None:
                 self._entries.pop(skey, None)
                 if self._cache.pop(skey, None) is not None:
                     self._cache_dirty = True
                 return None
-            self._entries[skey] = (key, info)
+            self._entries[skey] = entry
             self._root_of[skey] = root
-        return info
+        return entry.materialize()
 
     def forget(self, path: str | Path) -> None:
         """Drop a path from the index (after a delete)."""
@@ -295,22 +367,23 @@ class SessionIndex:
         changed: list[SessionInfo] = []
         with self._lock:
             items = list(self._entries.items())
-        for skey, (key, info) in items:
-            adapter = ADAPTERS.get(info.format)
+        for skey, entry in items:
+            adapter = ADAPTERS.get(entry.format)
             if adapter is None:
                 continue
-            if info.state not in OPEN_STATES and not adapter.always_check_liveness:
+            if entry.state not in OPEN_STATE_VALUES and not adapter.always_check_liveness:
                 continue
             try:
                 st = os.stat(skey)
             except OSError:
                 continue
-            if _stat_key(st) != key:
+            if _stat_key(st) != entry.key:
                 continue  # the watcher will refresh it
+            info = entry.materialize()
             new = adapter.apply_liveness(info, st, probe)
             if new.state != info.state or new.state_reason != info.state_reason:
                 with self._lock:
-                    self._entries[skey] = (key, new)
+                    self._entries[skey] = _Entry.of(entry.key, new)
                 changed.append(new)
         return changed
 
@@ -326,33 +399,30 @@ class SessionIndex:
         return best
 
     # ---------------------------------------------------------------- queries
+    def _best_entries(self) -> list[_Entry]:
+        """One entry per session (an OpenRath final file wins over its partial), newest first."""
+        with self._lock:
+            entries = list(self._entries.values())
+        best: dict[tuple[str, str, str, str], _Entry] = {}
+        for entry in entries:
+            group = entry.group()
+            prev = best.get(group)
+            if prev is None or _PREFERENCE[entry.state] > _PREFERENCE[prev.state]:
+                best[group] = entry
+        return sorted(best.values(), key=lambda e: e.updated, reverse=True)
+
     def sessions(self) -> list[SessionInfo]:
         """One row per session, newest activity first.
 
         An OpenRath session with both a final and a `__partial__` file shows once
         (the final file wins).
         """
-        with self._lock:
-            infos = [info for _, info in self._entries.values()]
-        best: dict[tuple[str, str, str, str], SessionInfo] = {}
-        for info in infos:
-            # Only an OpenRath final/partial pair (same id in the file name) folds into
-            # one row: a copied or hostile header claiming another file's id must not
-            # hide that session.
-            stem = ""
-            if info.format == "openrath":
-                stem = ADAPTERS[info.format].id_from_path(Path(info.path))
-            key = (info.format, os.path.dirname(info.path), info.id, stem)
-            prev = best.get(key)
-            if prev is None or _preference(info) > _preference(prev):
-                best[key] = info
-        epoch = datetime.fromtimestamp(0, UTC)
-        return sorted(best.values(), key=lambda i: i.updated_at or epoch, reverse=True)
+        return [entry.materialize() for entry in self._best_entries()]
 
     def get_path(self, path: str | Path) -> SessionInfo | None:
         with self._lock:
             entry = self._entries.get(str(path))
-        return entry[1] if entry else None
+        return entry.materialize() if entry else None
 
     def resolve(self, id_or_prefix: str) -> SessionInfo:
         """The one session whose id equals or starts with the argument."""
@@ -362,13 +432,7 @@ class SessionIndex:
         return get_adapter(info.format)
 
 
-def _preference(info: SessionInfo) -> int:
-    return {
-        SessionState.CLOSED: 4,
-        SessionState.RUNNING: 3,
-        SessionState.CRASHED: 2,
-        SessionState.CORRUPT: 1,
-    }[info.state]
+_PREFERENCE = {"closed": 4, "running": 3, "crashed": 2, "corrupt": 1}
 
 
 def resolve_id(sessions: Iterable[SessionInfo], id_or_prefix: str) -> SessionInfo:

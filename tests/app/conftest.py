@@ -23,6 +23,24 @@ from sessionview.store.index import SessionIndex
 from sessionview.store.writer import SessionWriter
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "openrath"
+FORMAT_FIXTURES = Path(__file__).parent.parent / "fixtures"
+#: One file per format (two for openrath and nanobot: a closed and a crashed session).
+FORMAT_FILES = {
+    "openrath": (
+        "openrath/230fd66b-c1a9-48f7-9181-064ac2297361.jsonl",
+        "openrath/7d949ee9-6a32-412f-af30-bc225daa0e93.jsonl.__partial__",
+    ),
+    "claude": ("claude/projects/-home-alice-src-app/5d2c8e1a-7b3f-4a9e-b1c2-d3e4f5a6b7c8.jsonl",),
+    "codex": (
+        "codex/sessions/2026/03/02/"
+        "rollout-2026-03-02T10-15-04-0199a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b.jsonl",
+    ),
+    "nanobot": (
+        "nanobot/v0.2-workspace/sessions/telegram_12345.jsonl",
+        "nanobot/main-config/sessions/4f1c2a9e0b7d4c3e8a6f5d2b1c0e9a87/Y2xpOmRpcmVjdA.jsonl",
+    ),
+    "snapshot": ("snapshot/workspace/.sessions/a1b2c3d4e5f6_20260302_091504.json",),
+}
 NOW = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
 FIXED_MTIME = datetime(2026, 11, 21, 11, 55, 0, tzinfo=UTC).timestamp()
 RUNNING_ID = "0a11ce00-0000-4000-8000-000000000001"
@@ -64,6 +82,19 @@ def copy_fixtures(home: Path, *, only: tuple[str, ...] = ()) -> Path:
             continue
         shutil.copy2(src, root / src.name)
         _pin(root / src.name)
+    return root
+
+
+def copy_formats(home: Path, formats: tuple[str, ...] = tuple(FORMAT_FILES)) -> Path:
+    """The fixture files of every format in one directory (detection is per file)."""
+    root = home / "sessions"
+    root.mkdir(parents=True, exist_ok=True)
+    for name in formats:
+        for rel in FORMAT_FILES[name]:
+            src = FORMAT_FIXTURES / rel
+            target = root / src.name
+            target.write_bytes(src.read_bytes())  # the fixtures are read-only: no copy2
+            _pin(target)
     return root
 
 

@@ -7,12 +7,14 @@ import functools
 import os
 from pathlib import Path
 
+import orjson
+
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.session_table import session_key
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.store.model import SessionState
 from sessionview.store.writer import SessionWriter
-from tests.app.conftest import SIZE, build_app, copy_fixtures, settle
+from tests.app.conftest import SIZE, build_app, copy_fixtures, copy_formats, settle
 
 
 def sync(fn):
@@ -153,3 +155,123 @@ async def test_filter_keys(home: Path) -> None:
         await pilot.press("1")
         await settle(pilot)
         assert len(app.main.table.keys) == 3
+
+
+# ------------------------------------------------------------- other formats
+CLAUDE_SID = "5d2c8e1a-7b3f-4a9e-b1c2-d3e4f5a6b7c8"
+
+
+def _claude_record(kind: str, uuid: str, parent: str, content) -> bytes:
+    record = {
+        "parentUuid": parent,
+        "isSidechain": False,
+        "userType": "external",
+        "cwd": "/home/alice/src/app",
+        "sessionId": CLAUDE_SID,
+        "version": "2.1.30",
+        "type": kind,
+        "message": {"role": kind, "content": content},
+        "uuid": uuid,
+        "timestamp": "2026-03-02T09:16:00.000Z",
+    }
+    if kind == "assistant":
+        record["message"] |= {"id": f"msg_{uuid}", "type": "message", "model": "claude"}
+    return orjson.dumps(record) + b"\n"
+
+
+@sync
+async def test_claude_append_shows_in_open_transcript(home: Path) -> None:
+    root = copy_formats(home, ("claude",))
+    path = root / f"{CLAUDE_SID}.jsonl"
+    app = build_app(root, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: len(app.main.all_rows) == 1)
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, TranscriptScreen)
+        await settle(pilot, lambda: screen.loaded)
+        view = screen.query_one(TranscriptView)
+        before = len(view.chunks)
+        assert before == 4
+        with path.open("ab") as fh:
+            fh.write(_claude_record("user", "u9", "a2", "Now add a --quiet flag too."))
+            fh.write(
+                _claude_record(
+                    "assistant",
+                    "a9",
+                    "u9",
+                    [
+                        {"type": "text", "text": "Adding --quiet."},
+                        {
+                            "type": "tool_use",
+                            "id": "toolu_09",
+                            "name": "Edit",
+                            "input": {"file_path": "cli.py"},
+                        },
+                    ],
+                )
+            )
+        await settle(pilot, lambda: len(view.chunks) == before + 2)
+        user, assistant = view.chunks[-2:]
+        assert (user.kind, user.index) == ("user", before)
+        assert user.payload["content"] == "Now add a --quiet flag too."
+        assert assistant.kind == "assistant" and assistant.index == before + 1
+        assert assistant.payload["tool_calls"][0]["function"]["name"] == "Edit"
+        assert view.unseen == 2  # a closed session opens at the top: not following
+        await pilot.press("end")
+        await settle(pilot)
+        assert view.following and view.scroll_y == view.max_scroll_y
+
+
+def _nanobot_lines(messages: list[str]) -> bytes:
+    meta = {
+        "_type": "metadata",
+        "key": "cli:live",
+        "created_at": "2026-03-01T18:02:11.402113",
+        "updated_at": "2026-03-01T18:04:40.918277",
+        "metadata": {},
+        "last_consolidated": 0,
+    }
+    lines = [orjson.dumps(meta)]
+    for n, text in enumerate(messages):
+        role = "user" if n % 2 == 0 else "assistant"
+        stamp = f"2026-03-01T18:{n // 60:02d}:{n % 60:02d}.000000"
+        lines.append(orjson.dumps({"role": role, "content": text, "timestamp": stamp}))
+    return b"\n".join(lines) + b"\n"
+
+
+def _rewrite(path: Path, data: bytes) -> None:
+    """What nanobot does: write a temporary file, then rename it over the session."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+@sync
+async def test_nanobot_rewrite_rereads_and_keeps_scroll(home: Path) -> None:
+    root = home / "sessions"
+    root.mkdir()
+    path = root / "cli_live.jsonl"
+    messages = [f"message {n}" for n in range(40)]
+    path.write_bytes(_nanobot_lines(messages))
+    app = build_app(root, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: len(app.main.all_rows) == 1)
+        await pilot.press("enter")
+        screen = app.screen
+        await settle(pilot, lambda: screen.loaded)
+        view = screen.query_one(TranscriptView)
+        assert len(view.chunks) == 40 and view.max_scroll_y > 20
+        view.scroll_to(y=17, animate=False)
+        await settle(pilot)
+        assert view.scroll_y == 17
+
+        _rewrite(path, _nanobot_lines([*messages, "message 40"]))  # grew by one
+        await settle(pilot, lambda: len(view.chunks) == 41)
+        assert view.chunks[-1].payload["content"] == "message 40"
+        assert view.scroll_y == 17 and view.unseen == 1
+
+        edited = ["edited first message", *messages[1:], "message 40"]  # rewritten in place
+        _rewrite(path, _nanobot_lines(edited))
+        await settle(pilot, lambda: view.chunks[0].payload["content"] == "edited first message")
+        assert len(view.chunks) == 41 and view.scroll_y == 17

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.store.writer import SessionWriter
+from sessionview.config import Config
 from tests.app.conftest import (
     HOSTILE_ID,
     SIZE,
     build_app,
     copy_fixtures,
+    copy_formats,
     settle,
     start_running,
 )
+
+BUILTIN_THEMES = ("sessionview-dark", "sessionview-light", "sessionview-high-contrast")
 
 
 def _select(pilot, short_id: str) -> None:
@@ -82,6 +88,101 @@ class TestList:
             run_before=run_before,
             terminal_size=SIZE,
         )
+
+
+def _open_when_loaded(pilot):
+    async def run(key: str = "enter") -> None:
+        await pilot.press(key)
+        await settle(
+            pilot,
+            lambda: isinstance(pilot.app.screen, TranscriptScreen) and pilot.app.screen.loaded,
+        )
+
+    return run
+
+
+class TestThemes:
+    @pytest.mark.parametrize("theme", BUILTIN_THEMES)
+    def test_list_in_theme(self, snap_compare, mixed_root: Path, theme: str) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            assert pilot.app.theme == theme
+
+        app = build_app(mixed_root, config=Config(theme=theme))
+        assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+
+    @pytest.mark.parametrize("theme", BUILTIN_THEMES)
+    def test_transcript_in_theme(self, snap_compare, mixed_root: Path, theme: str) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            _select(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
+            await _open_when_loaded(pilot)()
+
+        app = build_app(mixed_root, config=Config(theme=theme))
+        assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+
+
+class TestFormats:
+    def test_mixed_formats(self, snap_compare, home: Path) -> None:
+        """openrath, claude, codex, nanobot and snapshot files side by side in one dir."""
+        root = copy_formats(home)
+
+        async def run_before(pilot) -> None:
+            await settle(pilot, lambda: len(pilot.app.main.all_rows) == 7)
+
+        assert snap_compare(build_app(root), run_before=run_before, terminal_size=SIZE)
+
+    def test_format_filter(self, snap_compare, home: Path) -> None:
+        root = copy_formats(home)
+
+        async def run_before(pilot) -> None:
+            await settle(pilot, lambda: len(pilot.app.main.all_rows) == 7)
+            await pilot.press("f", "f", "f")  # all -> claude -> codex -> nanobot
+            await settle(pilot)
+            assert pilot.app.main.format_filter == "nanobot"
+
+        assert snap_compare(build_app(root), run_before=run_before, terminal_size=SIZE)
+
+    @pytest.mark.parametrize("fmt", ["claude", "codex", "nanobot", "snapshot"])
+    def test_transcript(self, snap_compare, home: Path, fmt: str) -> None:
+        """Each format's messages, tool calls and tool results in the common shape."""
+        root = copy_formats(home, (fmt,))
+
+        async def run_before(pilot) -> None:
+            await settle(pilot, lambda: bool(pilot.app.main.all_rows))
+            if fmt == "nanobot":  # the closed one, with a tool call and its result
+                _select(pilot, "telegram:12345")
+            await _open_when_loaded(pilot)()
+
+        assert snap_compare(build_app(root), run_before=run_before, terminal_size=SIZE)
+
+
+class TestLayouts:
+    """Issue #6: the list and the preview hold from a small terminal to a big one."""
+
+    @pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
+    def test_list_and_preview(self, snap_compare, mixed_root: Path, size) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            _select(pilot, "7d949ee9-6a32-412f-af30-bc225daa0e93")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=size)
+
+    @pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
+    def test_transcript(self, snap_compare, mixed_root: Path, size) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            _select(pilot, "7d949ee9-6a32-412f-af30-bc225daa0e93")
+            await _open_when_loaded(pilot)()
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=size)
+
+    def test_preview_collapses_when_short(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=(80, 16))
 
 
 class TestTranscript:

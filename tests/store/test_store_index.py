@@ -129,10 +129,11 @@ def test_second_scan_reads_no_file_bodies(openrath_dir: Path, tmp_path: Path, co
     rows1 = first.scan()
     assert sorted(counting.reads) == sorted(e["file"] for e in MANIFEST)
     stored = orjson.loads(cache.read_bytes())
-    assert stored["version"] == 1 and len(stored["entries"]) == len(MANIFEST)
-    for path_str, (key, fmt, _info) in stored["entries"].items():
+    assert stored["version"] == 2 and len(stored["entries"]) == len(MANIFEST)
+    for path_str, entry in stored["entries"].items():
         st = os.stat(path_str)
-        assert key == [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns] and fmt == "openrath"
+        assert entry[:4] == [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+        assert entry[4] == "openrath"
 
     counting.reads.clear()
     second = SessionIndex([openrath_dir], cache_path=cache)  # a new process would do this

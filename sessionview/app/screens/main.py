@@ -19,6 +19,8 @@ from sessionview.app.widgets.session_table import SessionTable, session_key
 from sessionview.store.model import STATE_GLYPHS, SessionInfo, SessionState
 
 STATE_FILTERS = ("all", "running", "crashed", "closed", "corrupt")
+#: (width, height) under which the preview pane is hidden.
+COLLAPSE_BELOW = (60, 18)
 
 
 class MainScreen(Screen):
@@ -36,6 +38,7 @@ class MainScreen(Screen):
         Binding("c", "copy_id", "Copy id"),
         Binding("o", "pager", "Pager"),
         Binding("l", "lineage", "Lineage", show=False),
+        Binding("f", "cycle_format", "Format", show=False),
         Binding("1", "state_filter('all')", "All states", show=False),
         Binding("2", "state_filter('running')", "Running only", show=False),
         Binding("3", "state_filter('crashed')", "Crashed only", show=False),
@@ -63,6 +66,8 @@ class MainScreen(Screen):
         self.by_id: dict[str, list[SessionInfo]] = {}
         self.filter_text = ""
         self.state_filter = "all"
+        #: "all", or one format id: only that agent's sessions are listed.
+        self.format_filter = "all"
         self.scanning = False
         self._preview_timer = None
 
@@ -86,12 +91,24 @@ class MainScreen(Screen):
         self._render_status()
         self.post_message(self.Ready())
 
+    def on_resize(self, event) -> None:
+        """Below COLLAPSE_BELOW the preview pane goes: the list needs the rows."""
+        width, height = COLLAPSE_BELOW
+        self.set_class(event.size.width < width or event.size.height < height, "-cramped")
+
     def _theme_changed(self, _theme) -> None:
         self.table.restyle()
+        self._render_status()
 
     def _tick(self) -> None:
-        """Keep "12s ago" honest."""
-        self.table.refresh_rows()
+        """Keep "12s ago" honest: only activity cells whose text changed are touched,
+        and nothing while another screen (a transcript) covers the list."""
+        if self.is_current:
+            self.table.refresh_ages()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.table.refresh_ages()
 
     @property
     def table(self) -> SessionTable:
@@ -113,18 +130,27 @@ class MainScreen(Screen):
         self._apply()
 
     def set_progress(self, seen: int | None, total: int | None) -> None:
-        bar = self.query_one("#scan-progress", ProgressBar)
+        """The first scan's progress; `None` when it is done. The bar is removed then:
+        a ProgressBar keeps a 1 s timer running even while hidden."""
+        bars = self.query("#scan-progress").results(ProgressBar)
+        bar = next(bars, None)
         if seen is None:
             self.scanning = False
-            bar.display = False
+            if bar is not None:
+                bar.remove()
         else:
             self.scanning = True
+            if bar is None:
+                bar = ProgressBar(id="scan-progress", show_eta=False)
+                self.mount(bar, after="#status")
             bar.display = True
             bar.update(total=max(total or 1, seen), progress=seen)
         self._apply()
 
     def _visible(self) -> list[SessionInfo]:
         rows = self.all_rows
+        if self.format_filter != "all":
+            rows = [r for r in rows if r.format == self.format_filter]
         if self.state_filter != "all":
             rows = [r for r in rows if r.state.value == self.state_filter]
         needle = self.filter_text.casefold().strip()
@@ -163,7 +189,8 @@ class MainScreen(Screen):
         elif not visible and not self.scanning:
             empty.update(
                 Content.styled(
-                    "no session matches the filter (1 shows all states, / edits the text)",
+                    "no session matches the filter "
+                    "(1 shows all states, f cycles formats, / edits the text)",
                     "$text-muted",
                 )
             )
@@ -186,18 +213,25 @@ class MainScreen(Screen):
                 style += " reverse"
             parts.append((f"{STATE_GLYPHS[state]} {counts[state]} {state.value}", style))
             parts.append("  ")
-        dirs = ", ".join(short_path(d) for d in self.dirs) or "(none)"
-        verb = "watching" if self.watching else "showing"
-        parts.append((f"· {len(self.all_rows)} sessions · {verb} ", "$text-muted"))
-        parts.append(dirs)
+        # Filters and marks before the directories: on a narrow terminal the line is cut.
+        if self.format_filter != "all":
+            parts.append((f"[format: {self.format_filter}]", "bold $accent"))
+            parts.append("  ")
         if self.filter_text:
-            parts.append(("  filter: ", "$text-muted"))
+            parts.append(("filter: ", "$text-muted"))
             parts.append((self.filter_text, "$accent"))
-        if self.state_filter != "all":
-            parts.append((f"  [{self.state_filter} only]", "$accent"))
+            parts.append("  ")
         marked = len(self.table.marked) if self.is_mounted else 0
         if marked:
-            parts.append((f"  {marked} marked", "bold $accent"))
+            parts.append((f"{marked} marked", "bold $accent"))
+            parts.append("  ")
+        dirs = ", ".join(short_path(d) for d in self.dirs) or "(none)"
+        verb = "watching" if self.watching else "showing"
+        total = len(self.all_rows)
+        shown = len(self.table.keys) if self.is_mounted else total
+        count = f"{shown} of {total}" if shown != total else str(total)
+        parts.append((f"· {count} sessions · {verb} ", "$text-muted"))
+        parts.append(dirs)
         self.query_one("#status", Static).update(Content.assemble(*parts))
 
     # ------------------------------------------------------------ preview
@@ -243,6 +277,7 @@ class MainScreen(Screen):
         if not self.table.select_key(key):
             self.filter_text = ""
             self.state_filter = "all"
+            self.format_filter = "all"
             self.query_one("#filter", Input).value = ""
             self._apply()
             self.table.select_key(key)
@@ -280,6 +315,21 @@ class MainScreen(Screen):
     def action_state_filter(self, state: str) -> None:
         self.state_filter = state
         self._apply()
+
+    @property
+    def formats(self) -> list[str]:
+        """The formats of the listed sessions, sorted (what `f` cycles through)."""
+        return sorted({info.format for info in self.all_rows})
+
+    def action_format_filter(self, name: str) -> None:
+        self.format_filter = name
+        self._apply()
+
+    def action_cycle_format(self) -> None:
+        """all -> each format present -> all."""
+        cycle = ["all", *self.formats]
+        at = cycle.index(self.format_filter) if self.format_filter in cycle else 0
+        self.action_format_filter(cycle[(at + 1) % len(cycle)])
 
     # ------------------------------------------------------------ actions
     def selected_for_action(self) -> list[SessionInfo]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -14,10 +15,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from sessionview.app.text import clean, human_count, human_size, short_path
+from sessionview.app.text import clean, human_count, human_size, keep_end, one_line, short_path
 from sessionview.app.widgets.transcript_view import Measure, TranscriptView, measure
 from sessionview.store.errors import PersistenceError
-from sessionview.store.formats import get_adapter
+from sessionview.store.formats import FormatAdapter, get_adapter
 from sessionview.store.model import Chunk, SessionInfo, SessionState
 from sessionview.store.tail import TailReader
 
@@ -25,6 +26,70 @@ from sessionview.store.tail import TailReader
 #: (with the watcher on, it only guards against a missed event).
 POLL_FALLBACK = 0.25
 POLL_FALLBACK_WATCHING = 2.0
+#: Without the watcher, a session that is not running is looked at this often.
+POLL_IDLE = 2.0
+#: With nothing to poll, the follow thread still checks this often whether it should stop.
+IDLE_WAIT = 5.0
+#: Tries to get a consistent first read of an append-only file that keeps growing.
+READ_TRIES = 3
+
+
+def _stamp(path: Path) -> tuple[int, ...]:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _read_whole(adapter: FormatAdapter, path: Path) -> tuple[list[Chunk], tuple[int, ...] | None]:
+    """`load_chunks`, and the file's stat from just before (a change after it is seen)."""
+    try:
+        stamp: tuple[int, ...] | None = _stamp(path)
+    except OSError:
+        stamp = None
+    return adapter.load_chunks(path), stamp
+
+
+def _line_start(path: Path, size: int) -> int:
+    """The offset just after the last newline before `size` (where a tail can start)."""
+    with open(path, "rb") as fh:
+        pos = size
+        while pos > 0:
+            step = min(1 << 16, pos)
+            fh.seek(pos - step)
+            block = fh.read(step)
+            nl = block.rfind(b"\n")
+            if nl >= 0:
+                return pos - step + nl + 1
+            pos -= step
+    return 0
+
+
+def _read_append_only(adapter: FormatAdapter, info: SessionInfo) -> tuple[list[Chunk], TailReader]:
+    """The whole transcript, and a `TailReader` positioned right after what it holds.
+
+    A running session is read through the reader itself, so not a line is lost or
+    doubled while its writer appends. Other sessions go through `load_chunks` (the
+    format's full parser), retried while the file grows under it.
+    """
+    path = Path(info.path)
+    if info.state is SessionState.RUNNING:
+        reader = TailReader(path)
+        records: list[dict] = []
+        while True:
+            batch = reader.read()
+            if batch.deleted or not batch.records:
+                break
+            records.extend(batch.records)
+        return adapter.chunks_from_records(records, 0), reader
+    for _ in range(READ_TRIES):
+        before = os.stat(path).st_size
+        chunks = adapter.load_chunks(path)
+        try:
+            after = os.stat(path).st_size
+        except OSError:
+            break
+        if after == before:
+            break
+    return chunks, TailReader(path, offset=_line_start(path, before))
 
 
 class TranscriptScreen(Screen):
@@ -32,7 +97,7 @@ class TranscriptScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("f", "follow", "Follow"),
+        Binding("f", "toggle_follow", "Follow"),
         Binding("end", "follow", "Follow (end)", show=False),
         Binding("x", "expand", "Expand long lines"),
         Binding("r", "resume", "Resume"),
@@ -67,29 +132,27 @@ class TranscriptScreen(Screen):
         self._load()
 
     def on_unmount(self) -> None:
-        self._stop.set()
-        self._wake.set()
+        self.stop_following()
 
     # ---------------------------------------------------------------- load
     @work(thread=True, exclusive=True, exit_on_error=False, group="transcript-load")
     def _load(self) -> None:
+        """Read the transcript, then keep it current until the screen goes away.
+
+        Append-only formats (openrath, claude, codex) are followed with a `TailReader`
+        (only new bytes are read); whole-file formats (nanobot, snapshot) are re-read
+        with `load_chunks` whenever the file changes.
+        """
         info = self.info
         adapter = get_adapter(info.format)
-        chunks: list[Chunk]
+        path = Path(info.path)
         reader: TailReader | None = None
+        stamp: tuple[int, ...] | None = None
         try:
-            if info.state is SessionState.RUNNING and adapter.append_only:
-                reader = TailReader(info.path)
-                records: list[dict] = []
-                while True:
-                    batch = reader.read()
-                    if batch.deleted or not batch.records:
-                        break
-                    records.extend(batch.records)
-                chunks = adapter.chunks_from_records(records, 0)
-                del records
+            if adapter.append_only:
+                chunks, reader = _read_append_only(adapter, info)
             else:
-                chunks = adapter.load_chunks(Path(info.path))
+                chunks, stamp = _read_whole(adapter, path)
         except PersistenceError as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
@@ -99,7 +162,9 @@ class TranscriptScreen(Screen):
         self.app.call_from_thread(self._loaded, chunks, measures)
         if reader is not None:
             self._reader = reader
-            self._tail(reader)
+            self._tail(adapter, reader, len(chunks))
+        else:
+            self._reread(adapter, path, stamp)
 
     def _failed(self, error: str) -> None:
         self.load_error = error
@@ -114,17 +179,36 @@ class TranscriptScreen(Screen):
         view.set_chunks(chunks, measures)
         self._render_status()
 
-    # ---------------------------------------------------------------- tail
-    def _tail(self, reader: TailReader) -> None:
-        """Runs on the load worker's thread until the screen goes away or the session ends."""
-        adapter = get_adapter(self.info.format)
+    # -------------------------------------------------------------- follow
+    def _interval(self) -> float | None:
+        """How long the follow thread sleeps between looks at the file when nothing wakes
+        it. A session that is not running changes rarely: with the watcher on, only its
+        events wake the thread (no polling at all)."""
+        watching = getattr(self.app, "watching", False)
+        if self.info.state is SessionState.RUNNING:
+            return POLL_FALLBACK_WATCHING if watching else POLL_FALLBACK
+        return None if watching else POLL_IDLE
+
+    def _sleep(self) -> bool:
+        """Wait for a wake-up or the poll interval; False once the screen is gone."""
         worker = get_current_worker()
-        interval = POLL_FALLBACK_WATCHING if getattr(self.app, "watching", False) else POLL_FALLBACK
-        while not self._stop.is_set() and not worker.is_cancelled:
-            self._wake.wait(interval)
+        while True:
+            interval = self._interval()
+            woken = self._wake.wait(IDLE_WAIT if interval is None else interval)
             self._wake.clear()
-            if self._stop.is_set():
-                return
+            if self._stop.is_set() or worker.is_cancelled:
+                return False
+            if woken or interval is not None:
+                return True
+
+    def stop_following(self) -> None:
+        """End the follow thread (the screen goes away, or the app exits)."""
+        self._stop.set()
+        self._wake.set()
+
+    def _tail(self, adapter: FormatAdapter, reader: TailReader, count: int) -> None:
+        """Append-only: read what was appended, on the load worker's thread."""
+        while self._sleep():
             try:
                 batch = reader.read()
             except PersistenceError as exc:
@@ -133,19 +217,41 @@ class TranscriptScreen(Screen):
             if batch.deleted:
                 self.app.call_from_thread(self._ended, "the file was deleted")
                 return
+            if batch.reset:
+                count = 0
             ended = any(adapter.is_end_record(r) for r in batch.records)
-            chunks = adapter.chunks_from_records(batch.records, 0)
+            chunks = adapter.chunks_from_records(batch.records, count)
+            count += len(chunks)
             if chunks or batch.reset:
                 measures = [measure(c) for c in chunks]
-                self.app.call_from_thread(
-                    self._appended, chunks, measures, batch.reset, time.monotonic()
-                )
+                self.app.call_from_thread(self._appended, chunks, measures, batch.reset)
             if ended:
                 self.app.call_from_thread(self._ended, "closed: the writer wrote its trailer")
                 return
 
+    def _reread(self, adapter: FormatAdapter, path: Path, stamp: tuple[int, ...] | None) -> None:
+        """Whole-file formats: re-read the file whenever its stat changes."""
+        while self._sleep():
+            try:
+                now = _stamp(path)
+            except FileNotFoundError:
+                continue  # replaced by a rename in a moment, or gone (the list says so)
+            except OSError as exc:
+                self.app.call_from_thread(self._ended, f"cannot read: {exc.strerror or exc}")
+                return
+            if now == stamp:
+                continue
+            try:
+                chunks, stamp = _read_whole(adapter, path)
+            except PersistenceError:
+                self._wake.set()  # caught mid-rewrite: look again right away
+                time.sleep(0.05)
+                continue
+            measures = [measure(c) for c in chunks]
+            self.app.call_from_thread(self._replaced, chunks, measures)
+
     def wake(self, paths: list[str]) -> None:
-        """A watcher saw these paths change; wake the tail thread if one is ours."""
+        """A watcher saw these paths change; wake the follow thread if one is ours."""
         mine = {self.info.path}
         if self._reader is not None:
             mine.add(str(self._reader.path))
@@ -154,14 +260,16 @@ class TranscriptScreen(Screen):
         if mine & set(paths):
             self._wake.set()
 
-    def _appended(
-        self, chunks: list[Chunk], measures: list[Measure], reset: bool, _t: float
-    ) -> None:
+    def _appended(self, chunks: list[Chunk], measures: list[Measure], reset: bool) -> None:
         view = self.query_one(TranscriptView)
         if reset:
             view.set_chunks(chunks, measures)
         else:
             view.append_chunks(chunks, measures)
+        self._render_status()
+
+    def _replaced(self, chunks: list[Chunk], measures: list[Measure]) -> None:
+        self.query_one(TranscriptView).replace_chunks(chunks, measures)
         self._render_status()
 
     def _ended(self, why: str) -> None:
@@ -186,16 +294,22 @@ class TranscriptScreen(Screen):
         self._render_title()
 
     # ------------------------------------------------------------ display
+    def on_resize(self) -> None:
+        self._render_title()
+
     def _render_title(self) -> None:
+        """One line: state, title, id, format and path; the title and the path give way
+        (the path keeps its file name) when the terminal is narrow."""
         info = self.info
+        state = f"{info.glyph} {info.state.value}  "
+        meta = f"  {clean(info.short_id)} · {clean(info.format)} · "
+        room = max(0, (self.size.width or 120) - 2 - len(state) - len(meta))
+        path = short_path(info.path)
+        title = one_line(info.title, max(12, room - min(len(path), 16))) or "(no title)"
         parts: list[tuple[str, str] | str] = [
-            (f"{info.glyph} {info.state.value}", f"bold $sv-{info.state.value}"),
-            "  ",
-            (clean(info.title) or "(no title)", "bold"),
-            (
-                f"  {clean(info.short_id)} · {clean(info.format)} · {short_path(info.path)}",
-                "$text-muted",
-            ),
+            (state, f"bold $sv-{info.state.value}"),
+            (title, "bold"),
+            (meta + keep_end(path, max(12, room - len(title))), "$text-muted"),
         ]
         self.query_one("#transcript-title", Static).update(Content.assemble(*parts))
 
@@ -207,12 +321,14 @@ class TranscriptScreen(Screen):
         elif not self.loaded:
             parts.append((f"loading {human_size(self.info.bytes)}…", "$text-muted"))
         else:
-            parts.append((f"{human_count(len(view.chunks))} chunks", "$text-muted"))
+            count = len(view.chunks)
+            noun = "chunk" if count == 1 else "chunks"
+            parts.append((f"{human_count(count)} {noun}", "$text-muted"))
             if self.ended:
                 style = "$sv-closed" if self.ended.startswith("closed") else "$sv-crashed"
                 parts.append(("  ■ session ended: ", f"bold {style}"))
                 parts.append((clean(self.ended), style))
-            elif self.info.state is SessionState.RUNNING:
+            elif self.info.state is SessionState.RUNNING or view.following or view.unseen:
                 if view.following:
                     parts.append(("  ● following", "bold $sv-running"))
                 else:
@@ -230,9 +346,18 @@ class TranscriptScreen(Screen):
         self.dismiss()
 
     def action_follow(self) -> None:
+        """Jump to the end and stay there as chunks arrive."""
         view = self.query_one(TranscriptView)
         view.resume_following()
         self._render_status()
+
+    def action_toggle_follow(self) -> None:
+        view = self.query_one(TranscriptView)
+        if view.following:
+            view.pause_following()
+            self._render_status()
+        else:
+            self.action_follow()
 
     def action_expand(self) -> None:
         view = self.query_one(TranscriptView)

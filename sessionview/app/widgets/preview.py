@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from textual import work
 from textual.containers import VerticalScroll
@@ -17,16 +18,21 @@ from sessionview.app.text import (
     content_text,
     human_count,
     human_size,
+    keep_end,
     local_time,
     one_line,
     reason_text,
     short_path,
     without_path,
 )
+from sessionview.store.errors import PersistenceError
+from sessionview.store.formats import get_adapter
 from sessionview.store.model import SessionInfo, SessionState
 from sessionview.store.preview import Preview, load_preview, offending_line
 
 LABEL = "$text-muted"
+#: The newest chunks read for the pane; as many as fit are shown.
+PREVIEW_CHUNKS = 12
 
 
 def _row(label: str, *parts: tuple[str, str] | str) -> list[tuple[str, str] | str]:
@@ -38,10 +44,12 @@ class PreviewPane(VerticalScroll):
 
     DEFAULT_CSS = """
     PreviewPane {
-        height: 14;
+        height: 40%;
+        min-height: 7;
+        max-height: 20;
         border-top: solid $primary-muted;
         padding: 0 1;
-        & > Static { width: 1fr; }
+        & > Static { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     }
     """
 
@@ -97,8 +105,10 @@ class PreviewPane(VerticalScroll):
             bad = offending_line(info)
             self.app.call_from_thread(self._corrupt_loaded, info, bad)
             return
-        preview = load_preview(info)
-        self.app.call_from_thread(self._loaded, info, preview)
+        self.app.call_from_thread(self._loaded, info, read_preview(info))
+
+    def on_resize(self) -> None:
+        self._refresh_body()
 
     def _loaded(self, info: SessionInfo, preview: Preview) -> None:
         if self.info is not None and self.info.id == info.id:
@@ -119,7 +129,7 @@ class PreviewPane(VerticalScroll):
             return
         parts: list[tuple[str, str] | str] = []
         parts += _row("id", clean(info.id), (f"   {clean(info.format)}", LABEL))
-        parts += _row("path", short_path(info.path))
+        parts += _row("path", keep_end(short_path(info.path), self._text_width() - 9))
         state_style = f"$sv-{info.state.value}"
         parts += _row(
             "state",
@@ -142,7 +152,8 @@ class PreviewPane(VerticalScroll):
         )
         parts += _row(
             "usage",
-            f"{human_count(info.chunks)} chunks · {human_size(info.bytes)} · tokens {tokens}",
+            f"{human_count(info.chunks)} chunk{'' if info.chunks == 1 else 's'}"
+            f" · {human_size(info.bytes)} · tokens {tokens}",
         )
         if info.sandbox:
             sandbox = info.sandbox
@@ -170,17 +181,24 @@ class PreviewPane(VerticalScroll):
             else:
                 first = preview.first_user
                 text = one_line(content_text(first.payload.get("content")), 300) if first else ""
+                if not text and info.title:
+                    text = one_line(info.title, 300)  # e.g. Codex: the prompt is the title
                 parts += _row("first", text or ("(no user message)", LABEL))
-                for chunk in preview.last:
+                # The newest chunks that fit: one line each, under what is above.
+                room = max(1, self.scrollable_content_region.height - parts.count("\n"))
+                for n, chunk in enumerate(preview.last[-room:]):
                     label = KIND_LABELS.get(chunk.kind, clean(chunk.kind))
                     parts += _row(
-                        f"#{chunk.index}",
+                        "" if n else "latest",
                         (f"{label:<12}", f"$sv-{_kind_var(chunk.kind)}"),
-                        chunk_summary(chunk, max(20, self.size.width - 26)),
+                        chunk_summary(chunk, max(20, self._text_width() - 21)),
                     )
         if parts and parts[-1] == "\n":
             parts.pop()
         body.update(Content.assemble(*parts))
+
+    def _text_width(self) -> int:
+        return self.scrollable_content_region.width or 80
 
     def _lineage(self, items: list[tuple[str, SessionInfo | None]]) -> list[tuple[str, str] | str]:
         out: list[tuple[str, str] | str] = []
@@ -196,6 +214,20 @@ class PreviewPane(VerticalScroll):
             out.append((f"  +{len(items) - 6} more", LABEL))
         out.append(("   l jumps", LABEL))
         return out
+
+
+def read_preview(info: SessionInfo, last: int = PREVIEW_CHUNKS) -> Preview:
+    """The first user chunk and the last chunks. Whole-file formats (nanobot, JSON
+    snapshots) are read whole, as the transcript does; append-only ones from both ends."""
+    adapter = get_adapter(info.format)
+    if adapter.append_only:
+        return load_preview(info, last=last)
+    try:
+        chunks = adapter.load_chunks(Path(info.path))
+    except PersistenceError as exc:
+        return Preview(error=str(exc))
+    first = next((c for c in chunks if c.kind == "user"), None)
+    return Preview(first_user=first, last=chunks[-last:])
 
 
 def _kind_var(kind: str) -> str:

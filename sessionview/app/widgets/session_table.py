@@ -26,8 +26,27 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("size", "size", 8),
     ("tokens", "tokens", 7),
 )
-FIXED_WIDTH = sum(w for _, _, w in COLUMNS if w) + 2 * len(COLUMNS) + 2
+#: Columns given up, in this order, while the title would be narrower than WANT_TITLE
+#: (the preview pane repeats all of them).
+DROP_ORDER = ("tokens", "created", "size", "chunks", "id")
+WANT_TITLE = 24
 MIN_TITLE = 16
+CELL_PADDING = 2  # DataTable's cell_padding on both sides of each column
+
+
+def columns_for(width: int) -> tuple[list[tuple[str, str, int | None]], int]:
+    """The columns that fit `width` cells, and the title column's width."""
+    shown = list(COLUMNS)
+
+    def title_width() -> int:
+        fixed = sum(w for _, _, w in shown if w) + CELL_PADDING * len(shown) + 2
+        return width - fixed
+
+    for key in DROP_ORDER:
+        if title_width() >= WANT_TITLE:
+            break
+        shown = [c for c in shown if c[0] != key]
+    return shown, max(MIN_TITLE, title_width())
 
 
 def session_key(info: SessionInfo) -> str:
@@ -55,7 +74,7 @@ class SessionTable(DataTable):
         & > .session-table--closed { color: $sv-closed; }
         & > .session-table--corrupt { color: $sv-corrupt; }
         & > .session-table--mark { color: $accent; text-style: bold; }
-        & > .session-table--dim { color: $text-muted; }
+        & > .session-table--dim { color: $sv-system; }
     }
     """
 
@@ -68,6 +87,7 @@ class SessionTable(DataTable):
         self._infos: dict[str, SessionInfo] = {}
         self._title_width = 30
         self._built_width = 0
+        self._columns: list[str] = [key for key, _, _ in COLUMNS]
 
     # ----------------------------------------------------------------- columns
     def on_mount(self) -> None:
@@ -85,38 +105,47 @@ class SessionTable(DataTable):
 
     def _build_columns(self, width: int) -> None:
         self._built_width = width
-        self._title_width = max(MIN_TITLE, width - FIXED_WIDTH)
+        columns, self._title_width = columns_for(width)
+        self._columns = [key for key, _, _ in columns]
         self.clear(columns=True)
         self._keys = []
         self._cells = {}
-        for key, label, col_width in COLUMNS:
+        for key, label, col_width in columns:
             self.add_column(label, key=key, width=col_width or self._title_width)
 
     # ------------------------------------------------------------------- cells
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"session-table--{name}", partial=True)
 
-    def _row(self, info: SessionInfo) -> tuple:
+    def _cell(self, column: str, info: SessionInfo, key: str) -> Text:
+        if column == "mark":
+            return Text("+", style=self._style("mark")) if key in self.marked else Text(" ")
+        if column == "state":
+            return Text(f"{info.glyph} {info.state.value}", style=self._style(info.state.value))
+        if column == "title":
+            title = clean(info.title) if info.title else ""
+            if not title and info.state is SessionState.CORRUPT:
+                title = reason_text(info.state_reason, info.path)
+            text = Text(title) if title else Text("(no title)", style=self._style("dim"))
+            text.truncate(self._title_width, overflow="ellipsis")
+            return text
+        if column == "id":
+            return Text(clean(info.short_id))
+        if column == "format":
+            return Text(clean(info.format))
+        if column == "created":
+            return Text(local_time(info.created_at))
+        if column == "activity":
+            return Text(ago(info.updated_at, self.now()), justify="right")
+        if column == "chunks":
+            return Text(human_count(info.chunks), justify="right")
+        if column == "size":
+            return Text(human_size(info.bytes), justify="right")
+        return Text(human_count(info.total_tokens), justify="right")  # tokens
+
+    def _row(self, info: SessionInfo) -> tuple[Text, ...]:
         key = session_key(info)
-        mark = Text("+", style=self._style("mark")) if key in self.marked else Text(" ")
-        state = Text(f"{info.glyph} {info.state.value}", style=self._style(info.state.value))
-        title = clean(info.title) if info.title else ""
-        if not title and info.state is SessionState.CORRUPT:
-            title = reason_text(info.state_reason, info.path)
-        title_text = Text(title) if title else Text("(no title)", style=self._style("dim"))
-        title_text.truncate(self._title_width, overflow="ellipsis")
-        return (
-            mark,
-            state,
-            title_text,
-            Text(clean(info.short_id)),
-            Text(clean(info.format)),
-            Text(local_time(info.created_at)),
-            Text(ago(info.updated_at, self.now()), justify="right"),
-            Text(human_count(info.chunks), justify="right"),
-            Text(human_size(info.bytes), justify="right"),
-            Text(human_count(info.total_tokens), justify="right"),
-        )
+        return tuple(self._cell(column, info, key) for column in self._columns)
 
     @staticmethod
     def _plain(cells: tuple) -> tuple:
@@ -153,15 +182,40 @@ class SessionTable(DataTable):
         if old == plain:
             return
         self._cells[key] = plain
-        for n, (col, _, _) in enumerate(COLUMNS):
-            if old is None or old[n] != plain[n]:
+        for n, col in enumerate(self._columns):
+            if not old or old[n] != plain[n]:
                 try:
                     self.update_cell(key, col, cells[n])
                 except RowDoesNotExist:
                     return
 
+    def refresh_ages(self) -> int:
+        """The clock moved: update only the "activity" cells whose text changed.
+
+        Returns how many cells changed (0 on most ticks once sessions are minutes old)."""
+        if "activity" not in self._columns:
+            return 0
+        column = self._columns.index("activity")
+        now = self.now()
+        changed = 0
+        for key in self._keys:
+            old = self._cells.get(key)
+            if not old:
+                continue
+            text = ago(self._infos[key].updated_at, now)
+            if old[column][0] == text:
+                continue
+            cell = Text(text, justify="right")
+            self._cells[key] = (*old[:column], (text, str(cell.style)), *old[column + 1 :])
+            changed += 1
+            try:
+                self.update_cell(key, "activity", cell)
+            except RowDoesNotExist:
+                continue
+        return changed
+
     def refresh_rows(self) -> None:
-        """Re-render every cell (the clock moved, or the theme changed)."""
+        """Re-render every cell whose text or style changed (e.g. after a theme change)."""
         for key in self._keys:
             self._update_row(key, self._infos[key])
 

@@ -188,6 +188,23 @@ class TranscriptView(ScrollView, can_focus=True):
             self.unseen += len(chunks)
         self.refresh()
 
+    def replace_chunks(self, chunks: list[Chunk], measures: list[Measure]) -> None:
+        """The file was rewritten whole (nanobot, snapshots): show `chunks` instead,
+        keeping the scroll position (or the end, while following)."""
+        old = self.chunks
+        if len(chunks) >= len(old) and chunks[: len(old)] == old:
+            self.append_chunks(chunks[len(old) :], measures[len(old) :])
+            return
+        self.chunks = list(chunks)
+        self._measures = list(measures)
+        self._expanded = {i for i in self._expanded if i < len(chunks)}
+        y = self.scroll_y
+        self._relayout(keep_top_chunk=False)
+        if self.following:
+            self._stick()
+        else:
+            self.scroll_to(y=min(y, max(0, self.total_rows - self.size.height)), animate=False)
+
     @property
     def total_rows(self) -> int:
         return self._offsets[-1]
@@ -197,7 +214,7 @@ class TranscriptView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width or self.size.width or 80
         return max(MIN_WIDTH, width)
 
-    def _relayout(self) -> None:
+    def _relayout(self, keep_top_chunk: bool = True) -> None:
         width = self._wrap_width()
         self._width = width
         top_chunk = self._chunk_at(int(self.scroll_y)) if self.chunks else 0
@@ -205,7 +222,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self._rows_cache.clear()
         self._strip_cache.clear()
         self.virtual_size = Size(width, self._offsets[-1])
-        if not self.following and self.chunks:
+        if keep_top_chunk and not self.following and self.chunks:
             self.scroll_to(y=self._offsets[top_chunk], animate=False)
         self.refresh()
 
@@ -271,6 +288,9 @@ class TranscriptView(ScrollView, can_focus=True):
         self.unseen = 0
         self.following = True
         self._stick()
+
+    def pause_following(self) -> None:
+        self.following = False
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

@@ -33,15 +33,21 @@ class FormatAdapter(ABC):
 
     @abstractmethod
     def claims(self, path: Path) -> bool:
-        """Whether a file with this name (and place) belongs to this format. Name only, no I/O."""
+        """Whether a file with this name belongs to this format. Name only, no I/O.
+
+        Only `path.name` may be used: the directory walk passes `os.DirEntry` objects.
+        """
+
+    def walk_into(self, name: str, path: str, depth: int) -> bool:
+        """Whether the shared walk descends into this subdirectory (depth 0: a root's child)."""
+        return False
 
     def iter_files(self, root: Path) -> Iterator[Path]:
-        """Candidate files under a root (default: its direct children this format claims)."""
-        with os.scandir(root) as entries:
-            for entry in entries:
-                path = Path(entry.path)
-                if self.claims(path):
-                    yield path
+        """The files under `root` this format claims (the shared walk, this adapter alone)."""
+        from sessionview.store.walk import walk
+
+        for path, _ in walk(root, [self]).claimed:
+            yield Path(path)
 
     def sniff(self, head: bytes) -> bool:
         """Whether a file's first bytes look like this format (used when several claim a name)."""

@@ -416,24 +416,9 @@ class ClaudeFormat(FormatAdapter):
             and _UUID_RE.match(name[: -len(SUFFIX)]) is not None
         )
 
-    def iter_files(self, root: Path) -> Iterator[Path]:
-        """`<root>/*.jsonl` and `<root>/<proj>/*.jsonl` (the root is usually `projects/`)."""
-        subdirs: list[str] = []
-        with os.scandir(root) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if self.claims(Path(entry.path)):
-                    yield Path(entry.path)
-                elif entry.is_dir(follow_symlinks=False):
-                    subdirs.append(entry.path)
-        for sub in sorted(subdirs):
-            try:
-                with os.scandir(sub) as entries:
-                    found = [Path(e.path) for e in entries if self.claims(Path(e.path))]
-            except OSError:
-                continue
-            yield from found
+    def walk_into(self, name: str, path: str, depth: int) -> bool:
+        """`<root>/<proj>/` folders (the root is usually `projects/`)."""
+        return depth == 0 and not name.startswith(".")
 
     def sniff(self, head: bytes) -> bool:
         first = head.split(b"\n", 1)[0]

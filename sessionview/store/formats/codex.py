@@ -13,7 +13,7 @@ import os
 import re
 import shlex
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -194,29 +194,9 @@ class CodexFormat(FormatAdapter):
         name = path.name
         return name.startswith(PREFIX) and name.endswith(SUFFIX)
 
-    def iter_files(self, root: Path) -> Iterator[Path]:
-        """Rollouts directly under `root` and in its `YYYY/MM/DD/` folders."""
-        yield from self._walk(root, 0)
-
-    def _walk(self, directory: Path, depth: int) -> Iterator[Path]:
-        subdirs: list[str] = []
-        try:
-            with os.scandir(directory) as entries:
-                items = list(entries)
-        except OSError:
-            if depth == 0:
-                raise
-            return
-        for entry in items:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            if self.claims(Path(entry.path)):
-                yield Path(entry.path)
-            elif depth < 3 and name.isdigit() and entry.is_dir(follow_symlinks=False):
-                subdirs.append(entry.path)
-        for sub in sorted(subdirs):
-            yield from self._walk(Path(sub), depth + 1)
+    def walk_into(self, name: str, path: str, depth: int) -> bool:
+        """The `YYYY/MM/DD/` date folders."""
+        return depth < 3 and name.isdigit()
 
     def sniff(self, head: bytes) -> bool:
         first = head.split(b"\n", 1)[0]

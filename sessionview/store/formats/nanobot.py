@@ -14,7 +14,7 @@ import binascii
 import os
 import re
 import shlex
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,31 +160,11 @@ class NanobotFormat(FormatAdapter):
         name = path.name
         return name.endswith(SUFFIX) and not name.startswith(".") and len(name) > len(SUFFIX)
 
-    def iter_files(self, root: Path) -> Iterator[Path]:
-        """`*.jsonl` under the root and in its per-workspace folders; dotfiles ignored."""
-        subdirs: list[str] = []
-        with os.scandir(root) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                path = Path(entry.path)
-                if self.claims(path):
-                    yield path
-                elif entry.is_dir(follow_symlinks=False) and (
-                    _WORKSPACE_ID_RE.match(entry.name) or os.path.isfile(path / ".workspace")
-                ):
-                    subdirs.append(entry.path)
-        for sub in sorted(subdirs):
-            try:
-                with os.scandir(sub) as entries:
-                    found = [
-                        Path(e.path)
-                        for e in entries
-                        if self.claims(Path(e.path)) and e.is_file(follow_symlinks=False)
-                    ]
-            except OSError:
-                continue
-            yield from sorted(found)
+    def walk_into(self, name: str, path: str, depth: int) -> bool:
+        """Per-workspace folders: a 32-hex workspace id, or any folder with a `.workspace` file."""
+        if depth != 0 or name.startswith("."):
+            return False
+        return bool(_WORKSPACE_ID_RE.match(name)) or os.path.isfile(os.path.join(path, ".workspace"))
 
     def sniff(self, head: bytes) -> bool:
         return _SNIFF_RE.search(head.split(b"\n", 1)[0]) is not None

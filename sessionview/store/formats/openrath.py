@@ -7,12 +7,13 @@ trailer, a newline count. Bodies of closed files are never read for the listing.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import shlex
 import stat as stat_mod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,8 @@ HEADER_LIMIT = 16 << 20
 TITLE_SCAN_LIMIT = 1 << 20
 TRAILER_LIMIT = 1 << 20
 TITLE_MAX = 120
+HEAD_READ = 16 << 10
+TAIL_READ = 4 << 10
 TITLE_BLOCK = 16 << 10
 TAIL_WINDOW = 4 << 10  # a trailer is ~200 bytes; the window doubles for a long last line
 CHUNK_KINDS = {"system", "user", "assistant", "tool_result"}
@@ -185,6 +188,18 @@ def _usage(raw: Any) -> dict[str, int] | None:
     return out
 
 
+def _last_line_in(block: bytes, block_start: int) -> bytes | None:
+    """The last complete, non-blank line inside a tail block, or None to read further."""
+    end = block.rfind(b"\n")
+    if end < 0:
+        return None
+    start = block.rfind(b"\n", 0, end)
+    if start < 0 and block_start > 0:
+        return None  # the line may begin before the block
+    line = block[start + 1 : end]
+    return line if line.strip() else None
+
+
 class OpenRathFormat(FormatAdapter):
     """OpenRath's append-only JSONL session store."""
 
@@ -243,7 +258,11 @@ class OpenRathFormat(FormatAdapter):
         mtime = datetime.fromtimestamp(st.st_mtime, UTC)
         if not stat_mod.S_ISREG(st.st_mode):
             raise PersistenceError(f"{path}: not a regular file")
-        head = read_first_line(fd, HEADER_LIMIT)
+        # Two reads serve almost every file: the first 16 KB (header and, nearly
+        # always, the first user chunk for the title) and the last 4 KB (trailer).
+        head_block = os.pread(fd, min(size, HEAD_READ), 0) if size else b""
+        first_nl = head_block.find(b"\n")
+        head = head_block[:first_nl] if first_nl >= 0 else read_first_line(fd, HEADER_LIMIT)
         if head is None:
             if partial:
                 # A writer creates the file, takes its lock, then writes the header:
@@ -273,7 +292,17 @@ class OpenRathFormat(FormatAdapter):
 
         # A trailer is a few hundred bytes: a longer last line is not one (and a 100 MB
         # chunk line must not be pulled into memory just to find that out).
-        last = last_complete_lines(fd, size, 1, window=TAIL_WINDOW, max_line=TRAILER_LIMIT)
+        if size <= len(head_block):
+            tail_block, tail_start = head_block, 0
+        else:
+            tail_start = max(0, size - TAIL_READ)
+            tail_block = os.pread(fd, size - tail_start, tail_start)
+        torn = size > 0 and not tail_block.endswith(b"\n")
+        in_block = _last_line_in(tail_block, tail_start)
+        if in_block is not None:
+            last = [in_block]
+        else:
+            last = last_complete_lines(fd, size, 1, window=TAIL_WINDOW, max_line=TRAILER_LIMIT)
         trailer: dict[str, Any] | None = None
         lines_total: int | None = None
         if last and size > header_end:
@@ -285,7 +314,6 @@ class OpenRathFormat(FormatAdapter):
                 tail_record = parse_record(last[-1], f"{path}:{lines_total}")
             if tail_record.get("record_type") == "trailer":
                 trailer = tail_record
-        torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
         final_count = trailer.get("final_chunk_count") if trailer is not None else None
         if isinstance(final_count, int) and not isinstance(final_count, bool) and final_count >= 0:
             chunks = final_count
@@ -293,7 +321,7 @@ class OpenRathFormat(FormatAdapter):
             if lines_total is None:
                 lines_total = count_newlines(fd, 0, size)
             chunks = max(0, lines_total - 1 - (1 if trailer is not None else 0))
-        title = self._title(fd, header_end, size)
+        title = self._title(fd, header_end, size, head_block)
         parents = header.get("parent_session_ids")
         sandbox = None
         if header.get("sandbox_backend") or header.get("sandbox_spec"):
@@ -339,11 +367,20 @@ class OpenRathFormat(FormatAdapter):
             },
         )
 
-    def _title(self, fd: int, start: int, size: int) -> str:
+    def _title(self, fd: int, start: int, size: int, head_block: bytes = b"") -> str:
+        """First line of the first user chunk, looked for in the first 1 MB only."""
         end = min(size, start + TITLE_SCAN_LIMIT)
-        # The first user chunk is almost always in the first few KB: read in small
-        # blocks, not one 1 MB read per file (that was most of a cold listing's I/O).
-        for _, line in iter_lines(fd, start, end, block_size=TITLE_BLOCK):
+        # The first user chunk is almost always within the head block already read.
+        in_block = head_block.rfind(b"\n") + 1
+        lines: Iterable[bytes] = ()
+        if in_block > start:
+            lines = head_block[start:in_block].split(b"\n")[:-1]
+        later = (
+            (line for _, line in iter_lines(fd, in_block, end, block_size=TITLE_BLOCK))
+            if end > max(in_block, start)
+            else ()
+        )
+        for line in itertools.chain(lines, later):
             if b'"kind": "user"' not in line and b'"kind":"user"' not in line:
                 continue
             try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,17 +115,9 @@ class SnapshotFormat(FormatAdapter):
             and _STEM_RE.match(name[: -len(SUFFIX)]) is not None
         )
 
-    def iter_files(self, root: Path) -> Iterator[Path]:
-        """`<id>.json` in the root, and in its `.sessions/` or `sessions/` (a workspace given)."""
-        yield from super().iter_files(root)
-        for sub in SESSION_SUBDIRS:
-            folder = root / sub
-            if folder.is_dir():
-                try:
-                    found = list(super().iter_files(folder))
-                except OSError:
-                    continue
-                yield from found
+    def walk_into(self, name: str, path: str, depth: int) -> bool:
+        """A workspace given as the root: its `.sessions/` or `sessions/` folder."""
+        return depth == 0 and name in SESSION_SUBDIRS
 
     def sniff(self, head: bytes) -> bool:
         return b'"session_id"' in head or b'"messages"' in head

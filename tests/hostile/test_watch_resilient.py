@@ -1,0 +1,133 @@
+"""The sessions directory itself deleted, renamed away, replaced by a file and
+re-created while a watcher runs: `watch_forever` keeps watching, and an index kept
+current only from its events ends up equal to a fresh scan."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from sessionview.store.index import SessionIndex
+from sessionview.store.watch import Change
+from sessionview.store.watch_resilient import watch_forever
+from sessionview.store.writer import SessionWriter
+
+
+class Collector:
+    def __init__(self, directory: Path, index: SessionIndex) -> None:
+        self.stop = threading.Event()
+        self.events: list[tuple[str, Change]] = []
+        self.rearms: list[tuple[str, bool]] = []
+        self.error: BaseException | None = None
+        self.index = index
+        self.thread = threading.Thread(target=self._run, args=(directory,), daemon=True)
+        self.thread.start()
+
+    def _run(self, directory: Path) -> None:
+        try:
+            for batch in watch_forever(
+                [directory],
+                self.stop,
+                check_interval=0.1,
+                on_rearm=lambda d, present: self.rearms.append((str(d), present)),
+            ):
+                for change in batch:
+                    self.events.append((change.path, change.change))
+                    self.index.refresh(change.path)
+        except BaseException as exc:  # pragma: no cover - reported by the test
+            self.error = exc
+
+    def wait_for(self, path: Path, change: Change, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if (str(path), change) in self.events:
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"no {change} for {path}; saw {self.events[-10:]}")
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        assert not self.thread.is_alive()
+        assert self.error is None, self.error
+
+
+def write(directory: Path, sid: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    writer = SessionWriter(sid, directory=directory)
+    writer.append("user", {"content": sid})
+    writer.close()
+    return writer.path
+
+
+def states(index: SessionIndex) -> set[tuple[str, str]]:
+    return {(s.id, s.state.value) for s in index.sessions()}
+
+
+def test_watcher_survives_the_directory_going_and_coming_back(tmp_path: Path) -> None:
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    index = SessionIndex([sessions], use_cache=False)
+    index.scan()
+    watcher = Collector(sessions, index)
+    try:
+        time.sleep(0.3)
+        a = write(sessions, "a")
+        watcher.wait_for(a, Change.ADDED)
+
+        shutil.rmtree(sessions)  # deleted
+        watcher.wait_for(a, Change.DELETED)
+        b = write(sessions, "b")  # re-created, with a session in it
+        watcher.wait_for(b, Change.ADDED)
+        time.sleep(0.3)
+        c = write(sessions, "c")  # and still watched afterwards
+        watcher.wait_for(c, Change.ADDED)
+
+        os.rename(sessions, tmp_path / "moved-away")  # renamed away: no per-file events
+        watcher.wait_for(b, Change.DELETED)
+        watcher.wait_for(c, Change.DELETED)
+        sessions.write_text("now a regular file")  # replaced by a file
+        time.sleep(0.4)
+        sessions.unlink()
+        d = write(sessions, "d")
+        watcher.wait_for(d, Change.ADDED)
+        time.sleep(0.3)
+        e = write(sessions, "e")
+        watcher.wait_for(e, Change.ADDED)
+        time.sleep(0.3)
+
+        assert states(index) == {("d", "closed"), ("e", "closed")}
+        fresh = SessionIndex([sessions], use_cache=False)
+        fresh.scan()
+        assert states(index) == states(fresh)
+        assert (str(sessions), False) in watcher.rearms and (str(sessions), True) in watcher.rearms
+    finally:
+        watcher.close()
+
+
+def test_watcher_starts_before_the_directory_exists(tmp_path: Path) -> None:
+    sessions = tmp_path / "later" / "sessions"
+    index = SessionIndex([sessions], use_cache=False)
+    index.scan()
+    watcher = Collector(sessions, index)
+    try:
+        time.sleep(0.3)
+        a = write(sessions, "a")
+        watcher.wait_for(a, Change.ADDED)
+        time.sleep(0.3)
+        b = write(sessions, "b")
+        watcher.wait_for(b, Change.ADDED)
+        assert states(index) == {("a", "closed"), ("b", "closed")}
+    finally:
+        watcher.close()
+
+
+def test_watcher_stops_promptly(tmp_path: Path) -> None:
+    watcher = Collector(tmp_path, SessionIndex([tmp_path], use_cache=False))
+    time.sleep(0.2)
+    started = time.monotonic()
+    watcher.close()
+    assert time.monotonic() - started < 2

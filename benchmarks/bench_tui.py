@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -32,6 +34,40 @@ from sessionview.store.index import SessionIndex  # noqa: E402
 from sessionview.store.writer import SessionWriter  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "openrath"
+
+
+def thread_ticks() -> dict[int, int]:
+    """CPU clock ticks (user + system) per thread of this process (Linux only)."""
+    out: dict[int, int] = {}
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(tid)] = int(fields[11]) + int(fields[12])
+    return out
+
+
+def thread_roles() -> dict[int, str]:
+    """Native thread id -> what it runs (the innermost sessionview function on its stack)."""
+    frames = sys._current_frames()  # noqa: SLF001 - CPython's documented debugging hook
+    roles: dict[int, str] = {}
+    for thread in threading.enumerate():
+        frame = frames.get(thread.ident or -1)
+        role = thread.name
+        while frame is not None:
+            if "sessionview" in frame.f_code.co_filename:
+                role = frame.f_code.co_name
+                break
+            frame = frame.f_back
+        if thread.native_id is not None:
+            roles[thread.native_id] = role
+    return roles
 
 
 def pct(values: list[float], q: float) -> float:
@@ -154,11 +190,24 @@ async def run(args: argparse.Namespace) -> None:
 
             # 3. idle CPU while watching with the transcript following
             await asyncio.sleep(1.0)
+            t0 = thread_ticks()
             c0, w0 = time.process_time(), time.perf_counter()
             await asyncio.sleep(args.idle)
             cpu = (time.process_time() - c0) / (time.perf_counter() - w0)
+            t1, roles = thread_ticks(), thread_roles()
             print(
                 f"{'idle CPU while watching':<34} {cpu * 100:.2f}% of one core over {args.idle:.0f} s   ratio/target(1%)={cpu * 100:.2f}"
+            )
+            hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+            busy = sorted(
+                ((t1[tid] - t0.get(tid, 0), roles.get(tid, f"thread {tid}")) for tid in t1),
+                reverse=True,
+            )
+            print(
+                f"{'  by thread':<34} "
+                + ", ".join(
+                    f"{role} {ticks / hz / args.idle * 100:.2f}%" for ticks, role in busy if ticks
+                )
             )
             await pilot.press("escape")
 

@@ -36,7 +36,13 @@ def _isolate(base: Path) -> None:
         path = base / sub
         path.mkdir(parents=True, exist_ok=True)
         os.environ[var] = str(path)
-    for var in ("SESSIONVIEW_DIR", "SESSIONVIEW_CONFIG_DIR", "OPENRATH_HOME", "CLAUDE_CONFIG_DIR", "CODEX_HOME"):
+    for var in (
+        "SESSIONVIEW_DIR",
+        "SESSIONVIEW_CONFIG_DIR",
+        "OPENRATH_HOME",
+        "CLAUDE_CONFIG_DIR",
+        "CODEX_HOME",
+    ):
         os.environ.pop(var, None)
 
 
@@ -56,7 +62,11 @@ def _mixed_dir(base: Path) -> Path:
         if not source.is_dir():
             continue
         for path in source.rglob("*"):
-            if path.is_file() and not path.name.startswith(".") and path.suffix in (".jsonl", ".json"):
+            if (
+                path.is_file()
+                and not path.name.startswith(".")
+                and path.suffix in (".jsonl", ".json")
+            ):
                 if path.parent.name == "sessions" and path.suffix == ".json" and fmt == "claude":
                     continue  # Claude's live-session registry is not a session
                 shutil.copy(path, target / path.name)
@@ -95,7 +105,9 @@ async def main() -> None:
         _isolate(base)
         sessions = _openrath_dir(base / "list")
         # Live sessions, held open by real writers for the whole run.
-        live = SessionWriter("7e57ab1e-0000-4000-8000-000000000001", directory=sessions, created_at=NOW)
+        live = SessionWriter(
+            "7e57ab1e-0000-4000-8000-000000000001", directory=sessions, created_at=NOW
+        )
         live.append("system", {"content": "You are a careful coding agent."})
         live.append("user", {"content": "Keep the build green: watch CI and fix what breaks."})
         for n in range(6):
@@ -107,12 +119,22 @@ async def main() -> None:
                         {
                             "id": f"call_{n}",
                             "type": "function",
-                            "function": {"name": "run_shell_command", "arguments": '{"cmd": "pytest -x -q"}'},
+                            "function": {
+                                "name": "run_shell_command",
+                                "arguments": '{"cmd": "pytest -x -q"}',
+                            },
                         }
                     ],
                 },
             )
-            live.append("tool_result", {"tool_call_id": f"call_{n}", "name": "run_shell_command", "content": f"{n} passed"})
+            live.append(
+                "tool_result",
+                {
+                    "tool_call_id": f"call_{n}",
+                    "name": "run_shell_command",
+                    "content": f"{n} passed",
+                },
+            )
         try:
             await _shoot("list", sessions)
 

@@ -7,6 +7,7 @@ without following them, and keeps what it moves restorable with its original pat
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -127,7 +128,9 @@ def delete_session(
                 _remove(path)
             except OSError as exc:
                 raise PersistenceError(f"cannot remove {path}: {exc.strerror or exc}") from None
-        return TrashEntry(info.id, info.format, "", stamp.isoformat(), tuple((str(p), "") for p in files), total)
+        return TrashEntry(
+            info.id, info.format, "", stamp.isoformat(), tuple((str(p), "") for p in files), total
+        )
     trash = trash_dir or default_trash_dir()
     safe_id = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in info.id)[:80]
     folder = trash / f"{stamp.strftime('%Y%m%dT%H%M%S%f')}-{info.format}-{safe_id}"
@@ -138,7 +141,9 @@ def delete_session(
             stored = folder / f"{n}-{path.name}"
             _move(path, stored)
             moved.append((str(path), str(stored)))
-        entry = TrashEntry(info.id, info.format, str(folder), stamp.isoformat(), tuple(moved), total)
+        entry = TrashEntry(
+            info.id, info.format, str(folder), stamp.isoformat(), tuple(moved), total
+        )
         # The stdlib encoder with ensure_ascii keeps a file name that is not UTF-8
         # (surrogate-escaped) as `\\udcff` escapes, so it is restored byte for byte.
         (folder / MANIFEST).write_bytes(
@@ -157,10 +162,8 @@ def delete_session(
     except (OSError, ValueError, TypeError) as exc:
         # Put back whatever moved so the session stays intact.
         for original, stored in reversed(moved):
-            try:
+            with contextlib.suppress(OSError):
                 _move(Path(stored), Path(original))
-            except OSError:
-                pass
         shutil.rmtree(folder, ignore_errors=True)
         raise PersistenceError(
             f"cannot move {info.id} to the trash: {getattr(exc, 'strerror', None) or exc}; "
@@ -205,9 +208,7 @@ def restore(entry: TrashEntry) -> list[str]:
         try:
             _move(Path(stored), Path(original))
         except OSError as exc:
-            raise PersistenceError(
-                f"cannot restore {original}: {exc.strerror or exc}"
-            ) from None
+            raise PersistenceError(f"cannot restore {original}: {exc.strerror or exc}") from None
         restored.append(original)
     shutil.rmtree(entry.folder, ignore_errors=True)
     return restored

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sessionview.store.errors import PersistenceError
 
-_FORBIDDEN = set('/\\\0\n\r\t')
+_FORBIDDEN = set("/\\\0\n\r\t")
 
 
 def validate_session_id(value: str) -> str:

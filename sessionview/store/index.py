@@ -57,21 +57,28 @@ def _unreadable(path: str, adapter: FormatAdapter, reason: str, size: int = 0) -
     )
 
 
-def _valid_entry(cached: object) -> bool:
-    """A cache entry is `[dev, ino, size, mtime_ns, format, state, updated, id, row_json]`."""
+def _cache_hit(cached: object, key: StatKey) -> bool:
+    """A cache entry is `[dev, ino, size, mtime_ns, format, state, updated, id, row_json]`.
+
+    Anything else (an old or damaged cache) is a miss. Kept cheap: it runs per file
+    on every warm listing.
+    """
     return (
-        isinstance(cached, list)
+        type(cached) is list
         and len(cached) == 9
-        and all(isinstance(v, int) for v in cached[:4])
-        and all(isinstance(v, str) for v in cached[4:])
+        and cached[3] == key[3]
+        and cached[2] == key[2]
+        and cached[1] == key[1]
+        and cached[0] == key[0]
+        and type(cached[4]) is str
+        and type(cached[5]) is str
+        and type(cached[6]) is str
+        and type(cached[7]) is str
+        and type(cached[8]) is str
     )
 
 
-def _stem(name: str) -> str:
-    for suffix in (".jsonl.__partial__", ".jsonl"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
+PARTIAL_TAIL = ".__partial__"
 
 
 @dataclass(slots=True)
@@ -115,14 +122,6 @@ class _Entry:
             # Lenient: facts nested deeper than orjson writes, or a non-UTF-8 file name.
             self.row = dumps_lenient(self.materialize().to_json())
         return self.row
-
-    def group(self) -> tuple[str, str, str, str]:
-        """Rows that are one session: an OpenRath final/partial pair (same id and file stem).
-
-        A copied or hostile header claiming another file's id must not hide that session.
-        """
-        stem = _stem(os.path.basename(self.path)) if self.format == "openrath" else self.path
-        return (self.format, os.path.dirname(self.path), self.id, stem)
 
 
 class SessionIndex:
@@ -174,17 +173,21 @@ class SessionIndex:
         except OSError:
             pass
 
-    def _remember(self, skey: str, key: StatKey, adapter: FormatAdapter, info: SessionInfo) -> None:
+    def _remember(
+        self, skey: str, key: StatKey, adapter: FormatAdapter, info: SessionInfo
+    ) -> str | None:
+        """Cache a file's facts; returns the row's JSON (None when it cannot be cached)."""
         try:
             row = orjson.dumps(info.to_json()).decode()
-        except orjson.JSONEncodeError:
-            # Facts can hold JSON nested deeper than orjson writes (254 levels):
-            # such a file is simply not cached.
-            return
+        except (orjson.JSONEncodeError, UnicodeDecodeError):
+            # Facts can hold JSON nested deeper than orjson writes (254 levels), or a
+            # file name that is not UTF-8: such a file is simply not cached.
+            return None
         updated = info.updated_at.isoformat() if info.updated_at else ""
         with self._lock:
             self._cache[skey] = [*key, adapter.name, info.state.value, updated, info.id, row]
             self._cache_dirty = True
+        return row
 
     # ---------------------------------------------------------------- listing
     def iter_candidates(self) -> Iterator[tuple[str, Root, list[FormatAdapter]]]:
@@ -285,7 +288,7 @@ class SessionIndex:
         cached = self._cache.get(path)
         entry: _Entry | None = None
         adapter: FormatAdapter | None = None
-        if _valid_entry(cached) and tuple(cached[:4]) == key:
+        if _cache_hit(cached, key):
             adapter = next((a for a in claimants if a.name == cached[4]), None)
             if adapter is not None:
                 entry = _Entry(key, cached[4], cached[5], cached[6], cached[7], path, cached[8])
@@ -293,8 +296,8 @@ class SessionIndex:
             adapter, info = self._read(path, st, claimants)
             if info is None:
                 return None
-            self._remember(path, key, adapter, info)
             entry = _Entry.of(key, info)
+            entry.row = self._remember(path, key, adapter, info)
         assert adapter is not None
         if entry.state in OPEN_STATE_VALUES or adapter.always_check_liveness:
             try:
@@ -400,16 +403,28 @@ class SessionIndex:
 
     # ---------------------------------------------------------------- queries
     def _best_entries(self) -> list[_Entry]:
-        """One entry per session (an OpenRath final file wins over its partial), newest first."""
+        """One entry per session, newest activity first.
+
+        Only an OpenRath final/partial pair (same file stem, same header id) folds into
+        one row, the better state winning (the final file on a tie); a copied or
+        hostile header claiming another file's id must not hide that session.
+        """
         with self._lock:
-            entries = list(self._entries.values())
-        best: dict[tuple[str, str, str, str], _Entry] = {}
-        for entry in entries:
-            group = entry.group()
-            prev = best.get(group)
-            if prev is None or _PREFERENCE[entry.state] > _PREFERENCE[prev.state]:
-                best[group] = entry
-        return sorted(best.values(), key=lambda e: e.updated, reverse=True)
+            entries = dict(self._entries)
+        dropped: set[str] = set()
+        for path, entry in entries.items():
+            if entry.format != "openrath" or not path.endswith(PARTIAL_TAIL):
+                continue
+            twin = entries.get(path[: -len(PARTIAL_TAIL)])
+            if twin is None or twin.id != entry.id:
+                continue
+            if _PREFERENCE[twin.state] >= _PREFERENCE[entry.state]:
+                dropped.add(path)
+            else:
+                dropped.add(twin.path)
+        rows = [e for p, e in entries.items() if p not in dropped]
+        rows.sort(key=lambda e: e.updated, reverse=True)
+        return rows
 
     def sessions(self) -> list[SessionInfo]:
         """One row per session, newest activity first.

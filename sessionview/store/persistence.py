@@ -30,7 +30,9 @@ from sessionview.store.paths import openrath_sessions_dir
 
 _ADAPTER = OpenRathFormat()
 
-OPENRATH_HINT = "install the optional extra for real OpenRath sessions: pip install 'sessionview[openrath]'"
+OPENRATH_HINT = (
+    "install the optional extra for real OpenRath sessions: pip install 'sessionview[openrath]'"
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -164,7 +164,9 @@ class NanobotFormat(FormatAdapter):
         """Per-workspace folders: a 32-hex workspace id, or any folder with a `.workspace` file."""
         if depth != 0 or name.startswith("."):
             return False
-        return bool(_WORKSPACE_ID_RE.match(name)) or os.path.isfile(os.path.join(path, ".workspace"))
+        return bool(_WORKSPACE_ID_RE.match(name)) or os.path.isfile(
+            os.path.join(path, ".workspace")
+        )
 
     def sniff(self, head: bytes) -> bool:
         return _SNIFF_RE.search(head.split(b"\n", 1)[0]) is not None

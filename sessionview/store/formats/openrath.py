@@ -7,13 +7,13 @@ trailer, a newline count. Bodies of closed files are never read for the listing.
 
 from __future__ import annotations
 
-import itertools
+import contextlib
 import json
 import os
 import re
 import shlex
 import stat as stat_mod
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +41,7 @@ TITLE_SCAN_LIMIT = 1 << 20
 TRAILER_LIMIT = 1 << 20
 TITLE_MAX = 120
 HEAD_READ = 16 << 10
+USER_MARKERS = (b'"kind": "user"', b'"kind":"user"')
 TAIL_READ = 4 << 10
 TITLE_BLOCK = 16 << 10
 TAIL_WINDOW = 4 << 10  # a trailer is ~200 bytes; the window doubles for a long last line
@@ -80,10 +81,15 @@ def first_line_title(content: Any) -> str:
         )
     if not isinstance(content, str):
         return ""
-    for line in content.splitlines():
-        line = line.strip()
-        if line:
-            return line[:TITLE_MAX]
+    # Look at a bounded prefix: a title needs one line, not a 100 MB message split up.
+    pos = 0
+    while pos < len(content):
+        window = content[pos : pos + 4096]
+        for line in window.splitlines():
+            line = line.strip()
+            if line:
+                return line[:TITLE_MAX]
+        pos += 4096
     return ""
 
 
@@ -251,9 +257,7 @@ class OpenRathFormat(FormatAdapter):
         finally:
             os.close(fd)
 
-    def _read_facts_fd(
-        self, path: Path, fd: int, st: os.stat_result, partial: bool
-    ) -> SessionInfo:
+    def _read_facts_fd(self, path: Path, fd: int, st: os.stat_result, partial: bool) -> SessionInfo:
         size = st.st_size
         mtime = datetime.fromtimestamp(st.st_mtime, UTC)
         if not stat_mod.S_ISREG(st.st_mode):
@@ -370,26 +374,32 @@ class OpenRathFormat(FormatAdapter):
     def _title(self, fd: int, start: int, size: int, head_block: bytes = b"") -> str:
         """First line of the first user chunk, looked for in the first 1 MB only."""
         end = min(size, start + TITLE_SCAN_LIMIT)
-        # The first user chunk is almost always within the head block already read.
+        # The first user chunk is almost always within the head block already read:
+        # find its marker there with one search instead of splitting every line.
         in_block = head_block.rfind(b"\n") + 1
-        lines: Iterable[bytes] = ()
         if in_block > start:
-            lines = head_block[start:in_block].split(b"\n")[:-1]
-        later = (
-            (line for _, line in iter_lines(fd, in_block, end, block_size=TITLE_BLOCK))
-            if end > max(in_block, start)
-            else ()
-        )
-        for line in itertools.chain(lines, later):
-            if b'"kind": "user"' not in line and b'"kind":"user"' not in line:
-                continue
-            try:
-                record = parse_record(line, "")
-            except PersistenceError:
-                return ""
-            payload = record.get("payload")
-            if record.get("kind") == "user" and isinstance(payload, dict):
-                return first_line_title(payload.get("content"))
+            for marker in USER_MARKERS:
+                hit = head_block.find(marker, start, in_block)
+                if hit >= 0:
+                    line_start = head_block.rfind(b"\n", start, hit) + 1
+                    line_end = head_block.find(b"\n", hit)
+                    return self._title_of(head_block[max(line_start, start) : line_end])
+        if end <= max(in_block, start):
+            return ""
+        for _, line in iter_lines(fd, max(in_block, start), end, block_size=TITLE_BLOCK):
+            if any(marker in line for marker in USER_MARKERS):
+                return self._title_of(line)
+        return ""
+
+    @staticmethod
+    def _title_of(line: bytes) -> str:
+        try:
+            record = parse_record(line, "")
+        except PersistenceError:
+            return ""
+        payload = record.get("payload")
+        if record.get("kind") == "user" and isinstance(payload, dict):
+            return first_line_title(payload.get("content"))
         return ""
 
     def apply_liveness(
@@ -464,11 +474,12 @@ class OpenRathFormat(FormatAdapter):
 
     def default_roots(self, env: Mapping[str, str]) -> list[Path]:
         roots: list[Path] = []
-        try:
+        with contextlib.suppress(PersistenceError):
             roots.append(openrath_home(env) / "sessions")
-        except PersistenceError:
-            pass
-        for extra in (Path.cwd() / ".openrath" / "sessions", Path.home() / ".openrath" / "sessions"):
+        for extra in (
+            Path.cwd() / ".openrath" / "sessions",
+            Path.home() / ".openrath" / "sessions",
+        ):
             if extra not in roots:
                 roots.append(extra)
         return roots

@@ -40,7 +40,7 @@ class Collector:
         except BaseException as exc:  # pragma: no cover - reported by the test
             self.error = exc
 
-    def wait_for(self, path: Path, change: Change, timeout: float = 5.0) -> None:
+    def wait_for(self, path: Path, change: Change, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if (str(path), change) in self.events:

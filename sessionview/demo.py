@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
 import shutil
 import tempfile
@@ -84,6 +85,9 @@ class DemoAgents:
         crashed = SessionWriter(directory=self.directory, created_at=now - timedelta(days=3))
         crashed.append("user", {"content": "Migrate the database to v2."})
         crashed.abandon()
+        # A crash three days ago: its file was last written then, not now.
+        stamp = (now - timedelta(days=3) + timedelta(minutes=4)).timestamp()
+        os.utime(crashed.partial_path, (stamp, stamp))
 
     def _sleep(self, seconds: float) -> bool:
         """Sleep scaled by speed; True when asked to stop."""

@@ -18,6 +18,7 @@ import tempfile
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from sessionview.store.writer import SessionWriter
@@ -202,8 +203,11 @@ class DemoAgents:
                 writer.abandon()
 
 
-def run_demo(config: Any) -> int:
-    """Open the TUI on live simulated agents; the temp directory is removed on exit."""
+def run_demo(config: Any, *, runner: Callable[[Any], None] | None = None) -> int:
+    """Open the TUI on live simulated agents; the temp directory is removed on exit.
+
+    `runner` runs the app (default `app.run()`); tests pass one that drives it headless.
+    """
     from sessionview.store.index import SessionIndex
     from sessionview.store.roots import Root
 
@@ -216,7 +220,11 @@ def run_demo(config: Any) -> int:
 
         index = SessionIndex([Root(sessions, "openrath")], use_cache=False)
         banner = f"Demo: simulated agents are writing live sessions into {sessions}; it is removed on exit."
-        make_app(index, config, banner=banner).run()
+        app = make_app(index, config, banner=banner)
+        if runner is None:
+            app.run()
+        else:
+            runner(app)
     finally:
         agents.stop()
         shutil.rmtree(base, ignore_errors=True)

@@ -16,9 +16,9 @@ import random
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from sessionview.store.writer import SessionWriter

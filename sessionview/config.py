@@ -7,7 +7,6 @@ A bad file or a bad key never stops the app: each problem becomes one line in
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,6 +159,8 @@ def load_config(path: Path | None = None) -> Config:
         return Config(source=str(path))
     except OSError as exc:
         return Config(problems=(f"{path}: cannot read: {exc.strerror or exc}",), source=str(path))
+    import tomllib  # only when there is a file: a listing without one skips the import
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -175,19 +175,22 @@ class SessionIndex:
 
     def _remember(
         self, skey: str, key: StatKey, adapter: FormatAdapter, info: SessionInfo
-    ) -> str | None:
-        """Cache a file's facts; returns the row's JSON (None when it cannot be cached)."""
+    ) -> _Entry:
+        """Cache a file's facts and return its entry, the row serialized once for both."""
+        data = info.to_json()
+        updated = data["updated_at"] or ""
+        entry = _Entry(key, info.format, data["state"], updated, info.id, info.path, None, info)
         try:
-            row = orjson.dumps(info.to_json()).decode()
+            row = orjson.dumps(data).decode()
         except (orjson.JSONEncodeError, UnicodeDecodeError):
             # Facts can hold JSON nested deeper than orjson writes (254 levels), or a
             # file name that is not UTF-8: such a file is simply not cached.
-            return None
-        updated = info.updated_at.isoformat() if info.updated_at else ""
+            return entry
+        entry.row = row
         with self._lock:
-            self._cache[skey] = [*key, adapter.name, info.state.value, updated, info.id, row]
+            self._cache[skey] = [*key, adapter.name, entry.state, updated, info.id, row]
             self._cache_dirty = True
-        return row
+        return entry
 
     # ---------------------------------------------------------------- listing
     def iter_candidates(self) -> Iterator[tuple[str, Root, list[FormatAdapter]]]:
@@ -289,15 +292,17 @@ class SessionIndex:
         entry: _Entry | None = None
         adapter: FormatAdapter | None = None
         if _cache_hit(cached, key):
-            adapter = next((a for a in claimants if a.name == cached[4]), None)
+            for candidate in claimants:  # a plain loop: this runs per file, per listing
+                if candidate.name == cached[4]:
+                    adapter = candidate
+                    break
             if adapter is not None:
                 entry = _Entry(key, cached[4], cached[5], cached[6], cached[7], path, cached[8])
         if entry is None:
             adapter, info = self._read(path, st, claimants)
             if info is None:
                 return None
-            entry = _Entry.of(key, info)
-            entry.row = self._remember(path, key, adapter, info)
+            entry = self._remember(path, key, adapter, info)
         assert adapter is not None
         if entry.state in OPEN_STATE_VALUES or adapter.always_check_liveness:
             try:

@@ -177,7 +177,7 @@ class SessionViewApp(App[None]):
                 self.last_event_at = stamp
                 self.post_message(SessionsChanged(paths=paths))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="liveness")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="liveness-loop")
     def liveness_loop(self) -> None:
         """A writer can die without touching its file: while some row is running, recheck
         the running rows every LIVENESS_INTERVAL. With none running the thread sleeps

@@ -179,7 +179,8 @@ def build_app(
     return make_app(index, config or Config(), watch=watch, banner=banner, now=fixed_now)
 
 
-QUICK_GROUPS = ("scan", "preview", "delete", "corrupt", "liveness")
+#: Short-lived worker groups `settle` waits for (never the watch, liveness or follow loops).
+QUICK_GROUPS = ("scan", "preview", "delete", "corrupt")
 
 
 def preview_ready(app) -> bool:

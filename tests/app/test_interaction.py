@@ -116,7 +116,7 @@ async def test_every_action_is_in_the_palette(home: Path) -> None:
 
         await pilot.press("enter")
         await settle(pilot, lambda: isinstance(app.screen, TranscriptScreen) and app.screen.loaded)
-        assert TRANSCRIPT_COMMANDS <= _titles(app, app.screen)
+        assert _titles(app, app.screen) >= TRANSCRIPT_COMMANDS
 
 
 @sync

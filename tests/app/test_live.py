@@ -275,3 +275,30 @@ async def test_nanobot_rewrite_rereads_and_keeps_scroll(home: Path) -> None:
         _rewrite(path, _nanobot_lines(edited))
         await settle(pilot, lambda: view.chunks[0].payload["content"] == "edited first message")
         assert len(view.chunks) == 41 and view.scroll_y == 17
+
+        path.unlink()
+        await settle(pilot, lambda: screen.ended is not None)
+        assert screen.ended == "the file was deleted"
+
+
+@sync
+async def test_opening_a_busy_session_keeps_following(home: Path, writers) -> None:
+    """Regression: the first layout clamped scroll_y, which read as "scrolled up"."""
+    root = home / "sessions"
+    root.mkdir()
+    writer = SessionWriter(directory=root)
+    writers.append(writer)
+    for n in range(6):
+        writer.append("assistant", {"content": f"chunk {n}\n" * 3})
+    app = build_app(root, watch=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, lambda: len(app.main.all_rows) == 1)
+        await pilot.press("enter")
+        screen = app.screen
+        view = screen.query_one(TranscriptView)
+        for n in range(8):
+            writer.append("assistant", {"content": f"more {n}\n" * 4})
+            await asyncio.sleep(0.1)
+        await settle(pilot, lambda: len(view.chunks) == 14)
+        assert view.following and view.unseen == 0
+        assert view.scroll_y == view.max_scroll_y

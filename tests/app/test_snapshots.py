@@ -8,8 +8,8 @@ import pytest
 
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.transcript_view import TranscriptView
-from sessionview.store.writer import SessionWriter
 from sessionview.config import Config
+from sessionview.store.writer import SessionWriter
 from tests.app.conftest import (
     HOSTILE_ID,
     SIZE,

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
 from sessionview.app.text import short_path
@@ -38,7 +38,7 @@ class MainScreen(Screen):
         Binding("c", "copy_id", "Copy id"),
         Binding("o", "pager", "Pager"),
         Binding("l", "lineage", "Lineage", show=False),
-        Binding("f", "cycle_format", "Format", show=False),
+        Binding("f", "cycle_format", "Format filter (cycle)", show=False),
         Binding("1", "state_filter('all')", "All states", show=False),
         Binding("2", "state_filter('running')", "Running only", show=False),
         Binding("3", "state_filter('crashed')", "Crashed only", show=False),
@@ -103,8 +103,14 @@ class MainScreen(Screen):
     def _tick(self) -> None:
         """Keep "12s ago" honest: only activity cells whose text changed are touched,
         and nothing while another screen (a transcript) covers the list."""
-        if self.is_current:
+        if self.visible_to_user:
             self.table.refresh_ages()
+
+    @property
+    def visible_to_user(self) -> bool:
+        """On top, or under a dialog (a transcript covers the list completely)."""
+        top = self.app.screen
+        return top is self or (isinstance(top, ModalScreen) and self.app.screen_stack[-2] is self)
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:

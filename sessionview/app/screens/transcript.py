@@ -97,7 +97,7 @@ class TranscriptScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("f", "toggle_follow", "Follow"),
+        Binding("f", "toggle_follow", "Follow on/off"),
         Binding("end", "follow", "Follow (end)", show=False),
         Binding("x", "expand", "Expand long lines"),
         Binding("r", "resume", "Resume"),
@@ -155,6 +155,9 @@ class TranscriptScreen(Screen):
                 chunks, stamp = _read_whole(adapter, path)
         except PersistenceError as exc:
             self.app.call_from_thread(self._failed, str(exc))
+            return
+        except OSError as exc:  # e.g. deleted between the list and the click
+            self.app.call_from_thread(self._failed, f"{info.path}: {exc.strerror or exc}")
             return
         measures = [measure(c) for c in chunks]
         if get_current_worker().is_cancelled:
@@ -231,21 +234,28 @@ class TranscriptScreen(Screen):
 
     def _reread(self, adapter: FormatAdapter, path: Path, stamp: tuple[int, ...] | None) -> None:
         """Whole-file formats: re-read the file whenever its stat changes."""
+        missing = False
         while self._sleep():
             try:
                 now = _stamp(path)
             except FileNotFoundError:
-                continue  # replaced by a rename in a moment, or gone (the list says so)
+                if missing:  # still gone at the next look: not a rewrite in progress
+                    self.app.call_from_thread(self._ended, "the file was deleted")
+                    return
+                missing = True
+                self._wake.set()
+                time.sleep(0.2)
+                continue
             except OSError as exc:
                 self.app.call_from_thread(self._ended, f"cannot read: {exc.strerror or exc}")
                 return
+            missing = False
             if now == stamp:
                 continue
             try:
                 chunks, stamp = _read_whole(adapter, path)
             except PersistenceError:
-                self._wake.set()  # caught mid-rewrite: look again right away
-                time.sleep(0.05)
+                stamp = now  # unreadable as it is now: wait for its next change
                 continue
             measures = [measure(c) for c in chunks]
             self.app.call_from_thread(self._replaced, chunks, measures)
@@ -280,8 +290,9 @@ class TranscriptScreen(Screen):
     def session_updated(self, info: SessionInfo | None) -> None:
         """The list's row for this session changed (or vanished)."""
         if info is None:
-            if self.loaded and self.info.state is SessionState.RUNNING:
-                self._ended("the session is gone from the list")
+            # Maybe only for a moment (OpenRath's `__partial__` -> `.jsonl` rename can
+            # arrive as two watcher batches): the follow thread checks the file itself.
+            self._wake.set()
             return
         was = self.info.state
         self.info = info

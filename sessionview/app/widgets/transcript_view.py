@@ -296,7 +296,9 @@ class TranscriptView(ScrollView, can_focus=True):
         super().watch_scroll_y(old_value, new_value)
         if self._auto_scrolling or not self.chunks:
             return
-        if new_value < old_value and self.following:
+        if new_value < old_value and self.following and new_value < self.max_scroll_y:
+            # The user scrolled up. (A layout that clamps scroll_y to a new, smaller
+            # max_scroll_y also lowers it, but leaves the view at the end: keep following.)
             self.following = False
         elif new_value >= self.max_scroll_y and not self.following and self.unseen:
             self.unseen = 0

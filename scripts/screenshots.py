@@ -103,7 +103,9 @@ async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sv-shots-") as tmp:
         base = Path(tmp)
         _isolate(base)
-        sessions = _openrath_dir(base / "list")
+        # Under HOME, so the pictures show `~/sessions`, not a random temp path.
+        home = Path(os.environ["HOME"])
+        sessions = _openrath_dir(home)
         # Live sessions, held open by real writers for the whole run.
         live = SessionWriter(
             "7e57ab1e-0000-4000-8000-000000000001", directory=sessions, created_at=NOW
@@ -150,7 +152,7 @@ async def main() -> None:
                 await pilot.press("p")
 
             await _shoot("prune-preview", sessions, prune)
-            await _shoot("mixed-formats", _mixed_dir(base))
+            await _shoot("mixed-formats", _mixed_dir(home))
             for theme_file in sorted((ROOT / "themes").glob("*.toml")):
                 await _shoot(f"theme-{theme_file.stem}", sessions, theme=theme_file.stem)
         finally:

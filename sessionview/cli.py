@@ -318,6 +318,7 @@ def _follow(info: Any, adapter: Any, *, as_json: bool) -> int:
     if not adapter.append_only:
         return _follow_rewrites(info, adapter, emit)
     reader = TailReader(info.path)
+    state = adapter.new_state()  # this session's tool names, from its first line on
     seen = 0
     idle_since = time.monotonic()
     while True:
@@ -327,9 +328,10 @@ def _follow(info: Any, adapter: Any, *, as_json: bool) -> int:
             return 1
         if batch.reset:
             print("sessionview: the file was truncated or replaced; reading again", file=sys.stderr)
+            state = adapter.new_state()
         for error in batch.errors:
             print(f"sessionview: {_safe_line(error)}", file=sys.stderr)
-        for chunk in adapter.chunks_from_records(batch.records, seen):
+        for chunk in adapter.chunks_from_records(batch.records, seen, state):
             emit(chunk)
             seen += 1
         if any(adapter.is_end_record(r) for r in batch.records):
@@ -342,7 +344,7 @@ def _follow(info: Any, adapter: Any, *, as_json: bool) -> int:
             live, _ = adapter.is_live(_with_path(info, reader.path))
             if not live:
                 final = reader.read()
-                for chunk in adapter.chunks_from_records(final.records, seen):
+                for chunk in adapter.chunks_from_records(final.records, seen, state):
                     emit(chunk)
                     seen += 1
                 if not final.records:

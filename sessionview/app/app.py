@@ -36,7 +36,7 @@ from sessionview.store import actions
 from sessionview.store.errors import PersistenceError
 from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionInfo, SessionState
-from sessionview.store.watch import watch as watch_dirs
+from sessionview.store.watch_resilient import watch_forever
 from sessionview.themes import apply_themes, remember_theme_changes, variable_defaults_for
 
 LIVENESS_INTERVAL = 1.0
@@ -159,10 +159,13 @@ class SessionViewApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
     def watch_files(self) -> None:
+        """Refresh every path the watcher reports. `watch_forever` survives a root being
+        deleted and re-created (DELETED for its files, then ADDED) and starts watching a
+        root that did not exist at startup once it appears."""
         roots = [root.path for root in self.index.roots]
-        for batch in watch_dirs(
+        for batch in watch_forever(
             roots,
-            stop_event=self._stop,
+            self._stop,
             polling=self.config.polling,
             poll_interval=self.config.poll_interval,
         ):

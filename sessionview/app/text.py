@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 from rich.cells import cell_len
 
+from sessionview.store.jsonl import dumps_lenient
+
 _TABLE: dict[int, str] = {c: chr(0x2400 + c) for c in range(0x20)}
 _TABLE[0x1B] = "␛"
 _TABLE[0x7F] = "␡"
@@ -66,16 +68,32 @@ def content_text(content: Any) -> str:
 
 
 def pretty_json(value: Any) -> str:
-    """Indented JSON; a string that holds JSON (tool arguments) is parsed first."""
-    if isinstance(value, str):
+    """Indented JSON; a string that holds JSON (tool arguments) is parsed first.
+
+    What orjson will not write (nesting deeper than 254 levels, odd types) is shown
+    as the text it came from, else as compact JSON, else as `repr()`; JSON nested
+    ~1000 levels makes `repr()` raise `RecursionError`, so nothing here raises.
+    """
+    raw = value if isinstance(value, str) else None
+    if raw is not None:
         try:
-            value = orjson.loads(value)
+            value = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            return value
+            return raw
     try:
         return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:
+        pass
+    if raw is not None:
+        return raw
+    try:
+        return dumps_lenient(value).decode("utf-8", "replace")
+    except (RecursionError, TypeError, ValueError):
+        pass
+    try:
         return repr(value)
+    except RecursionError:
+        return "[nested too deeply to show]"
 
 
 def human_size(n: int) -> str:

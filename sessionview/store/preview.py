@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sessionview.store.errors import PersistenceError
-from sessionview.store.formats import get_adapter
+from sessionview.store.formats import FormatAdapter, get_adapter
 from sessionview.store.jsonl import iter_lines, last_complete_lines, parse_record
 from sessionview.store.model import Chunk, SessionInfo
 
@@ -39,29 +39,42 @@ def load_preview(info: SessionInfo, *, last: int = 4) -> Preview:
         return Preview(error=f"cannot read {info.path}: {exc.strerror or exc}")
     try:
         size = os.fstat(fd).st_size
-        first: Chunk | None = None
-        for _, line in iter_lines(fd, 0, min(size, FIRST_SCAN_LIMIT)):
-            if b'"user"' not in line:
-                continue
-            try:
-                chunks = adapter.chunks_from_records([parse_record(line, "")], 0)
-            except PersistenceError:
-                continue
-            if chunks and chunks[0].kind == "user":
-                first = chunks[0]
-                break
+        first = _first_user(adapter, fd, min(size, FIRST_SCAN_LIMIT))
         records = []
         for line in last_complete_lines(fd, size, last + 1):
             try:
                 records.append(parse_record(line, ""))
             except PersistenceError:
                 continue
-        tail = adapter.chunks_from_records(records, 0)[-last:]
+        tail = adapter.chunks_from_records(records, 0, adapter.new_state())[-last:]
         return Preview(first_user=first, last=tail)
     except OSError as exc:
         return Preview(error=f"cannot read {info.path}: {exc.strerror or exc}")
     finally:
         os.close(fd)
+
+
+def _first_user(adapter: FormatAdapter, fd: int, end: int) -> Chunk | None:
+    """The first chunk the adapter decodes as "user" from the lines in `[0, end)`.
+
+    Every line goes through the adapter, whatever its shape: which records hold a
+    user's message is the format's business (Codex's `user_message` events never
+    contain the token `"user"`).
+    """
+    state = adapter.new_state()
+    count = 0
+    for _, line in iter_lines(fd, 0, end):
+        if not line.strip():
+            continue
+        try:
+            chunks = adapter.chunks_from_records([parse_record(line, "")], count, state)
+        except PersistenceError:
+            continue
+        for chunk in chunks:
+            if chunk.kind == "user":
+                return chunk
+        count += len(chunks)
+    return None
 
 
 _WHERE = re.compile(r":(\d+): ")

@@ -11,6 +11,10 @@ same inode, and when one vanishes, appears or is replaced it
   refreshes the paths it is given (`SessionIndex.refresh`) stays right; and
 * calls `on_rearm(directory, present)` so a consumer can rescan instead.
 
+A directory's files are listed before its watch is armed; once armed they are listed
+again, and whatever appeared, changed or went in between is yielded too, so no write
+falls into the gap.
+
 Polling mode (`polling=True`) uses `store.watch`'s own poller, which compares paths,
 inodes, sizes and mtimes on every pass and so needs no re-arming.
 """
@@ -32,6 +36,7 @@ from sessionview.store.watch import (
 )
 
 Ident = tuple[int, int]
+Signature = tuple[int, int, int]
 
 
 def _ident(path: Path) -> Ident | None:
@@ -45,8 +50,10 @@ def _ident(path: Path) -> Ident | None:
     return (st.st_dev, st.st_ino)
 
 
-def _files_under(directory: Path, recursive: bool) -> set[str]:
-    found: set[str] = set()
+def _files_under(directory: Path, recursive: bool) -> dict[str, Signature]:
+    """Every non-directory entry under `directory` with its (inode, size, mtime_ns);
+    (0, 0, 0) for one that cannot be stat'ed (a dangling symlink is still listed)."""
+    found: dict[str, Signature] = {}
     stack = [str(directory)]
     while stack:
         current = stack.pop()
@@ -60,10 +67,26 @@ def _files_under(directory: Path, recursive: bool) -> set[str]:
                             continue
                     except OSError:
                         continue
-                    found.add(entry.path)
+                    try:
+                        st = entry.stat()
+                        found[entry.path] = (st.st_ino, st.st_size, st.st_mtime_ns)
+                    except OSError:
+                        found[entry.path] = (0, 0, 0)
         except OSError:
             continue
     return found
+
+
+def _differences(before: dict[str, Signature], after: dict[str, Signature]) -> list[FileChange]:
+    changes: list[FileChange] = []
+    for path, sig in after.items():
+        old = before.get(path)
+        if old is None:
+            changes.append(FileChange(path, Change.ADDED))
+        elif old != sig:
+            changes.append(FileChange(path, Change.MODIFIED))
+    changes += [FileChange(p, Change.DELETED) for p in before if p not in after]
+    return changes
 
 
 def _owner(path: str, dirs: list[Path]) -> Path | None:
@@ -99,6 +122,8 @@ def watch_forever(
     while not stop_event.is_set():
         # (Re)arm: note every directory's identity and the files it holds now.
         changes: list[FileChange] = []
+        #: What each directory (re)armed in this pass held before its watch was armed.
+        unarmed: dict[Path, dict[str, Signature]] = {}
         for directory in watched:
             ident = _ident(directory)
             if ident == idents[directory] and not first:
@@ -107,7 +132,8 @@ def watch_forever(
                 changes += [FileChange(p, Change.DELETED) for p in sorted(known[directory])]
                 known[directory] = set()
             if ident is not None:
-                files = _files_under(directory, recursive)
+                unarmed[directory] = _files_under(directory, recursive)
+                files = set(unarmed[directory])
                 if not first:
                     changes += [FileChange(p, Change.ADDED) for p in sorted(files)]
                 known[directory] = files
@@ -135,6 +161,13 @@ def watch_forever(
                 ignore_permission_denied=True,
             ):
                 batch = [c for c in _from_watchfiles(raw) if c.path not in roots]
+                if unarmed:
+                    # The watch is armed now: catch up on what changed while it was not.
+                    seen = {c.path for c in batch}
+                    for directory, before in unarmed.items():
+                        after = _files_under(directory, recursive)
+                        batch += [c for c in _differences(before, after) if c.path not in seen]
+                    unarmed = {}
                 for change in batch:
                     owner = _owner(change.path, watched)
                     if owner is None:

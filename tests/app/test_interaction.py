@@ -153,6 +153,28 @@ async def test_transcript_follow_toggle_from_palette_action(home: Path) -> None:
         assert not view.following
 
 
+@sync
+async def test_transcript_load_bug_is_shown_not_left_loading(home: Path, monkeypatch) -> None:
+    """Any exception in the load worker ends in `load_error`, not an endless "loading"."""
+    from sessionview.store.formats import get_adapter
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("adapter bug\nsecond line")
+
+    monkeypatch.setattr(type(get_adapter("openrath")), "load_chunks", boom)
+    root = copy_fixtures(home, only=("24d17466",))
+    app = build_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, TranscriptScreen)
+        await settle(pilot, lambda: screen.load_error is not None)
+        assert not screen.loaded
+        assert screen.load_error == "RuntimeError: adapter bug second line"
+        assert app.is_running
+
+
 # ---------------------------------------------------------- format filter
 @sync
 async def test_format_key_cycles_through_present_formats(home: Path) -> None:

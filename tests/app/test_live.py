@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import shutil
 from pathlib import Path
 
 import orjson
@@ -92,6 +93,47 @@ async def test_deleted_file_vanishes(home: Path) -> None:
         with SessionWriter(directory=root) as w:
             w.append("user", {"content": "brand new"})
         await settle(pilot, lambda: len(app.main.all_rows) == 3)
+
+
+@sync
+async def test_sessions_directory_deleted_and_recreated(home: Path) -> None:
+    """The watcher survives its directory going away: the rows go, and a session written
+    into the re-created directory appears (the old watcher stayed on the dead inode)."""
+    root = _root(home)
+    app = build_app(root, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: len(app.main.all_rows) == 3)
+        await asyncio.sleep(0.3)  # the watcher is armed
+        shutil.rmtree(root)
+        await settle(pilot, lambda: not app.main.all_rows, timeout=10)
+        assert app.main.all_rows == []
+        root.mkdir()
+        with SessionWriter(directory=root) as w:
+            w.append("user", {"content": "after the directory came back"})
+        await settle(pilot, lambda: len(app.main.all_rows) == 1, timeout=10)
+        row = app.main.all_rows[0]
+        assert row.id == w.session_id and row.state is SessionState.CLOSED
+        # And it is still watched afterwards.
+        await asyncio.sleep(0.3)
+        with SessionWriter(directory=root) as w2:
+            w2.append("user", {"content": "one more"})
+        await settle(pilot, lambda: len(app.main.all_rows) == 2, timeout=10)
+        assert app.is_running
+
+
+@sync
+async def test_root_missing_at_startup_is_watched_once_it_appears(home: Path) -> None:
+    root = home / "later" / "sessions"
+    app = build_app(root, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.main.all_rows == []
+        await asyncio.sleep(0.3)
+        root.mkdir(parents=True)
+        with SessionWriter(directory=root) as w:
+            w.append("user", {"content": "first session in a new root"})
+        await settle(pilot, lambda: len(app.main.all_rows) == 1, timeout=10)
+        assert app.main.all_rows[0].id == w.session_id
 
 
 @sync
@@ -221,6 +263,37 @@ async def test_claude_append_shows_in_open_transcript(home: Path) -> None:
         await pilot.press("end")
         await settle(pilot)
         assert view.following and view.scroll_y == view.max_scroll_y
+
+
+@sync
+async def test_tool_result_appended_after_a_full_load_has_its_tool_name(home: Path) -> None:
+    """The tool call is read by the full load, its result by the tail: the result must
+    still carry the tool's name (the screen's decoding state carries it over)."""
+    root = copy_formats(home, ("claude",))
+    path = root / f"{CLAUDE_SID}.jsonl"
+    with path.open("ab") as fh:
+        call = {"type": "tool_use", "id": "toolu_live_1", "name": "Grep", "input": {"q": "x"}}
+        fh.write(_claude_record("assistant", "a9", "a2", [call]))
+        # More lines after the call than the preview pane reads from the end, so only
+        # the transcript's own full load sees the call.
+        for n in range(20):  # PREVIEW_CHUNKS is 12
+            fh.write(_claude_record("assistant", f"a9{n}", "a9", [{"type": "text", "text": "…"}]))
+    app = build_app(root, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: len(app.main.all_rows) == 1)
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, TranscriptScreen)
+        await settle(pilot, lambda: screen.loaded)
+        view = screen.query_one(TranscriptView)
+        before = len(view.chunks)
+        result = {"type": "tool_result", "tool_use_id": "toolu_live_1", "content": "3 hits"}
+        with path.open("ab") as fh:
+            fh.write(_claude_record("user", "u10", "a9", [result]))
+        await settle(pilot, lambda: len(view.chunks) == before + 1)
+        chunk = view.chunks[-1]
+        assert chunk.kind == "tool_result" and chunk.payload["content"] == "3 hits"
+        assert chunk.payload["name"] == "Grep"
 
 
 def _nanobot_lines(messages: list[str]) -> bytes:

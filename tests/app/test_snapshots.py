@@ -26,7 +26,8 @@ BUILTIN_THEMES = ("sessionview-dark", "sessionview-light", "sessionview-high-con
 def _select(pilot, short_id: str) -> None:
     main = pilot.app.main
     for key in main.table.keys:
-        if key.endswith(short_id) or f"\0{short_id}" in key:
+        info = main.table.info(key)
+        if info is not None and (info.id.startswith(short_id) or info.id.endswith(short_id)):
             main.table.select_key(key)
             return
     raise AssertionError(f"no row for {short_id}")

@@ -285,3 +285,49 @@ def test_tail_reader_and_chunks_from_records(tmp_path: Path) -> None:
     more = A.chunks_from_records(reader.read().records, len(first))
     assert [c.kind for c in more] == ["assistant", "assistant", "tool_result", "assistant"]
     assert more[0].index == 3 and more[2].payload["name"] == "Read"
+
+
+def _has_tool_result(rec: dict) -> bool:
+    content = (rec.get("message") or {}).get("content")
+    return isinstance(content, list) and any(b.get("type") == "tool_result" for b in content)
+
+
+def test_tool_name_carries_from_the_full_load_to_the_tail(tmp_path: Path) -> None:
+    """The call is read by `load_chunks`, its result later by a tail reader: the
+    caller's state carries the tool's name over (it used to live on the adapter)."""
+    sid = "11111111-2222-4333-8444-555555555561"
+    recs = claude_records(sid)
+    cut = next(i for i, r in enumerate(recs) if _has_tool_result(r))
+    path = make_claude(tmp_path, sid, records=recs[:cut])
+    state = A.new_state()
+    loaded = A.load_chunks(path, state=state)
+    reader = TailReader(path, offset=path.stat().st_size)
+    with open(path, "ab") as fh:
+        fh.write(json.dumps(recs[cut]).encode() + b"\n")
+    records = reader.read().records
+    (result,) = [c for c in A.chunks_from_records(records, len(loaded), state)]
+    assert result.kind == "tool_result" and result.payload["name"] == "Read"
+    assert result.index == len(loaded)
+    # The adapter itself remembers nothing: without the state the name is unknown.
+    assert A.chunks_from_records(records, 0)[0].payload["name"] == ""
+
+
+def test_interleaved_sessions_keep_their_own_tool_names() -> None:
+    """Two sessions (two threads' readers) with the same call id decoded turn about."""
+
+    def call(name: str) -> dict:
+        block = {"type": "tool_use", "id": "toolu_same", "name": name, "input": {}}
+        return {"type": "assistant", "message": {"role": "assistant", "content": [block]}}
+
+    result = {
+        "type": "user",
+        "message": {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": "toolu_same", "content": "ok"}],
+        },
+    }
+    a, b = A.new_state(), A.new_state()
+    A.chunks_from_records([call("Read")], 0, a)
+    A.chunks_from_records([call("Bash")], 0, b)
+    assert A.chunks_from_records([result], 1, a)[0].payload["name"] == "Read"
+    assert A.chunks_from_records([result], 1, b)[0].payload["name"] == "Bash"

@@ -229,3 +229,53 @@ def test_tail_reader_and_chunks_from_records(tmp_path: Path) -> None:
     more = A.chunks_from_records(reader.read().records, 1)
     assert [c.kind for c in more] == ["assistant", "tool_result", "assistant"]
     assert more[1].payload["name"] == "shell" and more[0].index == 1
+
+
+def test_tool_name_carries_from_the_full_load_to_the_tail(tmp_path: Path) -> None:
+    """The call is read by `load_chunks`, its output later by a tail reader: the
+    caller's state carries the tool's name over (it used to live on the adapter)."""
+    sid = "01999999-0000-7000-8000-00000000000d"
+    recs = codex_records(sid)
+    cut = next(i for i, r in enumerate(recs) if r["payload"].get("type") == "function_call_output")
+    path = make_codex(tmp_path, sid, records=recs[:cut])
+    state = A.new_state()
+    loaded = A.load_chunks(path, state=state)
+    reader = TailReader(path, offset=path.stat().st_size)
+    with open(path, "ab") as fh:
+        fh.write(json.dumps(recs[cut]).encode() + b"\n")
+    records = reader.read().records
+    (result,) = A.chunks_from_records(records, len(loaded), state)
+    assert result.kind == "tool_result" and result.payload["name"] == "shell"
+    # The adapter itself remembers nothing: without the state the name is unknown.
+    assert A.chunks_from_records(records, 0)[0].payload["name"] == ""
+
+
+def test_interleaved_sessions_keep_their_own_tool_names() -> None:
+    def call(name: str) -> dict:
+        payload = {"type": "function_call", "name": name, "arguments": "{}", "call_id": "c1"}
+        return codex_line("2026-03-02T09:15:13.410Z", "response_item", payload)
+
+    output = codex_line(
+        "2026-03-02T09:15:13.620Z",
+        "response_item",
+        {"type": "function_call_output", "call_id": "c1", "output": "ok"},
+    )
+    a, b = A.new_state(), A.new_state()
+    A.chunks_from_records([call("shell")], 0, a)
+    A.chunks_from_records([call("apply_patch")], 0, b)
+    assert A.chunks_from_records([output], 1, a)[0].payload["name"] == "shell"
+    assert A.chunks_from_records([output], 1, b)[0].payload["name"] == "apply_patch"
+
+
+def test_preview_finds_the_first_user_message(tmp_path: Path) -> None:
+    """Codex's `user_message` events never contain the token `"user"`, which the
+    preview used to require of a line before decoding it."""
+    from sessionview.store.preview import load_preview
+
+    home = copy_fixture("codex", tmp_path / "codex")
+    (info,) = SessionIndex([Root(home / "sessions", "codex")], use_cache=False).scan()
+    preview = load_preview(info)
+    assert preview.error is None
+    assert preview.first_user is not None and preview.first_user.kind == "user"
+    assert preview.first_user.payload["content"] == "Add a --verbose flag to cli.py"
+    assert [c.kind for c in preview.last] == ["assistant", "tool_result", "assistant"]

@@ -9,6 +9,7 @@ import time
 import pytest
 from hostile_helpers import load_build
 
+from sessionview.app.text import pretty_json
 from sessionview.config import Config
 from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionState
@@ -32,8 +33,6 @@ OPEN = [
 def test_tui_opens_hostile_rows(tmp_path) -> None:
     target = tmp_path / "sessions"
     build.build(target, big=True)
-    # Two files claiming one id crash the table today: see the test below.
-    (target / "id-mismatch.jsonl").unlink()
     index = SessionIndex([target], use_cache=False)
     app = app_module.make_app(index, Config(), watch=True)
 
@@ -76,26 +75,19 @@ def test_tui_opens_hostile_rows(tmp_path) -> None:
     build.cleanup(tmp_path)
 
 
-KNOWN_TUI_BUGS = {
-    "duplicate-id": "app/widgets/session_table.session_key is (format, dir, header id): two "
-    "files whose headers claim one id (a copy, or a hostile header) raise DuplicateKey and "
-    "stop the app; the index lists both since the hostile-input fix. Key rows as "
-    "SessionIndex.sessions() does (add the file-name id for OpenRath).",
-    "deep-1000": "app/text.pretty_json falls back to repr(), which raises RecursionError on "
-    "JSON nested ~1000 levels (orjson reads 1024); the transcript load worker dies and the "
-    "screen stays 'loading' forever. Catch RecursionError there, and any Exception in "
-    "TranscriptScreen._load (-> _failed).",
+#: Hostile inputs that once stopped the TUI or hung a transcript, and what went wrong.
+TUI_REGRESSIONS = {
+    "duplicate-id": "two files whose headers claim one id (a copy, or a hostile header) "
+    "both listed by the index, keyed by (format, dir, header id): DuplicateKey stopped the "
+    "app. Rows are now keyed by path (OpenRath: by file stem and id).",
+    "deep-1000": "JSON nested ~1000 levels: app/text.pretty_json fell back to repr(), which "
+    "raised RecursionError; the transcript load worker died and the screen stayed "
+    "'loading' forever.",
 }
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(k, marks=pytest.mark.xfail(reason=v, strict=False))
-        for k, v in KNOWN_TUI_BUGS.items()
-    ],
-)
-def test_tui_known_hostile_failures(tmp_path, case: str) -> None:
+@pytest.mark.parametrize("case", list(TUI_REGRESSIONS))
+def test_tui_hostile_regressions(tmp_path, case: str) -> None:
     target = tmp_path / "sessions"
     target.mkdir()
     names = {
@@ -115,13 +107,27 @@ def test_tui_known_hostile_failures(tmp_path, case: str) -> None:
                     break
                 await asyncio.sleep(0.05)
             assert len(app.main.all_rows) == len(names[case])
+            assert len(app.main.table.keys) == len(names[case])  # one row per file
             app.open_session(app.main.all_rows[0])
             screen = app.screen
             for _ in range(40):
                 await pilot.pause()
                 if screen.loaded or screen.load_error is not None:
-                    return True
+                    return screen.loaded
                 await asyncio.sleep(0.05)
             return False
 
     assert asyncio.run(run())
+
+
+def test_pretty_json_never_raises_on_deep_nesting() -> None:
+    """orjson writes 254 levels and `repr()` recurses: ~1000 levels raised RecursionError."""
+    value: object = "bottom"
+    for _ in range(1000):
+        value = [value]
+    text = "[" * 1000 + '"bottom"' + "]" * 1000
+    assert pretty_json(text) == text  # the text as written
+    assert pretty_json(value) == text  # compact JSON
+    for _ in range(100_000):
+        value = [value]
+    assert pretty_json(value) == "[nested too deeply to show]"

@@ -131,3 +131,42 @@ def test_watcher_stops_promptly(tmp_path: Path) -> None:
     started = time.monotonic()
     watcher.close()
     assert time.monotonic() - started < 2
+
+
+def test_a_file_written_while_the_watch_is_being_armed_is_reported(tmp_path: Path) -> None:
+    """The files are listed, then the watch is armed: a session written in between
+    (here from `on_rearm`, which runs in that gap) was never reported."""
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    index = SessionIndex([sessions], use_cache=False)
+    index.scan()
+    late: list[Path] = []
+
+    def on_rearm(directory: Path, present: bool) -> None:
+        if present and not late:
+            late.append(write(sessions, "late"))
+
+    stop = threading.Event()
+    events: list[tuple[str, Change]] = []
+
+    def run() -> None:
+        for batch in watch_forever([sessions], stop, check_interval=0.1, on_rearm=on_rearm):
+            for change in batch:
+                events.append((change.path, change.change))
+                index.refresh(change.path)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.3)
+        shutil.rmtree(sessions)
+        time.sleep(0.4)
+        sessions.mkdir()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (late and (str(late[0]), Change.ADDED) in events):
+            time.sleep(0.02)
+        assert late and (str(late[0]), Change.ADDED) in events, events
+        assert states(index) == {("late", "closed")}
+    finally:
+        stop.set()
+        thread.join(5)

@@ -18,7 +18,7 @@ from textual.worker import get_current_worker
 from sessionview.app.text import clean, human_count, human_size, keep_end, one_line, short_path
 from sessionview.app.widgets.transcript_view import Measure, TranscriptView, measure
 from sessionview.store.errors import PersistenceError
-from sessionview.store.formats import FormatAdapter, get_adapter
+from sessionview.store.formats import DecodeState, FormatAdapter, get_adapter
 from sessionview.store.model import Chunk, SessionInfo, SessionState
 from sessionview.store.tail import TailReader
 
@@ -63,14 +63,18 @@ def _line_start(path: Path, size: int) -> int:
     return 0
 
 
-def _read_append_only(adapter: FormatAdapter, info: SessionInfo) -> tuple[list[Chunk], TailReader]:
-    """The whole transcript, and a `TailReader` positioned right after what it holds.
+def _read_append_only(
+    adapter: FormatAdapter, info: SessionInfo
+) -> tuple[list[Chunk], TailReader, DecodeState]:
+    """The whole transcript, a `TailReader` positioned right after what it holds, and
+    the decoding state the reader's later records need (tool names seen so far).
 
     A running session is read through the reader itself, so not a line is lost or
     doubled while its writer appends. Other sessions go through `load_chunks` (the
     format's full parser), retried while the file grows under it.
     """
     path = Path(info.path)
+    state = adapter.new_state()
     if info.state is SessionState.RUNNING:
         reader = TailReader(path)
         records: list[dict] = []
@@ -79,17 +83,18 @@ def _read_append_only(adapter: FormatAdapter, info: SessionInfo) -> tuple[list[C
             if batch.deleted or not batch.records:
                 break
             records.extend(batch.records)
-        return adapter.chunks_from_records(records, 0), reader
+        return adapter.chunks_from_records(records, 0, state), reader, state
     for _ in range(READ_TRIES):
         before = os.stat(path).st_size
-        chunks = adapter.load_chunks(path)
+        state = adapter.new_state()
+        chunks = adapter.load_chunks(path, state=state)
         try:
             after = os.stat(path).st_size
         except OSError:
             break
         if after == before:
             break
-    return chunks, TailReader(path, offset=_line_start(path, before))
+    return chunks, TailReader(path, offset=_line_start(path, before)), state
 
 
 class TranscriptScreen(Screen):
@@ -137,6 +142,18 @@ class TranscriptScreen(Screen):
     # ---------------------------------------------------------------- load
     @work(thread=True, exclusive=True, exit_on_error=False, group="transcript-load")
     def _load(self) -> None:
+        """`_load_and_follow`; whatever it raises is shown in the screen (a worker that
+        died silently would leave it "loading" forever)."""
+        try:
+            self._load_and_follow()
+        except Exception as exc:
+            error = " ".join(f"{type(exc).__name__}: {exc}".split())
+            if self.loaded:
+                self.app.call_from_thread(self._ended, f"stopped following: {error}")
+            else:
+                self.app.call_from_thread(self._failed, error)
+
+    def _load_and_follow(self) -> None:
         """Read the transcript, then keep it current until the screen goes away.
 
         Append-only formats (openrath, claude, codex) are followed with a `TailReader`
@@ -147,10 +164,11 @@ class TranscriptScreen(Screen):
         adapter = get_adapter(info.format)
         path = Path(info.path)
         reader: TailReader | None = None
+        state: DecodeState | None = None
         stamp: tuple[int, ...] | None = None
         try:
             if adapter.append_only:
-                chunks, reader = _read_append_only(adapter, info)
+                chunks, reader, state = _read_append_only(adapter, info)
             else:
                 chunks, stamp = _read_whole(adapter, path)
         except PersistenceError as exc:
@@ -163,9 +181,9 @@ class TranscriptScreen(Screen):
         if get_current_worker().is_cancelled:
             return
         self.app.call_from_thread(self._loaded, chunks, measures)
-        if reader is not None:
+        if reader is not None and state is not None:
             self._reader = reader
-            self._tail(adapter, reader, len(chunks))
+            self._tail(adapter, reader, len(chunks), state)
         else:
             self._reread(adapter, path, stamp)
 
@@ -209,8 +227,11 @@ class TranscriptScreen(Screen):
         self._stop.set()
         self._wake.set()
 
-    def _tail(self, adapter: FormatAdapter, reader: TailReader, count: int) -> None:
-        """Append-only: read what was appended, on the load worker's thread."""
+    def _tail(
+        self, adapter: FormatAdapter, reader: TailReader, count: int, state: DecodeState
+    ) -> None:
+        """Append-only: read what was appended, on the load worker's thread; `state` is
+        this session's decoding state (this thread's alone)."""
         while self._sleep():
             try:
                 batch = reader.read()
@@ -222,8 +243,9 @@ class TranscriptScreen(Screen):
                 return
             if batch.reset:
                 count = 0
+                state = adapter.new_state()
             ended = any(adapter.is_end_record(r) for r in batch.records)
-            chunks = adapter.chunks_from_records(batch.records, count)
+            chunks = adapter.chunks_from_records(batch.records, count, state)
             count += len(chunks)
             if chunks or batch.reset:
                 measures = [measure(c) for c in chunks]

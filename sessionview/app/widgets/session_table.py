@@ -49,10 +49,25 @@ def columns_for(width: int) -> tuple[list[tuple[str, str, int | None]], int]:
     return shown, max(MIN_TITLE, title_width())
 
 
+OPENRATH_SUFFIXES = (".jsonl.__partial__", ".jsonl")
+
+
 def session_key(info: SessionInfo) -> str:
-    """One row per session: the same key before and after `__partial__` -> `.jsonl`."""
-    directory = info.path.rsplit("/", 1)[0]
-    return f"{info.format}\0{directory}\0{info.id}"
+    """One row per session: the same key before and after `__partial__` -> `.jsonl`.
+
+    Unique for every row `SessionIndex.sessions()` returns: the file's path, except
+    that an OpenRath session's two files share a key (directory, file stem and header
+    id: the index folds exactly such a pair). Two files whose headers claim one id (a
+    copy, a hostile header) get two keys.
+    """
+    if info.format != "openrath":
+        return f"{info.format}\0{info.path}"
+    directory, _, name = info.path.rpartition("/")
+    for suffix in OPENRATH_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return f"{info.format}\0{directory}\0{name}\0{info.id}"
 
 
 class SessionTable(DataTable):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sessionview.store.formats.base import FormatAdapter
+from sessionview.store.formats.base import DecodeState, FormatAdapter
 from sessionview.store.formats.claude import ClaudeFormat
 from sessionview.store.formats.codex import CodexFormat
 from sessionview.store.formats.nanobot import NanobotFormat
@@ -58,4 +58,4 @@ def detect(path: Path, forced: str | None = None) -> FormatAdapter | None:
     return candidates[0]
 
 
-__all__ = ["ADAPTERS", "FormatAdapter", "detect", "get_adapter", "register"]
+__all__ = ["ADAPTERS", "DecodeState", "FormatAdapter", "detect", "get_adapter", "register"]

@@ -17,8 +17,37 @@ from sessionview.store.model import Chunk, SessionInfo, SessionState
 from sessionview.store.resume import ResumePlan
 
 
+class DecodeState:
+    """What decoding one session's earlier records taught, for its later ones.
+
+    A tool result names only its call id; the tool's name comes from the call, which
+    may have been decoded by an earlier `load_chunks` or `chunks_from_records` call.
+    The caller that reads one session (the transcript screen, `show --follow`) owns
+    one of these and passes it to every call; adapters keep no per-session state of
+    their own, so one adapter serves every thread and every session at once.
+    """
+
+    #: Tool names kept at most (the oldest is forgotten first).
+    MAX_TOOLS = 20000
+
+    __slots__ = ("tool_names",)
+
+    def __init__(self) -> None:
+        self.tool_names: dict[str, str] = {}
+
+    def remember_tool(self, call_id: str, name: str) -> None:
+        names = self.tool_names
+        if call_id not in names and len(names) >= self.MAX_TOOLS:
+            names.pop(next(iter(names)))
+        names[call_id] = name
+
+
 class FormatAdapter(ABC):
-    """One agent's on-disk session format."""
+    """One agent's on-disk session format.
+
+    Adapters are shared by every thread: they hold no per-session state (see
+    `DecodeState`).
+    """
 
     #: Format id shown in the UI and `--format`: openrath, nanobot, claude, codex, snapshot.
     name: ClassVar[str]
@@ -72,12 +101,26 @@ class FormatAdapter(ABC):
         """Decide running vs crashed with evidence; called on every scan for open sessions."""
         return info
 
-    @abstractmethod
-    def load_chunks(self, path: Path) -> list[Chunk]:
-        """The whole transcript; raises `PersistenceError` naming `file:line`."""
+    def new_state(self) -> DecodeState:
+        """A fresh decoding state for one reader of one session."""
+        return DecodeState()
 
-    def chunks_from_records(self, records: list[dict[str, Any]], first_index: int) -> list[Chunk]:
-        """Turn records appended to a file (by a tail reader) into chunks."""
+    @abstractmethod
+    def load_chunks(self, path: Path, *, state: DecodeState | None = None) -> list[Chunk]:
+        """The whole transcript; raises `PersistenceError` naming `file:line`.
+
+        With `state`, what the load learned is left in it, so a reader that follows
+        the file afterwards (`chunks_from_records(..., state)`) carries on from it.
+        """
+
+    def chunks_from_records(
+        self, records: list[dict[str, Any]], first_index: int, state: DecodeState | None = None
+    ) -> list[Chunk]:
+        """Turn records appended to a file (by a tail reader) into chunks.
+
+        `state` carries what earlier records of the same session taught (pass the same
+        object to every call for one session); without it, nothing is remembered.
+        """
         return []
 
     def is_end_record(self, record: dict[str, Any]) -> bool:

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from sessionview.store.errors import PersistenceError
-from sessionview.store.formats.base import FormatAdapter
+from sessionview.store.formats.base import DecodeState, FormatAdapter
 from sessionview.store.formats.openrath import parse_time
 from sessionview.store.jsonl import iter_lines, parse_record
 from sessionview.store.liveness import LivenessProbe, pid_alive
@@ -299,15 +299,11 @@ def iter_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
 
 
 class ChunkMapper:
-    """Claude records -> OpenRath-shaped chunks; remembers tool names across calls."""
+    """Claude records -> OpenRath-shaped chunks, for one session: tool names are kept in
+    its `DecodeState` (the caller's, when it follows the session across calls)."""
 
-    def __init__(self) -> None:
-        self.tool_names: dict[str, str] = {}
-
-    def _remember(self, tool_id: str, name: str) -> None:
-        if len(self.tool_names) > 20000:
-            self.tool_names.pop(next(iter(self.tool_names)))
-        self.tool_names[tool_id] = name
+    def __init__(self, state: DecodeState | None = None) -> None:
+        self.state = state if state is not None else DecodeState()
 
     def map(self, rec: dict[str, Any], index: int) -> list[Chunk]:
         rtype = rec.get("type")
@@ -338,7 +334,7 @@ class ChunkMapper:
                         "tool_result",
                         {
                             "tool_call_id": tid,
-                            "name": self.tool_names.get(tid, ""),
+                            "name": self.state.tool_names.get(tid, ""),
                             "content": _tool_result_text(block.get("content")),
                         },
                     )
@@ -373,7 +369,7 @@ class ChunkMapper:
                     elif btype in ("tool_use", "server_tool_use"):
                         tid = str(block.get("id", ""))
                         name = str(block.get("name", ""))
-                        self._remember(tid, name)
+                        self.state.remember_tool(tid, name)
                         calls.append(
                             {
                                 "id": tid,
@@ -403,9 +399,6 @@ class ClaudeFormat(FormatAdapter):
     name = "claude"
     append_only = True
     always_check_liveness = True
-
-    def __init__(self) -> None:
-        self._mapper = ChunkMapper()
 
     # ------------------------------------------------------------ discovery
     def claims(self, path: Path) -> bool:
@@ -563,8 +556,8 @@ class ClaudeFormat(FormatAdapter):
         return info
 
     # ----------------------------------------------------------- transcript
-    def load_chunks(self, path: Path) -> list[Chunk]:
-        mapper = ChunkMapper()
+    def load_chunks(self, path: Path, *, state: DecodeState | None = None) -> list[Chunk]:
+        mapper = ChunkMapper(state)
         chunks: list[Chunk] = []
         seen = 0
         for _, rec in iter_records(path):
@@ -576,11 +569,14 @@ class ClaudeFormat(FormatAdapter):
             raise PersistenceError(f"{path}: no readable Claude Code record")
         return chunks
 
-    def chunks_from_records(self, records: list[dict[str, Any]], first_index: int) -> list[Chunk]:
+    def chunks_from_records(
+        self, records: list[dict[str, Any]], first_index: int, state: DecodeState | None = None
+    ) -> list[Chunk]:
+        mapper = ChunkMapper(state)
         out: list[Chunk] = []
         for rec in records:
             if isinstance(rec, dict):
-                out.extend(self._mapper.map(rec, first_index + len(out)))
+                out.extend(mapper.map(rec, first_index + len(out)))
         return out
 
     # -------------------------------------------------------------- actions

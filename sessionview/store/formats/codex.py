@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from sessionview.store.errors import PersistenceError
-from sessionview.store.formats.base import FormatAdapter
+from sessionview.store.formats.base import DecodeState, FormatAdapter
 from sessionview.store.formats.claude import _open_regular, iter_records, preview_text
 from sessionview.store.formats.openrath import parse_time
 from sessionview.store.jsonl import iter_lines, parse_record
@@ -186,8 +186,7 @@ class CodexFormat(FormatAdapter):
     always_check_liveness = True
 
     def __init__(self) -> None:
-        self._titles = _TitleIndex()
-        self._tool_names: dict[str, str] = {}
+        self._titles = _TitleIndex()  # a cache of files, behind a lock: shared safely
 
     # ------------------------------------------------------------ discovery
     def claims(self, path: Path) -> bool:
@@ -343,7 +342,7 @@ class CodexFormat(FormatAdapter):
 
     # ----------------------------------------------------------- transcript
     def _map(
-        self, rec: dict[str, Any], index: int, names: dict[str, str], messages: bool
+        self, rec: dict[str, Any], index: int, state: DecodeState, messages: bool
     ) -> list[Chunk]:
         rtype = rec.get("type")
         payload = rec.get("payload")
@@ -388,9 +387,7 @@ class CodexFormat(FormatAdapter):
                 args = payload.get("action")
             if not isinstance(args, str):
                 args = orjson.dumps(args if args is not None else {}).decode()
-            if len(names) > 20000:
-                names.pop(next(iter(names)))
-            names[call_id] = name
+            state.remember_tool(call_id, name)
             call = {
                 "id": call_id,
                 "type": "function",
@@ -406,7 +403,11 @@ class CodexFormat(FormatAdapter):
                 output = "" if output is None else orjson.dumps(output).decode()
             return one(
                 "tool_result",
-                {"tool_call_id": call_id, "name": names.get(call_id, ""), "content": output},
+                {
+                    "tool_call_id": call_id,
+                    "name": state.tool_names.get(call_id, ""),
+                    "content": output,
+                },
             )
         if messages and ptype == "message":
             role = payload.get("role")
@@ -427,7 +428,7 @@ class CodexFormat(FormatAdapter):
                 return one("assistant", {"content": text, "tool_calls": None})
         return []
 
-    def load_chunks(self, path: Path) -> list[Chunk]:
+    def load_chunks(self, path: Path, *, state: DecodeState | None = None) -> list[Chunk]:
         records = [rec for _, rec in iter_records(path) if rec is not None]
         if not records:
             raise PersistenceError(f"{path}: no readable Codex record")
@@ -439,17 +440,20 @@ class CodexFormat(FormatAdapter):
             and rec["payload"].get("type") in ("user_message", "agent_message")
             for rec in records
         )
-        names: dict[str, str] = {}
+        state = state if state is not None else DecodeState()
         chunks: list[Chunk] = []
         for rec in records:
-            chunks.extend(self._map(rec, len(chunks), names, messages=not has_events))
+            chunks.extend(self._map(rec, len(chunks), state, messages=not has_events))
         return chunks
 
-    def chunks_from_records(self, records: list[dict[str, Any]], first_index: int) -> list[Chunk]:
+    def chunks_from_records(
+        self, records: list[dict[str, Any]], first_index: int, state: DecodeState | None = None
+    ) -> list[Chunk]:
+        state = state if state is not None else DecodeState()
         out: list[Chunk] = []
         for rec in records:
             if isinstance(rec, dict):
-                out.extend(self._map(rec, first_index + len(out), self._tool_names, messages=False))
+                out.extend(self._map(rec, first_index + len(out), state, messages=False))
         return out
 
     # -------------------------------------------------------------- actions

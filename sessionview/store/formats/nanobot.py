@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sessionview.store.errors import PersistenceError
-from sessionview.store.formats.base import FormatAdapter
+from sessionview.store.formats.base import DecodeState, FormatAdapter
 from sessionview.store.formats.claude import iter_records
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.model import Chunk, SessionInfo, SessionState
@@ -349,7 +349,7 @@ class NanobotFormat(FormatAdapter):
             return Chunk(index, "system", {"content": text}, raw=rec, timestamp=ts)
         return None
 
-    def load_chunks(self, path: Path) -> list[Chunk]:
+    def load_chunks(self, path: Path, *, state: DecodeState | None = None) -> list[Chunk]:
         chunks: list[Chunk] = []
         readable = 0
         for _, rec in iter_records(path):
@@ -363,7 +363,9 @@ class NanobotFormat(FormatAdapter):
             raise PersistenceError(f"{path}: no readable nanobot record")
         return chunks
 
-    def chunks_from_records(self, records: list[dict[str, Any]], first_index: int) -> list[Chunk]:
+    def chunks_from_records(
+        self, records: list[dict[str, Any]], first_index: int, state: DecodeState | None = None
+    ) -> list[Chunk]:
         out: list[Chunk] = []
         for rec in records:
             if isinstance(rec, dict):

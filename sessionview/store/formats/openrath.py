@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sessionview.store.errors import PersistenceError
-from sessionview.store.formats.base import FormatAdapter
+from sessionview.store.formats.base import DecodeState, FormatAdapter
 from sessionview.store.jsonl import (
     count_newlines,
     iter_lines,
@@ -420,10 +420,12 @@ class OpenRathFormat(FormatAdapter):
             return replace(info, state_reason="header not complete; " + evidence)
         return replace(info, state=SessionState.CRASHED, state_reason=f"{evidence}{torn}")
 
-    def load_chunks(self, path: Path) -> list[Chunk]:
+    def load_chunks(self, path: Path, *, state: DecodeState | None = None) -> list[Chunk]:
         return list(parse_file(path).chunks)
 
-    def chunks_from_records(self, records: list[dict[str, Any]], first_index: int) -> list[Chunk]:
+    def chunks_from_records(
+        self, records: list[dict[str, Any]], first_index: int, state: DecodeState | None = None
+    ) -> list[Chunk]:
         out: list[Chunk] = []
         for record in records:
             if record.get("record_type") != "chunk":

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from sessionview.store.errors import PersistenceError
-from sessionview.store.formats.base import FormatAdapter
+from sessionview.store.formats.base import DecodeState, FormatAdapter
 from sessionview.store.formats.claude import _open_regular
 from sessionview.store.formats.openrath import first_line_title, parse_time
 from sessionview.store.liveness import LivenessProbe
@@ -226,12 +226,14 @@ class SnapshotFormat(FormatAdapter):
         ts = parse_time(message.get("timestamp"))
         return Chunk(index=index, kind=kind, payload=payload, raw=message, timestamp=ts)
 
-    def load_chunks(self, path: Path) -> list[Chunk]:
+    def load_chunks(self, path: Path, *, state: DecodeState | None = None) -> list[Chunk]:
         doc = read_document(path)
         messages = [m for m in doc.get("messages") or [] if isinstance(m, dict)]
         return [self._map(m, i) for i, m in enumerate(messages)]
 
-    def chunks_from_records(self, records: list[dict[str, Any]], first_index: int) -> list[Chunk]:
+    def chunks_from_records(
+        self, records: list[dict[str, Any]], first_index: int, state: DecodeState | None = None
+    ) -> list[Chunk]:
         return [
             self._map(r, first_index + i)
             for i, r in enumerate(r for r in records if isinstance(r, dict))

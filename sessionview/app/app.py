@@ -40,6 +40,7 @@ from sessionview.store.watch_resilient import watch_forever
 from sessionview.themes import apply_themes, remember_theme_changes, variable_defaults_for
 
 LIVENESS_INTERVAL = 1.0
+SCAN_REDRAW = 0.5
 PREFERENCE = {
     SessionState.CLOSED: 4,
     SessionState.RUNNING: 3,
@@ -85,6 +86,7 @@ class SessionViewApp(App[None]):
         self._running_rows = threading.Event()
         self._undo: list[list[actions.TrashEntry]] = []
         self._problems_shown = False
+        self._scan_drawn = 0.0
         #: (monotonic time, paths) of the latest file event, for the benchmark.
         self.last_event_at: float = 0.0
 
@@ -154,7 +156,7 @@ class SessionViewApp(App[None]):
             seen += len(batch)
             self.post_message(ScanBatch(list(batch), seen, total))
 
-        self.index.scan(on_batch=on_batch, batch_size=100)
+        self.index.scan(on_batch=on_batch, batch_size=500)
         self.post_message(SessionsChanged(scan_done=True))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
@@ -207,13 +209,20 @@ class SessionViewApp(App[None]):
 
     # ------------------------------------------------------------ updates
     def on_scan_batch(self, message: ScanBatch) -> None:
-        if self._scan_overlay is None:
-            return
+        if self._scan_overlay is None or not self.screen_stack:
+            return  # a batch that arrives while the app shuts down
         for info in message.infos:
             key = session_key(info)
             prev = self._scan_overlay.get(key)
             if prev is None or PREFERENCE[info.state] > PREFERENCE[prev.state]:
                 self._scan_overlay[key] = info
+        # Rows go on screen at once for the first batch, then at most every
+        # SCAN_REDRAW seconds: each table update costs O(rows) on the UI thread.
+        now = time.monotonic()
+        if message.seen < message.total and now - self._scan_drawn < SCAN_REDRAW:
+            self.main.set_progress(message.seen, message.total)
+            return
+        self._scan_drawn = now
         merged = {session_key(i): i for i in self.index.sessions()}
         merged.update(self._scan_overlay)
         epoch = datetime.fromtimestamp(0).astimezone()
@@ -222,6 +231,8 @@ class SessionViewApp(App[None]):
         self._apply_rows(rows)
 
     def on_sessions_changed(self, message: SessionsChanged) -> None:
+        if not self.screen_stack:
+            return  # the app is shutting down
         if message.scan_done:
             self._scan_overlay = None
             self.main.set_progress(None, None)

@@ -49,10 +49,16 @@ def columns_for(width: int) -> tuple[list[tuple[str, str, int | None]], int]:
     return shown, max(MIN_TITLE, title_width())
 
 
+class RowMark(Text):
+    """The mark cell; it also carries its row's key, so `sort` can order rows by key."""
+
+    row_key: str = ""
+
+
 OPENRATH_SUFFIXES = (".jsonl.__partial__", ".jsonl")
 
 
-def session_key(info: SessionInfo) -> str:
+def _compute_key(info: SessionInfo) -> str:
     """One row per session: the same key before and after `__partial__` -> `.jsonl`.
 
     Unique for every row `SessionIndex.sessions()` returns: the file's path, except
@@ -68,6 +74,37 @@ def session_key(info: SessionInfo) -> str:
             name = name[: -len(suffix)]
             break
     return f"{info.format}\0{directory}\0{name}\0{info.id}"
+
+
+_KEY_CACHE: dict[int, tuple[SessionInfo, str]] = {}
+
+
+def session_key(info: SessionInfo) -> str:
+    """`_compute_key`, remembered per `SessionInfo` object.
+
+    The list asks for every row's key on each update; the index hands back the same
+    object for an unchanged file, so a 10,000-row update computes a handful of keys.
+    The cache holds the object itself, so an id is never reused while cached.
+    """
+    hit = _KEY_CACHE.get(id(info))
+    if hit is not None and hit[0] is info:
+        return hit[1]
+    key = _compute_key(info)
+    if len(_KEY_CACHE) > 100_000:
+        _KEY_CACHE.clear()
+    _KEY_CACHE[id(info)] = (info, key)
+    return key
+
+
+def _next_age_change(updated: datetime | None, stamp: float) -> float:
+    """When an "N<unit> ago" text for `updated` changes next (a POSIX time)."""
+    if updated is None:
+        return float("inf")
+    secs = stamp - updated.timestamp()
+    for size in (86400, 3600, 60):
+        if secs >= size:
+            return stamp + size - secs % size
+    return stamp + 1
 
 
 class SessionTable(DataTable):
@@ -100,6 +137,7 @@ class SessionTable(DataTable):
         self._keys: list[str] = []
         self._cells: dict[str, tuple] = {}
         self._infos: dict[str, SessionInfo] = {}
+        self._age_due: dict[str, float] = {}
         self._title_width = 30
         self._built_width = 0
         self._columns: list[str] = [key for key, _, _ in COLUMNS]
@@ -134,7 +172,9 @@ class SessionTable(DataTable):
 
     def _cell(self, column: str, info: SessionInfo, key: str) -> Text:
         if column == "mark":
-            return Text("+", style=self._style("mark")) if key in self.marked else Text(" ")
+            mark = RowMark("+", style=self._style("mark")) if key in self.marked else RowMark(" ")
+            mark.row_key = key
+            return mark
         if column == "state":
             return Text(f"{info.glyph} {info.state.value}", style=self._style(info.state.value))
         if column == "title":
@@ -181,16 +221,64 @@ class SessionTable(DataTable):
         return list(self._keys)
 
     def show(self, infos: Sequence[SessionInfo]) -> None:
-        """Make the table show exactly `infos`, in order, keeping the cursor's session."""
+        """Make the table show exactly `infos`, in order, keeping the cursor's session.
+
+        Only rows whose session changed are re-rendered (the index hands back the same
+        `SessionInfo` object for an unchanged file), rows are added and removed one by
+        one, and a new order is applied with `DataTable.sort`: one append to a file in
+        a 10,000-session list costs one row, not a rebuild of the table.
+        """
         keys = [session_key(i) for i in infos]
         if keys == self._keys:
             for info, key in zip(infos, keys, strict=True):
+                if self._infos.get(key) is not info:
+                    self._infos[key] = info
+                    self._update_row(key, info)
+            return
+        if not self._keys or len(set(keys).symmetric_difference(self._keys)) > len(keys) // 2:
+            self._rebuild(list(infos))
+            return
+        self._reorder(keys, list(infos))
+
+    def _reorder(self, keys: list[str], infos: list[SessionInfo]) -> None:
+        old_key, old_row, offset = self.current_key, self.cursor_row, self._cursor_offset()
+        wanted = dict(zip(keys, infos, strict=True))
+        for key in [k for k in self._keys if k not in wanted]:
+            self.remove_row(key)
+            self._infos.pop(key, None)
+            self._cells.pop(key, None)
+            self.marked.discard(key)
+        for key, info in wanted.items():
+            if key not in self._infos:
+                cells = self._row(info)
+                self._infos[key] = info
+                self._cells[key] = self._plain(cells)
+                self.add_row(*cells, key=key)
+            elif self._infos[key] is not info:
                 self._infos[key] = info
                 self._update_row(key, info)
+        self._keys = keys
+        position = {key: n for n, key in enumerate(keys)}
+        self.sort("mark", key=lambda cell: position[cell.row_key])
+        self._restore_cursor(old_key, old_row, offset)
+
+    def _cursor_offset(self) -> int:
+        return self.cursor_row - int(self.scroll_y)
+
+    def _restore_cursor(self, old_key: str | None, old_row: int, offset: int) -> None:
+        """Put the cursor back on its session, at the same height on screen."""
+        if not self._keys:
             return
-        self._rebuild(list(infos))
+        if old_key in self._infos:
+            row = self._keys.index(old_key)
+        else:
+            row = max(0, min(old_row, len(self._keys) - 1))
+        self.move_cursor(row=row, animate=False, scroll=False)
+        target = max(0, row - max(0, offset))
+        self.call_after_refresh(self.scroll_to, y=target, animate=False)
 
     def _update_row(self, key: str, info: SessionInfo) -> None:
+        self._age_due.pop(key, None)
         cells = self._row(info)
         plain = self._plain(cells)
         old = self._cells.get(key)
@@ -207,17 +295,25 @@ class SessionTable(DataTable):
     def refresh_ages(self) -> int:
         """The clock moved: update only the "activity" cells whose text changed.
 
-        Returns how many cells changed (0 on most ticks once sessions are minutes old)."""
+        Each row remembers when its text next changes ("5m ago" changes once a minute,
+        "3d ago" once a day), so a tick over 10,000 old sessions is a dictionary
+        lookup per row. Returns how many cells changed."""
         if "activity" not in self._columns:
             return 0
         column = self._columns.index("activity")
         now = self.now()
+        stamp = now.timestamp()
+        due = self._age_due
         changed = 0
         for key in self._keys:
+            if due.get(key, 0.0) > stamp:
+                continue
             old = self._cells.get(key)
             if not old:
                 continue
-            text = ago(self._infos[key].updated_at, now)
+            updated = self._infos[key].updated_at
+            due[key] = _next_age_change(updated, stamp)
+            text = ago(updated, now)
             if old[column][0] == text:
                 continue
             cell = Text(text, justify="right")
@@ -239,9 +335,7 @@ class SessionTable(DataTable):
         self.refresh_rows()
 
     def _rebuild(self, infos: list[SessionInfo]) -> None:
-        old_key = self.current_key
-        old_row = self.cursor_row
-        offset = old_row - int(self.scroll_y)
+        old_key, old_row, offset = self.current_key, self.cursor_row, self._cursor_offset()
         self.clear(columns=False)
         self._keys = [session_key(i) for i in infos]
         self._infos = dict(zip(self._keys, infos, strict=True))
@@ -250,15 +344,7 @@ class SessionTable(DataTable):
             cells = self._row(info)
             self._cells[key] = self._plain(cells)
             self.add_row(*cells, key=key)
-        if not self._keys:
-            return
-        if old_key in self._infos:
-            row = self._keys.index(old_key)
-        else:
-            row = max(0, min(old_row, len(self._keys) - 1))
-        self.move_cursor(row=row, animate=False, scroll=False)
-        target = max(0, row - max(0, offset))
-        self.call_after_refresh(self.scroll_to, y=target, animate=False)
+        self._restore_cursor(old_key, old_row, offset)
 
     def select_key(self, key: str) -> bool:
         if key not in self._infos:

@@ -1,0 +1,113 @@
+"""Many sessions: the list stays correct and cheap, and quitting mid-scan is clean."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import time
+from pathlib import Path
+
+from sessionview.app import make_app
+from sessionview.app.widgets.session_table import SessionTable
+from sessionview.config import Config
+from sessionview.store.index import SessionIndex
+from sessionview.store.writer import SessionWriter
+
+
+def sync(fn):
+    """Run an async test with asyncio (no async pytest plugin is installed)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+def _many(directory: Path, count: int) -> None:
+    """`count` closed sessions written directly in the writer's byte format (fast)."""
+    directory.mkdir(parents=True)
+    for n in range(count):
+        sid = f"00000000-0000-4000-8000-{n:012d}"
+        lines = [
+            {
+                "record_type": "header",
+                "schema_version": 1,
+                "id": sid,
+                "created_at": f"2026-01-01T00:{n // 60 % 60:02d}:{n % 60:02d}+00:00",
+                "parent_session_ids": [],
+                "lineage_operator": "implicit",
+                "lineage_kind": "unknown",
+                "lineage_extras": [],
+                "sandbox_backend": None,
+                "sandbox_spec": None,
+                "sandbox_handle_id": None,
+            },
+            {
+                "record_type": "chunk",
+                "index": 0,
+                "kind": "user",
+                "payload": {"content": f"task {n}"},
+            },
+            {
+                "record_type": "trailer",
+                "closed_at": f"2026-01-02T00:{n // 60 % 60:02d}:{n % 60:02d}+00:00",
+                "final_chunk_count": 1,
+                "cumulative_usage": None,
+            },
+        ]
+        (directory / f"{sid}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+
+
+@sync
+async def test_quitting_during_the_first_scan_is_clean(tmp_path: Path) -> None:
+    _many(tmp_path / "s", 3000)
+    app = make_app(SessionIndex([tmp_path / "s"], use_cache=False), Config(), watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.1)
+    # run_test re-raises anything the app raised while shutting down; reaching here is the test.
+    assert app.return_code in (0, None)
+
+
+@sync
+async def test_a_live_session_in_a_long_list_moves_to_the_top_and_the_cursor_stays(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "s"
+    _many(directory, 1500)
+    app = make_app(SessionIndex([directory], use_cache=False), Config(), watch=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.screen.query_one(SessionTable)
+        deadline = time.monotonic() + 30
+        while table.row_count < 1500 and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert table.row_count == 1500
+        table.move_cursor(row=10)
+        await pilot.pause()
+        chosen = table.current_key
+        writer = SessionWriter("live-one", directory=directory)
+        writer.append("user", {"content": "a new live session"})
+        try:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                await pilot.pause(0.05)
+                top = table.info(table.keys[0])
+                if table.row_count == 1501 and top is not None and top.id == "live-one":
+                    break
+            top = table.info(table.keys[0])
+            assert table.row_count == 1501 and top is not None and top.id == "live-one"
+            assert top.state.value == "running"
+            assert table.current_key == chosen, "the cursor must stay on its session"
+            for _ in range(3):
+                writer.append("assistant", {"content": "step", "tool_calls": None})
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                await pilot.pause(0.05)
+                top = table.info(table.keys[0])
+                if top is not None and top.chunks == 4:
+                    break
+            assert top is not None and top.chunks == 4
+            assert table.current_key == chosen
+        finally:
+            writer.close()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -86,6 +88,20 @@ class FormatAdapter(ABC):
         """The session id a file name implies (used for rows that cannot be read)."""
         return path.name.split(".", 1)[0]
 
+    def _corrupt(self, path: Path, st: os.stat_result, error: str, **kw: Any) -> SessionInfo:
+        """The row for a file that cannot be read: listed with the reason, never hidden."""
+        return SessionInfo(
+            id=kw.pop("id", None) or self.id_from_path(path),
+            format=self.name,
+            state=SessionState.CORRUPT,
+            state_reason=error,
+            path=str(path),
+            updated_at=datetime.fromtimestamp(st.st_mtime, UTC),
+            bytes=st.st_size,
+            error=error,
+            **kw,
+        )
+
     @abstractmethod
     def read_facts(self, path: Path, st: os.stat_result) -> SessionInfo:
         """Cheap facts from the file. Never raises for bad content: returns a corrupt row.
@@ -104,6 +120,17 @@ class FormatAdapter(ABC):
     def new_state(self) -> DecodeState:
         """A fresh decoding state for one reader of one session."""
         return DecodeState()
+
+    @staticmethod
+    def _no_longer_running(info: SessionInfo) -> SessionInfo:
+        """For formats where a crash and a clean exit look the same: not live is closed."""
+        if info.state is SessionState.RUNNING:
+            return replace(
+                info,
+                state=SessionState.CLOSED,
+                state_reason=info.extra.get("ended_reason") or "ended",
+            )
+        return info
 
     @abstractmethod
     def load_chunks(self, path: Path, *, state: DecodeState | None = None) -> list[Chunk]:

@@ -432,18 +432,6 @@ class ClaudeFormat(FormatAdapter):
         return [claude_root(env) / "projects"]
 
     # ---------------------------------------------------------------- facts
-    def _corrupt(self, path: Path, st: os.stat_result, error: str) -> SessionInfo:
-        return SessionInfo(
-            id=self.id_from_path(path),
-            format=self.name,
-            state=SessionState.CORRUPT,
-            state_reason=error,
-            path=str(path),
-            updated_at=datetime.fromtimestamp(st.st_mtime, UTC),
-            bytes=st.st_size,
-            error=error,
-        )
-
     def read_facts(self, path: Path, st: os.stat_result) -> SessionInfo:
         facts = _Facts()
         try:
@@ -547,13 +535,7 @@ class ClaudeFormat(FormatAdapter):
                     state=SessionState.RUNNING,
                     state_reason=f"claude pid {pid} is live ({what})",
                 )
-        if info.state is SessionState.RUNNING:
-            return replace(
-                info,
-                state=SessionState.CLOSED,
-                state_reason=info.extra.get("ended_reason") or "ended",
-            )
-        return info
+        return self._no_longer_running(info)
 
     # ----------------------------------------------------------- transcript
     def load_chunks(self, path: Path, *, state: DecodeState | None = None) -> list[Chunk]:

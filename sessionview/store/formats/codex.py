@@ -211,18 +211,6 @@ class CodexFormat(FormatAdapter):
         return [home / "sessions", home / "archived_sessions"]
 
     # ---------------------------------------------------------------- facts
-    def _corrupt(self, path: Path, st: os.stat_result, error: str) -> SessionInfo:
-        return SessionInfo(
-            id=self.id_from_path(path),
-            format=self.name,
-            state=SessionState.CORRUPT,
-            state_reason=error,
-            path=str(path),
-            updated_at=datetime.fromtimestamp(st.st_mtime, UTC),
-            bytes=st.st_size,
-            error=error,
-        )
-
     def _scan(self, path: Path) -> tuple[_Facts, datetime | None]:
         facts = _Facts()
         last_ts: datetime | None = None
@@ -332,13 +320,7 @@ class CodexFormat(FormatAdapter):
                     state=SessionState.RUNNING,
                     state_reason=f"modified {int(age)} s ago (open files cannot be checked)",
                 )
-        if info.state is SessionState.RUNNING:
-            return replace(
-                info,
-                state=SessionState.CLOSED,
-                state_reason=info.extra.get("ended_reason") or "ended",
-            )
-        return info
+        return self._no_longer_running(info)
 
     # ----------------------------------------------------------- transcript
     def _map(

@@ -181,18 +181,6 @@ class NanobotFormat(FormatAdapter):
         return [base / "sessions", base / "workspace" / "sessions"]
 
     # ---------------------------------------------------------------- facts
-    def _corrupt(self, path: Path, st: os.stat_result, error: str) -> SessionInfo:
-        return SessionInfo(
-            id=self.id_from_path(path),
-            format=self.name,
-            state=SessionState.CORRUPT,
-            state_reason=error,
-            path=str(path),
-            updated_at=datetime.fromtimestamp(st.st_mtime, UTC),
-            bytes=st.st_size,
-            error=error,
-        )
-
     def read_facts(self, path: Path, st: os.stat_result) -> SessionInfo:
         meta: dict[str, Any] | None = None
         count = 0

@@ -229,19 +229,6 @@ class OpenRathFormat(FormatAdapter):
                 return name[: -len(suffix)]
         return name
 
-    def _corrupt(self, path: Path, st: os.stat_result, error: str, **kw: Any) -> SessionInfo:
-        return SessionInfo(
-            id=kw.pop("id", None) or self.id_from_path(path),
-            format=self.name,
-            state=SessionState.CORRUPT,
-            state_reason=error,
-            path=str(path),
-            updated_at=datetime.fromtimestamp(st.st_mtime, UTC),
-            bytes=st.st_size,
-            error=error,
-            **kw,
-        )
-
     def read_facts(self, path: Path, st: os.stat_result) -> SessionInfo:
         partial = path.name.endswith(PARTIAL_SUFFIX)
         try:

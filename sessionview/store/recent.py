@@ -18,7 +18,7 @@ from sessionview.store.formats.openrath import (
     parse_file,
     validate_header,
 )
-from sessionview.store.jsonl import last_complete_lines, parse_record, read_first_line
+from sessionview.store.jsonl import iter_lines, last_complete_lines, parse_record, read_first_line
 from sessionview.store.model import Chunk
 
 
@@ -63,3 +63,35 @@ def last_chunks(path: str | Path, n: int) -> list[Chunk]:
         raise PersistenceError(f"cannot read {path}: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
+
+
+def first_chunks(path: str | Path, n: int) -> list[Chunk]:
+    """Up to `n` first chunks of an OpenRath session, reading only as far as they go.
+
+    For a quick first view of a huge session; the full read that follows reports any
+    error with its line number, so a bad line here just ends the list early.
+    """
+    path = Path(path)
+    chunks: list[Chunk] = []
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return chunks
+    try:
+        version = 0
+        for lineno, (_, line) in enumerate(iter_lines(fd), start=1):
+            if not line.strip():
+                continue
+            record = parse_record(line, f"{path}:{lineno}")
+            if lineno == 1:
+                _header, version = validate_header(record, f"{path}:1")
+                continue
+            if record.get("record_type") == "chunk":
+                chunks.append(chunk_from_record(record, f"{path}:{lineno}", version))
+                if len(chunks) >= n:
+                    break
+    except (OSError, PersistenceError):
+        pass
+    finally:
+        os.close(fd)
+    return chunks

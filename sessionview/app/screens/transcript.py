@@ -20,6 +20,7 @@ from sessionview.app.widgets.transcript_view import Measure, TranscriptView, mea
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats import DecodeState, FormatAdapter, get_adapter
 from sessionview.store.model import Chunk, SessionInfo, SessionState
+from sessionview.store.recent import first_chunks, last_chunks
 from sessionview.store.tail import TailReader
 
 #: How often the tail worker looks at the file when no watcher event wakes it
@@ -32,6 +33,10 @@ POLL_IDLE = 2.0
 IDLE_WAIT = 5.0
 #: Tries to get a consistent first read of an append-only file that keeps growing.
 READ_TRIES = 3
+#: A session file at least this big gets a quick first view (its first chunks, or its
+#: last ones when following) while the whole file is read behind it.
+QUICK_VIEW_BYTES = 4 << 20
+QUICK_VIEW_CHUNKS = 300
 
 
 def _stamp(path: Path) -> tuple[int, ...]:
@@ -115,6 +120,7 @@ class TranscriptScreen(Screen):
         self.info = info
         self.follow_wanted = follow
         self.loaded = False
+        self.quick = 0  # chunks in the quick first view of a huge session, until loaded
         self.ended: str | None = None
         self.load_error: str | None = None
         self._wake = threading.Event()
@@ -166,6 +172,14 @@ class TranscriptScreen(Screen):
         reader: TailReader | None = None
         state: DecodeState | None = None
         stamp: tuple[int, ...] | None = None
+        following = self.follow_wanted and info.state is SessionState.RUNNING
+        if info.format == "openrath" and info.bytes >= QUICK_VIEW_BYTES:
+            try:
+                quick = (last_chunks if following else first_chunks)(path, QUICK_VIEW_CHUNKS)
+            except PersistenceError:
+                quick = []  # the full read below reports the problem properly
+            if quick and not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self._quick_view, quick, [measure(c) for c in quick])
         try:
             if adapter.append_only:
                 chunks, reader, state = _read_append_only(adapter, info)
@@ -193,8 +207,19 @@ class TranscriptScreen(Screen):
         view.loading = False
         self._render_status()
 
+    def _quick_view(self, chunks: list[Chunk], measures: list[Measure]) -> None:
+        """A huge session: show a slice at once; `_loaded` replaces it with everything."""
+        if self.loaded:
+            return
+        self.quick = len(chunks)
+        view = self.query_one(TranscriptView)
+        view.loading = False
+        view.set_chunks(chunks, measures)
+        self._render_status()
+
     def _loaded(self, chunks: list[Chunk], measures: list[Measure]) -> None:
         self.loaded = True
+        self.quick = 0
         view = self.query_one(TranscriptView)
         view.loading = False
         view.set_chunks(chunks, measures)
@@ -351,6 +376,15 @@ class TranscriptScreen(Screen):
         parts: list[tuple[str, str] | str] = []
         if self.load_error:
             parts.append((f"cannot open: {clean(self.load_error)}", "bold $error"))
+        elif not self.loaded and self.quick:
+            where = "last" if view.following else "first"
+            parts.append(
+                (
+                    f"showing the {where} {self.quick} chunks · loading the rest of "
+                    f"{human_size(self.info.bytes)}…",
+                    "$text-muted",
+                )
+            )
         elif not self.loaded:
             parts.append((f"loading {human_size(self.info.bytes)}…", "$text-muted"))
         else:

@@ -1,0 +1,112 @@
+"""A huge session opens at once: a slice is on screen while the whole file is read."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sessionview.app.screens import transcript as transcript_screen
+from sessionview.app.screens.transcript import TranscriptScreen
+from sessionview.app.widgets.transcript_view import TranscriptView
+from sessionview.store.writer import SessionWriter
+from tests.app.conftest import SIZE, build_app
+
+
+def sync(fn):
+    """Run an async test with asyncio (no async pytest plugin is installed)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+def _session(directory: Path, chunks: int, *, close: bool) -> SessionWriter:
+    writer = SessionWriter("big-session", directory=directory)
+    for n in range(chunks):
+        writer.append("user" if n % 2 == 0 else "assistant", {"content": f"message {n}"})
+    if close:
+        writer.close()
+    return writer
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Every file counts as huge, and the full read waits until the test opens the gate
+    (the real read then runs unchanged): the quick view is observable deterministically."""
+    opened = threading.Event()
+    real = transcript_screen._read_append_only
+
+    def gated(*args, **kwargs):
+        opened.wait(20)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(transcript_screen, "QUICK_VIEW_BYTES", 0)
+    monkeypatch.setattr(transcript_screen, "QUICK_VIEW_CHUNKS", 50)
+    monkeypatch.setattr(transcript_screen, "_read_append_only", gated)
+    return opened
+
+
+async def _open(pilot, app, follow: bool) -> TranscriptScreen:
+    deadline = time.monotonic() + 10
+    while not app.index.sessions() and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    app.push_screen(TranscriptScreen(app.index.sessions()[0], follow=follow))
+    await pilot.pause()
+    assert isinstance(app.screen, TranscriptScreen)
+    return app.screen
+
+
+async def _until(pilot, condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        await pilot.pause(0.02)
+    assert condition()
+
+
+@sync
+async def test_closed_session_shows_its_first_chunks_before_the_full_read(
+    home: Path, gate: threading.Event
+) -> None:
+    root = home / "sessions"
+    _session(root, 400, close=True)
+    app = build_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot, app, follow=False)
+        view = screen.query_one(TranscriptView)
+        await _until(pilot, lambda: len(view.chunks) == 50)
+        assert not screen.loaded
+        assert [c.index for c in view.chunks] == list(range(50))
+        assert "showing the first 50 chunks" in str(screen.query_one("#transcript-status").render())
+        gate.set()
+        await _until(pilot, lambda: screen.loaded)
+        assert [c.index for c in view.chunks] == list(range(400))
+
+
+@sync
+async def test_followed_session_shows_its_last_chunks_before_the_full_read(
+    home: Path, gate: threading.Event
+) -> None:
+    root = home / "sessions"
+    writer = _session(root, 400, close=False)
+    try:
+        app = build_app(root)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await _open(pilot, app, follow=True)
+            view = screen.query_one(TranscriptView)
+            await _until(pilot, lambda: len(view.chunks) == 50)
+            assert not screen.loaded
+            assert [c.index for c in view.chunks] == list(range(350, 400))
+            gate.set()
+            await _until(pilot, lambda: screen.loaded)
+            assert len(view.chunks) == 400
+            writer.append("assistant", {"content": "one more"})
+            await _until(pilot, lambda: len(view.chunks) == 401)
+    finally:
+        writer.close()

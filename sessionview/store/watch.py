@@ -84,25 +84,40 @@ def watch(
             yield batch
 
 
-def _snapshot(paths: list[str], recursive: bool) -> dict[str, tuple[int, int, int]]:
-    state: dict[str, tuple[int, int, int]] = {}
-    stack = list(paths)
+def files_under(directory: Path, recursive: bool) -> dict[str, tuple[int, int, int]]:
+    """Every non-directory entry under `directory` with its (inode, size, mtime_ns);
+    (0, 0, 0) for one that cannot be stat'ed (a dangling symlink is still listed)."""
+    found: dict[str, tuple[int, int, int]] = {}
+    stack = [str(directory)]
     while stack:
-        directory = stack.pop()
+        current = stack.pop()
         try:
-            with os.scandir(directory) as entries:
+            with os.scandir(current) as entries:
                 for entry in entries:
                     try:
                         if entry.is_dir(follow_symlinks=False):
                             if recursive:
                                 stack.append(entry.path)
                             continue
-                        st = entry.stat()
                     except OSError:
                         continue
-                    state[entry.path] = (st.st_ino, st.st_size, st.st_mtime_ns)
+                    try:
+                        st = entry.stat()
+                        found[entry.path] = (st.st_ino, st.st_size, st.st_mtime_ns)
+                    except OSError:
+                        found[entry.path] = (0, 0, 0)
         except OSError:
             continue
+    return found
+
+
+def _snapshot(paths: list[str], recursive: bool) -> dict[str, tuple[int, int, int]]:
+    """Every stat-able file under `paths` (the poller compares inode, size and mtime)."""
+    state: dict[str, tuple[int, int, int]] = {}
+    for path in paths:
+        state.update(
+            (p, sig) for p, sig in files_under(Path(path), recursive).items() if sig != (0, 0, 0)
+        )
     return state
 
 

@@ -33,6 +33,7 @@ from sessionview.store.watch import (
     FileChange,
     _from_watchfiles,
     _poll,
+    files_under,
 )
 
 Ident = tuple[int, int]
@@ -48,33 +49,6 @@ def _ident(path: Path) -> Ident | None:
     if not os.path.isdir(path):
         return None
     return (st.st_dev, st.st_ino)
-
-
-def _files_under(directory: Path, recursive: bool) -> dict[str, Signature]:
-    """Every non-directory entry under `directory` with its (inode, size, mtime_ns);
-    (0, 0, 0) for one that cannot be stat'ed (a dangling symlink is still listed)."""
-    found: dict[str, Signature] = {}
-    stack = [str(directory)]
-    while stack:
-        current = stack.pop()
-        try:
-            with os.scandir(current) as entries:
-                for entry in entries:
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            if recursive:
-                                stack.append(entry.path)
-                            continue
-                    except OSError:
-                        continue
-                    try:
-                        st = entry.stat()
-                        found[entry.path] = (st.st_ino, st.st_size, st.st_mtime_ns)
-                    except OSError:
-                        found[entry.path] = (0, 0, 0)
-        except OSError:
-            continue
-    return found
 
 
 def _differences(before: dict[str, Signature], after: dict[str, Signature]) -> list[FileChange]:
@@ -132,7 +106,7 @@ def watch_forever(
                 changes += [FileChange(p, Change.DELETED) for p in sorted(known[directory])]
                 known[directory] = set()
             if ident is not None:
-                unarmed[directory] = _files_under(directory, recursive)
+                unarmed[directory] = files_under(directory, recursive)
                 files = set(unarmed[directory])
                 if not first:
                     changes += [FileChange(p, Change.ADDED) for p in sorted(files)]
@@ -165,7 +139,7 @@ def watch_forever(
                     # The watch is armed now: catch up on what changed while it was not.
                     seen = {c.path for c in batch}
                     for directory, before in unarmed.items():
-                        after = _files_under(directory, recursive)
+                        after = files_under(directory, recursive)
                         batch += [c for c in _differences(before, after) if c.path not in seen]
                     unarmed = {}
                 for change in batch:

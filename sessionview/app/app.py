@@ -148,15 +148,18 @@ class SessionViewApp(App[None]):
     # ----------------------------------------------------------- workers
     @work(thread=True, exclusive=True, exit_on_error=False, group="scan")
     def scan(self) -> None:
-        total = sum(1 for _ in self.index.iter_candidates())
-        seen = 0
+        seen = total = 0
+
+        def on_total(count: int) -> None:
+            nonlocal total
+            total = count
 
         def on_batch(batch: list[SessionInfo]) -> None:
             nonlocal seen
             seen += len(batch)
             self.post_message(ScanBatch(list(batch), seen, total))
 
-        self.index.scan(on_batch=on_batch, batch_size=500)
+        self.index.scan(on_batch=on_batch, batch_size=500, on_total=on_total)
         self.post_message(SessionsChanged(scan_done=True))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch")

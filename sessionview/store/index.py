@@ -221,12 +221,18 @@ class SessionIndex:
                 )
 
     def _scan_entries(
-        self, on_batch: Callable[[list[SessionInfo]], None] | None, batch_size: int
+        self,
+        on_batch: Callable[[list[SessionInfo]], None] | None,
+        batch_size: int,
+        on_total: Callable[[int], None] | None = None,
     ) -> None:
         probe = LivenessProbe()
         fresh: dict[str, _Entry] = {}
         batch: list[SessionInfo] = []
-        for path, root, claimants in self.iter_candidates():
+        candidates = list(self.iter_candidates())
+        if on_total is not None:
+            on_total(len(candidates))
+        for path, root, claimants in candidates:
             entry = self._facts(path, claimants, probe)
             if entry is None:
                 continue
@@ -252,9 +258,14 @@ class SessionIndex:
         *,
         on_batch: Callable[[list[SessionInfo]], None] | None = None,
         batch_size: int = 200,
+        on_total: Callable[[int], None] | None = None,
     ) -> list[SessionInfo]:
-        """List every session under the roots, re-reading only files that changed."""
-        self._scan_entries(on_batch, batch_size)
+        """List every session under the roots, re-reading only files that changed.
+
+        `on_total` hears how many files will be read (for a progress bar) before the
+        first `on_batch`, from the same directory walk.
+        """
+        self._scan_entries(on_batch, batch_size, on_total)
         return self.sessions()
 
     def scan_json(self, states: Iterable[str] | None = None) -> list[orjson.Fragment]:

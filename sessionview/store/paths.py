@@ -14,6 +14,12 @@ from pathlib import Path
 from sessionview.store.errors import PersistenceError
 
 
+def home_dir(env: Mapping[str, str]) -> Path:
+    """`$HOME` from `env` when set (tests and `--dir`-less discovery pass their own), else ~."""
+    home = (env.get("HOME") or "").strip()
+    return Path(home) if home else Path.home()
+
+
 def openrath_home(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
     """OpenRath's config directory, by OpenRath's own rules."""
     env = os.environ if env is None else env

@@ -8,6 +8,7 @@ UI shows it as `~/sessions` and no tmp path reaches an SVG.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import time
@@ -206,3 +207,13 @@ async def settle(pilot, condition: Callable[[], bool] | None = None, timeout: fl
         await pilot.pause()
     await pilot.pause()
     await pilot.pause()
+
+
+def sync(fn):
+    """Run an async test with asyncio (no async pytest plugin is installed)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import shutil
 from pathlib import Path
@@ -15,17 +14,7 @@ from sessionview.app.widgets.session_table import session_key
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.store.model import SessionState
 from sessionview.store.writer import SessionWriter
-from tests.app.conftest import SIZE, build_app, copy_fixtures, copy_formats, settle
-
-
-def sync(fn):
-    """Run an async test with asyncio (no async pytest plugin is installed)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return asyncio.run(fn(*args, **kwargs))
-
-    return wrapper
+from tests.app.conftest import SIZE, build_app, copy_fixtures, copy_formats, settle, sync
 
 
 def _row(app, writer: SessionWriter):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import threading
 import time
 from pathlib import Path
@@ -14,17 +12,7 @@ from sessionview.app.screens import transcript as transcript_screen
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.store.writer import SessionWriter
-from tests.app.conftest import SIZE, build_app
-
-
-def sync(fn):
-    """Run an async test with asyncio (no async pytest plugin is installed)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return asyncio.run(fn(*args, **kwargs))
-
-    return wrapper
+from tests.app.conftest import SIZE, build_app, sync
 
 
 def _session(directory: Path, chunks: int, *, close: bool) -> SessionWriter:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 import time
 from pathlib import Path
@@ -13,16 +11,7 @@ from sessionview.app.widgets.session_table import SessionTable
 from sessionview.config import Config
 from sessionview.store.index import SessionIndex
 from sessionview.store.writer import SessionWriter
-
-
-def sync(fn):
-    """Run an async test with asyncio (no async pytest plugin is installed)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return asyncio.run(fn(*args, **kwargs))
-
-    return wrapper
+from tests.app.conftest import sync
 
 
 def _many(directory: Path, count: int) -> None:

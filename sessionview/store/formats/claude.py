@@ -27,6 +27,7 @@ from sessionview.store.formats.openrath import parse_time
 from sessionview.store.jsonl import iter_lines, parse_record
 from sessionview.store.liveness import LivenessProbe, pid_alive
 from sessionview.store.model import Chunk, SessionInfo, SessionState
+from sessionview.store.paths import home_dir
 from sessionview.store.resume import ResumePlan, fill_template
 
 SUFFIX = ".jsonl"
@@ -64,8 +65,7 @@ def claude_root(env: Mapping[str, str]) -> Path:
     raw = (env.get("CLAUDE_CONFIG_DIR") or "").strip()
     if raw:
         return Path(raw).expanduser()
-    home = (env.get("HOME") or "").strip()
-    return (Path(home) if home else Path.home()) / ".claude"
+    return home_dir(env) / ".claude"
 
 
 def root_of(path: Path) -> Path | None:

@@ -28,6 +28,7 @@ from sessionview.store.formats.openrath import parse_time
 from sessionview.store.jsonl import iter_lines, parse_record
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.model import Chunk, SessionInfo, SessionState
+from sessionview.store.paths import home_dir
 from sessionview.store.resume import ResumePlan, fill_template
 
 PREFIX = "rollout-"
@@ -60,8 +61,7 @@ def codex_home(env: Mapping[str, str]) -> Path:
     raw = (env.get("CODEX_HOME") or "").strip()
     if raw:
         return Path(raw).expanduser()
-    home = (env.get("HOME") or "").strip()
-    return (Path(home) if home else Path.home()) / ".codex"
+    return home_dir(env) / ".codex"
 
 
 def home_of(path: Path) -> Path | None:

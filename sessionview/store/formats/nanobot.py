@@ -25,6 +25,7 @@ from sessionview.store.formats.base import DecodeState, FormatAdapter
 from sessionview.store.formats.claude import iter_records
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.model import Chunk, SessionInfo, SessionState
+from sessionview.store.paths import home_dir
 from sessionview.store.resume import ResumePlan, fill_template
 
 SUFFIX = ".jsonl"
@@ -176,8 +177,7 @@ class NanobotFormat(FormatAdapter):
         return key_from_stem(name[: -len(SUFFIX)] if name.endswith(SUFFIX) else name)
 
     def default_roots(self, env: Mapping[str, str]) -> list[Path]:
-        home = (env.get("HOME") or "").strip()
-        base = (Path(home) if home else Path.home()) / ".nanobot"
+        base = home_dir(env) / ".nanobot"
         return [base / "sessions", base / "workspace" / "sessions"]
 
     # ---------------------------------------------------------------- facts

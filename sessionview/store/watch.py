@@ -56,32 +56,22 @@ def watch(
 ) -> Iterator[list[FileChange]]:
     """Yield batches of changes under `dirs` until `stop_event` is set.
 
-    Directories that do not exist are skipped (the caller re-arms when they appear).
+    Directories that do not exist now are skipped. This is `watch_forever` (one
+    watchfiles loop for both): a watched directory that is deleted and re-created
+    keeps being watched.
     """
+    from sessionview.store.watch_resilient import watch_forever
+
     paths = [str(d) for d in dirs if Path(d).is_dir()]
     if not paths:
         return
-    stop = stop_event or threading.Event()
-    if polling:
-        yield from _poll(paths, stop, poll_interval, recursive)
-        return
-    from watchfiles import watch as wf_watch
-
-    for raw in wf_watch(
-        *paths,
-        stop_event=stop,
-        debounce=DEBOUNCE_MS,
-        step=STEP_MS,
+    yield from watch_forever(
+        paths,
+        stop_event or threading.Event(),
+        polling=polling,
+        poll_interval=poll_interval,
         recursive=recursive,
-        force_polling=False,
-        yield_on_timeout=False,
-        raise_interrupt=False,
-        rust_timeout=500,
-        ignore_permission_denied=True,
-    ):
-        batch = _from_watchfiles(raw)
-        if batch:
-            yield batch
+    )
 
 
 def files_under(directory: Path, recursive: bool) -> dict[str, tuple[int, int, int]]:

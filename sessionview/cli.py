@@ -11,11 +11,14 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from sessionview import __version__
+
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 STATES = ("running", "crashed", "closed", "corrupt")
 FORMATS = ("openrath", "nanobot", "claude", "codex", "snapshot")
@@ -128,7 +131,19 @@ def build_parser() -> argparse.ArgumentParser:
 # ----------------------------------------------------------------- helpers
 
 
-def _load_config() -> Any:
+def _load_config(*, only_if_present: bool = False) -> Any:
+    """The config, its problems printed; with `only_if_present`, None when there is no
+    config.toml (every default), found without importing the config module (a warm
+    `ls` is mostly start-up time)."""
+    if only_if_present:
+        from sessionview.store.userdirs import config_file
+
+        try:
+            os.stat(config_file())
+        except FileNotFoundError:
+            return None
+        except OSError:
+            pass  # load_config reports it
     from sessionview.config import load_config
 
     config = load_config()
@@ -142,9 +157,13 @@ def _index(args: argparse.Namespace, config: Any) -> Any:
     from sessionview.store.roots import resolve_roots
 
     roots = resolve_roots(
-        args.dir or (), config_dirs=config.dirs, forced_format=getattr(args, "format", None)
+        args.dir or (),
+        config_dirs=config.dirs if config else (),
+        forced_format=getattr(args, "format", None),
     )
-    return SessionIndex(roots)
+    # Polling is the setting for network file systems, whose cached attributes can
+    # hide a change for a while: there, every directory is listed every time.
+    return SessionIndex(roots, reuse_listings=not (config and config.polling))
 
 
 def _safe_line(text: object) -> str:
@@ -184,17 +203,15 @@ def _resolve(index: Any, ident: str) -> Any:
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
-    config = _load_config()
+    config = _load_config(only_if_present=True)
     index = _index(args, config)
     wanted = _parse_states(args.state, STATES) if args.state else None
     if args.json:
-        import orjson
-
-        # Rows of unchanged files come straight from the cache (see SessionIndex.scan_json).
-        rows = index.scan_json(wanted)
+        # Rows of unchanged files are the cached bytes (see SessionIndex.scan_json).
+        listing = index.scan_json(wanted)
         for problem in index.problems:
             print(f"sessionview: {_safe_line(problem)}", file=sys.stderr)
-        sys.stdout.buffer.write(orjson.dumps(rows) + b"\n")
+        sys.stdout.buffer.write(listing + b"\n")
         return 0
     sessions = index.scan()
     if wanted:

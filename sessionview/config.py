@@ -14,18 +14,16 @@ from typing import Any
 KNOWN_STATES = ("closed", "crashed")
 
 
+def config_path() -> Path:
+    """`config.toml` in the user config directory (`$SESSIONVIEW_CONFIG_DIR` overrides)."""
+    from sessionview.store.userdirs import config_file
+
+    return Path(config_file())
+
+
 def config_dir() -> Path:
     """`sessionview/` in the user config directory (`$SESSIONVIEW_CONFIG_DIR` overrides)."""
-    override = os.environ.get("SESSIONVIEW_CONFIG_DIR", "").strip()
-    if override:
-        return Path(override).expanduser()
-    from platformdirs import user_config_path
-
-    return user_config_path("sessionview", appauthor=False)
-
-
-def config_path() -> Path:
-    return config_dir() / "config.toml"
+    return config_path().parent
 
 
 @dataclass(frozen=True, slots=True)

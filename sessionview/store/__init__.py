@@ -8,7 +8,10 @@ re-exported at this level, as in `rath.session.persistence`.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 # Names are imported on first use (PEP 562), so `sessionview ls` pays only for the
 # modules it needs: a warm listing is dominated by start-up time.

@@ -27,9 +27,9 @@ MANIFEST = "manifest.json"
 
 def default_trash_dir() -> Path:
     """`trash/` in the platformdirs user data directory."""
-    from platformdirs import user_data_path
+    from sessionview.store.userdirs import user_dir
 
-    return user_data_path("sessionview", appauthor=False) / "trash"
+    return Path(user_dir("data")) / "trash"
 
 
 @dataclass(frozen=True, slots=True)

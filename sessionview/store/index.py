@@ -1,44 +1,92 @@
 """Every session's facts without reading whole files, cached across restarts.
 
 Each file's facts (from its format adapter) are cached on disk keyed by
-(device, inode, size, mtime_ns), so a restart re-reads only files that changed.
-Liveness is never cached: a writer can die without its file changing, so open
-sessions get a fresh check (one read of `/proc/locks` per scan) every time.
+(device, inode, size, mtime_ns), so a restart re-reads only files that changed, and
+each walked directory's listing is cached keyed by its inode and ctime, so a restart
+lists no directory that did not change (see `index_cache`). Liveness is never
+cached: a writer can die without its file changing, so open sessions get a fresh
+check (one read of `/proc/locks` per scan) every time; what is cached is the row
+each verdict produced.
+
+A warm `ls --json` is dominated by start-up, so this module imports no adapter, no
+JSON library and no record class until a file actually has to be read: a cached
+row is printed as the bytes it was cached as.
 """
 
 from __future__ import annotations
 
 import os
 import stat as stat_mod
+import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+import time
+from operator import attrgetter
 
-import orjson
-
+from sessionview.store import forked_read, index_cache
 from sessionview.store.errors import AmbiguousSessionId, SessionNotFound
-from sessionview.store.formats import ADAPTERS, detect, get_adapter
-from sessionview.store.formats.base import FormatAdapter
-from sessionview.store.jsonl import dumps_lenient
+from sessionview.store.index_cache import BY_ADAPTER, BY_LOCK, STATIC
 from sessionview.store.liveness import LivenessProbe
-from sessionview.store.model import SessionInfo, SessionState
 from sessionview.store.roots import Root
-from sessionview.store.walk import walk
 
-CACHE_VERSION = 2
-OPEN_STATES = (SessionState.CRASHED, SessionState.RUNNING)
-OPEN_STATE_VALUES = frozenset(s.value for s in OPEN_STATES)
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from pathlib import Path
+    from typing import Any
+
+    from sessionview.store.formats.base import FormatAdapter
+    from sessionview.store.model import SessionInfo
+
+OPEN_STATE_VALUES = frozenset(("crashed", "running"))
+#: The built-in formats in registration order (`formats.ADAPTERS`; a test checks).
+#: A cached directory walk is valid for the adapters it was made with.
+BUILTIN_FORMATS = ("openrath", "nanobot", "codex", "claude", "snapshot")
 
 StatKey = tuple[int, int, int, int]
 NO_KEY: StatKey = (0, 0, 0, 0)
+PARTIAL_TAIL = ".__partial__"
 
 
-def default_cache_path() -> Path:
-    """`index.json` in the platformdirs user cache directory."""
-    from platformdirs import user_cache_path
+def default_cache_path() -> str:
+    """`index.bin` in the platformdirs user cache directory."""
+    return index_cache.default_cache_path()
 
-    return user_cache_path("sessionview", appauthor=False) / "index.json"
+
+_FORMATS: Any = None
+
+
+def _formats() -> Any:
+    """The adapter registry, imported on first need (a warm listing never needs it)."""
+    global _FORMATS
+    if _FORMATS is None:
+        from sessionview.store import formats
+
+        _FORMATS = formats
+    return _FORMATS
+
+
+def _active_formats(root: Root) -> tuple[str, ...]:
+    if root.format:
+        return (root.format,)
+    if "sessionview.store.formats" in sys.modules:
+        return tuple(_formats().ADAPTERS)
+    return BUILTIN_FORMATS
+
+
+def _path(value: str | Path) -> Path:
+    from pathlib import Path
+
+    return Path(value)
+
+
+def _adapter(claimants: tuple[str, ...]) -> FormatAdapter:
+    return _formats().get_adapter(claimants[0])
+
+
+def _session_info(data: dict[str, Any]) -> SessionInfo:
+    from sessionview.store.model import SessionInfo
+
+    return SessionInfo.from_json(data)
 
 
 def _stat_key(st: os.stat_result) -> StatKey:
@@ -46,6 +94,10 @@ def _stat_key(st: os.stat_result) -> StatKey:
 
 
 def _unreadable(path: str, adapter: FormatAdapter, reason: str, size: int = 0) -> SessionInfo:
+    from pathlib import Path
+
+    from sessionview.store.model import SessionInfo, SessionState
+
     return SessionInfo(
         id=adapter.id_from_path(Path(path)),
         format=adapter.name,
@@ -57,31 +109,27 @@ def _unreadable(path: str, adapter: FormatAdapter, reason: str, size: int = 0) -
     )
 
 
-def _cache_hit(cached: object, key: StatKey) -> bool:
-    """A cache entry is `[dev, ino, size, mtime_ns, format, state, updated, id, row_json]`.
+def _dumps(data: dict[str, Any]) -> bytes | None:
+    """A row's JSON, or None when orjson refuses it (nested deeper than its 254
+    levels, or a file name that is not UTF-8): such a row is not cached."""
+    import orjson
 
-    Anything else (an old or damaged cache) is a miss. Kept cheap: it runs per file
-    on every warm listing.
-    """
-    return (
-        type(cached) is list
-        and len(cached) == 9
-        and cached[3] == key[3]
-        and cached[2] == key[2]
-        and cached[1] == key[1]
-        and cached[0] == key[0]
-        and type(cached[4]) is str
-        and type(cached[5]) is str
-        and type(cached[6]) is str
-        and type(cached[7]) is str
-        and type(cached[8]) is str
-    )
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return None
 
 
-PARTIAL_TAIL = ".__partial__"
+class _Lenient:
+    """Facts that orjson cannot write: kept as they are, not cached, printed leniently."""
+
+    __slots__ = ("adapter", "data")
+
+    def __init__(self, adapter: FormatAdapter, data: dict[str, Any]) -> None:
+        self.adapter = adapter
+        self.data = data
 
 
-@dataclass(slots=True)
 class _Entry:
     """One indexed file: sort and group keys as plain strings, the row built lazily.
 
@@ -89,14 +137,27 @@ class _Entry:
     never rebuilds `SessionInfo` objects for files that did not change.
     """
 
-    key: StatKey
-    format: str
-    state: str
-    updated: str
-    id: str
-    path: str
-    row: str | bytes | None
-    info: SessionInfo | None = None
+    __slots__ = ("format", "id", "info", "key", "path", "row", "state", "updated")
+
+    def __init__(
+        self,
+        key: StatKey,
+        fmt: str,
+        state: str,
+        updated: str,
+        sid: str,
+        path: str,
+        row: bytes | None,
+        info: SessionInfo | None = None,
+    ) -> None:
+        self.key = key
+        self.format = fmt
+        self.state = state
+        self.updated = updated
+        self.id = sid
+        self.path = path
+        self.row = row
+        self.info = info
 
     @classmethod
     def of(cls, key: StatKey, info: SessionInfo) -> _Entry:
@@ -113,12 +174,18 @@ class _Entry:
 
     def materialize(self) -> SessionInfo:
         if self.info is None:
+            import orjson
+
+            from sessionview.store.model import SessionInfo
+
             assert self.row is not None
             self.info = SessionInfo.from_json(orjson.loads(self.row))
         return self.info
 
-    def json_row(self) -> str | bytes:
+    def json_row(self) -> bytes:
         if self.row is None:
+            from sessionview.store.jsonl import dumps_lenient
+
             # Lenient: facts nested deeper than orjson writes, or a non-UTF-8 file name.
             self.row = dumps_lenient(self.materialize().to_json())
         return self.row
@@ -131,93 +198,106 @@ class SessionIndex:
         self,
         roots: Sequence[Root | Path | str],
         *,
-        cache_path: Path | None = None,
+        cache_path: Path | str | None = None,
         use_cache: bool = True,
+        reuse_listings: bool = True,
     ) -> None:
-        self.roots: list[Root] = [r if isinstance(r, Root) else Root(Path(r)) for r in roots]
-        self.cache_path = (cache_path or default_cache_path()) if use_cache else None
+        """`reuse_listings=False` lists every directory on every scan (network file
+        systems, whose cached attributes can hide a change for a while)."""
+        self.roots: list[Root] = [r if isinstance(r, Root) else Root(_path(r)) for r in roots]
+        self.cache_path = str(cache_path or default_cache_path()) if use_cache else None
+        self.reuse_listings = reuse_listings
         self._lock = threading.RLock()
-        self._cache: dict[str, list] = {}
+        self._cache: dict[str, tuple] = {}
+        self._walks: dict[tuple, tuple] = {}
         self._cache_dirty = False
         self._entries: dict[str, _Entry] = {}
         self._root_of: dict[str, Root] = {}
         #: One line per problem that is not a session (unreadable root, foreign files).
         self.problems: list[str] = []
-        self._load_cache()
+        if self.cache_path is not None:
+            self._cache, self._walks = index_cache.load(self.cache_path)
 
     # ------------------------------------------------------------------ cache
-    def _load_cache(self) -> None:
-        if self.cache_path is None:
-            return
-        try:
-            data = orjson.loads(self.cache_path.read_bytes())
-        except (OSError, orjson.JSONDecodeError):
-            return
-        if isinstance(data, dict) and data.get("version") == CACHE_VERSION:
-            entries = data.get("entries")
-            if isinstance(entries, dict):
-                self._cache = entries
-
     def save_cache(self) -> None:
         """Write the cache atomically if anything changed; failures are not fatal."""
         if self.cache_path is None or not self._cache_dirty:
             return
         with self._lock:
-            payload = orjson.dumps({"version": CACHE_VERSION, "entries": self._cache})
+            files, walks = dict(self._cache), dict(self._walks)
             self._cache_dirty = False
-        try:
-            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.cache_path.with_name(f".{self.cache_path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(payload)
-            os.replace(tmp, self.cache_path)
-        except OSError:
-            pass
+        index_cache.save(self.cache_path, files, walks)
 
-    def _remember(
-        self, skey: str, key: StatKey, adapter: FormatAdapter, info: SessionInfo
-    ) -> _Entry:
-        """Cache a file's facts and return its entry, the row serialized once for both."""
-        data = info.to_json()
-        updated = data["updated_at"] or ""
-        entry = _Entry(key, info.format, data["state"], updated, info.id, info.path, None, info)
-        try:
-            row = orjson.dumps(data).decode()
-        except (orjson.JSONEncodeError, UnicodeDecodeError):
-            # Facts can hold JSON nested deeper than orjson writes (254 levels), or a
-            # file name that is not UTF-8: such a file is simply not cached.
-            return entry
-        entry.row = row
+    def _keep_verdict(
+        self, path: str, key: StatKey, verdict: tuple, state: str, row: bytes
+    ) -> None:
+        """Keep the row a lock verdict gave, so the next scan needs no adapter for it."""
         with self._lock:
-            self._cache[skey] = [*key, adapter.name, entry.state, updated, info.id, row]
-            self._cache_dirty = True
-        return entry
+            cached = self._cache.get(path)
+            if type(cached) is tuple and cached[:4] == key and type(cached[10]) is dict:
+                cached[10][verdict] = (state, row)
+                self._cache_dirty = True
 
     # ---------------------------------------------------------------- listing
-    def iter_candidates(self) -> Iterator[tuple[str, Root, list[FormatAdapter]]]:
-        """Every file under the roots that some adapter claims, with its claimants.
+    def _walk_root(self, root: Root) -> tuple[list[tuple[str, tuple[str, ...]]], int] | None:
+        """`(claimed files with their claimant formats, foreign count)`, or None (a problem).
+
+        A directory unchanged since the last walk is not listed again (`index_cache`).
+        """
+        names = _active_formats(root)
+        wkey = (str(root.path), root.format or "", names)
+        cached = self._walks.get(wkey)
+        if self.reuse_listings and index_cache.walk_still_valid(cached):
+            return list(cached[2]), cached[3]  # type: ignore[index]
+        from sessionview.store.walk import walk
+
+        formats = _formats()
+        adapters = [formats.get_adapter(n) for n in names]
+        walked_ns = time.time_ns()
+        try:
+            found = walk(root.path, adapters)
+        except FileNotFoundError:
+            self.problems.append(f"{root.path}: not a directory (it does not exist)")
+            return None
+        except NotADirectoryError:
+            self.problems.append(f"{root.path}: not a directory")
+            return None
+        except OSError as exc:
+            self.problems.append(f"{root.path}: {exc.strerror or exc}")
+            return None
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per claimant set
+        claimed = []
+        for path, found_by in found.claimed:
+            claimants = tuple(a.name for a in found_by)
+            claimed.append((path, shared.setdefault(claimants, claimants)))
+        walked = (walked_ns, tuple(found.dirs), tuple(claimed), found.foreign)
+        # Rewrite the cache only for news: another listing, or one trusted next time.
+        if (
+            type(cached) is not tuple
+            or cached[1:] != walked[1:]
+            or index_cache.walk_still_valid(walked)
+        ):
+            with self._lock:
+                self._walks[wkey] = walked
+                self._cache_dirty = True
+        return claimed, found.foreign
+
+    def iter_candidates(self) -> Iterator[tuple[str, Root, tuple[str, ...]]]:
+        """Every file under the roots that some adapter claims, with its claimants' names.
 
         One directory walk per root serves every adapter (see `walk.py`).
         """
         self.problems = []
         for root in self.roots:
-            adapters = [get_adapter(root.format)] if root.format else list(ADAPTERS.values())
-            try:
-                found = walk(root.path, adapters)
-            except FileNotFoundError:
-                self.problems.append(f"{root.path}: not a directory (it does not exist)")
+            walked = self._walk_root(root)
+            if walked is None:
                 continue
-            except NotADirectoryError:
-                self.problems.append(f"{root.path}: not a directory")
-                continue
-            except OSError as exc:
-                self.problems.append(f"{root.path}: {exc.strerror or exc}")
-                continue
-            for path, claimants in found.claimed:
+            claimed, foreign = walked
+            for path, claimants in claimed:
                 yield path, root, claimants
-            if not root.format and found.foreign:
+            if not root.format and foreign:
                 self.problems.append(
-                    f"{root.path}: {found.foreign} file(s) match no known session format "
-                    "(not listed)"
+                    f"{root.path}: {foreign} file(s) match no known session format (not listed)"
                 )
 
     def _scan_entries(
@@ -227,24 +307,75 @@ class SessionIndex:
         on_total: Callable[[int], None] | None = None,
     ) -> None:
         probe = LivenessProbe()
-        fresh: dict[str, _Entry] = {}
+        if any(type(e) is tuple and len(e) == 11 and e[9] == BY_LOCK for e in self._cache.values()):
+            probe.prefetch_locks()  # cached verdicts will be looked up: start reading now
         batch: list[SessionInfo] = []
         candidates = list(self.iter_candidates())
         if on_total is not None:
             on_total(len(candidates))
-        for path, root, claimants in candidates:
-            entry = self._facts(path, claimants, probe)
-            if entry is None:
-                continue
-            fresh[path] = entry
-            self._root_of[path] = root
-            if on_batch is not None:
+
+        def emit(entry: _Entry | None) -> None:
+            nonlocal batch
+            if on_batch is not None and entry is not None:
                 batch.append(entry.materialize())
                 if len(batch) >= batch_size:
                     on_batch(batch)
                     batch = []
+
+        # 1. Stat every file; unchanged ones come from the cache. A plain loop with
+        #    the hit first: a warm scan is this and little else, 10,000 times.
+        found: list[_Entry | None] = [None] * len(candidates)
+        to_read: list[tuple[int, os.stat_result]] = []
+        stat, cache_get, cached_entry = os.stat, self._cache.get, self._cached_entry
+        streaming = on_batch is not None
+        for i, (path, _root, claimants) in enumerate(candidates):
+            try:
+                st = stat(path)
+            except OSError:
+                found[i] = entry = self._facts(path, claimants, probe)  # says why, or gone
+                emit(entry)
+                continue
+            cached = cache_get(path)
+            if (  # `index_cache.file_hit` for a row that needs no liveness check, inline
+                type(cached) is tuple
+                and len(cached) == 11
+                and cached[9] == STATIC
+                and cached[3] == st.st_mtime_ns
+                and cached[2] == st.st_size
+                and cached[1] == st.st_ino
+                and cached[0] == st.st_dev
+                and type(cached[8]) is bytes
+                and type(cached[6]) is str
+                and type(cached[5]) is str
+                and cached[4] in claimants
+            ):
+                found[i] = entry = _Entry(
+                    cached[:4], cached[4], cached[5], cached[6], cached[7], path, cached[8]
+                )
+            else:
+                entry = cached_entry(path, st, claimants, probe)
+                if entry is None:
+                    to_read.append((i, st))
+                    continue
+                found[i] = entry
+            if streaming:
+                emit(entry)
+        # 2. The rest needs its adapter: mostly files to read, on two cores when many.
+        if on_batch is None and forked_read.worthwhile(len(to_read)):
+            self._read_forked(candidates, to_read, found, probe)
+        else:
+            for i, st in to_read:
+                path, _root, claimants = candidates[i]
+                found[i] = entry = self._entry_of(path, st, claimants, probe)
+                emit(entry)
         if on_batch is not None and batch:
             on_batch(batch)
+        fresh: dict[str, _Entry] = {}
+        root_of = self._root_of
+        for (path, root, _claimants), entry in zip(candidates, found, strict=True):
+            if entry is not None:
+                fresh[path] = entry
+                root_of[path] = root
         with self._lock:
             gone = [p for p in self._cache if p not in fresh and self._under_roots(p)]
             for p in gone:
@@ -268,95 +399,254 @@ class SessionIndex:
         self._scan_entries(on_batch, batch_size, on_total)
         return self.sessions()
 
-    def scan_json(self, states: Iterable[str] | None = None) -> list[orjson.Fragment]:
-        """`scan()` for `ls --json`: each row's JSON, newest activity first.
+    def scan_json(self, states: Iterable[str] | None = None) -> bytes:
+        """`scan()` for `ls --json`: one JSON array of rows, newest activity first.
 
-        Unchanged files' rows come straight from the cache, without building objects.
+        Unchanged files' rows are the cached bytes, without building objects.
         """
         self._scan_entries(None, 0)
         wanted = set(states) if states is not None else None
-        return [
-            orjson.Fragment(e.json_row())
+        rows = [
+            e.row if e.row is not None else e.json_row()
             for e in self._best_entries()
             if wanted is None or e.state in wanted
         ]
+        return b"[" + b",".join(rows) + b"]"
 
     def _under_roots(self, path: str) -> bool:
         return any(path.startswith(str(root.path) + os.sep) for root in self.roots)
 
-    def _facts(
-        self, path: str, claimants: list[FormatAdapter], probe: LivenessProbe
-    ) -> _Entry | None:
+    def _facts(self, path: str, claimants: tuple[str, ...], probe: LivenessProbe) -> _Entry | None:
+        """The entry for one file, from the cache when it is unchanged; None when gone."""
         try:
             st = os.stat(path)
         except FileNotFoundError:
             if os.path.islink(path):
-                return _Entry.of(NO_KEY, _unreadable(path, claimants[0], "dangling symlink"))
+                return _Entry.of(NO_KEY, _unreadable(path, _adapter(claimants), "dangling symlink"))
             return None
         except OSError as exc:
-            return _Entry.of(NO_KEY, _unreadable(path, claimants[0], exc.strerror or str(exc)))
-        key = _stat_key(st)
+            reason = exc.strerror or str(exc)
+            return _Entry.of(NO_KEY, _unreadable(path, _adapter(claimants), reason))
+        return self._cached_entry(path, st, claimants, probe) or self._entry_of(
+            path, st, claimants, probe
+        )
+
+    def _cached_entry(
+        self, path: str, st: os.stat_result, claimants: tuple[str, ...], probe: LivenessProbe
+    ) -> _Entry | None:
+        """The cached row, when it still describes the file and needs no adapter."""
+        cached = self._cache.get(path)
+        if not index_cache.file_hit(cached, st) or cached[4] not in claimants:  # type: ignore[index]
+            return None
+        assert cached is not None
+        mode = cached[9]
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        if mode == STATIC:
+            return _Entry(key, cached[4], cached[5], cached[6], cached[7], path, cached[8])
+        if mode == BY_LOCK and type(cached[10]) is dict:
+            known = cached[10].get(probe.is_locked(path, st))
+            if type(known) is tuple and len(known) == 2:
+                state, row = known
+                if type(state) is str and type(row) is bytes:
+                    return _Entry(key, cached[4], state, cached[6], cached[7], path, row)
+        return None
+
+    def _entry_of(
+        self, path: str, st: os.stat_result, claimants: tuple[str, ...], probe: LivenessProbe
+    ) -> _Entry | None:
+        """The entry for a file whose cached row is missing or needs its adapter."""
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         if not stat_mod.S_ISREG(st.st_mode):
             kind = "a directory" if stat_mod.S_ISDIR(st.st_mode) else "not a regular file"
-            return _Entry.of(key, _unreadable(path, claimants[0], f"is {kind}, not a session file"))
+            reason = f"is {kind}, not a session file"
+            return _Entry.of(key, _unreadable(path, _adapter(claimants), reason))
         cached = self._cache.get(path)
-        entry: _Entry | None = None
-        adapter: FormatAdapter | None = None
-        if _cache_hit(cached, key):
-            for candidate in claimants:  # a plain loop: this runs per file, per listing
-                if candidate.name == cached[4]:
-                    adapter = candidate
-                    break
+        if index_cache.file_hit(cached, st) and cached[4] in claimants:  # type: ignore[index]
+            assert cached is not None
+            adapter = _formats().ADAPTERS.get(cached[4])
             if adapter is not None:
                 entry = _Entry(key, cached[4], cached[5], cached[6], cached[7], path, cached[8])
-        if entry is None:
-            adapter, info = self._read(path, st, claimants)
-            if info is None:
-                return None
-            entry = self._remember(path, key, adapter, info)
-        assert adapter is not None
-        if entry.state in OPEN_STATE_VALUES or adapter.always_check_liveness:
-            try:
-                info = entry.materialize()
-            except (KeyError, TypeError, ValueError, orjson.JSONDecodeError):
-                adapter, info = self._read(path, st, claimants)
-                if info is None:
-                    return None
-            entry = _Entry.of(key, adapter.apply_liveness(info, st, probe))
-        return entry
+                return self._live(path, st, claimants, entry, adapter, probe, cached[9])
+        return self._entry_from_record(
+            path, st, claimants, self._read_record(path, st, claimants), probe
+        )
+
+    def _read_record(
+        self, path: str, st: os.stat_result, claimants: tuple[str, ...]
+    ) -> tuple | _Lenient | None:
+        """Read a file: `(format, state, updated, id, row, mode)` as cached; None when
+        the file is gone; `_Lenient` for facts orjson cannot write (not cached).
+
+        Builtin types only (but for `_Lenient`): a forked reader sends these back.
+        """
+        adapter, data = self._read(path, st, claimants)
+        if data is None:
+            return None
+        row = _dumps(data)
+        if row is None:
+            return _Lenient(adapter, data)
+        state = data["state"]
+        if adapter.lock_decides_liveness(data):
+            mode = BY_LOCK
+        elif state in OPEN_STATE_VALUES or adapter.always_check_liveness:
+            mode = BY_ADAPTER
+        else:
+            mode = STATIC
+        return (adapter.name, state, data["updated_at"] or "", data["id"], row, mode)
+
+    def _entry_from_record(
+        self,
+        path: str,
+        st: os.stat_result,
+        claimants: tuple[str, ...],
+        record: tuple | _Lenient | None,
+        probe: LivenessProbe,
+    ) -> _Entry | None:
+        """Cache what `_read_record` found and give the entry, liveness applied."""
+        if record is None:
+            return None
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        if isinstance(record, _Lenient):
+            adapter, data = record.adapter, record.data
+            entry = _Entry(
+                key, adapter.name, data["state"], data["updated_at"] or "", data["id"],
+                data["path"], None, _session_info(data),
+            )  # fmt: skip
+        else:
+            fmt, state, updated, sid, row, mode = record
+            lock_rows = {} if mode == BY_LOCK else None
+            with self._lock:
+                self._cache[path] = (*key, fmt, state, updated, sid, row, mode, lock_rows)
+                self._cache_dirty = True
+            entry = _Entry(key, fmt, state, updated, sid, path, row)
+            if mode == STATIC:
+                return entry
+            adapter = _formats().get_adapter(fmt)
+            if entry.state not in OPEN_STATE_VALUES and not adapter.always_check_liveness:
+                return entry
+            return self._live(path, st, claimants, entry, adapter, probe, mode)
+        if entry.state not in OPEN_STATE_VALUES and not adapter.always_check_liveness:
+            return entry
+        return self._live(path, st, claimants, entry, adapter, probe)
+
+    def _live(
+        self,
+        path: str,
+        st: os.stat_result,
+        claimants: tuple[str, ...],
+        entry: _Entry,
+        adapter: FormatAdapter,
+        probe: LivenessProbe,
+        mode: int = BY_ADAPTER,
+    ) -> _Entry | None:
+        """The entry with its adapter's liveness verdict; a lock verdict's row is kept."""
+        if mode == BY_LOCK and entry.row is not None:
+            live = self._live_by_lock(path, st, entry, adapter, probe)
+            if live is not None:
+                return live
+        try:
+            info = entry.materialize()
+        except (KeyError, TypeError, ValueError):  # a damaged cached row: read the file
+            if entry.info is not None or not index_cache.file_hit(self._cache.get(path), st):
+                raise  # not from the cache: a bug, not damage
+            with self._lock:
+                self._cache.pop(path, None)
+            record = self._read_record(path, st, claimants)
+            return self._entry_from_record(path, st, claimants, record, probe)
+        return _Entry.of(entry.key, adapter.apply_liveness(info, st, probe))
+
+    def _live_by_lock(
+        self,
+        path: str,
+        st: os.stat_result,
+        entry: _Entry,
+        adapter: FormatAdapter,
+        probe: LivenessProbe,
+    ) -> _Entry | None:
+        """The live entry of a row whose state only the lock decides, row to row
+        (no `SessionInfo`), its row kept for the verdict; None to take the long way."""
+        import orjson
+
+        try:
+            base = orjson.loads(entry.row)  # type: ignore[arg-type]
+        except orjson.JSONDecodeError:
+            return None
+        if type(base) is not dict or not adapter.lock_decides_liveness(base):
+            return None
+        verdict = probe.is_locked(path, st)
+        live = adapter.apply_lock_verdict(base, verdict)
+        row = _dumps(live)
+        if row is None:
+            return None
+        self._keep_verdict(path, entry.key, verdict, live["state"], row)
+        return _Entry(entry.key, entry.format, live["state"], entry.updated, entry.id, path, row)
+
+    def _read_forked(
+        self,
+        candidates: list[tuple[str, Root, tuple[str, ...]]],
+        to_read: list[tuple[int, os.stat_result]],
+        found: list[_Entry | None],
+        probe: LivenessProbe,
+    ) -> None:
+        """Phase 2 of a scan with many files to read, split with a forked child."""
+        probe.wait_for_prefetch()  # the child must not inherit a running thread
+        jobs = []
+        for i, st in to_read:
+            path, _root, claimants = candidates[i]
+            if stat_mod.S_ISREG(st.st_mode) and not index_cache.file_hit(self._cache.get(path), st):
+                jobs.append((i, st))
+            else:  # cheap: a cached row that wants its adapter, or a non-file
+                found[i] = self._entry_of(path, st, claimants, probe)
+
+        def read_one(job: tuple[int, os.stat_result]) -> tuple | _Lenient | None:
+            path, _root, claimants = candidates[job[0]]
+            return self._read_record(path, job[1], claimants)
+
+        _formats()  # imported once, before the fork, for both processes
+        records = forked_read.read_all(
+            jobs,
+            read_one,
+            portable=lambda r: not isinstance(r, _Lenient),
+            after_fork=probe.prefetch_locks,  # the verdicts below will need /proc/locks
+        )
+        for (i, st), record in zip(jobs, records, strict=True):
+            path, _root, claimants = candidates[i]
+            found[i] = self._entry_from_record(path, st, claimants, record, probe)
 
     @staticmethod
     def _read(
-        path: str, st: os.stat_result, claimants: list[FormatAdapter]
-    ) -> tuple[FormatAdapter, SessionInfo | None]:
-        """Read a file's facts with the right adapter.
+        path: str, st: os.stat_result, claimants: tuple[str, ...]
+    ) -> tuple[FormatAdapter, dict[str, Any] | None]:
+        """Read a file's facts with the right adapter, as a row (`SessionInfo.to_json`).
 
         Several adapters may claim a name (`*.jsonl`); the first one reads it, and only
         if it finds the file unreadable are the first bytes sniffed for another
         format, so a directory of one format costs one read per file.
         """
-        p = Path(path)
-        adapter = claimants[0]
-        info = adapter.read_facts(p, st)
-        if info.state is SessionState.CORRUPT and len(claimants) > 1:
-            other = detect(p)
-            if other is not None and other is not adapter:
-                adapter, info = other, other.read_facts(p, st)
-        if info.state is SessionState.CORRUPT and not os.path.lexists(path):
+        formats = _formats()
+        adapter = formats.get_adapter(claimants[0])
+        data = adapter.read_facts_row(path, st)
+        if data["state"] == "corrupt" and len(claimants) > 1:
+            from pathlib import Path
+
+            other = formats.detect(Path(path))
+            if other is not None and other is not adapter and other.name in claimants:
+                adapter, data = other, other.read_facts_row(path, st)
+        if data["state"] == "corrupt" and not os.path.lexists(path):
             # Renamed (an OpenRath close) or deleted between the stat and the read:
             # it is gone, not corrupt; the watcher reports where it went.
             return adapter, None
-        return adapter, info
+        return adapter, data
 
     def refresh(self, path: str | Path) -> SessionInfo | None:
         """Re-read one file after a change; None when it is gone (its entry is dropped)."""
         skey = str(path)
-        root = self._root_of.get(skey) or self._root_for(Path(skey))
+        root = self._root_of.get(skey) or self._root_for(_path(skey))
         if root is None:
             return None
-        adapters = [get_adapter(root.format)] if root.format else list(ADAPTERS.values())
-        name = Path(skey)
-        claimants = [a for a in adapters if a.claims(name)]
+        formats = _formats()
+        name = _path(skey)
+        claimants = tuple(n for n in _active_formats(root) if formats.get_adapter(n).claims(name))
         if not claimants:
             return None
         entry = self._facts(skey, claimants, LivenessProbe())
@@ -386,8 +676,9 @@ class SessionIndex:
         changed: list[SessionInfo] = []
         with self._lock:
             items = list(self._entries.items())
+        adapters = _formats().ADAPTERS
         for skey, entry in items:
-            adapter = ADAPTERS.get(entry.format)
+            adapter = adapters.get(entry.format)
             if adapter is None:
                 continue
             if entry.state not in OPEN_STATE_VALUES and not adapter.always_check_liveness:
@@ -428,18 +719,21 @@ class SessionIndex:
         with self._lock:
             entries = dict(self._entries)
         dropped: set[str] = set()
-        for path, entry in entries.items():
-            if entry.format != "openrath" or not path.endswith(PARTIAL_TAIL):
+        for path in [p for p in entries if p.endswith(PARTIAL_TAIL)]:
+            entry = entries[path]
+            if entry.format != "openrath":
                 continue
             twin = entries.get(path[: -len(PARTIAL_TAIL)])
             if twin is None or twin.id != entry.id:
                 continue
-            if _PREFERENCE[twin.state] >= _PREFERENCE[entry.state]:
+            if _PREFERENCE.get(twin.state, 0) >= _PREFERENCE.get(entry.state, 0):
                 dropped.add(path)
             else:
                 dropped.add(twin.path)
-        rows = [e for p, e in entries.items() if p not in dropped]
-        rows.sort(key=lambda e: e.updated, reverse=True)
+        rows = (
+            [e for p, e in entries.items() if p not in dropped] if dropped else [*entries.values()]
+        )
+        rows.sort(key=attrgetter("updated"), reverse=True)
         return rows
 
     def sessions(self) -> list[SessionInfo]:
@@ -460,7 +754,7 @@ class SessionIndex:
         return resolve_id(self.sessions(), id_or_prefix)
 
     def adapter_for(self, info: SessionInfo) -> FormatAdapter:
-        return get_adapter(info.format)
+        return _formats().get_adapter(info.format)
 
 
 _PREFERENCE = {"closed": 4, "running": 3, "crashed": 2, "corrupt": 1}

@@ -13,19 +13,23 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import TypeVar
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
+if TYPE_CHECKING:  # annotations only: a warm listing imports this module at start-up
+    import threading
+    from collections.abc import Callable
+    from typing import TypeVar
 
-PROC_LOCKS = Path("/proc/locks")
+    T = TypeVar("T")
+
+PROC_LOCKS = "/proc/locks"
 
 
 def _read_proc_locks() -> set[tuple[int, int, int]] | None:
     """`(major, minor, inode)` of every file with an flock/posix lock, or None if unknown."""
     try:
-        text = PROC_LOCKS.read_text(encoding="ascii", errors="replace")
+        with open(PROC_LOCKS, encoding="ascii", errors="replace") as fh:
+            text = fh.read()
     except OSError:
         return None
     held: set[tuple[int, int, int]] = set()
@@ -82,6 +86,30 @@ class LivenessProbe:
         self._open_files: set[tuple[int, int]] | None = None
         self._open_files_read = False
         self._memo: dict[object, object] = {}
+        self._prefetch: threading.Thread | None = None
+        self._prefetched: set[tuple[int, int, int]] | None = None
+
+    def prefetch_locks(self) -> None:
+        """Start reading `/proc/locks` now, in a thread, for the first `is_locked`.
+
+        The kernel may wait for an RCU grace period before it answers (10-20 ms
+        measured here, on a process's first read): a scan that knows it will ask
+        overlaps that wait with its own work instead of sitting in it.
+        """
+        if self._locks_read or self._prefetch is not None or not sys.platform.startswith("linux"):
+            return
+        import threading
+
+        def read() -> None:
+            self._prefetched = _read_proc_locks()
+
+        self._prefetch = threading.Thread(target=read, name="sessionview-proc-locks", daemon=True)
+        self._prefetch.start()
+
+    def wait_for_prefetch(self) -> None:
+        """Let a running `prefetch_locks` finish (before a fork: no thread may run)."""
+        if self._prefetch is not None:
+            self._prefetch.join()
 
     def memo(self, key: object, factory: Callable[[], T]) -> T:
         """`factory()` computed once per probe (once per scan), e.g. a pid registry."""
@@ -93,14 +121,19 @@ class LivenessProbe:
         """Whether a writer holds a lock on the file, with the evidence used."""
         if sys.platform.startswith("linux"):
             if not self._locks_read:
-                self._locks = _read_proc_locks()
+                if self._prefetch is not None:
+                    self._prefetch.join()
+                    self._locks = self._prefetched
+                else:
+                    self._locks = _read_proc_locks()
                 self._locks_read = True
             if self._locks is not None:
                 key = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
                 if key in self._locks:
                     return True, "writer holds its lock (/proc/locks)"
                 return False, "no process holds its lock (/proc/locks)"
-        held = _flock_probe(path)
+        memo_key = ("flock", st.st_dev, st.st_ino)
+        held = self.memo(memo_key, lambda: _flock_probe(path))  # probe a file once a scan
         if held is None:
             return None, "lock state unknown (header incomplete or probe impossible)"
         if held:
@@ -118,8 +151,8 @@ class LivenessProbe:
 
 
 def _scan_proc_fds() -> set[tuple[int, int]] | None:
-    proc = Path("/proc")
-    if not proc.is_dir():
+    proc = "/proc"
+    if not os.path.isdir(proc):
         return None
     seen: set[tuple[int, int]] = set()
     me = os.getpid()

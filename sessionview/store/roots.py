@@ -7,19 +7,25 @@ store that exists on this machine plus the directories named in config.toml.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 from sessionview.store.paths import split_dir_list
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
 
-@dataclass(frozen=True, slots=True)
-class Root:
-    """A directory to list; `format` forces one adapter, None detects per file."""
 
-    path: Path
-    format: str | None = None
+class Root(namedtuple("Root", ("path", "format"), defaults=(None,))):
+    """A directory to list (`path`, a Path); `format` forces one adapter, None detects
+    per file.
+
+    A named tuple rather than a dataclass only because a warm `sessionview ls` is
+    mostly start-up time and `dataclasses` is among the slowest imports it would pay.
+    """
+
+    __slots__ = ()
 
 
 def resolve_roots(
@@ -30,8 +36,6 @@ def resolve_roots(
     forced_format: str | None = None,
 ) -> list[Root]:
     """The roots to scan, deduplicated, in a stable order."""
-    from sessionview.store.formats import ADAPTERS
-
     env = os.environ if env is None else env
     roots: list[Root] = []
     if cli_dirs:
@@ -39,6 +43,8 @@ def resolve_roots(
     elif env.get("SESSIONVIEW_DIR", "").strip():
         roots = [Root(p, forced_format) for p in split_dir_list(env["SESSIONVIEW_DIR"])]
     else:
+        from sessionview.store.formats import ADAPTERS
+
         for adapter in ADAPTERS.values():
             if forced_format and adapter.name != forced_format:
                 continue

@@ -24,6 +24,9 @@ class WalkResult:
     claimed: list[tuple[str, list[FormatAdapter]]] = field(default_factory=list)
     #: Non-hidden files directly in the root that no adapter claims.
     foreign: int = 0
+    #: `(path, inode, ctime_ns)` of every directory listed, each stat'ed before its
+    #: listing: while none of them changes, neither does this result.
+    dirs: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def walk(root: Path, adapters: Sequence[FormatAdapter]) -> WalkResult:
@@ -33,6 +36,8 @@ def walk(root: Path, adapters: Sequence[FormatAdapter]) -> WalkResult:
     while stack:
         directory, depth, active = stack.pop()
         try:
+            st = os.stat(directory)
+            result.dirs.append((directory, st.st_ino, st.st_ctime_ns))
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:

@@ -107,14 +107,14 @@ def test_index_does_not_show_a_file_that_vanished_mid_read_as_corrupt(
     the row disappears (the watcher reports the new name), it does not turn corrupt."""
     sessions = tmp_path / "sessions"
     path = crashed(sessions, "vanish")
-    original = OpenRathFormat.read_facts
+    original = OpenRathFormat.read_facts_row
 
     def racing(self, p, st):
-        if p == path and p.exists():
+        if p == str(path) and path.exists():
             mutate(path, how, tmp_path)
         return original(self, p, st)
 
-    monkeypatch.setattr(OpenRathFormat, "read_facts", racing)
+    monkeypatch.setattr(OpenRathFormat, "read_facts_row", racing)
     index = SessionIndex([sessions], use_cache=False)
     rows = index.scan()
     if how == "replace-dir":

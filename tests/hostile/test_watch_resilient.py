@@ -35,8 +35,9 @@ class Collector:
                 on_rearm=lambda d, present: self.rearms.append((str(d), present)),
             ):
                 for change in batch:
-                    self.events.append((change.path, change.change))
                     self.index.refresh(change.path)
+                    # Recorded after the refresh: a waiter then sees the index updated.
+                    self.events.append((change.path, change.change))
         except BaseException as exc:  # pragma: no cover - reported by the test
             self.error = exc
 
@@ -152,8 +153,8 @@ def test_a_file_written_while_the_watch_is_being_armed_is_reported(tmp_path: Pat
     def run() -> None:
         for batch in watch_forever([sessions], stop, check_interval=0.1, on_rearm=on_rearm):
             for change in batch:
-                events.append((change.path, change.change))
                 index.refresh(change.path)
+                events.append((change.path, change.change))  # after: the index is updated
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import os
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import orjson
 import pytest
 from store_helpers import MANIFEST, fixture_entry, live_writer
 
-from sessionview.store import SessionIndex, SessionState
+from sessionview.store import SessionIndex, SessionState, index, index_cache
 from sessionview.store import formats as formats_mod
 from sessionview.store.formats.openrath import OpenRathFormat, parse_file
 from sessionview.store.writer import SessionWriter
@@ -22,9 +23,9 @@ class CountingOpenRath(OpenRathFormat):
     def __init__(self) -> None:
         self.reads: list[str] = []
 
-    def read_facts(self, path, st):
+    def read_facts_row(self, path, st):
         self.reads.append(Path(path).name)
-        return super().read_facts(path, st)
+        return super().read_facts_row(path, st)
 
 
 @pytest.fixture
@@ -124,16 +125,17 @@ def test_corrupt_files_are_listed_with_file_and_line(sessions_dir: Path) -> None
 
 
 def test_second_scan_reads_no_file_bodies(openrath_dir: Path, tmp_path: Path, counting) -> None:
-    cache = tmp_path / "cache" / "index.json"
+    cache = tmp_path / "cache" / "index.bin"
     first = SessionIndex([openrath_dir], cache_path=cache)
     rows1 = first.scan()
     assert sorted(counting.reads) == sorted(e["file"] for e in MANIFEST)
-    stored = orjson.loads(cache.read_bytes())
-    assert stored["version"] == 2 and len(stored["entries"]) == len(MANIFEST)
-    for path_str, entry in stored["entries"].items():
+    files, walks = index_cache.load(str(cache))
+    assert len(files) == len(MANIFEST) and len(walks) == 1
+    for path_str, entry in files.items():
         st = os.stat(path_str)
-        assert entry[:4] == [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+        assert entry[:4] == (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         assert entry[4] == "openrath"
+        assert orjson.loads(entry[8])["path"] == path_str
 
     counting.reads.clear()
     second = SessionIndex([openrath_dir], cache_path=cache)  # a new process would do this
@@ -156,31 +158,95 @@ def test_second_scan_reads_no_file_bodies(openrath_dir: Path, tmp_path: Path, co
     assert rows3[str(target)].chunks == 5
 
 
+def _write_cache(cache: Path, files: object, walks: object = None) -> None:
+    payload = (index_cache.CACHE_VERSION, files, {} if walks is None else walks)
+    cache.write_bytes(index_cache.MAGIC + marshal.dumps(payload))
+
+
 def test_cache_survives_garbage(openrath_dir: Path, tmp_path: Path, counting) -> None:
-    cache = tmp_path / "index.json"
+    cache = tmp_path / "index.bin"
+    good = index_cache.MAGIC + marshal.dumps((index_cache.CACHE_VERSION, {}, {}))
     for garbage in (
-        b"not json",
-        b"[]",
-        b'{"version": 1, "entries": []}',
-        b'{"version": 99, "entries": {}}',
+        b"not a cache",
+        b"",
+        index_cache.MAGIC,
+        index_cache.MAGIC + b"\xff\x00garbage",
+        good[:-3],
+        index_cache.MAGIC + marshal.dumps((99, {}, {})),
+        index_cache.MAGIC + marshal.dumps([index_cache.CACHE_VERSION, {}, {}]),
+        index_cache.MAGIC + marshal.dumps((index_cache.CACHE_VERSION, [], {})),
     ):
         cache.write_bytes(garbage)
         assert len(SessionIndex([openrath_dir], cache_path=cache).scan()) == len(MANIFEST)
     # Entries of the wrong shape are treated as missing, not as a crash.
     path = str(openrath_dir / fixture_entry("closed_chat")["file"])
-    for entry in (None, 5, "x", [], [1], {"a": 1}, [[0, 0, 0, 0], "openrath", {"id": 1}]):
-        cache.write_bytes(orjson.dumps({"version": 1, "entries": {path: entry}}))
-        rows = SessionIndex([openrath_dir], cache_path=cache).scan()
+    st = os.stat(path)
+    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    for entry in (
+        None,
+        5,
+        "x",
+        (),
+        (1,),
+        {"a": 1},
+        (*key, "openrath", "closed", "", "id", "not bytes", 0, {}),
+        (*key, "openrath", "closed", "", "id", b"row", "mode", {}),
+        (*key, "openrath", "closed", "", "id", b"row", 0),
+    ):
+        _write_cache(cache, {path: entry})
+        counting.reads.clear()
+        rows = {r.path: r for r in SessionIndex([openrath_dir], cache_path=cache).scan()}
         assert len(rows) == len(MANIFEST)
-    # A full cache with one entry whose key matches but whose facts are garbage.
+        assert Path(path).name in counting.reads, f"{entry!r} must be a miss"
+        assert rows[path].state is SessionState.CLOSED
+    # Walks of the wrong shape are listed again, not trusted.
+    for walk in (None, 5, (), (0, (), (), 0), (0, ((1, 2, 3),), (), 0), (0, (("x",),), (), 0)):
+        _write_cache(cache, {}, {(str(openrath_dir), "", index.BUILTIN_FORMATS): walk})
+        assert len(SessionIndex([openrath_dir], cache_path=cache).scan()) == len(MANIFEST)
+    # A full cache whose rows are garbage JSON for open sessions: re-read, not a crash.
     cache.unlink()
     SessionIndex([openrath_dir], cache_path=cache).scan()
-    stored = orjson.loads(cache.read_bytes())
-    stored["entries"][path][2] = {"id": 1}
-    cache.write_bytes(orjson.dumps(stored))
-    counting.reads.clear()
+    files, walks = index_cache.load(str(cache))
+    files = {p: (*e[:8], b"{not json", index_cache.BY_ADAPTER, {}) for p, e in files.items()}
+    _write_cache(cache, files, walks)
     rows = {r.path: r for r in SessionIndex([openrath_dir], cache_path=cache).scan()}
-    assert counting.reads == [Path(path).name] and rows[path].state is SessionState.CLOSED
+    assert len(rows) == len(MANIFEST)
+
+
+def test_cached_walk_sees_new_removed_and_renamed_files(sessions_dir: Path, tmp_path: Path):
+    """A reused directory listing must never hide a change: ctime proves it unchanged."""
+    cache = tmp_path / "c.bin"
+    with SessionWriter(directory=sessions_dir) as w:
+        w.append("user", {"content": "one"})
+    first = SessionIndex([sessions_dir], cache_path=cache).scan()
+    assert [r.id for r in first] == [w.session_id]
+    # Age the listing as if it had been made long after the directory last changed.
+    files, walks = index_cache.load(str(cache))
+    walks = {k: (v[0] + 10 * index_cache.RACY_NS, *v[1:]) for k, v in walks.items()}
+    _write_cache(cache, files, walks)
+    assert [r.id for r in SessionIndex([sessions_dir], cache_path=cache).scan()] == [w.session_id]
+    with SessionWriter(directory=sessions_dir) as w2:
+        w2.append("user", {"content": "two"})
+    rows = SessionIndex([sessions_dir], cache_path=cache).scan()
+    assert {r.id for r in rows} == {w.session_id, w2.session_id}
+    w.path.unlink()
+    rows = SessionIndex([sessions_dir], cache_path=cache).scan()
+    assert [r.id for r in rows] == [w2.session_id]
+
+
+def test_a_listing_made_while_the_directory_changed_is_not_reused(
+    sessions_dir: Path, tmp_path: Path
+) -> None:
+    """Coarse timestamps: a change in the same tick as the listing may keep the ctime."""
+    cache = tmp_path / "c.bin"
+    with SessionWriter(directory=sessions_dir) as w:
+        w.append("user", {"content": "one"})
+    SessionIndex([sessions_dir], cache_path=cache).scan()
+    _, walks = index_cache.load(str(cache))
+    assert walks and not any(index_cache.walk_still_valid(v) for v in walks.values())
+    # The same listing, aged: now it is trusted, and a scan does not list the directory.
+    aged = {k: (v[0] + 10 * index_cache.RACY_NS, *v[1:]) for k, v in walks.items()}
+    assert all(index_cache.walk_still_valid(v) for v in aged.values())
 
 
 def test_refresh_after_append_and_delete(sessions_dir: Path, tmp_path: Path) -> None:

@@ -44,6 +44,38 @@ class DecodeState:
         names[call_id] = name
 
 
+def facts_row(fmt: str, sid: str, state: str, reason: str) -> dict[str, Any]:
+    """An empty row of `SessionInfo.to_json()`'s shape, in its key order, to fill in."""
+    return {
+        "id": sid,
+        "format": fmt,
+        "state": state,
+        "state_reason": reason,
+        "path": "",
+        "created_at": None,
+        "updated_at": None,
+        "chunks": 0,
+        "bytes": 0,
+        "title": "",
+        "usage": None,
+        "parents": [],
+        "sandbox": None,
+        "error": None,
+        "cwd": None,
+        "extra": {},
+    }
+
+
+def corrupt_row(fmt: str, sid: str, path: str, st: os.stat_result, error: str) -> dict[str, Any]:
+    """`FormatAdapter._corrupt` as a row: listed with the reason, never hidden."""
+    row = facts_row(fmt, sid, "corrupt", error)
+    row["path"] = path
+    row["updated_at"] = datetime.fromtimestamp(st.st_mtime, UTC).isoformat()
+    row["bytes"] = st.st_size
+    row["error"] = error
+    return row
+
+
 class FormatAdapter(ABC):
     """One agent's on-disk session format.
 
@@ -111,11 +143,32 @@ class FormatAdapter(ABC):
         (a writer dying) belongs in `apply_liveness`.
         """
 
+    def read_facts_row(self, path: str, st: os.stat_result) -> dict[str, Any]:
+        """`read_facts(...).to_json()`: what the index caches and `ls --json` prints.
+
+        An adapter on the hot path (OpenRath) builds the dict directly instead.
+        """
+        return self.read_facts(Path(path), st).to_json()
+
     def apply_liveness(
         self, info: SessionInfo, st: os.stat_result, probe: LivenessProbe
     ) -> SessionInfo:
         """Decide running vs crashed with evidence; called on every scan for open sessions."""
         return info
+
+    def lock_decides_liveness(self, row: dict[str, Any]) -> bool:
+        """Whether `apply_liveness` of this row depends on nothing but `probe.is_locked`.
+
+        Then `apply_lock_verdict` gives the live row, the index remembers the row for
+        each verdict, and a warm listing picks one by reading `/proc/locks` alone.
+        """
+        return False
+
+    def apply_lock_verdict(
+        self, row: dict[str, Any], verdict: tuple[bool | None, str]
+    ) -> dict[str, Any]:
+        """`apply_liveness` on a row for which `lock_decides_liveness` is true."""
+        raise NotImplementedError
 
     def new_state(self) -> DecodeState:
         """A fresh decoding state for one reader of one session."""

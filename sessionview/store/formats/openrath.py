@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sessionview.store.errors import PersistenceError
-from sessionview.store.formats.base import DecodeState, FormatAdapter
+from sessionview.store.formats.base import DecodeState, FormatAdapter, corrupt_row, facts_row
 from sessionview.store.jsonl import (
     count_newlines,
     iter_lines,
@@ -73,6 +73,32 @@ def parse_time(value: Any) -> datetime | None:
         return None
 
 
+def utc_iso(value: Any) -> str | None:
+    """`parse_time(value).isoformat()`, or None; a value already in that form (what
+    OpenRath writes: `2026-06-01T12:00:00.123456+00:00`) is checked and kept as is,
+    which a listing of 10,000 files does 20,000 times."""
+    if (
+        type(value) is str
+        and len(value) == 32
+        and value[26:] == "+00:00"
+        and value[4] == value[7] == "-"
+        and value[10] == "T"
+        and value[13] == value[16] == ":"
+        and value[19] == "."
+        and value[20:26] != "000000"  # isoformat() leaves out a zero fraction
+        and value[:4].isdigit()
+        and value[5:7].isdigit()
+        and value[8:10].isdigit()
+    ):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return value
+    parsed = parse_time(value)
+    return parsed.isoformat() if parsed is not None else None
+
+
 def first_line_title(content: Any) -> str:
     """First non-blank line of a message's text, cut to 120 characters."""
     if isinstance(content, list):
@@ -114,7 +140,7 @@ def validate_header(record: dict[str, Any], where: str) -> tuple[dict[str, Any],
     sid = upgraded.get("id")
     if not isinstance(sid, str) or not sid:
         raise PersistenceError(f"{where}: malformed header record: 'id' missing or not a string")
-    if parse_time(upgraded.get("created_at")) is None:
+    if utc_iso(upgraded.get("created_at")) is None:
         raise PersistenceError(
             f"{where}: malformed header record: 'created_at' is not an ISO-8601 time"
         )
@@ -184,6 +210,10 @@ def parse_file(path: Path) -> ParsedFile:
         os.close(fd)
 
 
+def _mtime_iso(st: os.stat_result) -> str:
+    return datetime.fromtimestamp(st.st_mtime, UTC).isoformat()
+
+
 def _usage(raw: Any) -> dict[str, int] | None:
     if not isinstance(raw, dict):
         return None
@@ -230,23 +260,40 @@ class OpenRathFormat(FormatAdapter):
         return name
 
     def read_facts(self, path: Path, st: os.stat_result) -> SessionInfo:
-        partial = path.name.endswith(PARTIAL_SUFFIX)
+        return SessionInfo.from_json(self.read_facts_row(str(path), st))
+
+    def read_facts_row(self, path: str, st: os.stat_result) -> dict[str, Any]:
+        """The facts as `SessionInfo.to_json()` would give them, built without objects.
+
+        A cold listing runs this once per file, so it works on strings and dicts only
+        (no `Path`, no `SessionInfo`): the index caches and prints the dict as it is.
+        """
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except OSError as exc:
-            return self._corrupt(path, st, f"cannot read {path}: {exc.strerror or exc}")
+            return self._corrupt_row(path, st, f"cannot read {path}: {exc.strerror or exc}")
         try:
-            return self._read_facts_fd(path, fd, st, partial)
+            return self._facts_row_fd(path, fd, st)
         except OSError as exc:
-            return self._corrupt(path, st, f"cannot read {path}: {exc.strerror or exc}")
+            return self._corrupt_row(path, st, f"cannot read {path}: {exc.strerror or exc}")
         except PersistenceError as exc:
-            return self._corrupt(path, st, str(exc))
+            return self._corrupt_row(path, st, str(exc))
         finally:
             os.close(fd)
 
-    def _read_facts_fd(self, path: Path, fd: int, st: os.stat_result, partial: bool) -> SessionInfo:
+    def _sid_of(self, path: str) -> str:
+        name = path.rpartition(os.sep)[2]
+        for suffix in (PARTIAL_SUFFIX, FINAL_SUFFIX):
+            if name.endswith(suffix):
+                return name[: -len(suffix)]
+        return name
+
+    def _corrupt_row(self, path: str, st: os.stat_result, error: str) -> dict[str, Any]:
+        return corrupt_row(self.name, self._sid_of(path), path, st, error)
+
+    def _facts_row_fd(self, path: str, fd: int, st: os.stat_result) -> dict[str, Any]:
         size = st.st_size
-        mtime = datetime.fromtimestamp(st.st_mtime, UTC)
+        partial = path.endswith(PARTIAL_SUFFIX)
         if not stat_mod.S_ISREG(st.st_mode):
             raise PersistenceError(f"{path}: not a regular file")
         # Two reads serve almost every file: the first 16 KB (header and, nearly
@@ -258,16 +305,11 @@ class OpenRathFormat(FormatAdapter):
             if partial:
                 # A writer creates the file, takes its lock, then writes the header:
                 # an incomplete header is a writer still starting (or one that died).
-                return SessionInfo(
-                    id=self.id_from_path(path),
-                    format=self.name,
-                    state=SessionState.CRASHED,
-                    state_reason="header not complete",
-                    path=str(path),
-                    updated_at=mtime,
-                    bytes=size,
-                    extra={"no_header": True},
+                row = facts_row(self.name, self._sid_of(path), "crashed", "header not complete")
+                row.update(
+                    path=path, updated_at=_mtime_iso(st), bytes=size, extra={"no_header": True}
                 )
+                return row
             reason = "empty file" if size == 0 else "first line is torn or too long"
             raise PersistenceError(f"{path}:1: {reason}: no header record")
         where1 = f"{path}:1"
@@ -322,41 +364,41 @@ class OpenRathFormat(FormatAdapter):
                 "handle_id": header.get("sandbox_handle_id"),
             }
         if trailer is not None:
-            closed_at = parse_time(trailer.get("closed_at")) or mtime
+            updated = utc_iso(trailer.get("closed_at")) or _mtime_iso(st)
             if partial:
-                state, reason = SessionState.CRASHED, "trailer written, never renamed"
+                state, reason = "crashed", "trailer written, never renamed"
             else:
-                state, reason = SessionState.CLOSED, "trailer seen"
-            updated = closed_at
+                state, reason = "closed", "trailer seen"
         else:
-            updated = mtime
-            if partial:
-                state, reason = SessionState.CRASHED, "no trailer"
-            else:
-                state, reason = SessionState.CRASHED, "final file without a trailer"
+            updated = _mtime_iso(st)
+            reason = "no trailer" if partial else "final file without a trailer"
+            state = "crashed"
         if torn:
             reason += "; torn last line dropped"
-        return SessionInfo(
-            id=header["id"],
-            format=self.name,
-            state=state,
-            state_reason=reason,
-            path=str(path),
-            created_at=parse_time(header.get("created_at")),
-            updated_at=updated,
-            chunks=chunks,
-            bytes=size,
-            title=title,
-            usage=_usage(trailer.get("cumulative_usage")) if trailer else None,
-            parents=tuple(str(p) for p in parents) if isinstance(parents, list) else (),
-            sandbox=sandbox,
-            extra={
+        created = utc_iso(header.get("created_at"))
+        return {
+            "id": header["id"],
+            "format": self.name,
+            "state": state,
+            "state_reason": reason,
+            "path": path,
+            "created_at": created,
+            "updated_at": updated,
+            "chunks": chunks,
+            "bytes": size,
+            "title": title,
+            "usage": _usage(trailer.get("cumulative_usage")) if trailer else None,
+            "parents": [str(p) for p in parents] if isinstance(parents, list) else [],
+            "sandbox": sandbox,
+            "error": None,
+            "cwd": None,
+            "extra": {
                 "lineage_operator": header.get("lineage_operator"),
                 "lineage_kind": header.get("lineage_kind"),
                 "has_trailer": trailer is not None,
                 "torn_tail": torn,
             },
-        )
+        }
 
     def _title(self, fd: int, start: int, size: int, head_block: bytes = b"") -> str:
         """First line of the first user chunk, looked for in the first 1 MB only."""
@@ -397,15 +439,30 @@ class OpenRathFormat(FormatAdapter):
             return info
         if info.extra.get("has_trailer"):
             return info
-        held, evidence = probe.is_locked(info.path, st)
-        from dataclasses import replace
+        verdict = probe.is_locked(info.path, st)
+        return SessionInfo.from_json(self.apply_lock_verdict(info.to_json(), verdict))
 
-        torn = "; torn last line dropped" if info.extra.get("torn_tail") else ""
+    def apply_lock_verdict(
+        self, row: dict[str, Any], verdict: tuple[bool | None, str]
+    ) -> dict[str, Any]:
+        held, evidence = verdict
+        extra = row.get("extra") or {}
+        torn = "; torn last line dropped" if extra.get("torn_tail") else ""
         if held:
-            return replace(info, state=SessionState.RUNNING, state_reason=evidence)
-        if info.extra.get("no_header") and held is None:
-            return replace(info, state_reason="header not complete; " + evidence)
-        return replace(info, state=SessionState.CRASHED, state_reason=f"{evidence}{torn}")
+            state, reason = "running", evidence
+        elif extra.get("no_header") and held is None:
+            state, reason = row["state"], "header not complete; " + evidence
+        else:
+            state, reason = "crashed", f"{evidence}{torn}"
+        return {**row, "state": state, "state_reason": reason}
+
+    def lock_decides_liveness(self, row: dict[str, Any]) -> bool:
+        extra = row.get("extra") or {}
+        return (
+            row.get("state") in ("crashed", "running")
+            and str(row.get("path", "")).endswith(PARTIAL_SUFFIX)
+            and not extra.get("has_trailer")
+        )
 
     def load_chunks(self, path: Path, *, state: DecodeState | None = None) -> list[Chunk]:
         return list(parse_file(path).chunks)

@@ -204,13 +204,14 @@ class SessionIndex:
     ) -> None:
         """`reuse_listings=False` lists every directory on every scan (network file
         systems, whose cached attributes can hide a change for a while)."""
-        self.roots: list[Root] = [r if isinstance(r, Root) else Root(_path(r)) for r in roots]
+        self.roots: list[Root] = [r if isinstance(r, Root) else Root(r) for r in roots]
         self.cache_path = str(cache_path or default_cache_path()) if use_cache else None
         self.reuse_listings = reuse_listings
         self._lock = threading.RLock()
         self._cache: dict[str, tuple] = {}
         self._walks: dict[tuple, tuple] = {}
         self._cache_dirty = False
+        self._devices: dict[int, int] = {}
         self._entries: dict[str, _Entry] = {}
         self._root_of: dict[str, Root] = {}
         #: One line per problem that is not a session (unreadable root, foreign files).
@@ -245,7 +246,7 @@ class SessionIndex:
         A directory unchanged since the last walk is not listed again (`index_cache`).
         """
         names = _active_formats(root)
-        wkey = (str(root.path), root.format or "", names)
+        wkey = (root.dir, root.format or "", names)
         cached = self._walks.get(wkey)
         if self.reuse_listings and index_cache.walk_still_valid(cached):
             return list(cached[2]), cached[3]  # type: ignore[index]
@@ -255,15 +256,15 @@ class SessionIndex:
         adapters = [formats.get_adapter(n) for n in names]
         walked_ns = time.time_ns()
         try:
-            found = walk(root.path, adapters)
+            found = walk(root.dir, adapters)
         except FileNotFoundError:
-            self.problems.append(f"{root.path}: not a directory (it does not exist)")
+            self.problems.append(f"{root.dir}: not a directory (it does not exist)")
             return None
         except NotADirectoryError:
-            self.problems.append(f"{root.path}: not a directory")
+            self.problems.append(f"{root.dir}: not a directory")
             return None
         except OSError as exc:
-            self.problems.append(f"{root.path}: {exc.strerror or exc}")
+            self.problems.append(f"{root.dir}: {exc.strerror or exc}")
             return None
         shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per claimant set
         claimed = []
@@ -297,7 +298,7 @@ class SessionIndex:
                 yield path, root, claimants
             if not root.format and foreign:
                 self.problems.append(
-                    f"{root.path}: {foreign} file(s) match no known session format (not listed)"
+                    f"{root.dir}: {foreign} file(s) match no known session format (not listed)"
                 )
 
     def _scan_entries(
@@ -353,13 +354,22 @@ class SessionIndex:
                     cached[:4], cached[4], cached[5], cached[6], cached[7], path, cached[8]
                 )
             else:
-                entry = cached_entry(path, st, claimants, probe)
-                if entry is None:
-                    to_read.append((i, st))
-                    continue
-                found[i] = entry
+                # Later, after this loop: by then the /proc/locks read (in a thread since
+                # the scan began) is done, and no file waits for it.
+                to_read.append((i, st))
+                continue
             if streaming:
                 emit(entry)
+        for_adapters = []
+        for i, st in to_read:
+            path, _root, claimants = candidates[i]
+            entry = cached_entry(path, st, claimants, probe)
+            if entry is None:
+                for_adapters.append((i, st))
+            else:
+                found[i] = entry
+                emit(entry)
+        to_read = for_adapters
         # 2. The rest needs its adapter: mostly files to read, on two cores when many.
         if on_batch is None and forked_read.worthwhile(len(to_read)):
             self._read_forked(candidates, to_read, found, probe)
@@ -411,10 +421,15 @@ class SessionIndex:
             for e in self._best_entries()
             if wanted is None or e.state in wanted
         ]
-        return b"[" + b",".join(rows) + b"]"
+        if not rows:
+            return b"[]"
+        # One copy of megabytes of rows, not three: the brackets go on the end rows.
+        rows[0] = b"[" + rows[0]
+        rows[-1] = rows[-1] + b"]"
+        return b",".join(rows)
 
     def _under_roots(self, path: str) -> bool:
-        return any(path.startswith(str(root.path) + os.sep) for root in self.roots)
+        return any(path.startswith(root.dir + os.sep) for root in self.roots)
 
     def _facts(self, path: str, claimants: tuple[str, ...], probe: LivenessProbe) -> _Entry | None:
         """The entry for one file, from the cache when it is unchanged; None when gone."""
@@ -505,7 +520,9 @@ class SessionIndex:
         """Cache what `_read_record` found and give the entry, liveness applied."""
         if record is None:
             return None
-        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        # One object for every file's device: `marshal` then writes it once, not 10,000 times.
+        dev = self._devices.setdefault(st.st_dev, st.st_dev)
+        key = (dev, st.st_ino, st.st_size, st.st_mtime_ns)
         if isinstance(record, _Lenient):
             adapter, data = record.adapter, record.data
             entry = _Entry(
@@ -515,9 +532,9 @@ class SessionIndex:
         else:
             fmt, state, updated, sid, row, mode = record
             lock_rows = {} if mode == BY_LOCK else None
-            with self._lock:
-                self._cache[path] = (*key, fmt, state, updated, sid, row, mode, lock_rows)
-                self._cache_dirty = True
+            # One assignment is atomic; `save_cache` copies the dict under the lock.
+            self._cache[path] = (*key, fmt, state, updated, sid, row, mode, lock_rows)
+            self._cache_dirty = True
             entry = _Entry(key, fmt, state, updated, sid, path, row)
             if mode == STATIC:
                 return entry
@@ -602,16 +619,19 @@ class SessionIndex:
             path, _root, claimants = candidates[job[0]]
             return self._read_record(path, job[1], claimants)
 
-        _formats()  # imported once, before the fork, for both processes
-        records = forked_read.read_all(
-            jobs,
-            read_one,
-            portable=lambda r: not isinstance(r, _Lenient),
-            after_fork=probe.prefetch_locks,  # the verdicts below will need /proc/locks
-        )
-        for (i, st), record in zip(jobs, records, strict=True):
+        def use(k: int, record: tuple | _Lenient | None) -> None:
+            i, st = jobs[k]
             path, _root, claimants = candidates[i]
             found[i] = self._entry_from_record(path, st, claimants, record, probe)
+
+        _formats()  # imported once, before the fork, for both processes
+        forked_read.read_all(
+            jobs,
+            read_one,
+            use,
+            portable=lambda r: not isinstance(r, _Lenient),
+            after_fork=probe.prefetch_locks,  # the verdicts `use` gives need /proc/locks
+        )
 
     @staticmethod
     def _read(
@@ -733,7 +753,7 @@ class SessionIndex:
         rows = (
             [e for p, e in entries.items() if p not in dropped] if dropped else [*entries.values()]
         )
-        rows.sort(key=attrgetter("updated"), reverse=True)
+        rows.sort(key=attrgetter("updated", "path"), reverse=True)  # the path breaks ties
         return rows
 
     def sessions(self) -> list[SessionInfo]:

@@ -78,7 +78,7 @@ def load(path: str) -> tuple[dict, dict]:
 def save(path: str, files: dict, walks: dict) -> None:
     """Write the cache atomically (a reader never sees half a file); failures are ignored."""
     try:
-        payload = marshal.dumps((CACHE_VERSION, _shared(files), walks))
+        payload = marshal.dumps((CACHE_VERSION, files, walks))
     except ValueError:  # an unmarshallable value slipped in: keep the old cache
         return
     tmp = f"{path}.{os.getpid()}.tmp"
@@ -91,18 +91,6 @@ def save(path: str, files: dict, walks: dict) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-
-
-def _shared(files: dict) -> dict:
-    """The same entries with equal devices as one object: `marshal` writes it once."""
-    devices: dict[object, object] = {}
-    out = {}
-    for path, entry in files.items():
-        if type(entry) is tuple and entry:
-            dev = devices.setdefault(entry[0], entry[0])
-            entry = (dev, *entry[1:]) if dev is not entry[0] else entry
-        out[path] = entry
-    return out
 
 
 def file_hit(cached: object, st: os.stat_result) -> bool:

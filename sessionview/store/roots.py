@@ -8,24 +8,47 @@ from __future__ import annotations
 
 import os
 from collections import namedtuple
-from pathlib import Path
-
-from sessionview.store.paths import split_dir_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
+    from pathlib import Path
 
 
-class Root(namedtuple("Root", ("path", "format"), defaults=(None,))):
-    """A directory to list (`path`, a Path); `format` forces one adapter, None detects
-    per file.
+def posix_path(text: str) -> str:
+    """`str(PurePosixPath(text))` without importing pathlib: empty and `.` parts go,
+    `..` stays, a leading `//` (but not `///`) is kept. A test checks it against pathlib."""
+    if not text:
+        return "."
+    if text.startswith("//") and not text.startswith("///"):
+        anchor = "//"
+    elif text.startswith("/"):
+        anchor = "/"
+    else:
+        anchor = ""
+    parts = [part for part in text.split("/") if part and part != "."]
+    return anchor + "/".join(parts) or "."
 
-    A named tuple rather than a dataclass only because a warm `sessionview ls` is
-    mostly start-up time and `dataclasses` is among the slowest imports it would pay.
+
+class Root(namedtuple("Root", ("dir", "format"), defaults=(None,))):
+    """A directory to list: `dir` as a normalized string (`path` as a Path); `format`
+    forces one adapter, None detects per file.
+
+    A named tuple of strings rather than a dataclass of a Path only because a warm
+    `sessionview ls` is mostly start-up time, and `dataclasses` and `pathlib` (with
+    the `re` it pulls in) are among the slowest imports it would pay.
     """
 
     __slots__ = ()
+
+    def __new__(cls, path: str | os.PathLike[str], format: str | None = None) -> Root:  # noqa: A002
+        return super().__new__(cls, posix_path(os.fspath(path)), format)
+
+    @property
+    def path(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.dir)
 
 
 def resolve_roots(
@@ -39,8 +62,10 @@ def resolve_roots(
     env = os.environ if env is None else env
     roots: list[Root] = []
     if cli_dirs:
-        roots = [Root(Path(d).expanduser(), forced_format) for d in cli_dirs]
+        roots = [Root(os.path.expanduser(os.fspath(d)), forced_format) for d in cli_dirs]
     elif env.get("SESSIONVIEW_DIR", "").strip():
+        from sessionview.store.paths import split_dir_list
+
         roots = [Root(p, forced_format) for p in split_dir_list(env["SESSIONVIEW_DIR"])]
     else:
         from sessionview.store.formats import ADAPTERS
@@ -51,14 +76,14 @@ def resolve_roots(
             for path in adapter.default_roots(env):
                 if path.is_dir():
                     roots.append(Root(path, adapter.name))
-        roots += [Root(Path(d).expanduser(), forced_format) for d in config_dirs]
+        roots += [Root(os.path.expanduser(os.fspath(d)), forced_format) for d in config_dirs]
     seen: set[tuple[str, str | None]] = set()
     unique: list[Root] = []
     for root in roots:
         try:
-            key = (str(root.path.resolve()), root.format)
+            key = (os.path.realpath(root.dir), root.format)  # as Path.resolve()
         except OSError:
-            key = (str(root.path), root.format)
+            key = (root.dir, root.format)
         if key not in seen:
             seen.add(key)
             unique.append(root)

@@ -10,11 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sessionview.store.formats.base import FormatAdapter
+
+
+_NAME = attrgetter("name")
 
 
 @dataclass(slots=True)
@@ -29,7 +33,7 @@ class WalkResult:
     dirs: list[tuple[str, int, int]] = field(default_factory=list)
 
 
-def walk(root: Path, adapters: Sequence[FormatAdapter]) -> WalkResult:
+def walk(root: str | Path, adapters: Sequence[FormatAdapter]) -> WalkResult:
     """Scan `root` and the subdirectories adapters ask for; an unreadable root raises OSError."""
     result = WalkResult()
     stack: list[tuple[str, int, Sequence[FormatAdapter]]] = [(str(root), 0, adapters)]
@@ -39,7 +43,7 @@ def walk(root: Path, adapters: Sequence[FormatAdapter]) -> WalkResult:
             st = os.stat(directory)
             result.dirs.append((directory, st.st_ino, st.st_ctime_ns))
             with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_NAME)
         except OSError:
             if depth == 0:
                 raise

@@ -37,7 +37,9 @@ def test_the_writers_form_is_kept_and_odd_forms_are_normalised() -> None:
     canonical = "2026-06-01T12:00:00.123456+00:00"
     assert utc_iso(canonical) is canonical
     assert utc_iso("2026-06-01T12:00:00.000000+00:00") == "2026-06-01T12:00:00+00:00"
-    assert utc_iso("2026-W01-1T12:00:00.123456+00:00") == reference("2026-W01-1T12:00:00.123456+00:00")
+    assert utc_iso("2026-W01-1T12:00:00.123456+00:00") == reference(
+        "2026-W01-1T12:00:00.123456+00:00"
+    )
     assert utc_iso("2026-06-01T12:00:00.123456Z") == canonical
     assert utc_iso("2026-02-30T12:00:00.123456+00:00") is None
     for bad in (None, 5, "", "yesterday", ["2026-06-01"]):

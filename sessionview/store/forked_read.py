@@ -44,6 +44,7 @@ def worthwhile(count: int) -> bool:
         count >= MIN_FILES
         and sys.platform == "linux"  # elsewhere system libraries may not survive a fork
         and hasattr(os, "fork")
+        and hasattr(os, "memfd_create")
         and threading.active_count() == 1
         and _cpus() >= 2
     )
@@ -65,16 +66,29 @@ def read_all(
     here. `after_fork` runs in the parent once the child is started (it may start
     threads: the fork is behind it).
     """
-    import tempfile
-
     share, out_of = CHILD_SHARE
 
     def child_reads(i: int) -> bool:
         return i % out_of < share
 
     theirs_at = [i for i in range(len(jobs)) if child_reads(i)]
-    with tempfile.TemporaryFile() as out:
-        pid = os.fork()
+    # An anonymous in-memory file for the child's report: no pipe to fill up while
+    # the parent is busy, nothing on disk, no tempfile import.
+    try:
+        out = os.memfd_create("sessionview-forked-read", os.MFD_CLOEXEC)
+    except OSError:
+        out = -1
+    try:
+        pid = os.fork() if out >= 0 else -1
+    except OSError:  # no memory or no process to spare: one process reads it all
+        pid = -1
+    if pid < 0:
+        if out >= 0:
+            os.close(out)
+        for i, job in enumerate(jobs):
+            use(i, read_one(job))
+        return
+    try:
         if pid == 0:  # the child: read, report, leave without clean-ups
             status = 1
             try:
@@ -85,8 +99,9 @@ def read_all(
                     except Exception:
                         result = RETRY
                     mine.append(result if portable(result) else RETRY)
-                out.write(marshal.dumps(mine))
-                out.flush()
+                report = memoryview(marshal.dumps(mine))
+                while report:
+                    report = report[os.write(out, report) :]
                 status = 0
             finally:
                 os._exit(status)
@@ -100,12 +115,27 @@ def read_all(
             _, status = os.waitpid(pid, 0)
         theirs: Any = None
         if os.waitstatus_to_exitcode(status) == 0:
-            out.seek(0)
             try:
-                theirs = marshal.loads(out.read())
-            except (EOFError, ValueError, TypeError):
+                theirs = marshal.loads(_read_all(out))
+            except (EOFError, ValueError, TypeError, OSError):
                 theirs = None
+    finally:
+        os.close(out)
     if type(theirs) is not list or len(theirs) != len(theirs_at):
         theirs = [RETRY] * len(theirs_at)
     for i, result in zip(theirs_at, theirs, strict=True):
         use(i, read_one(jobs[i]) if result == RETRY else result)
+
+
+def _read_all(fd: int) -> bytes:
+    """Everything in the memfd, from its start."""
+    size = os.fstat(fd).st_size
+    parts = []
+    offset = 0
+    while offset < size:
+        block = os.pread(fd, size - offset, offset)
+        if not block:
+            break
+        parts.append(block)
+        offset += len(block)
+    return b"".join(parts)

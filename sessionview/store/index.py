@@ -211,6 +211,7 @@ class SessionIndex:
         self._cache: dict[str, tuple] = {}
         self._walks: dict[tuple, tuple] = {}
         self._cache_dirty = False
+        self._saving: threading.Thread | None = None
         self._devices: dict[int, int] = {}
         self._entries: dict[str, _Entry] = {}
         self._root_of: dict[str, Root] = {}
@@ -220,13 +221,28 @@ class SessionIndex:
             self._cache, self._walks = index_cache.load(self.cache_path)
 
     # ------------------------------------------------------------------ cache
-    def save_cache(self) -> None:
-        """Write the cache atomically if anything changed; failures are not fatal."""
+    def save_cache(self, *, background: bool = False) -> None:
+        """Write the cache atomically if anything changed; failures are not fatal.
+
+        With `background`, a (non-daemon) thread writes it while the caller goes on
+        to print; the interpreter waits for it before it exits.
+        """
         if self.cache_path is None or not self._cache_dirty:
             return
         with self._lock:
             files, walks = dict(self._cache), dict(self._walks)
             self._cache_dirty = False
+            if self._saving is not None:
+                self._saving.join()  # saves land in order
+                self._saving = None
+            if background:
+                self._saving = threading.Thread(
+                    target=index_cache.save,
+                    args=(self.cache_path, files, walks),
+                    name="sessionview-save-index",
+                )
+                self._saving.start()
+                return
         index_cache.save(self.cache_path, files, walks)
 
     def _keep_verdict(
@@ -306,6 +322,8 @@ class SessionIndex:
         on_batch: Callable[[list[SessionInfo]], None] | None,
         batch_size: int,
         on_total: Callable[[int], None] | None = None,
+        *,
+        save_in_background: bool = False,
     ) -> None:
         probe = LivenessProbe()
         if any(type(e) is tuple and len(e) == 11 and e[9] == BY_LOCK for e in self._cache.values()):
@@ -392,7 +410,7 @@ class SessionIndex:
                 del self._cache[p]
                 self._cache_dirty = True
             self._entries = fresh
-        self.save_cache()
+        self.save_cache(background=save_in_background)
 
     def scan(
         self,
@@ -414,7 +432,8 @@ class SessionIndex:
 
         Unchanged files' rows are the cached bytes, without building objects.
         """
-        self._scan_entries(None, 0)
+        # The cache is written while the caller prints (the JSON does not wait for it).
+        self._scan_entries(None, 0, save_in_background=True)
         wanted = set(states) if states is not None else None
         rows = [
             e.row if e.row is not None else e.json_row()
@@ -753,7 +772,8 @@ class SessionIndex:
         rows = (
             [e for p, e in entries.items() if p not in dropped] if dropped else [*entries.values()]
         )
-        rows.sort(key=attrgetter("updated", "path"), reverse=True)  # the path breaks ties
+        # Stable: ties keep the walk's order (by name), cold or warm, forked or not.
+        rows.sort(key=attrgetter("updated"), reverse=True)
         return rows
 
     def sessions(self) -> list[SessionInfo]:

@@ -23,6 +23,7 @@ import contextlib
 import gc
 import marshal
 import os
+import threading
 
 CACHE_VERSION = 3
 MAGIC = b"sessionview-index\n"
@@ -81,7 +82,7 @@ def save(path: str, files: dict, walks: dict) -> None:
         payload = marshal.dumps((CACHE_VERSION, files, walks))
     except ValueError:  # an unmarshallable value slipped in: keep the old cache
         return
-    tmp = f"{path}.{os.getpid()}.tmp"
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(tmp, "wb") as fh:

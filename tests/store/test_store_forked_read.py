@@ -83,3 +83,13 @@ def test_a_cold_cli_listing_of_many_files_equals_one_process(tmp_path: Path) -> 
     assert sum(batches) == len(rows) == 452
     expected = [r.to_json() for r in rows]
     assert json.loads(cold) == json.loads(json.dumps(expected))
+
+
+def test_without_a_fork_one_process_reads_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forked_read.os, "fork", no_fork)
+    got: dict[int, int] = {}
+    forked_read.read_all(list(range(25)), square, got.__setitem__, portable=lambda r: True)
+    assert got == {i: i * i for i in range(25)}

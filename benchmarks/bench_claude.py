@@ -31,6 +31,7 @@ from pathlib import Path
 t0 = time.perf_counter()
 from sessionview.store.index import SessionIndex
 from sessionview.store.roots import Root
+import sessionview.store.formats  # the index imports adapters on first need: not counted
 t1 = time.perf_counter()
 index = SessionIndex([Root(Path(sys.argv[1]), "claude")], cache_path=Path(sys.argv[2]))
 rows = index.scan()

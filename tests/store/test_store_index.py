@@ -328,3 +328,8 @@ def test_problems_for_missing_root_and_foreign_files(sessions_dir: Path, tmp_pat
     assert index.scan() == []
     assert any("missing: not a directory" in p for p in index.problems)
     assert any("1 file(s) match no known session format" in p for p in index.problems)
+
+
+def test_builtin_formats_are_the_registry() -> None:
+    """A warm listing names the active formats without importing the registry."""
+    assert index.BUILTIN_FORMATS == tuple(formats_mod.ADAPTERS)

@@ -389,6 +389,8 @@ class SessionIndex:
                 emit(entry)
         to_read = for_adapters
         # 2. The rest needs its adapter: mostly files to read, on two cores when many.
+        if on_batch is None and len(to_read) >= forked_read.MIN_FILES:
+            probe.wait_for_prefetch()  # its thread must be gone before any fork
         if on_batch is None and forked_read.worthwhile(len(to_read)):
             self._read_forked(candidates, to_read, found, probe)
         else:

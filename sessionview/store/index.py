@@ -326,7 +326,9 @@ class SessionIndex:
         save_in_background: bool = False,
     ) -> None:
         probe = LivenessProbe()
-        if any(type(e) is tuple and len(e) == 11 and e[9] == BY_LOCK for e in self._cache.values()):
+        with self._lock:
+            cached_rows = tuple(self._cache.values())
+        if any(type(e) is tuple and len(e) == 12 and e[9] == BY_LOCK for e in cached_rows):
             probe.prefetch_locks()  # cached verdicts will be looked up: start reading now
         batch: list[SessionInfo] = []
         candidates = list(self.iter_candidates())
@@ -357,9 +359,10 @@ class SessionIndex:
             cached = cache_get(path)
             if (  # `index_cache.file_hit` for a row that needs no liveness check, inline
                 type(cached) is tuple
-                and len(cached) == 11
+                and len(cached) == 12
                 and cached[9] == STATIC
                 and cached[3] == st.st_mtime_ns
+                and cached[11] == st.st_ctime_ns
                 and cached[2] == st.st_size
                 and cached[1] == st.st_ino
                 and cached[0] == st.st_dev
@@ -407,7 +410,7 @@ class SessionIndex:
                 fresh[path] = entry
                 root_of[path] = root
         with self._lock:
-            gone = [p for p in self._cache if p not in fresh and self._under_roots(p)]
+            gone = [p for p in tuple(self._cache) if p not in fresh and self._under_roots(p)]
             for p in gone:
                 del self._cache[p]
                 self._cache_dirty = True
@@ -502,7 +505,9 @@ class SessionIndex:
             adapter = _formats().ADAPTERS.get(cached[4])
             if adapter is not None:
                 entry = _Entry(key, cached[4], cached[5], cached[6], cached[7], path, cached[8])
-                return self._live(path, st, claimants, entry, adapter, probe, cached[9])
+                return self._live(
+                    path, st, claimants, entry, adapter, probe, cached[9], from_disk_cache=True
+                )
         return self._entry_from_record(
             path, st, claimants, self._read_record(path, st, claimants), probe
         )
@@ -544,6 +549,7 @@ class SessionIndex:
         # One object for every file's device: `marshal` then writes it once, not 10,000 times.
         dev = self._devices.setdefault(st.st_dev, st.st_dev)
         key = (dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        ctime = st.st_ctime_ns  # a chmod changes it: a row read while unreadable goes
         if isinstance(record, _Lenient):
             adapter, data = record.adapter, record.data
             entry = _Entry(
@@ -553,9 +559,9 @@ class SessionIndex:
         else:
             fmt, state, updated, sid, row, mode = record
             lock_rows = {} if mode == BY_LOCK else None
-            # One assignment is atomic; `save_cache` copies the dict under the lock.
-            self._cache[path] = (*key, fmt, state, updated, sid, row, mode, lock_rows)
-            self._cache_dirty = True
+            with self._lock:  # a watcher thread's refresh() may write it too
+                self._cache[path] = (*key, fmt, state, updated, sid, row, mode, lock_rows, ctime)
+                self._cache_dirty = True
             entry = _Entry(key, fmt, state, updated, sid, path, row)
             if mode == STATIC:
                 return entry
@@ -576,6 +582,8 @@ class SessionIndex:
         adapter: FormatAdapter,
         probe: LivenessProbe,
         mode: int = BY_ADAPTER,
+        *,
+        from_disk_cache: bool = False,
     ) -> _Entry | None:
         """The entry with its adapter's liveness verdict; a lock verdict's row is kept."""
         if mode == BY_LOCK and entry.row is not None:
@@ -585,8 +593,8 @@ class SessionIndex:
         try:
             info = entry.materialize()
         except (KeyError, TypeError, ValueError):  # a damaged cached row: read the file
-            if entry.info is not None or not index_cache.file_hit(self._cache.get(path), st):
-                raise  # not from the cache: a bug, not damage
+            if not from_disk_cache:
+                raise  # a row just read cannot be damaged: a bug, not damage
             with self._lock:
                 self._cache.pop(path, None)
             record = self._read_record(path, st, claimants)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:  # annotations only: a warm listing imports this module at start-up
@@ -88,6 +89,8 @@ class LivenessProbe:
         self._memo: dict[object, object] = {}
         self._prefetch: threading.Thread | None = None
         self._prefetched: set[tuple[int, int, int]] | None = None
+        #: When the `/proc/locks` snapshot began (wall clock, as file ctimes are).
+        self._locks_since_ns = 0
 
     def prefetch_locks(self) -> None:
         """Start reading `/proc/locks` now, in a thread, for the first `is_locked`.
@@ -99,6 +102,8 @@ class LivenessProbe:
         if self._locks_read or self._prefetch is not None or not sys.platform.startswith("linux"):
             return
         import threading
+
+        self._locks_since_ns = time.time_ns()
 
         def read() -> None:
             self._prefetched = _read_proc_locks()
@@ -125,10 +130,16 @@ class LivenessProbe:
                     self._prefetch.join()
                     self._locks = self._prefetched
                 else:
+                    self._locks_since_ns = time.time_ns()
                     self._locks = _read_proc_locks()
                 self._locks_read = True
             if self._locks is not None:
                 key = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+                if key not in self._locks and st.st_ctime_ns >= self._locks_since_ns:
+                    # The file changed after the snapshot was taken: its writer may have
+                    # started since. Look again, once per such change.
+                    self._locks_since_ns = time.time_ns()
+                    self._locks = _read_proc_locks() or set()
                 if key in self._locks:
                     return True, "writer holds its lock (/proc/locks)"
                 return False, "no process holds its lock (/proc/locks)"

@@ -64,6 +64,14 @@ def walk(root: str | Path, adapters: Sequence[FormatAdapter]) -> WalkResult:
                 deeper = [a for a in active if a.walk_into(name, entry.path, depth)]
                 if deeper:
                     stack.append((entry.path, depth + 1, deeper))
+                else:
+                    # Declined, perhaps for what is inside it (nanobot's `.workspace`):
+                    # its ctime too must prove a cached walk unchanged.
+                    try:
+                        sub = os.stat(entry.path)
+                    except OSError:
+                        continue
+                    result.dirs.append((entry.path, sub.st_ino, sub.st_ctime_ns))
             elif depth == 0 and not name.startswith("."):
                 result.foreign += 1
     return result

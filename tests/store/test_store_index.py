@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import marshal
 import os
+import zlib
 from pathlib import Path
 
 import orjson
@@ -158,23 +159,29 @@ def test_second_scan_reads_no_file_bodies(openrath_dir: Path, tmp_path: Path, co
     assert rows3[str(target)].chunks == 5
 
 
+def _framed(payload: bytes) -> bytes:
+    """A cache file around `payload`, with a checksum that matches."""
+    return index_cache.MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload
+
+
 def _write_cache(cache: Path, files: object, walks: object = None) -> None:
     payload = (index_cache.CACHE_VERSION, files, {} if walks is None else walks)
-    cache.write_bytes(index_cache.MAGIC + marshal.dumps(payload))
+    cache.write_bytes(_framed(marshal.dumps(payload)))
 
 
 def test_cache_survives_garbage(openrath_dir: Path, tmp_path: Path, counting) -> None:
     cache = tmp_path / "index.bin"
-    good = index_cache.MAGIC + marshal.dumps((index_cache.CACHE_VERSION, {}, {}))
+    good = _framed(marshal.dumps((index_cache.CACHE_VERSION, {}, {})))
     for garbage in (
         b"not a cache",
         b"",
         index_cache.MAGIC,
-        index_cache.MAGIC + b"\xff\x00garbage",
+        _framed(b"\xff\x00garbage"),
         good[:-3],
-        index_cache.MAGIC + marshal.dumps((99, {}, {})),
-        index_cache.MAGIC + marshal.dumps([index_cache.CACHE_VERSION, {}, {}]),
-        index_cache.MAGIC + marshal.dumps((index_cache.CACHE_VERSION, [], {})),
+        good[:-1] + b"\x00",  # one byte flipped: the checksum says so
+        _framed(marshal.dumps((99, {}, {}))),
+        _framed(marshal.dumps([index_cache.CACHE_VERSION, {}, {}])),
+        _framed(marshal.dumps((index_cache.CACHE_VERSION, [], {}))),
     ):
         cache.write_bytes(garbage)
         assert len(SessionIndex([openrath_dir], cache_path=cache).scan()) == len(MANIFEST)
@@ -189,9 +196,10 @@ def test_cache_survives_garbage(openrath_dir: Path, tmp_path: Path, counting) ->
         (),
         (1,),
         {"a": 1},
-        (*key, "openrath", "closed", "", "id", "not bytes", 0, {}),
-        (*key, "openrath", "closed", "", "id", b"row", "mode", {}),
-        (*key, "openrath", "closed", "", "id", b"row", 0),
+        (*key, "openrath", "closed", "", "id", "not bytes", 0, None, st.st_ctime_ns),
+        (*key, "openrath", "closed", "", "id", b"row", "mode", None, st.st_ctime_ns),
+        (*key, "openrath", "closed", "", "id", b"row", 0, None),
+        (*key, "openrath", "closed", "", "id", b"row", 0, None, st.st_ctime_ns + 1),
     ):
         _write_cache(cache, {path: entry})
         counting.reads.clear()
@@ -207,7 +215,9 @@ def test_cache_survives_garbage(openrath_dir: Path, tmp_path: Path, counting) ->
     cache.unlink()
     SessionIndex([openrath_dir], cache_path=cache).scan()
     files, walks = index_cache.load(str(cache))
-    files = {p: (*e[:8], b"{not json", index_cache.BY_ADAPTER, {}) for p, e in files.items()}
+    files = {
+        p: (*e[:8], b"{not json", index_cache.BY_ADAPTER, None, e[11]) for p, e in files.items()
+    }
     _write_cache(cache, files, walks)
     rows = {r.path: r for r in SessionIndex([openrath_dir], cache_path=cache).scan()}
     assert len(rows) == len(MANIFEST)
@@ -332,4 +342,26 @@ def test_problems_for_missing_root_and_foreign_files(sessions_dir: Path, tmp_pat
 
 def test_builtin_formats_are_the_registry() -> None:
     """A warm listing names the active formats without importing the registry."""
-    assert index.BUILTIN_FORMATS == tuple(formats_mod.ADAPTERS)
+    assert tuple(formats_mod.ADAPTERS) == index.BUILTIN_FORMATS
+
+
+def test_a_cached_walk_notices_what_appears_inside_a_declined_folder(tmp_path: Path) -> None:
+    """nanobot descends into a folder only once it holds `.workspace`: creating that file
+    changes the folder, not the root, and the cached walk must see it."""
+    fixture = Path(__file__).parent.parent / "fixtures" / "nanobot" / "main-config" / "sessions"
+    (source,) = [p for p in fixture.iterdir() if p.is_dir()]
+    root = tmp_path / "nb"
+    workspace = root / "my-workspace"
+    workspace.mkdir(parents=True)
+    for f in source.glob("*.jsonl"):
+        (workspace / f.name).write_bytes(f.read_bytes())
+    cache = tmp_path / "c.bin"
+    roots = [index.Root(root, "nanobot")]
+    assert SessionIndex(roots, cache_path=cache).scan() == []
+    files, walks = index_cache.load(str(cache))
+    _write_cache(
+        cache, files, {k: (v[0] + 10 * index_cache.RACY_NS, *v[1:]) for k, v in walks.items()}
+    )
+    (workspace / ".workspace").write_bytes((source / ".workspace").read_bytes())
+    rows = SessionIndex(roots, cache_path=cache).scan()
+    assert [r.format for r in rows] == ["nanobot"]

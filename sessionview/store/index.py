@@ -401,14 +401,26 @@ class SessionIndex:
                 path, _root, claimants = candidates[i]
                 found[i] = entry = self._entry_of(path, st, claimants, probe)
                 emit(entry)
-        if on_batch is not None and batch:
-            on_batch(batch)
         fresh: dict[str, _Entry] = {}
         root_of = self._root_of
-        for (path, root, _claimants), entry in zip(candidates, found, strict=True):
+        renamed: list[tuple[str, Root, tuple[str, ...]]] = []
+        for (path, root, claimants), entry in zip(candidates, found, strict=True):
             if entry is not None:
                 fresh[path] = entry
                 root_of[path] = root
+            elif path.endswith(PARTIAL_TAIL):
+                renamed.append((path[: -len(PARTIAL_TAIL)], root, claimants))
+        # A partial file that vanished since the walk was most likely closed: renamed to
+        # its final name, which the walk did not see yet. List that file instead.
+        for final, root, claimants in renamed:
+            if final not in fresh:
+                entry = self._facts(final, claimants, probe)
+                if entry is not None:
+                    fresh[final] = entry
+                    root_of[final] = root
+                    emit(entry)
+        if on_batch is not None and batch:
+            on_batch(batch)
         with self._lock:
             gone = [p for p in tuple(self._cache) if p not in fresh and self._under_roots(p)]
             for p in gone:

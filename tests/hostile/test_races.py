@@ -259,3 +259,31 @@ def test_delete_refuses_a_session_that_started_running_again(tmp_path: Path) -> 
         writer.stdin.write("close\n")
         writer.stdin.flush()
         writer.wait(10)
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_a_session_closed_between_the_walk_and_the_stat_is_listed_by_its_final_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streaming: bool
+) -> None:
+    """The walk saw `<id>.jsonl.__partial__`; the writer closes (renames it) before the
+    stat: the session must still be listed, as `<id>.jsonl`, not vanish."""
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    writer = SessionWriter(directory=sessions)
+    writer.append("user", {"content": "almost done"})
+    original = SessionIndex._walk_root
+
+    def walk_then_close(self, root):
+        walked = original(self, root)
+        if not writer.path.exists():
+            writer.close()
+        return walked
+
+    monkeypatch.setattr(SessionIndex, "_walk_root", walk_then_close)
+    index = SessionIndex([sessions], use_cache=False)
+    batches: list[int] = []
+    rows = index.scan(on_batch=(lambda b: batches.append(len(b))) if streaming else None)
+    assert [(r.id, r.state, Path(r.path).name) for r in rows] == [
+        (writer.session_id, SessionState.CLOSED, writer.path.name)
+    ]
+    assert not streaming or sum(batches) == 1

@@ -304,18 +304,22 @@ class SessionIndex:
 
         One directory walk per root serves every adapter (see `walk.py`).
         """
+        return iter(self._candidates())
+
+    def _candidates(self) -> list[tuple[str, Root, tuple[str, ...]]]:
         self.problems = []
+        found: list[tuple[str, Root, tuple[str, ...]]] = []
         for root in self.roots:
             walked = self._walk_root(root)
             if walked is None:
                 continue
             claimed, foreign = walked
-            for path, claimants in claimed:
-                yield path, root, claimants
+            found += [(path, root, claimants) for path, claimants in claimed]
             if not root.format and foreign:
                 self.problems.append(
                     f"{root.dir}: {foreign} file(s) match no known session format (not listed)"
                 )
+        return found
 
     def _scan_entries(
         self,
@@ -331,7 +335,7 @@ class SessionIndex:
         if any(type(e) is tuple and len(e) == 12 and e[9] == BY_LOCK for e in cached_rows):
             probe.prefetch_locks()  # cached verdicts will be looked up: start reading now
         batch: list[SessionInfo] = []
-        candidates = list(self.iter_candidates())
+        candidates = self._candidates()
         if on_total is not None:
             on_total(len(candidates))
 
@@ -346,15 +350,24 @@ class SessionIndex:
         # 1. Stat every file; unchanged ones come from the cache. A plain loop with
         #    the hit first: a warm scan is this and little else, 10,000 times.
         found: list[_Entry | None] = [None] * len(candidates)
+        # In the walk's order (ties sort the same, warm or cold): a file that takes the
+        # long way holds its place with None until its entry is known.
+        fresh: dict[str, _Entry | None] = {}
+        root_of = self._root_of
         to_read: list[tuple[int, os.stat_result]] = []
+        vanished: list[int] = []
         stat, cache_get, cached_entry = os.stat, self._cache.get, self._cached_entry
         streaming = on_batch is not None
         for i, (path, _root, claimants) in enumerate(candidates):
             try:
                 st = stat(path)
             except OSError:
-                found[i] = entry = self._facts(path, claimants, probe)  # says why, or gone
-                emit(entry)
+                found[i] = fresh[path] = entry = self._facts(path, claimants, probe)
+                if entry is None:  # gone since the walk
+                    vanished.append(i)
+                else:
+                    root_of[path] = _root
+                    emit(entry)
                 continue
             cached = cache_get(path)
             if (  # `index_cache.file_hit` for a row that needs no liveness check, inline
@@ -371,16 +384,19 @@ class SessionIndex:
                 and type(cached[5]) is str
                 and cached[4] in claimants
             ):
-                found[i] = entry = _Entry(
+                found[i] = fresh[path] = entry = _Entry(
                     cached[:4], cached[4], cached[5], cached[6], cached[7], path, cached[8]
                 )
+                root_of[path] = _root
             else:
                 # Later, after this loop: by then the /proc/locks read (in a thread since
                 # the scan began) is done, and no file waits for it.
+                fresh[path] = None
                 to_read.append((i, st))
                 continue
             if streaming:
                 emit(entry)
+        later = to_read
         for_adapters = []
         for i, st in to_read:
             path, _root, claimants = candidates[i]
@@ -401,14 +417,19 @@ class SessionIndex:
                 path, _root, claimants = candidates[i]
                 found[i] = entry = self._entry_of(path, st, claimants, probe)
                 emit(entry)
-        fresh: dict[str, _Entry] = {}
-        root_of = self._root_of
-        renamed: list[tuple[str, Root, tuple[str, ...]]] = []
-        for (path, root, claimants), entry in zip(candidates, found, strict=True):
-            if entry is not None:
-                fresh[path] = entry
+        for i, _st in later:
+            path, root, _claimants = candidates[i]
+            fresh[path] = entry = found[i]
+            if entry is None:
+                vanished.append(i)
+            else:
                 root_of[path] = root
-            elif path.endswith(PARTIAL_TAIL):
+        renamed: list[tuple[str, Root, tuple[str, ...]]] = []
+        for i in vanished:
+            path, root, claimants = candidates[i]
+            if fresh.get(path, False) is None:
+                del fresh[path]
+            if path.endswith(PARTIAL_TAIL):
                 renamed.append((path[: -len(PARTIAL_TAIL)], root, claimants))
         # A partial file that vanished since the walk was most likely closed: renamed to
         # its final name, which the walk did not see yet. List that file instead.

@@ -15,7 +15,6 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-import threading
 
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
@@ -40,6 +39,10 @@ def _cpus() -> int:
 
 def worthwhile(count: int) -> bool:
     """Whether `count` files are worth a second process here, and it is safe to fork."""
+    if count < MIN_FILES:
+        return False
+    import threading
+
     return (
         count >= MIN_FILES
         and sys.platform == "linux"  # elsewhere system libraries may not survive a fork

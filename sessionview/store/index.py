@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 import stat as stat_mod
 import sys
-import threading
 import time
+from _thread import RLock  # threading's own RLock; `threading` is a slower import
 from operator import attrgetter
 
 from sessionview.store import forked_read, index_cache
@@ -30,6 +30,7 @@ from sessionview.store.roots import Root
 
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Callable, Iterable, Iterator, Sequence
     from pathlib import Path
     from typing import Any
@@ -120,6 +121,24 @@ def _dumps(data: dict[str, Any]) -> bytes | None:
         return None
 
 
+def _static_hit(cached: object, st: os.stat_result, claimants: tuple[str, ...]) -> bool:
+    """`index_cache.file_hit` for a row that needs no liveness check: the warm path."""
+    return (
+        type(cached) is tuple
+        and len(cached) == 12
+        and cached[9] == STATIC
+        and cached[3] == st.st_mtime_ns
+        and cached[11] == st.st_ctime_ns
+        and cached[2] == st.st_size
+        and cached[1] == st.st_ino
+        and cached[0] == st.st_dev
+        and type(cached[8]) is bytes
+        and type(cached[6]) is str
+        and type(cached[5]) is str
+        and cached[4] in claimants
+    )
+
+
 class _Lenient:
     """Facts that orjson cannot write: kept as they are, not cached, printed leniently."""
 
@@ -207,7 +226,7 @@ class SessionIndex:
         self.roots: list[Root] = [r if isinstance(r, Root) else Root(r) for r in roots]
         self.cache_path = str(cache_path or default_cache_path()) if use_cache else None
         self.reuse_listings = reuse_listings
-        self._lock = threading.RLock()
+        self._lock = RLock()
         self._cache: dict[str, tuple] = {}
         self._walks: dict[tuple, tuple] = {}
         self._cache_dirty = False
@@ -236,6 +255,8 @@ class SessionIndex:
                 self._saving.join()  # saves land in order
                 self._saving = None
             if background:
+                import threading
+
                 self._saving = threading.Thread(
                     target=index_cache.save,
                     args=(self.cache_path, files, walks),
@@ -332,8 +353,10 @@ class SessionIndex:
         probe = LivenessProbe()
         with self._lock:
             cached_rows = tuple(self._cache.values())
-        if any(type(e) is tuple and len(e) == 12 and e[9] == BY_LOCK for e in cached_rows):
-            probe.prefetch_locks()  # cached verdicts will be looked up: start reading now
+        # Cached verdicts will be looked up: /proc/locks is read from now on, in a thread.
+        wants_locks = any(
+            type(e) is tuple and len(e) == 12 and e[9] == BY_LOCK for e in cached_rows
+        )
         batch: list[SessionInfo] = []
         candidates = self._candidates()
         if on_total is not None:
@@ -347,66 +370,52 @@ class SessionIndex:
                     on_batch(batch)
                     batch = []
 
-        # 1. Stat every file; unchanged ones come from the cache. A plain loop with
-        #    the hit first: a warm scan is this and little else, 10,000 times.
-        found: list[_Entry | None] = [None] * len(candidates)
-        # In the walk's order (ties sort the same, warm or cold): a file that takes the
-        # long way holds its place with None until its entry is known.
-        fresh: dict[str, _Entry | None] = {}
+        # 1. Stat every file; unchanged ones come from the cache. In the walk's order
+        #    (ties sort the same, warm or cold): a file that takes the long way holds
+        #    its place with None until its entry is known.
+        fresh: dict[str, _Entry | None] = dict.fromkeys(c[0] for c in candidates)
         root_of = self._root_of
-        to_read: list[tuple[int, os.stat_result]] = []
-        vanished: list[int] = []
-        stat, cache_get, cached_entry = os.stat, self._cache.get, self._cached_entry
-        streaming = on_batch is not None
+        later: list[tuple[int, os.stat_result | None]] = []  # st None: stat it again
+        if wants_locks:
+            probe.prefetch_locks()
+        stat, cache_get, hit = os.stat, self._cache.get, _static_hit
         for i, (path, _root, claimants) in enumerate(candidates):
+            # A plain loop: a warm scan is this and little else, 10,000 times.
             try:
                 st = stat(path)
             except OSError:
-                found[i] = fresh[path] = entry = self._facts(path, claimants, probe)
-                if entry is None:  # gone since the walk
-                    vanished.append(i)
-                else:
-                    root_of[path] = _root
-                    emit(entry)
+                later.append((i, None))
                 continue
             cached = cache_get(path)
-            if (  # `index_cache.file_hit` for a row that needs no liveness check, inline
-                type(cached) is tuple
-                and len(cached) == 12
-                and cached[9] == STATIC
-                and cached[3] == st.st_mtime_ns
-                and cached[11] == st.st_ctime_ns
-                and cached[2] == st.st_size
-                and cached[1] == st.st_ino
-                and cached[0] == st.st_dev
-                and type(cached[8]) is bytes
-                and type(cached[6]) is str
-                and type(cached[5]) is str
-                and cached[4] in claimants
-            ):
-                found[i] = fresh[path] = entry = _Entry(
+            if hit(cached, st, claimants):
+                fresh[path] = entry = _Entry(
                     cached[:4], cached[4], cached[5], cached[6], cached[7], path, cached[8]
                 )
-                root_of[path] = _root
+                if on_batch is not None:
+                    emit(entry)
             else:
-                # Later, after this loop: by then the /proc/locks read (in a thread since
-                # the scan began) is done, and no file waits for it.
-                fresh[path] = None
-                to_read.append((i, st))
-                continue
-            if streaming:
-                emit(entry)
-        later = to_read
-        for_adapters = []
-        for i, st in to_read:
+                later.append((i, st))
+        # Later, after that loop: by then the /proc/locks read is done, and no file
+        # waited for it.
+        found: list[_Entry | None] = [None] * len(candidates)
+        vanished: list[int] = []
+        to_read: list[tuple[int, os.stat_result]] = []
+        cached_entry = self._cached_entry
+        for i, st in later:
             path, _root, claimants = candidates[i]
+            if st is None:
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    found[i] = entry = self._facts(path, claimants, probe)  # why, or gone
+                    emit(entry)
+                    continue
             entry = cached_entry(path, st, claimants, probe)
             if entry is None:
-                for_adapters.append((i, st))
+                to_read.append((i, st))
             else:
                 found[i] = entry
                 emit(entry)
-        to_read = for_adapters
         # 2. The rest needs its adapter: mostly files to read, on two cores when many.
         if on_batch is None and len(to_read) >= forked_read.MIN_FILES:
             probe.wait_for_prefetch()  # its thread must be gone before any fork
@@ -427,10 +436,10 @@ class SessionIndex:
         renamed: list[tuple[str, Root, tuple[str, ...]]] = []
         for i in vanished:
             path, root, claimants = candidates[i]
-            if fresh.get(path, False) is None:
-                del fresh[path]
             if path.endswith(PARTIAL_TAIL):
                 renamed.append((path[: -len(PARTIAL_TAIL)], root, claimants))
+        if vanished:
+            fresh = {p: e for p, e in fresh.items() if e is not None}
         # A partial file that vanished since the walk was most likely closed: renamed to
         # its final name, which the walk did not see yet. List that file instead.
         for final, root, claimants in renamed:

@@ -31,7 +31,7 @@ from sessionview.store.roots import Root
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
     import threading
-    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from pathlib import Path
     from typing import Any
 
@@ -119,24 +119,6 @@ def _dumps(data: dict[str, Any]) -> bytes | None:
         return orjson.dumps(data)
     except orjson.JSONEncodeError:
         return None
-
-
-def _static_hit(cached: object, st: os.stat_result, claimants: tuple[str, ...]) -> bool:
-    """`index_cache.file_hit` for a row that needs no liveness check: the warm path."""
-    return (
-        type(cached) is tuple
-        and len(cached) == 12
-        and cached[9] == STATIC
-        and cached[3] == st.st_mtime_ns
-        and cached[11] == st.st_ctime_ns
-        and cached[2] == st.st_size
-        and cached[1] == st.st_ino
-        and cached[0] == st.st_dev
-        and type(cached[8]) is bytes
-        and type(cached[6]) is str
-        and type(cached[5]) is str
-        and cached[4] in claimants
-    )
 
 
 class _Lenient:
@@ -320,14 +302,11 @@ class SessionIndex:
                 self._cache_dirty = True
         return claimed, found.foreign
 
-    def iter_candidates(self) -> Iterator[tuple[str, Root, tuple[str, ...]]]:
+    def _candidates(self) -> list[tuple[str, Root, tuple[str, ...]]]:
         """Every file under the roots that some adapter claims, with its claimants' names.
 
         One directory walk per root serves every adapter (see `walk.py`).
         """
-        return iter(self._candidates())
-
-    def _candidates(self) -> list[tuple[str, Root, tuple[str, ...]]]:
         self.problems = []
         found: list[tuple[str, Root, tuple[str, ...]]] = []
         for root in self.roots:
@@ -378,7 +357,7 @@ class SessionIndex:
         later: list[tuple[int, os.stat_result | None]] = []  # st None: stat it again
         if wants_locks:
             probe.prefetch_locks()
-        stat, cache_get, hit = os.stat, self._cache.get, _static_hit
+        stat, cache_get, hit = os.stat, self._cache.get, index_cache.file_hit
         for i, (path, _root, claimants) in enumerate(candidates):
             # A plain loop: a warm scan is this and little else, 10,000 times.
             try:
@@ -387,7 +366,7 @@ class SessionIndex:
                 later.append((i, None))
                 continue
             cached = cache_get(path)
-            if hit(cached, st, claimants):
+            if hit(cached, st) and cached[9] == STATIC and cached[4] in claimants:
                 fresh[path] = entry = _Entry(
                     cached[:4], cached[4], cached[5], cached[6], cached[7], path, cached[8]
                 )
@@ -398,7 +377,6 @@ class SessionIndex:
         # Later, after that loop: by then the /proc/locks read is done, and no file
         # waited for it.
         found: list[_Entry | None] = [None] * len(candidates)
-        vanished: list[int] = []
         to_read: list[tuple[int, os.stat_result]] = []
         cached_entry = self._cached_entry
         for i, st in later:
@@ -426,22 +404,18 @@ class SessionIndex:
                 path, _root, claimants = candidates[i]
                 found[i] = entry = self._entry_of(path, st, claimants, probe)
                 emit(entry)
-        for i, _st in later:
-            path, root, _claimants = candidates[i]
-            fresh[path] = entry = found[i]
-            if entry is None:
-                vanished.append(i)
-            else:
-                root_of[path] = root
-        renamed: list[tuple[str, Root, tuple[str, ...]]] = []
-        for i in vanished:
-            path, root, claimants = candidates[i]
-            if path.endswith(PARTIAL_TAIL):
-                renamed.append((path[: -len(PARTIAL_TAIL)], root, claimants))
-        if vanished:
-            fresh = {p: e for p, e in fresh.items() if e is not None}
         # A partial file that vanished since the walk was most likely closed: renamed to
-        # its final name, which the walk did not see yet. List that file instead.
+        # its final name, which the walk did not see yet. That file is listed instead.
+        renamed: list[tuple[str, Root, tuple[str, ...]]] = []
+        for i, _st in later:
+            path, root, claimants = candidates[i]
+            fresh[path] = entry = found[i]
+            if entry is not None:
+                root_of[path] = root
+            elif path.endswith(PARTIAL_TAIL):
+                renamed.append((path[: -len(PARTIAL_TAIL)], root, claimants))
+        if None in fresh.values():
+            fresh = {p: e for p, e in fresh.items() if e is not None}
         for final, root, claimants in renamed:
             if final not in fresh:
                 entry = self._facts(final, claimants, probe)
@@ -521,7 +495,7 @@ class SessionIndex:
             return None
         assert cached is not None
         mode = cached[9]
-        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        key = _stat_key(st)
         if mode == STATIC:
             return _Entry(key, cached[4], cached[5], cached[6], cached[7], path, cached[8])
         if mode == BY_LOCK and type(cached[10]) is dict:
@@ -536,7 +510,7 @@ class SessionIndex:
         self, path: str, st: os.stat_result, claimants: tuple[str, ...], probe: LivenessProbe
     ) -> _Entry | None:
         """The entry for a file whose cached row is missing or needs its adapter."""
-        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        key = _stat_key(st)
         if not stat_mod.S_ISREG(st.st_mode):
             kind = "a directory" if stat_mod.S_ISDIR(st.st_mode) else "not a regular file"
             reason = f"is {kind}, not a session file"
@@ -598,6 +572,7 @@ class SessionIndex:
                 key, adapter.name, data["state"], data["updated_at"] or "", data["id"],
                 data["path"], None, _session_info(data),
             )  # fmt: skip
+            mode = BY_ADAPTER
         else:
             fmt, state, updated, sid, row, mode = record
             lock_rows = {} if mode == BY_LOCK else None
@@ -608,12 +583,9 @@ class SessionIndex:
             if mode == STATIC:
                 return entry
             adapter = _formats().get_adapter(fmt)
-            if entry.state not in OPEN_STATE_VALUES and not adapter.always_check_liveness:
-                return entry
-            return self._live(path, st, claimants, entry, adapter, probe, mode)
         if entry.state not in OPEN_STATE_VALUES and not adapter.always_check_liveness:
             return entry
-        return self._live(path, st, claimants, entry, adapter, probe)
+        return self._live(path, st, claimants, entry, adapter, probe, mode)
 
     def _live(
         self,
@@ -677,7 +649,6 @@ class SessionIndex:
         probe: LivenessProbe,
     ) -> None:
         """Phase 2 of a scan with many files to read, split with a forked child."""
-        probe.wait_for_prefetch()  # the child must not inherit a running thread
         jobs = []
         for i, st in to_read:
             path, _root, claimants = candidates[i]

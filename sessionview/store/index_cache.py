@@ -104,7 +104,8 @@ def save(path: str, files: dict, walks: dict) -> None:
 
 
 def file_hit(cached: object, st: os.stat_result) -> bool:
-    """Whether a `files` entry is well formed and still describes the file `st` describes.
+    """Whether a `files` entry still describes the file `st` describes, with the field
+    types the listing relies on (a row it prints, the keys it sorts and groups by).
 
     Kept cheap: it runs per file on every warm listing.
     """
@@ -116,12 +117,10 @@ def file_hit(cached: object, st: os.stat_result) -> bool:
         and cached[2] == st.st_size
         and cached[1] == st.st_ino
         and cached[0] == st.st_dev
-        and type(cached[4]) is str
-        and type(cached[5]) is str
-        and type(cached[6]) is str
-        and type(cached[7]) is str
         and type(cached[8]) is bytes
-        and type(cached[9]) is int
+        and type(cached[6]) is str
+        and type(cached[5]) is str
+        and type(cached[4]) is str
     )
 
 

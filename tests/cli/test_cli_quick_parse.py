@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sessionview.cli import quick_ls_args
-from sessionview.cli_parser import build_parser
+from sessionview.cli.parser import build_parser
 
 WORDS = st.sampled_from(
     ["--json", "--dir", "--dir=x", "d1", "--state", "running,crashed", "--state=closed",

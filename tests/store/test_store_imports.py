@@ -55,7 +55,7 @@ def test_store_and_every_module_under_it_import_without_textual() -> None:
 
 
 def test_cli_imports_without_textual() -> None:
-    assert (PACKAGE / "cli.py").is_file(), "sessionview/cli.py is the `sessionview` entry point"
+    assert (PACKAGE / "cli" / "__init__.py").is_file(), "sessionview.cli is the entry point"
     names, bad = _imports("sessionview.cli")
     assert "sessionview.cli" in names
     assert bad == [], f"`import sessionview.cli` imported {bad}"

@@ -1,0 +1,115 @@
+"""What every subcommand shares: the one-line error, config and index set-up, JSON output.
+
+Each subcommand lives in its own module of this package (`ls.py`, `show.py`, ...) with
+`HELP`, `add_arguments(parser)` and `run(args)`; `sessionview.cli.COMMANDS` names them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from typing import Any
+
+# Each name is a module under sessionview.cli, imported only when that command runs.
+COMMANDS = ("ls", "show", "rm", "restore", "prune", "resume", "config")
+STATES = ("running", "crashed", "closed", "corrupt")
+FORMATS = ("openrath", "nanobot", "claude", "codex", "snapshot")
+
+
+class CliError(Exception):
+    """A one-line message for stderr, exit status 1."""
+
+
+def load_config(*, only_if_present: bool = False) -> Any:
+    """The config, its problems printed; with `only_if_present`, None when there is no
+    config.toml (every default), found without importing the config module (a warm
+    `ls` is mostly start-up time)."""
+    if only_if_present:
+        from sessionview.store.userdirs import config_file
+
+        try:
+            os.stat(config_file())
+        except FileNotFoundError:
+            return None
+        except OSError:
+            pass  # load_config reports it
+    from sessionview.config import load_config as _load
+
+    config = _load()
+    for problem in config.problems:
+        print(f"sessionview: config: {safe_line(problem)}", file=sys.stderr)
+    return config
+
+
+def open_index(args: argparse.Namespace, config: Any) -> Any:
+    """The SessionIndex over `--dir` (or the config's dirs, or every agent's store)."""
+    from sessionview.store.index import SessionIndex
+    from sessionview.store.roots import resolve_roots
+
+    roots = resolve_roots(
+        getattr(args, "dir", None) or (),
+        config_dirs=config.dirs if config else (),
+        forced_format=getattr(args, "format", None),
+    )
+    # Polling is the setting for network file systems, whose cached attributes can
+    # hide a change for a while: there, every directory is listed every time.
+    return SessionIndex(roots, reuse_listings=not (config and config.polling))
+
+
+def safe_line(text: object) -> str:
+    """Untrusted text (file names, ids, errors) as one line with every control escaped."""
+    from sessionview.text import one_line
+
+    return one_line(str(text))
+
+
+def json_bytes(data: Any, *, indent: bool = True) -> bytes:
+    """orjson, or the stdlib for what it refuses (see `jsonl.dumps_lenient`)."""
+    from sessionview.store.jsonl import dumps_lenient
+
+    return dumps_lenient(data, indent=indent)
+
+
+def write_json(data: Any) -> None:
+    sys.stdout.buffer.write(json_bytes(data) + b"\n")
+
+
+def parse_states(text: str, allowed: Sequence[str]) -> set[str]:
+    states = {s.strip() for s in text.split(",") if s.strip()}
+    bad = states - set(allowed)
+    if bad or not states:
+        raise CliError(
+            f"invalid state {', '.join(sorted(bad)) or text!r}: use {', '.join(allowed)}"
+        )
+    return states
+
+
+def resolve(index: Any, ident: str) -> Any:
+    index.scan()
+    return index.resolve(ident)
+
+
+def dir_options(parser: argparse.ArgumentParser, *, sub: bool = True) -> None:
+    """`--dir` and `--format`, on the top level and on every subcommand that reads sessions."""
+    import argparse
+
+    default: Any = argparse.SUPPRESS if sub else None
+    parser.add_argument(
+        "--dir",
+        action="append",
+        metavar="DIR",
+        default=default,
+        help="a sessions directory to read (repeatable); default: every agent's store "
+        "found on this machine, or $SESSIONVIEW_DIR",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=default,
+        help="read every file as this format instead of detecting it",
+    )

@@ -1,0 +1,90 @@
+"""`sessionview ls`: the listing, as a table or one JSON array."""
+
+from __future__ import annotations
+
+import sys
+
+from sessionview.cli.common import (
+    STATES,
+    dir_options,
+    load_config,
+    open_index,
+    parse_states,
+    safe_line,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+HELP = "list sessions, newest activity first"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    dir_options(p)
+    p.add_argument(
+        "--state",
+        metavar="S",
+        help=f"only these states, comma-separated ({', '.join(STATES)})",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON array")
+
+
+def run(args: argparse.Namespace) -> int:
+    import gc
+
+    # A listing holds 100,000 small objects from the index cache and makes no cycles:
+    # the collector would only walk them again and again (measured: ~10% of a warm ls).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _ls(args)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _ls(args: argparse.Namespace) -> int:
+    config = load_config(only_if_present=True)
+    index = open_index(args, config)
+    wanted = parse_states(args.state, STATES) if args.state else None
+    if args.json:
+        # Rows of unchanged files are the cached bytes (see SessionIndex.scan_json).
+        listing = index.scan_json(wanted)
+        for problem in index.problems:
+            print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
+        sys.stdout.buffer.write(listing)
+        sys.stdout.buffer.write(b"\n")
+        return 0
+    sessions = index.scan()
+    if wanted:
+        sessions = [s for s in sessions if s.state.value in wanted]
+    for problem in index.problems:
+        print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
+    if not sessions:
+        where = ", ".join(r.dir for r in index.roots) or "no directory found"
+        print(f"no sessions in {safe_line(where)}; try `sessionview --demo`")
+        return 0
+    from sessionview.text import ago, human_bytes, one_line
+
+    rows = [
+        (
+            f"{s.glyph} {s.state.value}",
+            s.short_id,
+            s.format,
+            ago(s.updated_at),
+            str(s.chunks),
+            human_bytes(s.bytes),
+            str(s.total_tokens or "-"),
+            one_line(s.title or (s.error or ""), 60),
+        )
+        for s in sessions
+    ]
+    header = ("STATE", "ID", "FORMAT", "ACTIVITY", "CHUNKS", "SIZE", "TOKENS", "TITLE")
+    out = sys.stdout
+    rows = [tuple(one_line(cell) for cell in row) for row in rows]  # ids come from files
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    for row in [header, *rows]:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        out.write("  ".join(cells) + "  " + row[-1] + "\n")
+    return 0

@@ -1,0 +1,36 @@
+"""`sessionview resume`: run (or print) the agent's own way to resume a session."""
+
+from __future__ import annotations
+
+import sys
+
+from sessionview.cli.common import dir_options, load_config, open_index, resolve
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+HELP = "resume a session with its agent"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    dir_options(p)
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--print", action="store_true", help="only print the command")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sessionview.store.actions import resume_plan, run_resume
+
+    config = load_config()
+    index = open_index(args, config)
+    info = resolve(index, args.id)
+    plan = resume_plan(info, config.resume)
+    if args.print or plan.command is None:
+        from sessionview.text import visible
+
+        print(visible(plan.display()))
+        if plan.command is None:
+            print(f"# {plan.hint}", file=sys.stderr)
+        return 0
+    return run_resume(plan)

@@ -1,0 +1,45 @@
+"""`sessionview rm`: move sessions to the trash (or unlink them with `--purge`)."""
+
+from __future__ import annotations
+
+import sys
+
+from sessionview.cli.common import dir_options, load_config, open_index, safe_line
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+HELP = "move sessions to the trash (restorable)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    dir_options(p)
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("--force", action="store_true", help="also delete a running session")
+    p.add_argument("--purge", action="store_true", help="unlink instead of moving to the trash")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sessionview.store.actions import delete_session
+    from sessionview.store.errors import PersistenceError
+
+    config = load_config()
+    index = open_index(args, config)
+    index.scan()
+    targets = [index.resolve(ident) for ident in args.ids]
+    roots = [r.path for r in index.roots]
+    status = 0
+    for info in targets:
+        try:
+            entry = delete_session(info, force=args.force, purge=args.purge, roots=roots)
+        except PersistenceError as exc:
+            print(f"sessionview: {safe_line(exc)}", file=sys.stderr)
+            status = 1
+            continue
+        if args.purge:
+            print(f"deleted {safe_line(info.id)} ({len(entry.files)} file(s))")
+        else:
+            sid = safe_line(info.id)
+            print(f"moved {sid} to the trash; undo with: sessionview restore {sid}")
+    return status

@@ -90,11 +90,18 @@ class PersistedSession:
     closed: bool
     path: Path
     trailer_raw: dict[str, Any] | None = field(default=None, repr=False)
+    #: The header record as read (upgraded), for rebuilding OpenRath's own objects.
+    header_raw: dict[str, Any] | None = field(default=None, repr=False)
 
     def to_resumable_pair(self, agent_prompt: str | None = None) -> Any:
         """`(user_session, agent_session)` as OpenRath builds them, when OpenRath is installed.
 
-        Without it, a `ResumablePair` of plain records plus a one-line hint.
+        Built from what sessionview read, never by asking OpenRath's loader to read the
+        file again: its loader splits lines with `str.splitlines`, so a chunk holding a raw
+        U+2028, U+2029 or U+0085 (its own writer writes them unescaped) makes it fail on a
+        file sessionview reads fine. Any error OpenRath raises while building the pair comes
+        out as sessionview's `PersistenceError`, never as another package's exception.
+        Without OpenRath, a `ResumablePair` of plain records plus a one-line hint.
         """
         system = agent_prompt
         if system is None:
@@ -104,11 +111,53 @@ class PersistedSession:
                     system = str(content) if content is not None else None
                     break
         try:
-            from rath.session.persistence import load_session as rath_load  # type: ignore
+            from rath.session.persistence import loader as rath_loader  # type: ignore
         except ImportError:
             return ResumablePair(self.chunks, system)
-        real = rath_load(str(self.header.id), path=self.path)
-        return real.to_resumable_pair(agent_prompt=agent_prompt)
+        try:
+            real = _rath_session(rath_loader, self)
+            return real.to_resumable_pair(agent_prompt=agent_prompt)
+        except Exception as exc:  # OpenRath's own classes must not leave this API
+            raise PersistenceError(
+                f"{self.path}: OpenRath cannot build a resumable pair: {type(exc).__name__}: {exc}"
+            ) from exc
+
+
+def _rath_session(rath_loader: Any, session: PersistedSession) -> Any:
+    """OpenRath's `PersistedSession` for what sessionview loaded (the same header fields,
+    the same chunk rows, in order), decoded with OpenRath's own helpers."""
+    from rath.backend.persistence.spec_json import spec_from_jsonable  # type: ignore
+    from rath.session.chunk import ChunkKind, ChunkRow, ChunkTable  # type: ignore
+    from rath.session.persistence._serialize import (  # type: ignore
+        coerce_lineage_kind,
+        lineage_extras_from_jsonable,
+        parse_uuid_list,
+        usage_from_jsonable,
+    )
+
+    raw = session.header_raw or {}
+    header = session.header
+    real_header = rath_loader.PersistedSessionHeader(
+        schema_version=header.schema_version,
+        id=UUID(str(header.id)),
+        created_at=header.created_at,
+        parent_session_ids=parse_uuid_list(raw.get("parent_session_ids")),
+        lineage_operator=header.lineage_operator,
+        lineage_kind=coerce_lineage_kind(raw.get("lineage_kind")),
+        lineage_extras=lineage_extras_from_jsonable(raw.get("lineage_extras")),
+        sandbox_backend=header.sandbox_backend,
+        sandbox_spec=spec_from_jsonable(raw.get("sandbox_spec")),
+        sandbox_handle_id=header.sandbox_handle_id,
+    )
+    rows = tuple(ChunkRow(kind=ChunkKind(c.kind), payload=dict(c.payload)) for c in session.chunks)
+    return rath_loader.PersistedSession(
+        header=real_header,
+        chunk_table=ChunkTable(rows=rows),
+        cumulative_usage=usage_from_jsonable(session.cumulative_usage),
+        closed=session.closed,
+        path=session.path,
+        trailer_raw=session.trailer_raw,
+    )
 
 
 def _coerce_id(value: str) -> UUID | str:
@@ -175,6 +224,7 @@ def load_session(
         closed=trailer is not None,
         path=target,
         trailer_raw=trailer,
+        header_raw=parsed.header,
     )
 
 

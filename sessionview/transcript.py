@@ -100,7 +100,8 @@ def chunk_title(chunk: Chunk) -> str:
     name = ""
     if chunk.kind == "tool_result":
         name = " " + _str(chunk.payload.get("name") or chunk.payload.get("tool_call_id") or "")
-    return visible(f"#{chunk.index} {chunk.kind}{name}", keep_newlines=False)
+    side = " (sidechain)" if chunk.sidechain else ""
+    return visible(f"#{chunk.index} {chunk.kind}{name}{side}", keep_newlines=False)
 
 
 def chunk_body(chunk: Chunk, limit: int = CUT_AT) -> str:

@@ -88,6 +88,8 @@ def chunk_lines(chunk: Chunk, *, expanded: bool = False, limit: int = LINE_LIMIT
         if name:
             head += f" · {clean(str(name))}"
     head += f"  #{chunk.index}"
+    if chunk.sidechain:
+        head += "  · sidechain"
     if kind == "tool_result" and payload.get("tool_call_id"):
         head += f"  ({clean(str(payload['tool_call_id']))})"
     lines = [Line(f"{style}-head", head)]

@@ -39,6 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def chunk_json(chunk: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"index": chunk.index, "kind": chunk.kind, "payload": chunk.payload}
+    if chunk.sidechain:
+        data["sidechain"] = True
     if chunk.raw is not None and chunk.raw.get("record_type") != "chunk":
         data["raw"] = chunk.raw
     return data
@@ -152,7 +154,7 @@ def _follow(info: Any, adapter: Any, *, as_json: bool) -> int:
             idle_since = time.monotonic()
             live, _ = adapter.is_live(_with_path(info, reader.path))
             if not live:
-                final = reader.read()
+                final = reader.read_final() if adapter.reads_final_line else reader.read()
                 for chunk in adapter.chunks_from_records(final.records, seen, state):
                     emit(chunk)
                     seen += 1

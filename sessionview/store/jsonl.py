@@ -78,6 +78,48 @@ def iter_lines(
             pending += block[cut:]
 
 
+def line_start(fd: int, size: int) -> int:
+    """The offset just after the last `\\n` before `size` (0 when there is none)."""
+    pos = size
+    while pos > 0:
+        step = min(1 << 16, pos)
+        block = os.pread(fd, step, pos - step)
+        nl = block.rfind(b"\n")
+        if nl >= 0:
+            return pos - step + nl + 1
+        pos -= step
+    return 0
+
+
+def final_record(fd: int, start: int) -> dict[str, Any] | None:
+    """The file's last line when it has no `\\n` yet but is a whole JSON object, else None.
+
+    `start` is where that line begins (just after the last newline). Agents such as
+    Claude Code can leave a finished file without a final newline; such a line is
+    complete and is read. A torn line (cut mid-write) does not parse and stays held
+    back until its newline arrives. Data past `start` that holds a newline means the
+    file grew since the caller's pass: None, the caller's next pass reads it.
+    """
+    chunks: list[bytes] = []
+    pos = start
+    while True:
+        block = os.pread(fd, BLOCK_SIZE, pos)
+        if not block:
+            break
+        if b"\n" in block:
+            return None
+        chunks.append(block)
+        pos += len(block)
+    line = b"".join(chunks)
+    if not line.strip():
+        return None
+    try:
+        record = orjson.loads(line)
+    except (orjson.JSONDecodeError, RecursionError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
 def count_newlines(fd: int, start: int, end: int) -> int:
     """Count `\\n` bytes in `[start, end)` without keeping any of the data."""
     total = 0

@@ -45,6 +45,8 @@ class Chunk:
     payload: dict[str, Any]
     raw: dict[str, Any] | None = None
     timestamp: datetime | None = None
+    #: Part of a side conversation (a Claude Code subagent's sidechain), not the main thread.
+    sidechain: bool = False
 
 
 @dataclass(frozen=True, slots=True)

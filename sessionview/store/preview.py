@@ -14,7 +14,13 @@ from pathlib import Path
 
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats import FormatAdapter, get_adapter
-from sessionview.store.jsonl import iter_lines, last_complete_lines, parse_record
+from sessionview.store.jsonl import (
+    final_record,
+    iter_lines,
+    last_complete_lines,
+    line_start,
+    parse_record,
+)
 from sessionview.store.model import Chunk, SessionInfo
 
 FIRST_SCAN_LIMIT = 1 << 20
@@ -46,6 +52,10 @@ def load_preview(info: SessionInfo, *, last: int = 4) -> Preview:
                 records.append(parse_record(line, ""))
             except PersistenceError:
                 continue
+        if adapter.reads_final_line:
+            final = final_record(fd, line_start(fd, size))
+            if final is not None:
+                records.append(final)
         tail = adapter.chunks_from_records(records, 0, adapter.new_state())[-last:]
         return Preview(first_user=first, last=tail)
     except OSError as exc:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import stat as stat_mod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sessionview.store.errors import PersistenceError
-from sessionview.store.jsonl import parse_record
+from sessionview.store.jsonl import final_record, parse_record
 
 MAX_READ = 64 << 20  # one read() call never pulls more than this into memory
 
@@ -132,3 +132,27 @@ class TailReader:
                 errors.append(str(exc))
         self.offset += last_nl + 1
         return TailBatch(records=records, errors=errors, reset=reset, path=str(self.path))
+
+    def read_final(self) -> TailBatch:
+        """`read()`, then a last line still without its newline when it is a whole record.
+
+        For a file whose writer is gone (it will not grow): a complete last line left
+        without a newline is part of the session. A torn one still is not.
+        """
+        batch = self.read()
+        if batch.deleted:
+            return batch
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            return batch
+        try:
+            size = os.fstat(fd).st_size
+            record = final_record(fd, self.offset) if size > self.offset else None
+        finally:
+            os.close(fd)
+        if record is None:
+            return batch
+        self.offset = size
+        self.lineno += 1
+        return replace(batch, records=[*batch.records, record])

@@ -43,7 +43,7 @@ def test_example_fixture(tmp_path: Path) -> None:
     assert info.id == SID
     assert info.title == "verbose flag"  # the custom title beats the summary
     assert info.state is SessionState.CLOSED and info.state_reason == "ended"
-    assert info.chunks == 3  # one prompt + two assistant messages
+    assert info.chunks == 4  # the transcript's blocks: prompt, assistant, tool result, assistant
     assert info.usage == {
         "input_tokens": 42,
         "output_tokens": 135,
@@ -65,8 +65,9 @@ def test_facts_realistic_session(tmp_path: Path) -> None:
     info = facts(path)
     assert info.title == "Verbose flag for the CLI"  # ai-title beats summary, no custom title
     assert info.extra["preview"] == "Add a --verbose flag to cli.py"
-    # 1 real prompt (command and isMeta lines are not prompts) + 2 unique message ids
-    assert info.chunks == 3
+    # One definition of a chunk (issue 11 item 6): the transcript's blocks, as `show` prints them
+    assert info.chunks == len(A.load_chunks(path)) == 7
+    assert info.extra["preview"] and info.title  # command and isMeta lines are not prompts
     # msg_01A spans two lines with the same usage: counted once
     assert info.usage["input_tokens"] == 42 and info.usage["output_tokens"] == 135
     assert info.usage["cache_read_input_tokens"] == 20048
@@ -143,7 +144,7 @@ def test_torn_garbage_unknown_and_huge_lines(tmp_path: Path) -> None:
     info = facts(path)
     assert info.state is SessionState.CLOSED
     assert info.extra["bad_lines"] == 2 and "2 unreadable line(s) skipped" in info.state_reason
-    assert info.chunks == 3
+    assert info.chunks == len(A.load_chunks(path)) == 8
     chunks = A.load_chunks(path)
     assert chunks[-1].kind == "tool_result" and len(chunks[-1].payload["content"]) == 5 << 20
 
@@ -260,15 +261,19 @@ def test_session_files_for_delete(tmp_path: Path) -> None:
     assert A.session_files(facts(bare)) == [bare]
 
 
-def test_agent_sidechain_files_are_not_sessions(tmp_path: Path) -> None:
+def test_legacy_agent_files_are_children_of_their_session(tmp_path: Path) -> None:
     root = tmp_path / ".claude"
-    path = make_claude(root, "11111111-2222-4333-8444-55555555555f")
+    sid = "11111111-2222-4333-8444-55555555555f"
+    path = make_claude(root, sid)
     write_jsonl(
         path.parent / "agent-1234abcd.jsonl",
-        [{"type": "user", "sessionId": "x", "isSidechain": True}],
+        [{"type": "user", "sessionId": sid, "isSidechain": True}],
     )
     rows = SessionIndex([Root(root / "projects", "claude")], use_cache=False).scan()
-    assert [Path(r.path).name for r in rows] == [path.name]
+    by_name = {Path(r.path).name: r for r in rows}
+    assert set(by_name) == {path.name, "agent-1234abcd.jsonl"}
+    assert by_name["agent-1234abcd.jsonl"].parents == (sid,)
+    assert by_name[path.name].parents == ()
 
 
 def test_tail_reader_and_chunks_from_records(tmp_path: Path) -> None:

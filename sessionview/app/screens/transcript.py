@@ -19,6 +19,7 @@ from sessionview.app.text import clean, human_count, human_size, keep_end, one_l
 from sessionview.app.widgets.transcript_view import Measure, TranscriptView, measure
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats import DecodeState, FormatAdapter, get_adapter
+from sessionview.store.jsonl import final_record
 from sessionview.store.model import Chunk, SessionInfo, SessionState
 from sessionview.store.recent import first_chunks, last_chunks
 from sessionview.store.tail import TailReader
@@ -99,7 +100,13 @@ def _read_append_only(
             break
         if after == before:
             break
-    return chunks, TailReader(path, offset=_line_start(path, before)), state
+    offset = _line_start(path, before)
+    if adapter.reads_final_line and offset < before:
+        # `load_chunks` read a whole last line that has no newline yet: start after it.
+        with open(path, "rb") as fh:
+            if final_record(fh.fileno(), offset) is not None:
+                offset = before
+    return chunks, TailReader(path, offset=offset), state
 
 
 class TranscriptScreen(Screen):

@@ -93,6 +93,10 @@ class FormatAdapter(ABC):
     #: states): the index then calls `apply_liveness` on every scan for every row,
     #: not only for running/crashed ones. It must stay cheap (use `probe.memo`).
     always_check_liveness: ClassVar[bool] = False
+    #: True when a last line without its newline is read if it is a whole JSON object
+    #: (`jsonl.final_record`): the agent can leave a finished file that way. Readers
+    #: that hand over to a `TailReader` then start it after that line, not at it.
+    reads_final_line: ClassVar[bool] = False
 
     @abstractmethod
     def claims(self, path: Path) -> bool:

@@ -24,7 +24,7 @@ import orjson
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats.base import DecodeState, FormatAdapter
 from sessionview.store.formats.openrath import parse_time
-from sessionview.store.jsonl import iter_lines, parse_record
+from sessionview.store.jsonl import final_record, iter_lines, parse_record
 from sessionview.store.liveness import LivenessProbe, pid_alive
 from sessionview.store.model import Chunk, SessionInfo, SessionState
 from sessionview.store.paths import home_dir
@@ -35,6 +35,7 @@ PREVIEW_MAX = 120
 _UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
+_AGENT_RE = re.compile(r"^agent-[A-Za-z0-9_-]{1,128}$")
 _SNIFF_TYPE_RE = re.compile(rb'"type"\s*:\s*"([A-Za-z_-]+)"')
 _SNIFF_KEYS = (b'"sessionId"', b'"uuid"', b'"leafUuid"', b'"customTitle"', b'"aiTitle"')
 _NOT_A_PROMPT = ("<command-name>", "<command-message>", "<local-command-", "Caveat:")
@@ -68,8 +69,18 @@ def claude_root(env: Mapping[str, str]) -> Path:
     return home_dir(env) / ".claude"
 
 
+def subagent_parent(path: Path) -> str | None:
+    """The session id a `<proj>/<sessionId>/subagents/agent-*.jsonl` transcript belongs to."""
+    if path.parent.name == "subagents" and _UUID_RE.match(path.parent.parent.name):
+        return path.parent.parent.name
+    return None
+
+
 def root_of(path: Path) -> Path | None:
-    """The Claude root a transcript lives under, when it sits in `<root>/projects/<proj>/`."""
+    """The Claude root a transcript lives under, when it sits in `<root>/projects/<proj>/`
+    (a subagent's: in `<root>/projects/<proj>/<sessionId>/subagents/`)."""
+    if subagent_parent(path) is not None:
+        path = path.parent.parent
     if path.parent.parent.name == "projects":
         return path.parent.parent.parent
     return None
@@ -121,9 +132,17 @@ def _tool_result_text(content: Any) -> str:
 
 
 class _Facts:
-    """What one streaming pass over a transcript collects."""
+    """What one streaming pass over a transcript collects.
 
-    def __init__(self) -> None:
+    `subagent`: the file is a subagent's own transcript, where every record is a
+    sidechain record and is the thread itself (in a main file they are left out of the
+    prompts, the title and the interruption heuristics).
+    """
+
+    def __init__(self, *, subagent: bool = False) -> None:
+        self.subagent = subagent
+        self.mapper = ChunkMapper()
+        self.chunks = 0
         self.session_id: str | None = None
         self.cwd: str | None = None
         self.branch: str | None = None
@@ -147,6 +166,9 @@ class _Facts:
 
     def add(self, rec: dict[str, Any]) -> None:
         self.records += 1
+        # One definition of a chunk for the list, the preview, `show` and the transcript:
+        # what `ChunkMapper` makes of the record.
+        self.chunks += len(self.mapper.map(rec, self.chunks))
         rtype = rec.get("type")
         ts = parse_time(rec.get("timestamp"))
         if ts is not None:
@@ -177,7 +199,7 @@ class _Facts:
         message = rec.get("message")
         if not isinstance(message, dict):
             return
-        sidechain = rec.get("isSidechain") is True
+        sidechain = rec.get("isSidechain") is True and not self.subagent
         if rtype == "assistant":
             mid = message.get("id")
             usage = _usage_of(message.get("usage"))
@@ -276,15 +298,20 @@ def _open_regular(path: Path) -> tuple[int, os.stat_result]:
     return fd, st
 
 
-def iter_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
+def iter_records(
+    path: Path, *, final_line: bool = False
+) -> Iterator[tuple[int, dict[str, Any] | None]]:
     """`(line number, record)` for each complete non-blank line; record None when unparseable.
 
+    With `final_line`, a last line without its newline is read too when it is a whole
+    JSON object (Claude Code can end a finished file so); a torn one is left out.
     Raises `PersistenceError` when the file cannot be opened or read.
     """
     fd, _ = _open_regular(path)
     try:
         lineno = 0
-        for _, line in iter_lines(fd):
+        consumed = 0
+        for consumed, line in iter_lines(fd):  # noqa: B007 - consumed is used after
             lineno += 1
             if not line.strip():
                 continue
@@ -292,6 +319,10 @@ def iter_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
                 yield lineno, parse_record(line, "")
             except PersistenceError:
                 yield lineno, None
+        if final_line:
+            last = final_record(fd, consumed)
+            if last is not None:
+                yield lineno + 1, last
     except OSError as exc:
         raise PersistenceError(f"cannot read {path}: {exc.strerror or exc}") from None
     finally:
@@ -309,11 +340,19 @@ class ChunkMapper:
         rtype = rec.get("type")
         ts = parse_time(rec.get("timestamp"))
         message = rec.get("message")
+        side = rec.get("isSidechain") is True
         out: list[Chunk] = []
 
         def add(kind: str, payload: dict[str, Any]) -> None:
             out.append(
-                Chunk(index=index + len(out), kind=kind, payload=payload, raw=rec, timestamp=ts)
+                Chunk(
+                    index=index + len(out),
+                    kind=kind,
+                    payload=payload,
+                    raw=rec,
+                    timestamp=ts,
+                    sidechain=side,
+                )
             )
 
         if rtype == "user" and isinstance(message, dict):
@@ -399,19 +438,33 @@ class ClaudeFormat(FormatAdapter):
     name = "claude"
     append_only = True
     always_check_liveness = True
+    reads_final_line = True
 
     # ------------------------------------------------------------ discovery
     def claims(self, path: Path) -> bool:
+        """`<sessionId>.jsonl`, and subagent transcripts `agent-<agentId>.jsonl`."""
         name = path.name
-        return (
-            name.endswith(SUFFIX)
-            and not name.startswith((".", "agent-"))
-            and _UUID_RE.match(name[: -len(SUFFIX)]) is not None
-        )
+        if not name.endswith(SUFFIX):
+            return False
+        stem = name[: -len(SUFFIX)]
+        if stem.startswith("agent-"):
+            return _AGENT_RE.match(stem) is not None
+        return _UUID_RE.match(stem) is not None
 
     def walk_into(self, name: str, path: str, depth: int) -> bool:
-        """`<root>/<proj>/` folders (the root is usually `projects/`)."""
-        return depth == 0 and not name.startswith(".")
+        """`<root>/<proj>/` folders (the root is usually `projects/`), and a session's
+        `<proj>/<sessionId>/subagents/` folder, where its subagents' transcripts are."""
+        if name.startswith("."):
+            return False
+        if depth == 0:
+            return True
+        if depth <= 1 and _UUID_RE.match(name):
+            return True
+        return (
+            depth <= 2
+            and name == "subagents"
+            and _UUID_RE.match(os.path.basename(os.path.dirname(path))) is not None
+        )
 
     def sniff(self, head: bytes) -> bool:
         first = head.split(b"\n", 1)[0]
@@ -433,9 +486,10 @@ class ClaudeFormat(FormatAdapter):
 
     # ---------------------------------------------------------------- facts
     def read_facts(self, path: Path, st: os.stat_result) -> SessionInfo:
-        facts = _Facts()
+        subagent = path.name.startswith("agent-")
+        facts = _Facts(subagent=subagent)
         try:
-            for _, rec in iter_records(path):
+            for _, rec in iter_records(path, final_line=True):
                 if rec is None:
                     facts.bad_lines += 1
                 else:
@@ -446,6 +500,10 @@ class ClaudeFormat(FormatAdapter):
             reason = "empty file" if st.st_size == 0 else "no readable Claude Code record"
             return self._corrupt(path, st, f"{path}: {reason}")
         mtime = datetime.fromtimestamp(st.st_mtime, UTC)
+        parents: tuple[str, ...] = ()
+        if subagent:
+            parent = subagent_parent(path) or facts.session_id
+            parents = (parent,) if parent else ()
         reason = "ended"
         why = facts.interrupted()
         if why:
@@ -460,12 +518,14 @@ class ClaudeFormat(FormatAdapter):
             path=str(path),
             created_at=facts.first or mtime,
             updated_at=facts.last or mtime,
-            chunks=facts.prompts + len(facts.assistant_ids) + facts.assistant_anon,
+            chunks=facts.chunks,
             bytes=st.st_size,
             title=facts.title,
             usage=facts.usage_total(),
+            parents=parents,
             cwd=facts.cwd,
             extra={
+                "subagent_of": parents[0] if parents else None,
                 "session_id": facts.session_id,
                 "branch": facts.branch,
                 "model": facts.model,
@@ -542,7 +602,7 @@ class ClaudeFormat(FormatAdapter):
         mapper = ChunkMapper(state)
         chunks: list[Chunk] = []
         seen = 0
-        for _, rec in iter_records(path):
+        for _, rec in iter_records(path, final_line=True):
             if rec is None:
                 continue
             seen += 1
@@ -565,6 +625,9 @@ class ClaudeFormat(FormatAdapter):
     def session_files(self, info: SessionInfo) -> list[Path]:
         path = Path(info.path)
         sid = self.id_from_path(path)
+        if sid.startswith("agent-"):
+            meta = path.with_name(f"{sid}.meta.json")
+            return [path, meta] if meta.is_file() else [path]
         proj = path.parent
         files = [path]
         sidecar = proj / sid
@@ -614,7 +677,7 @@ class ClaudeFormat(FormatAdapter):
         cwd = info.cwd
         if template:
             values = {
-                "id": info.id,
+                "id": info.extra.get("subagent_of") or info.id,
                 "path": info.path,
                 "dir": str(path.parent),
                 "home": str(root or claude_root(os.environ)),
@@ -623,7 +686,8 @@ class ClaudeFormat(FormatAdapter):
             return ResumePlan(
                 command=fill_template(template, values), cwd=cwd, env=env, configured=True
             )
-        command = f"claude --resume {shlex.quote(info.id)}"
+        sid = info.extra.get("subagent_of") or info.id  # a subagent resumes with its session
+        command = f"claude --resume {shlex.quote(sid)}"
         hint = (
             "claude finds a session by id only from its project folder (or a git worktree of it)"
             if cwd

@@ -26,6 +26,10 @@ def run(args: argparse.Namespace) -> int:
     index = open_index(args, config)
     info = resolve(index, args.id)
     plan = resume_plan(info, config.resume)
+    if plan.command is None and not plan.snippet:
+        from sessionview.cli.common import CliError
+
+        raise CliError(plan.hint)  # nothing to run or show: the reason, exit 1
     if args.print or plan.command is None:
         from sessionview.text import visible
 

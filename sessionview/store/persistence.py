@@ -23,7 +23,7 @@ from sessionview.store.formats.openrath import (
     parse_file,
     parse_time,
 )
-from sessionview.store.ids import validate_session_id
+from sessionview.store.ids import validate_file_stem
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.model import Chunk, SessionState
 from sessionview.store.paths import openrath_sessions_dir
@@ -191,7 +191,7 @@ def _header(record: dict[str, Any]) -> PersistedSessionHeader:
 
 
 def _session_paths(session_id: str, directory: Path | None) -> tuple[Path, Path]:
-    sid = validate_session_id(session_id)
+    sid = validate_file_stem(session_id)
     base = directory if directory is not None else openrath_sessions_dir()
     return base / f"{sid}{FINAL_SUFFIX}", base / f"{sid}{PARTIAL_SUFFIX}"
 

@@ -72,6 +72,10 @@ def walk(root: str | Path, adapters: Sequence[FormatAdapter]) -> WalkResult:
                     except OSError:
                         continue
                     result.dirs.append((entry.path, sub.st_ino, sub.st_ctime_ns))
-            elif depth == 0 and not name.startswith("."):
+            elif (
+                depth == 0
+                and not name.startswith(".")
+                and not any(a.companion(name) for a in active)
+            ):
                 result.foreign += 1
     return result

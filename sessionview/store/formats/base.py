@@ -116,6 +116,11 @@ class FormatAdapter(ABC):
         for path, _ in walk(root, [self]).claimed:
             yield Path(path)
 
+    def companion(self, name: str) -> bool:
+        """Whether a file with this name is part of some session without being one (a
+        sidecar): never listed, never reported as a file of no known format."""
+        return False
+
     def sniff(self, head: bytes) -> bool:
         """Whether a file's first bytes look like this format (used when several claim a name)."""
         return True

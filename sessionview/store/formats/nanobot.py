@@ -35,7 +35,15 @@ PREVIEW_MAX_RECORDS = 200
 PREVIEW_MAX_CHARS = 1_000_000
 _WORKSPACE_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 _SNIFF_RE = re.compile(rb'"_type"\s*:\s*"metadata"')
-_THINK_RE = re.compile(r"<think>.*?</think>", re.DOTALL)
+_THINK_TAG = r"(?:think|thinking|thought)"
+_THINK_BLOCK_RE = re.compile(rf"<(?P<tag>{_THINK_TAG})>[\s\S]*?</(?P=tag)>")
+_THINK_OPEN_RE = re.compile(rf"^\s*<{_THINK_TAG}>[\s\S]*$")
+_THINK_EDGE_RE = re.compile(rf"^\s*</{_THINK_TAG}>\s*|\s*</{_THINK_TAG}>\s*$")
+#: The block nanobot's agent loop appends to a user message (`append_runtime_context`).
+_RUNTIME_BLOCK_RE = re.compile(
+    r"(?:\n\n)?\[Runtime Context\b[^\]\n]*\][\s\S]*?\[/Runtime Context\]"
+)
+CHECKPOINT_SUFFIX = ".checkpoint.json"
 _MESSAGE_TIME_RE = re.compile(r"^\[Message Time: [^\]]+\]\n?")
 _IMAGE_BREADCRUMB_RE = re.compile(r"^\[image: (?:/|~)[^\]]+\]\s*$")
 _TOOL_ECHO_RE = re.compile(r"^\s*(?:generate_image|message)\([^)]*\)\s*$")
@@ -75,6 +83,48 @@ def key_from_stem(stem: str) -> str:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         pass
     return stem.replace("_", ":", 1)
+
+
+def strip_think(text: str) -> str:
+    """A title without reasoning, as nanobot's `strip_think` gives it: `<think>`,
+    `<thinking>` and `<thought>` blocks, an unclosed one at the start, stray closing tags
+    at either end."""
+    if "<" not in text:
+        return text.strip()
+    text = _THINK_BLOCK_RE.sub("", text)
+    text = _THINK_OPEN_RE.sub("", text)
+    return _THINK_EDGE_RE.sub("", text).strip()
+
+
+def public_content(rec: dict[str, Any]) -> Any:
+    """A message's content without the runtime-context block nanobot's agent loop adds,
+    as nanobot's `public_history_message` removes it: exactly, by the `_runtime_context`
+    marker saved with the message; for a message without a marker, any
+    `[Runtime Context ...] ... [/Runtime Context]` block."""
+    content = rec.get("content")
+    marker = rec.get("_runtime_context")
+    if isinstance(marker, dict):
+        if marker.get("version") != 1:
+            return content
+        suffix = marker.get("suffix")
+        if isinstance(content, str) and isinstance(suffix, str) and suffix:
+            if content == suffix:
+                return ""
+            if content.endswith("\n\n" + suffix):
+                return content[: -(len(suffix) + 2)]
+            return content
+        blocks = marker.get("blocks")
+        if (
+            isinstance(content, list)
+            and isinstance(blocks, list)
+            and blocks
+            and content[-len(blocks) :] == blocks
+        ):
+            return content[: -len(blocks)]
+        return content
+    if isinstance(content, str) and "[/Runtime Context]" in content:
+        return _RUNTIME_BLOCK_RE.sub("", content)
+    return content
 
 
 def _text(content: Any) -> str:
@@ -155,6 +205,10 @@ class NanobotFormat(FormatAdapter):
 
     name = "nanobot"
     append_only = False
+    #: A turn can be in flight with nothing in the session file saying so: nanobot
+    #: 0.3.5's `save_runtime_checkpoint` writes only the `<storage key>.checkpoint.json`
+    #: sidecar. Its presence is looked at on every scan (one folder listing per scan).
+    always_check_liveness = True
 
     # ------------------------------------------------------------ discovery
     def claims(self, path: Path) -> bool:
@@ -171,6 +225,10 @@ class NanobotFormat(FormatAdapter):
 
     def sniff(self, head: bytes) -> bool:
         return _SNIFF_RE.search(head.split(b"\n", 1)[0]) is not None
+
+    def companion(self, name: str) -> bool:
+        """`<storage key>.checkpoint.json`: a session's in-flight turn, not a session."""
+        return name.endswith(CHECKPOINT_SUFFIX) and len(name) > len(CHECKPOINT_SUFFIX)
 
     def id_from_path(self, path: Path) -> str:
         name = path.name
@@ -204,7 +262,7 @@ class NanobotFormat(FormatAdapter):
                 count += 1
                 if first_user is None and scanned < PREVIEW_MAX_RECORDS:
                     scanned += 1
-                    content = rec.get("content")
+                    content = public_content(rec)
                     scanned_chars += len(content) if isinstance(content, str) else 0
                     if scanned_chars <= PREVIEW_MAX_CHARS:
                         role = rec.get("role")
@@ -224,8 +282,8 @@ class NanobotFormat(FormatAdapter):
         if not isinstance(key, str) or not key:
             key = self.id_from_path(path)
         title = md.get("title") if isinstance(md.get("title"), str) else ""
-        if title and not md.get("title_user_edited"):
-            title = _THINK_RE.sub("", title)
+        if title and md.get("title_user_edited") is not True:
+            title = strip_think(title)
         title = re.sub(r"\s+", " ", title).strip()
         preview = first_user or first_assistant or ""
         pending = md.get("pending_user_turn") is True
@@ -248,6 +306,14 @@ class NanobotFormat(FormatAdapter):
         else:
             usage = None
         layout, workspace, config = locate(path)
+        stem = path.name[: -len(SUFFIX)]
+        # nanobot 0.3.5 (the per-workspace layout) lists and loads only `<storage key>.jsonl`;
+        # a file kept under its old lossy name is invisible to it.
+        unlisted = layout == "main" and stem != storage_key(key)
+        if unlisted:
+            reason += (
+                f"; nanobot does not list this legacy file name (it reads {storage_key(key)}.jsonl)"
+            )
         return SessionInfo(
             id=key,
             format=self.name,
@@ -269,31 +335,66 @@ class NanobotFormat(FormatAdapter):
                 "runtime_checkpoint": checkpoint,
                 "last_consolidated": meta.get("last_consolidated") if meta else None,
                 "layout": layout,
+                "nanobot_lists": not unlisted,
                 "config_dir": str(config) if config else None,
                 "base_reason": reason,
             },
         )
 
+    @staticmethod
+    def _checkpoints(folder: str) -> dict[str, int]:
+        """`name -> mtime_ns` of the `*.checkpoint.json` regular files in a folder."""
+        out: dict[str, int] = {}
+        try:
+            with os.scandir(folder) as it:
+                for entry in it:
+                    if entry.name.endswith(CHECKPOINT_SUFFIX) and not entry.name.startswith("."):
+                        try:
+                            if entry.is_file(follow_symlinks=False):
+                                out[entry.name] = entry.stat(follow_symlinks=False).st_mtime_ns
+                        except OSError:
+                            continue
+        except OSError:
+            pass
+        return out
+
+    def checkpoint_path(self, info: SessionInfo) -> Path:
+        """Where nanobot keeps this session's in-flight turn (`get_runtime_checkpoint_path`)."""
+        return Path(info.path).with_name(storage_key(info.id) + CHECKPOINT_SUFFIX)
+
     def apply_liveness(
         self, info: SessionInfo, st: os.stat_result, probe: LivenessProbe
     ) -> SessionInfo:
-        if not info.extra.get("turn_in_flight"):
+        if info.state is SessionState.CORRUPT:
             return info
-        age = datetime.now(UTC).timestamp() - st.st_mtime
+        sidecar = self.checkpoint_path(info)
+        folder = str(sidecar.parent)
+        found = probe.memo(("nanobot-checkpoints", folder), lambda: self._checkpoints(folder))
+        sidecar_ns = found.get(sidecar.name)
+        # As nanobot's loader: a session saved after its sidecar supersedes it.
+        if sidecar_ns is not None and st.st_mtime_ns > sidecar_ns:
+            sidecar_ns = None
+        if not info.extra.get("turn_in_flight") and sidecar_ns is None:
+            return info
+        newest = max(st.st_mtime, (sidecar_ns or 0) / 1e9)
+        age = datetime.now(UTC).timestamp() - newest
         suffix = ""
         if info.extra.get("corrupt_lines"):
             suffix = f"; {info.extra['corrupt_lines']} corrupt line(s) skipped"
+        where = f"checkpoint {sidecar.name}" if sidecar_ns is not None else "file"
         if age < RECENT_SECONDS:
             return replace(
                 info,
                 state=SessionState.RUNNING,
-                state_reason=f"turn in flight (file modified {max(0, int(age))} s ago){suffix}",
+                state_reason=f"turn in flight ({where} modified {max(0, int(age))} s ago){suffix}",
             )
-        return replace(
-            info,
-            state=SessionState.CRASHED,
-            state_reason=info.extra.get("base_reason") or "interrupted turn",
-        )
+        reason = info.extra.get("base_reason") or "interrupted turn"
+        if sidecar_ns is not None and not info.extra.get("turn_in_flight"):
+            reason = (
+                f"interrupted turn (runtime checkpoint in {sidecar.name}, "
+                f"not modified in the last {RECENT_SECONDS} s){suffix}"
+            )
+        return replace(info, state=SessionState.CRASHED, state_reason=reason)
 
     def is_live(self, info: SessionInfo) -> tuple[bool, str]:
         """Also refuse while any nanobot process runs: a gateway keeps sessions in memory
@@ -369,6 +470,9 @@ class NanobotFormat(FormatAdapter):
         path = Path(info.path)
         key = info.id
         files = [path]
+        sidecar = self.checkpoint_path(info)
+        if os.path.lexists(sidecar):
+            files.append(sidecar)
         for stem in (storage_key(key), safe_key(key)):
             other = path.with_name(stem + SUFFIX)
             if other != path and other not in files and os.path.lexists(other):
@@ -383,6 +487,17 @@ class NanobotFormat(FormatAdapter):
     def resume_plan(self, info: SessionInfo, template: str | None) -> ResumePlan:
         path = Path(info.path)
         layout, workspace, config = locate(path)
+        if info.extra.get("nanobot_lists") is False:
+            target = storage_key(info.id) + SUFFIX
+            return ResumePlan(
+                command=None,
+                cwd=None,
+                hint=(
+                    f"nanobot does not read {path.name} (a legacy lossy file name): "
+                    f"`nanobot agent -s {info.id}` would open {target}, a new empty session. "
+                    f"To resume this one, rename it to {target} while nanobot is not running"
+                ),
+            )
         default_config = Path.home() / ".nanobot"
         if template:
             values = {

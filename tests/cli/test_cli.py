@@ -172,11 +172,18 @@ def test_show_plain_escapes_terminal_controls(tmp_path: Path) -> None:
     assert "\\e[2J" in out and "[bold red]x[/]" in out and "\\u202e" in out
 
 
-@pytest.mark.parametrize("bad_id", ["../x", "/etc/passwd", "", "a/b"])
+@pytest.mark.parametrize("bad_id", ["../x", "/etc/passwd", "", "a/../../b", "~/x"])
 def test_ids_are_never_paths(openrath_dir: Path, bad_id: str) -> None:
     for args in (("show", bad_id), ("rm", bad_id), ("resume", bad_id)):
         err = assert_one_line_error(sv(*args, "--dir", str(openrath_dir)))
         assert "session id" in err
+
+
+def test_a_slash_inside_an_id_is_a_key_not_a_path(openrath_dir: Path) -> None:
+    """nanobot keys hold `/` (`slack:C123/thread:456`): looked up, never refused."""
+    for args in (("show", "a/b"), ("rm", "a/b"), ("resume", "a/b")):
+        err = assert_one_line_error(sv(*args, "--dir", str(openrath_dir)))
+        assert "no session matches 'a/b'" in err
 
 
 def test_ambiguous_and_unknown_ids(openrath_dir: Path) -> None:

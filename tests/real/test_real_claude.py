@@ -15,6 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sessionview.store.formats import get_adapter
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.preview import load_preview
@@ -141,3 +144,52 @@ def test_deleting_a_subagent_takes_its_meta_only(isolated_home: Path) -> None:
     sub = path.parent / SID / "subagents"
     info = facts(sub / f"{AGENT}.jsonl")
     assert A.session_files(info) == [sub / f"{AGENT}.jsonl", sub / f"{AGENT}.meta.json"]
+
+
+# The listing counts with `ChunkMapper.count`, the transcript with `ChunkMapper.map`.
+_BLOCK = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(
+            ["text", "image", "tool_result", "thinking", "redacted_thinking", "tool_use", "x"]
+        )
+    },
+    optional={
+        "text": st.text(max_size=3),
+        "thinking": st.sampled_from(["", " ", "why"]),
+        "id": st.text(max_size=2),
+        "tool_use_id": st.text(max_size=2),
+        "content": st.one_of(st.text(max_size=2), st.none()),
+    },
+)
+_CONTENT = st.one_of(
+    st.text(max_size=3), st.none(), st.integers(), st.lists(st.one_of(_BLOCK, st.integers()))
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    rtype=st.sampled_from(["user", "assistant", "system", "summary", "attachment", None]),
+    message=st.one_of(st.none(), st.fixed_dictionaries({"content": _CONTENT})),
+    content=st.one_of(st.none(), st.sampled_from(["", "  ", "local command output"])),
+    meta=st.booleans(),
+)
+def test_count_is_the_length_of_map(rtype, message, content, meta) -> None:
+    from sessionview.store.formats.claude import ChunkMapper
+
+    rec = {"type": rtype, "message": message, "content": content, "isMeta": meta}
+    assert ChunkMapper.count(rec) == len(ChunkMapper().map(rec, 0))
+
+
+def test_count_agrees_on_every_fixture_record() -> None:
+    from sessionview.store.formats.claude import ChunkMapper
+
+    fixtures = Path(__file__).parent.parent / "fixtures"
+    files = [
+        *fixtures.glob("claude*/projects/*/*.jsonl"),
+        *fixtures.glob("claude*/projects/*/*/*/*.jsonl"),
+    ]
+    assert len(files) >= 3
+    for path in files:
+        for line in path.read_bytes().splitlines():
+            rec = json.loads(line)
+            assert ChunkMapper.count(rec) == len(ChunkMapper().map(rec, 0)), line

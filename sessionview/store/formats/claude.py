@@ -141,7 +141,6 @@ class _Facts:
 
     def __init__(self, *, subagent: bool = False) -> None:
         self.subagent = subagent
-        self.mapper = ChunkMapper()
         self.chunks = 0
         self.session_id: str | None = None
         self.cwd: str | None = None
@@ -167,8 +166,8 @@ class _Facts:
     def add(self, rec: dict[str, Any]) -> None:
         self.records += 1
         # One definition of a chunk for the list, the preview, `show` and the transcript:
-        # what `ChunkMapper` makes of the record.
-        self.chunks += len(self.mapper.map(rec, self.chunks))
+        # what `ChunkMapper.map` makes of the record (`count` says how many, cheaply).
+        self.chunks += ChunkMapper.count(rec)
         rtype = rec.get("type")
         ts = parse_time(rec.get("timestamp"))
         if ts is not None:
@@ -335,6 +334,47 @@ class ChunkMapper:
 
     def __init__(self, state: DecodeState | None = None) -> None:
         self.state = state if state is not None else DecodeState()
+
+    @staticmethod
+    def count(rec: dict[str, Any]) -> int:
+        """`len(map(rec, ...))` without building the chunks (the listing counts every
+        record of every file; a test holds the two to the same answer)."""
+        rtype = rec.get("type")
+        message = rec.get("message")
+        if rtype == "user" and isinstance(message, dict):
+            content = message.get("content")
+            if isinstance(content, str):
+                return 1
+            if not isinstance(content, list):
+                return 0
+            results = 0
+            texts = 0
+            for block in content:
+                if isinstance(block, dict):
+                    btype = block.get("type")
+                    if btype == "tool_result":
+                        results += 1
+                    elif btype in ("text", "image"):
+                        texts = 1
+            return results + texts
+        if rtype == "assistant" and isinstance(message, dict):
+            content = message.get("content")
+            if isinstance(content, str):
+                return 1
+            if isinstance(content, list):
+                for block in content:
+                    if not isinstance(block, dict):
+                        continue
+                    btype = block.get("type")
+                    if btype in ("text", "redacted_thinking", "tool_use", "server_tool_use"):
+                        return 1
+                    if btype == "thinking" and str(block.get("thinking", "")).strip():
+                        return 1
+            return 0
+        if rtype == "system":
+            text = rec.get("content")
+            return 1 if isinstance(text, str) and text.strip() else 0
+        return 0
 
     def map(self, rec: dict[str, Any], index: int) -> list[Chunk]:
         rtype = rec.get("type")

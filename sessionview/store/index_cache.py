@@ -26,7 +26,9 @@ import os
 import threading
 import zlib
 
-CACHE_VERSION = 4
+#: 5: rows count chunks as the transcript shows them (Claude, Codex), Claude subagents are
+#: walked into, and nanobot rows are re-checked every scan (the checkpoint sidecar).
+CACHE_VERSION = 5
 MAGIC = b"sessionview-index\n"
 #: After MAGIC: the CRC-32 of the payload (4 bytes, big-endian), then the payload. A
 #: damaged file is then an empty cache, never rows of garbage (~1 ms for 9 MB).

@@ -35,7 +35,9 @@ def test_example_fixture(tmp_path: Path) -> None:
     assert len(rows) == 1
     info = rows[0]
     assert info.id == SID and info.title == "verbose flag"
-    assert info.state is SessionState.CLOSED and info.chunks == 2
+    assert info.state is SessionState.CLOSED
+    # One definition of a chunk (issue 11 item 6): the transcript's blocks
+    assert info.chunks == 4
     assert info.usage["total_tokens"] == 5622 and info.usage["cached_input_tokens"] == 3072
     assert info.created_at == datetime(2026, 3, 2, 9, 15, 4, 498000, tzinfo=UTC)
     assert info.updated_at == datetime(2026, 3, 2, 9, 15, 20, 950000, tzinfo=UTC)
@@ -52,7 +54,7 @@ def test_facts_and_session_index(tmp_path: Path) -> None:
     info = facts(path)
     assert info.id == sid
     assert info.title == "Add a --verbose flag"  # no index entry: the first user_message
-    assert info.chunks == 2
+    assert info.chunks == len(A.load_chunks(path))
     assert info.usage == {
         "input_tokens": 5210,
         "cached_input_tokens": 3072,
@@ -136,7 +138,7 @@ def test_torn_garbage_unknown_and_huge_lines(tmp_path: Path) -> None:
         torn=b'{"timestamp":"2026-03-02T09:18:00Z","type":"event_msg","payload":{"type":"user_message","message":"\xe2\x82',
     )
     info = facts(path)
-    assert info.chunks == 2 and info.extra["bad_lines"] == 1
+    assert info.chunks == len(A.load_chunks(path)) and info.extra["bad_lines"] == 1
     assert info.updated_at == datetime(2026, 3, 2, 9, 17, tzinfo=UTC)
     assert "1 unreadable line(s) skipped" in info.state_reason
     chunks = A.load_chunks(path)
@@ -279,3 +281,66 @@ def test_preview_finds_the_first_user_message(tmp_path: Path) -> None:
     assert preview.first_user is not None and preview.first_user.kind == "user"
     assert preview.first_user.payload["content"] == "Add a --verbose flag to cli.py"
     assert [c.kind for c in preview.last] == ["assistant", "tool_result", "assistant"]
+
+
+def test_listing_counts_the_chunks_show_prints_in_old_and_new_rollouts(tmp_path: Path) -> None:
+    """One definition of a chunk (issue 11 item 6), also for rollouts without events and
+    for lines whose payload type is not their first key (parsed instead of matched)."""
+    sid = "01999999-0000-7000-8000-0000000000aa"
+    ts = "2026-03-02T09:15:0{}Z"
+    old = [
+        codex_line(ts.format(0), "session_meta", {"id": sid, "timestamp": ts.format(0)}),
+        codex_line(
+            ts.format(1),
+            "response_item",
+            {
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "<environment_context>x"}],
+            },
+        ),
+        codex_line(
+            ts.format(2),
+            "response_item",
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]},
+        ),
+        codex_line(
+            ts.format(3),
+            "response_item",
+            {"name": "shell", "arguments": "{}", "call_id": "c1", "type": "function_call"},
+        ),
+        codex_line(
+            ts.format(4),
+            "response_item",
+            {"type": "function_call_output", "call_id": "c1", "output": "ok"},
+        ),
+        codex_line(ts.format(5), "response_item", {"type": "reasoning", "summary": []}),
+        codex_line(
+            ts.format(6),
+            "response_item",
+            {
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": "done"}],
+            },
+        ),
+        codex_line(ts.format(7), "compacted", {"message": "summary"}),
+    ]
+    path = make_codex(tmp_path / ".codex", sid, records=old)
+    assert [c.kind for c in A.load_chunks(path)] == [
+        "user",
+        "assistant",
+        "tool_result",
+        "assistant",
+        "system",
+    ]
+    assert facts(path).chunks == 5
+    events = [
+        *old,
+        codex_line(ts.format(8), "event_msg", {"type": "user_message", "message": "again"}),
+        codex_line(ts.format(9), "event_msg", {"type": "turn_aborted", "reason": "interrupted"}),
+    ]
+    path = make_codex(tmp_path / ".codex2", sid, records=events)
+    chunks = A.load_chunks(path)
+    assert [c.kind for c in chunks] == ["assistant", "tool_result", "system", "user", "system"]
+    assert facts(path).chunks == len(chunks)

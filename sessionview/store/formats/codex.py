@@ -41,6 +41,16 @@ _UUID_TAIL_RE = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
 _SKIP_TYPES = {b"response_item", b"compacted"}
+_PAYLOAD_TYPE_RE = re.compile(rb'"payload"\s*:\s*\{\s*"type"\s*:\s*"([a-z_]+)"')
+#: `response_item` payloads that are one chunk each (a tool call, its output).
+_TOOL_ITEMS = {
+    b"function_call",
+    b"custom_tool_call",
+    b"local_shell_call",
+    b"function_call_output",
+    b"custom_tool_call_output",
+    b"local_shell_call_output",
+}
 _INJECTED_PREFIXES = (
     "<environment_context>",
     "<user_instructions>",
@@ -132,7 +142,13 @@ class _Facts:
         self.meta: dict[str, Any] | None = None
         self.model: str | None = None
         self.preview = ""
+        #: Chunks from `event_msg` records (prompts, replies, aborted turns, compactions).
         self.count = 0
+        #: Chunks from tool calls, their outputs and `compacted` records.
+        self.items = 0
+        #: Chunks from `response_item` messages: shown only in rollouts without events.
+        self.message_items = 0
+        self.has_events = False
         self.usage: dict[str, int] | None = None
         self.last_event: str | None = None
         self.aborted = False
@@ -154,13 +170,17 @@ class _Facts:
         elif rtype == "event_msg":
             etype = payload.get("type")
             if etype == "user_message":
-                self.count += 1
+                self.has_events = True
+                self.count += isinstance(payload.get("message"), str)
                 self.last_event = "user"
                 if not self.preview and isinstance(payload.get("message"), str):
                     self.preview = preview_text(payload["message"])
             elif etype == "agent_message":
-                self.count += 1
+                self.has_events = True
+                self.count += isinstance(payload.get("message"), str)
                 self.last_event = "agent"
+            elif etype == "context_compacted":
+                self.count += 1
             elif etype == "token_count":
                 info = payload.get("info")
                 if isinstance(info, dict):
@@ -168,7 +188,15 @@ class _Facts:
                     if usage is not None:
                         self.usage = usage
             elif etype == "turn_aborted":
+                self.count += 1
                 self.aborted = True
+
+    @property
+    def chunks(self) -> int:
+        """What `load_chunks` shows: events, or (old rollouts) the messages, plus tools."""
+        if self.has_events:
+            return self.count + self.items
+        return self.items + self.message_items
 
     def interrupted(self) -> str | None:
         if self.aborted:
@@ -226,6 +254,15 @@ class CodexFormat(FormatAdapter):
                         last_ts = ts
                     if top.group(2) in _SKIP_TYPES:
                         facts.records += 1
+                        ptype = _PAYLOAD_TYPE_RE.search(line[:512])
+                        if ptype is not None and top.group(2) == b"response_item":
+                            if ptype.group(1) in _TOOL_ITEMS:
+                                facts.items += 1
+                            elif ptype.group(1) == b"message" and not facts.has_events:
+                                # Shown only while the rollout has no events (old builds).
+                                facts.message_items += self._message_chunks(line)
+                            continue
+                        self._count_item(facts, line)
                         continue
                 try:
                     rec = parse_record(line, "")
@@ -242,6 +279,28 @@ class CodexFormat(FormatAdapter):
         finally:
             os.close(fd)
         return facts, last_ts
+
+    def _count_item(self, facts: _Facts, line: bytes) -> None:
+        """A `response_item` or `compacted` line whose payload type is not in its first
+        bytes: parsed, and counted as `load_chunks` maps it."""
+        try:
+            item = parse_record(line, "")
+        except PersistenceError:
+            return
+        made = len(self._map(item, 0, DecodeState(), messages=True))
+        payload = item.get("payload")
+        if isinstance(payload, dict) and payload.get("type") == "message":
+            facts.message_items += made
+        else:
+            facts.items += made
+
+    def _message_chunks(self, line: bytes) -> int:
+        """How many chunks a `response_item` message line makes (0 for injected context)."""
+        try:
+            item = parse_record(line, "")
+        except PersistenceError:
+            return 0
+        return len(self._map(item, 0, DecodeState(), messages=True))
 
     def read_facts(self, path: Path, st: os.stat_result) -> SessionInfo:
         try:
@@ -273,7 +332,7 @@ class CodexFormat(FormatAdapter):
             path=str(path),
             created_at=parse_time(meta.get("timestamp")) or mtime,
             updated_at=last_ts or mtime,
-            chunks=facts.count,
+            chunks=facts.chunks,
             bytes=st.st_size,
             title=facts.preview,
             usage=facts.usage,

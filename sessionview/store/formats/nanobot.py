@@ -44,6 +44,8 @@ _RUNTIME_BLOCK_RE = re.compile(
     r"(?:\n\n)?\[Runtime Context\b[^\]\n]*\][\s\S]*?\[/Runtime Context\]"
 )
 CHECKPOINT_SUFFIX = ".checkpoint.json"
+#: Roles `_map` turns into chunks.
+_SHOWN_ROLES = ("user", "assistant", "tool", "system")
 _MESSAGE_TIME_RE = re.compile(r"^\[Message Time: [^\]]+\]\n?")
 _IMAGE_BREADCRUMB_RE = re.compile(r"^\[image: (?:/|~)[^\]]+\]\s*$")
 _TOOL_ECHO_RE = re.compile(r"^\s*(?:generate_image|message)\([^)]*\)\s*$")
@@ -259,7 +261,8 @@ class NanobotFormat(FormatAdapter):
                     continue
                 if rtype is not None:
                     continue  # provider_state and friends: private, never shown
-                count += 1
+                if rec.get("role") in _SHOWN_ROLES:
+                    count += 1  # the messages `load_chunks` shows: one chunk each
                 if first_user is None and scanned < PREVIEW_MAX_RECORDS:
                     scanned += 1
                     content = public_content(rec)

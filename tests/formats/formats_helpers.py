@@ -1,4 +1,4 @@
-"""Builders for realistic session files of every format, written from FORMATS.md."""
+"""Builders for realistic session files of every format, written from FORMATS.md (the repository root)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
-"""Claude Code transcripts: `<root>/projects/<escaped cwd>/<sessionId>.jsonl`.
+"""Claude Code transcripts: `<root>/projects/<escaped cwd>/<sessionId>.jsonl`, and its
+subagents' `<root>/projects/<escaped cwd>/<sessionId>/subagents/agent-<agentId>.jsonl`.
 
 `<root>` is `$CLAUDE_CONFIG_DIR`, else `~/.claude`. The record format is internal to
-Claude Code (see FORMATS.md §4). Facts need one streaming pass (titles can be
-appended at any time, usage is summed per `message.id`); the index caches them by
-stat key, so the pass only runs when a file changed. Liveness comes from the pid
-registry `<root>/sessions/<pid>.json`, read once per scan.
+Claude Code (§4 of FORMATS.md at the repository root). Facts need one streaming pass
+(titles can be appended at any time, usage is summed per `message.id`); the index caches
+them by stat key, so the pass only runs when a file changed. A subagent transcript is a
+row of its own whose parent is its session. Liveness comes from the pid registry
+`<root>/sessions/<pid>.json`, read once per scan.
 """
 
 from __future__ import annotations

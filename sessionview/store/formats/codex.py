@@ -1,10 +1,10 @@
 """OpenAI Codex CLI rollouts: `$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<local time>-<uuid>.jsonl`.
 
 Also `$CODEX_HOME/archived_sessions/` (flat). Every line is `{timestamp, type, payload}`
-(FORMATS.md §5). Facts need one streaming pass, but the bulky `response_item` lines
-are recognised from their first bytes and never parsed. Titles live outside the
-rollout, in `session_index.jsonl`; they are re-applied on every scan from a copy
-cached by that file's stat, so a rename shows without the rollout changing.
+(§5 of FORMATS.md at the repository root). Facts need one streaming pass, but the bulky
+`response_item` lines are recognised from their first bytes and never parsed. Titles
+live outside the rollout, in `session_index.jsonl`; they are re-applied on every scan
+from a copy cached by that file's stat, so a rename shows without the rollout changing.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """nanobot (HKUDS/nanobot) sessions: a metadata line, then one message per line.
 
-Three layouts (FORMATS.md §2): `<workspace>/sessions/<safe_key>.jsonl` (≤ v0.2.2,
-lossy names), `<workspace>/sessions/<base64url key>.jsonl` (v0.3) and, on main,
-`<config-dir>/sessions/<workspace-id>/<base64url key>.jsonl` with a `.workspace`
-file naming the workspace. Files are rewritten whole (temp file + rename), so
-`append_only` is False. Timestamps are naive local time.
+Three layouts (§2 of FORMATS.md at the repository root): `<workspace>/sessions/<safe_key>.jsonl`
+(≤ v0.2.2, lossy names), `<workspace>/sessions/<base64url key>.jsonl` (v0.3.0) and, from
+0.3.5, `<config-dir>/sessions/<workspace-id>/<base64url key>.jsonl` with a `.workspace`
+file naming the workspace and a `<base64url key>.checkpoint.json` sidecar while a turn is
+in flight. Files are rewritten whole (temp file + rename), so `append_only` is False.
+Timestamps are naive local time.
 """
 
 from __future__ import annotations

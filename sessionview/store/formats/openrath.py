@@ -3,6 +3,8 @@
 Facts come from the header line, the last complete line (a closed file's trailer
 holds `final_chunk_count`, `closed_at` and usage) and, only for files without a
 trailer, a newline count. Bodies of closed files are never read for the listing.
+The format, and where OpenRath's own loader fails on its own files, is §1 of
+FORMATS.md at the repository root.
 """
 
 from __future__ import annotations

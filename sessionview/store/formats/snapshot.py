@@ -2,7 +2,8 @@
 
 The id is `<12 hex of sha256(workspace_root)>_<YYYYmmdd_HHMMSS>` (UTC start). Each
 save writes `<id>.tmp` and renames it over `<id>.json`, so a `.tmp` is never a
-session. There is no in-progress marker and no resume-by-id command (FORMATS.md §3).
+session. There is no in-progress marker and no resume-by-id command (§3 of FORMATS.md
+at the repository root).
 """
 
 from __future__ import annotations

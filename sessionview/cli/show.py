@@ -101,15 +101,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _read_transcript(info: Any, adapter: Any) -> tuple[list[Any], Any]:
-    """The chunks and (OpenRath) the header, from one read of the file."""
+    """The chunks and the header (for formats that have one), from one read of the file."""
     from pathlib import Path
 
-    if info.format == "openrath":
-        from sessionview.store.formats.openrath import parse_file
-
-        parsed = parse_file(Path(info.path))
-        return list(parsed.chunks), parsed.header
-    return adapter.load_chunks(Path(info.path)), None
+    return adapter.load_transcript(Path(info.path))
 
 
 def _follow(info: Any, *, as_json: bool) -> int:

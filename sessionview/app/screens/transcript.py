@@ -26,8 +26,8 @@ from sessionview.store.follow import (
     FollowEvent,
     FollowReset,
 )
+from sessionview.store.formats import get_adapter
 from sessionview.store.model import Chunk, SessionInfo, SessionState
-from sessionview.store.recent import first_chunks, last_chunks
 
 #: How often the tail worker looks at the file when no watcher event wakes it
 #: (with the watcher on, it only guards against a missed event).
@@ -110,13 +110,10 @@ class TranscriptScreen(Screen):
         """
         info = self.info
         following = self.follow_wanted and info.state is SessionState.RUNNING
-        if info.format == "openrath" and info.bytes >= QUICK_VIEW_BYTES:
-            try:
-                quick = (last_chunks if following else first_chunks)(
-                    Path(info.path), QUICK_VIEW_CHUNKS
-                )
-            except PersistenceError:
-                quick = []  # the full read below reports the problem properly
+        if info.bytes >= QUICK_VIEW_BYTES:
+            adapter = get_adapter(info.format)
+            slice_of = adapter.last_chunks if following else adapter.first_chunks
+            quick = slice_of(Path(info.path), QUICK_VIEW_CHUNKS)  # [] when it has no cheap way
             if quick and not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._quick_view, quick, [measure(c) for c in quick])
         follower = Follower(info)
@@ -211,8 +208,10 @@ class TranscriptScreen(Screen):
         mine = {self.info.path}
         if self._follower is not None:
             mine.add(str(self._follower.path))
-        stem = self.info.path.removesuffix(".__partial__")
-        mine |= {stem, stem + ".__partial__"}
+        suffix = get_adapter(self.info.format).partial_suffix
+        if suffix:  # the session's other file (OpenRath's `__partial__` and final file)
+            stem = self.info.path.removesuffix(suffix)
+            mine |= {stem, stem + suffix}
         if mine & set(paths):
             self._wake.set()
 

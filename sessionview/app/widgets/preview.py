@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 from textual import work
 from textual.containers import VerticalScroll
@@ -23,10 +22,8 @@ from sessionview.app.display import (
 from sessionview.render.chunk_text import KIND_LABELS, chunk_summary, plain_text
 from sessionview.render.humanize import human_bytes
 from sessionview.render.safe import first_line, screen_text
-from sessionview.store.errors import PersistenceError
-from sessionview.store.formats import get_adapter
 from sessionview.store.model import SessionInfo, SessionState
-from sessionview.store.preview import Preview, load_preview, offending_line
+from sessionview.store.preview import Preview, offending_line, read_preview
 
 LABEL = "$text-muted"
 #: The newest chunks read for the pane; as many as fit are shown.
@@ -103,7 +100,7 @@ class PreviewPane(VerticalScroll):
             bad = offending_line(info)
             self.app.call_from_thread(self._corrupt_loaded, info, bad)
             return
-        self.app.call_from_thread(self._loaded, info, read_preview(info))
+        self.app.call_from_thread(self._loaded, info, read_preview(info, last=PREVIEW_CHUNKS))
 
     def on_resize(self) -> None:
         self._refresh_body()
@@ -212,20 +209,6 @@ class PreviewPane(VerticalScroll):
             out.append((f"  +{len(items) - 6} more", LABEL))
         out.append(("   l jumps", LABEL))
         return out
-
-
-def read_preview(info: SessionInfo, last: int = PREVIEW_CHUNKS) -> Preview:
-    """The first user chunk and the last chunks. Whole-file formats (nanobot, JSON
-    snapshots) are read whole, as the transcript does; append-only ones from both ends."""
-    adapter = get_adapter(info.format)
-    if adapter.append_only:
-        return load_preview(info, last=last)
-    try:
-        chunks = adapter.load_chunks(Path(info.path))
-    except PersistenceError as exc:
-        return Preview(error=str(exc))
-    first = next((c for c in chunks if c.kind == "user"), None)
-    return Preview(first_user=first, last=chunks[-last:])
 
 
 def _kind_var(kind: str) -> str:

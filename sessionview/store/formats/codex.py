@@ -23,8 +23,7 @@ import orjson
 
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats.base import DecodeState, FormatAdapter
-from sessionview.store.formats.claude import _open_regular, iter_records, preview_text
-from sessionview.store.formats.openrath import parse_time
+from sessionview.store.formats.common import iter_records, open_regular, parse_time, preview_text
 from sessionview.store.jsonl import iter_lines, parse_record
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.model import Chunk, SessionInfo, SessionState
@@ -214,7 +213,7 @@ class CodexFormat(FormatAdapter):
     def _scan(self, path: Path) -> tuple[_Facts, datetime | None]:
         facts = _Facts()
         last_ts: datetime | None = None
-        fd, _ = _open_regular(path)
+        fd, _ = open_regular(path)
         try:
             for _, line in iter_lines(fd):
                 if not line.strip():

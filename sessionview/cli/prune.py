@@ -45,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
         age = parse_age(args.older_than)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    states = parse_states(args.state, ("closed", "crashed"))
+    from sessionview.config import KNOWN_STATES
+
+    states = parse_states(args.state, KNOWN_STATES)
     config = load_config()
     index = open_index(args, config)
     plan = plan_prune(index.scan(), older_than=age, by=args.by, states=states)

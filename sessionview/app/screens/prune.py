@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from sessionview.app.display import local_time
-from sessionview.config import PruneDefaults
+from sessionview.config import KNOWN_STATES, PruneDefaults
 from sessionview.render.humanize import human_bytes
 from sessionview.render.safe import first_line, screen_text
 from sessionview.store.actions import PrunePlan, parse_age, plan_prune
@@ -86,11 +86,7 @@ class PruneScreen(ModalScreen[PrunePlan | None]):
         event.stop()
 
     def _criteria(self) -> tuple[str | None, list[str], str]:
-        states = [
-            name
-            for name in ("closed", "crashed")
-            if self.query_one(f"#prune-{name}", Checkbox).value
-        ]
+        states = [name for name in KNOWN_STATES if self.query_one(f"#prune-{name}", Checkbox).value]
         by = "updated" if self.query_one("#by-updated", RadioButton).value else "created"
         return self.query_one("#prune-age", Input).value, states, by
 

@@ -9,8 +9,9 @@ while idle, so 10 ms keeps both delivery and idle CPU in bounds (see the benchma
 inotify watches an inode: when a watched directory is removed (or renamed away) and
 made again, the old watch sees nothing more, and a directory missing at start is
 never watched at all. `watch_forever` re-arms: every `check_interval` seconds it
-checks that each directory still is the same inode, and when one vanishes, appears or
-is replaced it
+checks that each directory still is the same inode (and a directory reported deleted
+is re-armed even when its successor got the same inode number), and when one
+vanishes, appears or is replaced it
 
 * yields DELETED for every file it knew under a directory that went away, and ADDED
   for every file found in a directory that (re)appeared, so a consumer that simply
@@ -40,6 +41,8 @@ DEBOUNCE_MS = 50
 STEP_MS = 10
 
 Ident = tuple[int, int]
+#: The identity noted for a directory whose watch died (it never equals a real one).
+_DEAD: Ident = (-1, -1)
 #: (inode, size, mtime_ns) of a file; (0, 0, 0) when it cannot be stat'ed.
 Signature = tuple[int, int, int]
 
@@ -244,7 +247,11 @@ def watch_forever(
                 rust_timeout=max(1, int(check_interval * 1000)),
                 ignore_permission_denied=True,
             ):
-                batch = [c for c in _from_watchfiles(raw) if c.path not in roots]
+                every = _from_watchfiles(raw)
+                batch = [c for c in every if c.path not in roots]
+                # A watched directory itself deleted: its watch is dead, even if a new
+                # directory of the same name already took the old inode number.
+                dead = [c.path for c in every if c.path in roots and c.change is Change.DELETED]
                 if unarmed:
                     # The watch is armed now: catch up on what changed while it was not.
                     seen = {c.path for c in batch}
@@ -263,6 +270,8 @@ def watch_forever(
                         known[owner].add(change.path)
                 if batch:
                     yield batch
+                for path in dead:
+                    idents[Path(path)] = _DEAD
                 if stop_event.is_set() or any(_ident(d) != idents[d] for d in watched):
                     break  # closing the generator drops the dead inotify watches
         except (FileNotFoundError, NotADirectoryError, PermissionError, RuntimeError):

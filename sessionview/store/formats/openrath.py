@@ -21,7 +21,7 @@ from typing import Any
 
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats.base import DecodeState, FormatAdapter, corrupt_row, facts_row
-from sessionview.store.formats.common import first_line_title, utc_iso
+from sessionview.store.formats.common import first_line_title, open_regular, utc_iso
 from sessionview.store.jsonl import (
     count_newlines,
     iter_lines,
@@ -107,14 +107,8 @@ def parse_file(path: Path) -> ParsedFile:
     Fatal, as in OpenRath: invalid JSON, a non-object record, a duplicate header, a
     chunk before the header, an unknown `record_type`, and a missing header.
     """
+    fd, st = open_regular(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise PersistenceError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat_mod.S_ISREG(st.st_mode):
-            raise PersistenceError(f"{path}: not a regular file")
         header: dict[str, Any] | None = None
         version = 0
         chunks: list[Chunk] = []

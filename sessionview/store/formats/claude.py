@@ -25,7 +25,7 @@ from sessionview.store.formats.base import DecodeState, FormatAdapter
 from sessionview.store.formats.common import iter_records, parse_time, preview_text
 from sessionview.store.liveness import LivenessProbe, pid_alive
 from sessionview.store.model import Chunk, SessionInfo, SessionState
-from sessionview.store.paths import home_dir
+from sessionview.store.paths import agent_home
 from sessionview.store.resume import ResumePlan, fill_template
 
 SUFFIX = ".jsonl"
@@ -58,10 +58,7 @@ _USAGE_KEYS = (
 
 def claude_root(env: Mapping[str, str]) -> Path:
     """`$CLAUDE_CONFIG_DIR` (stripped, non-empty), else `~/.claude`."""
-    raw = (env.get("CLAUDE_CONFIG_DIR") or "").strip()
-    if raw:
-        return Path(raw).expanduser()
-    return home_dir(env) / ".claude"
+    return agent_home(env, "CLAUDE_CONFIG_DIR", ".claude")
 
 
 def root_of(path: Path) -> Path | None:

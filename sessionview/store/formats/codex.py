@@ -27,7 +27,7 @@ from sessionview.store.formats.common import iter_records, open_regular, parse_t
 from sessionview.store.jsonl import iter_lines, parse_record
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.model import Chunk, SessionInfo, SessionState
-from sessionview.store.paths import home_dir
+from sessionview.store.paths import agent_home
 from sessionview.store.resume import ResumePlan, fill_template
 
 PREFIX = "rollout-"
@@ -57,10 +57,7 @@ _USAGE_KEYS = (
 
 def codex_home(env: Mapping[str, str]) -> Path:
     """`$CODEX_HOME` when non-empty, else `~/.codex`."""
-    raw = (env.get("CODEX_HOME") or "").strip()
-    if raw:
-        return Path(raw).expanduser()
-    return home_dir(env) / ".codex"
+    return agent_home(env, "CODEX_HOME", ".codex")
 
 
 def home_of(path: Path) -> Path | None:

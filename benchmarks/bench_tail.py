@@ -3,7 +3,7 @@
     uv run python benchmarks/bench_tail.py benchmarks/data/sessions [--n 200] [--repeat 5]
 
 DIR may also be one session file. Each measurement runs in a fresh Python:
-(a) `sessionview.store.recent.last_chunks(path, N)` (seek from the end);
+(a) `sessionview.store.formats.openrath.last_chunks(path, N)` (seek from the end);
 (b) `orjson.loads` of every line of the file (the fastest whole-file parse);
 (c) `parse_file` (sessionview's full loader, for reference).
 Time is the median of --repeat runs (without tracing); memory growth is the
@@ -24,7 +24,7 @@ from pathlib import Path
 CHILD = r"""
 import json, os, resource, sys, time, tracemalloc
 import orjson
-from sessionview.store.recent import last_chunks
+from sessionview.store.formats.openrath import last_chunks
 from sessionview.store.formats.openrath import parse_file
 mode, path, n, trace = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
 

@@ -189,7 +189,7 @@ async def run_tui(args, directory: Path, stop_file: Path) -> dict:
 def run_loop(args, directory: Path, stop_file: Path) -> dict:
     from sessionview.store.index import SessionIndex
     from sessionview.store.model import SessionState
-    from sessionview.store.watch_resilient import watch_forever
+    from sessionview.store.watch import watch_forever
 
     index = SessionIndex([directory], use_cache=False)
     index.scan()

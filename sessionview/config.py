@@ -7,10 +7,11 @@ A bad file or a bad key never stops the app: each problem becomes one line in
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+#: The states `prune` may remove (never running or corrupt sessions).
 KNOWN_STATES = ("closed", "crashed")
 
 
@@ -30,7 +31,7 @@ def config_dir() -> Path:
 class PruneDefaults:
     older_than: str = "30d"
     by: str = "created"
-    states: tuple[str, ...] = ("closed", "crashed")
+    states: tuple[str, ...] = KNOWN_STATES
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,12 @@ class Config:
     source: str = ""
 
 
+#: The keys of config.toml: every field of `Config` but what reading the file records.
+SETTINGS: tuple[str, ...] = tuple(
+    f.name for f in fields(Config) if f.name not in ("problems", "source")
+)
+
+
 def _expect(
     data: dict[str, Any], key: str, kind: type | tuple[type, ...], problems: list[str], where: str
 ) -> Any:
@@ -75,19 +82,9 @@ def _expect(
 def parse_config(data: dict[str, Any], source: str = "") -> Config:
     """Build a Config from parsed TOML, collecting one problem line per bad key."""
     problems: list[str] = []
-    known = {
-        "dirs",
-        "resume",
-        "prune",
-        "theme",
-        "bell",
-        "follow_by_default",
-        "polling",
-        "poll_interval",
-    }
     for key in data:
-        if key not in known:
-            problems.append(f"{key}: unknown key (known: {', '.join(sorted(known))})")
+        if key not in SETTINGS:
+            problems.append(f"{key}: unknown key (known: {', '.join(sorted(SETTINGS))})")
     kwargs: dict[str, Any] = {}
     dirs = _expect(data, "dirs", list, problems, "")
     if dirs is not None:

@@ -28,25 +28,23 @@ from sessionview.app.screens.main import STATE_FILTERS, MainScreen
 from sessionview.app.screens.prune import PruneScreen
 from sessionview.app.screens.resume import ResumeScreen
 from sessionview.app.screens.transcript import TranscriptScreen
-from sessionview.app.text import clean, human_size, one_line, utc_now
 from sessionview.app.widgets.session_table import session_key
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.config import Config
+from sessionview.render.humanize import human_bytes as human_size
+from sessionview.render.humanize import utc_now
+from sessionview.render.safe import first_line as one_line
+from sessionview.render.safe import screen_text as clean
 from sessionview.store import actions
 from sessionview.store.errors import PersistenceError
+from sessionview.store.fold import STATE_PREFERENCE
 from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionInfo, SessionState
-from sessionview.store.watch_resilient import watch_forever
+from sessionview.store.watch import watch_forever
 from sessionview.themes import apply_themes, remember_theme_changes, variable_defaults_for
 
 LIVENESS_INTERVAL = 1.0
 SCAN_REDRAW = 0.5
-PREFERENCE = {
-    SessionState.CLOSED: 4,
-    SessionState.RUNNING: 3,
-    SessionState.CRASHED: 2,
-    SessionState.CORRUPT: 1,
-}
 
 
 def _label(info: SessionInfo) -> str:
@@ -82,6 +80,8 @@ class SessionViewApp(App[None]):
         self.rows: dict[str, SessionInfo] = {}
         self._scan_overlay: dict[str, SessionInfo] | None = None
         self._stop = threading.Event()
+        #: Set once the file watcher watches every root (cleared while it re-arms).
+        self.watch_armed = threading.Event()
         #: Set while some listed session is running (the liveness thread waits for it).
         self._running_rows = threading.Event()
         self._undo: list[list[actions.TrashEntry]] = []
@@ -173,6 +173,7 @@ class SessionViewApp(App[None]):
             self._stop,
             polling=self.config.polling,
             poll_interval=self.config.poll_interval,
+            armed=self.watch_armed,
         ):
             if self._stop.is_set():
                 return
@@ -217,7 +218,7 @@ class SessionViewApp(App[None]):
         for info in message.infos:
             key = session_key(info)
             prev = self._scan_overlay.get(key)
-            if prev is None or PREFERENCE[info.state] > PREFERENCE[prev.state]:
+            if prev is None or STATE_PREFERENCE[info.state] > STATE_PREFERENCE[prev.state]:
                 self._scan_overlay[key] = info
         # Rows go on screen at once for the first batch, then at most every
         # SCAN_REDRAW seconds: each table update costs O(rows) on the UI thread.

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
+from sessionview.store.registry import FORMAT_NAMES
+
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
     import argparse
@@ -17,8 +19,15 @@ if TYPE_CHECKING:
 
 # Each name is a module under sessionview.cli, imported only when that command runs.
 COMMANDS = ("ls", "show", "rm", "restore", "prune", "resume", "config")
-STATES = ("running", "crashed", "closed", "corrupt")
-FORMATS = ("openrath", "nanobot", "claude", "codex", "snapshot")
+FORMATS = FORMAT_NAMES  # the registry's list (`store/registry.py`)
+
+
+def state_names() -> tuple[str, ...]:
+    """Every state's name, in `SessionState`'s order (its module is imported only here:
+    a warm `ls --json` without `--state` never needs it)."""
+    from sessionview.store.model import SessionState
+
+    return tuple(state.value for state in SessionState)
 
 
 class CliError(Exception):
@@ -63,7 +72,7 @@ def open_index(args: argparse.Namespace, config: Any) -> Any:
 
 def safe_line(text: object) -> str:
     """Untrusted text (file names, ids, errors) as one line with every control escaped."""
-    from sessionview.text import one_line
+    from sessionview.render.safe import one_line
 
     return one_line(str(text))
 

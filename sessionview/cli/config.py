@@ -16,22 +16,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sessionview.config import config_path
+    from sessionview.config import SETTINGS, config_path
 
     if args.what == "path":
         print(config_path())
         return 0
     config = load_config()
     print(f"# {config.source}")
-    for key in (
-        "dirs",
-        "resume",
-        "prune",
-        "theme",
-        "bell",
-        "follow_by_default",
-        "polling",
-        "poll_interval",
-    ):
+    for key in SETTINGS:
         print(f"{key} = {getattr(config, key)!r}")
     return 0

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 
 from sessionview.cli.common import (
-    STATES,
     dir_options,
     load_config,
     open_index,
     parse_states,
     safe_line,
+    state_names,
 )
 
 TYPE_CHECKING = False
@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--state",
         metavar="S",
-        help=f"only these states, comma-separated ({', '.join(STATES)})",
+        help=f"only these states, comma-separated ({', '.join(state_names())})",
     )
     p.add_argument("--json", action="store_true", help="print one JSON array")
 
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 def _ls(args: argparse.Namespace) -> int:
     config = load_config(only_if_present=True)
     index = open_index(args, config)
-    wanted = parse_states(args.state, STATES) if args.state else None
+    wanted = parse_states(args.state, state_names()) if args.state else None
     if args.json:
         # Rows of unchanged files are the cached bytes (see SessionIndex.scan_json).
         listing = index.scan_json(wanted)
@@ -65,7 +65,8 @@ def _ls(args: argparse.Namespace) -> int:
         where = ", ".join(r.dir for r in index.roots) or "no directory found"
         print(f"no sessions in {safe_line(where)}; try `sessionview --demo`")
         return 0
-    from sessionview.text import ago, human_bytes, one_line
+    from sessionview.render.humanize import ago, human_bytes
+    from sessionview.render.safe import one_line
 
     rows = [
         (

@@ -38,14 +38,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sessionview.render.humanize import human_bytes
     from sessionview.store.actions import execute_prune, parse_age, plan_prune
-    from sessionview.text import human_bytes
 
     try:
         age = parse_age(args.older_than)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    states = parse_states(args.state, ("closed", "crashed"))
+    from sessionview.config import KNOWN_STATES
+
+    states = parse_states(args.state, KNOWN_STATES)
     config = load_config()
     index = open_index(args, config)
     plan = plan_prune(index.scan(), older_than=age, by=args.by, states=states)

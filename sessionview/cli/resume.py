@@ -31,9 +31,9 @@ def run(args: argparse.Namespace) -> int:
 
         raise CliError(plan.hint)  # nothing to run or show: the reason, exit 1
     if args.print or plan.command is None:
-        from sessionview.text import visible
+        from sessionview.render.safe import safe_text
 
-        print(visible(plan.display()))
+        print(safe_text(plan.display()))
         if plan.command is None:
             print(f"# {plan.hint}", file=sys.stderr)
         return 0

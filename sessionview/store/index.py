@@ -24,8 +24,10 @@ from operator import attrgetter
 
 from sessionview.store import forked_read, index_cache
 from sessionview.store.errors import AmbiguousSessionId, SessionNotFound
+from sessionview.store.fold import STATE_PREFERENCE
 from sessionview.store.index_cache import BY_ADAPTER, BY_LOCK, STATIC
 from sessionview.store.liveness import LivenessProbe
+from sessionview.store.registry import FORMAT_NAMES
 from sessionview.store.roots import Root
 
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 OPEN_STATE_VALUES = frozenset(("crashed", "running"))
 #: The built-in formats in registration order (`formats.ADAPTERS`; a test checks).
 #: A cached directory walk is valid for the adapters it was made with.
-BUILTIN_FORMATS = ("openrath", "nanobot", "codex", "claude", "snapshot")
+BUILTIN_FORMATS = FORMAT_NAMES
 
 StatKey = tuple[int, int, int, int]
 NO_KEY: StatKey = (0, 0, 0, 0)
@@ -820,7 +822,7 @@ class SessionIndex:
         return _formats().get_adapter(info.format)
 
 
-_PREFERENCE = {"closed": 4, "running": 3, "crashed": 2, "corrupt": 1}
+_PREFERENCE = STATE_PREFERENCE
 
 
 def resolve_id(sessions: Iterable[SessionInfo], id_or_prefix: str) -> SessionInfo:

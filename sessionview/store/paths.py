@@ -20,6 +20,15 @@ def home_dir(env: Mapping[str, str]) -> Path:
     return Path(home) if home else Path.home()
 
 
+def agent_home(env: Mapping[str, str], variable: str, default_name: str) -> Path:
+    """An agent's home: `$variable` from `env` (stripped, non-empty, `~` expanded),
+    else `default_name` in the home directory (`~/.claude`, `~/.codex`)."""
+    raw = (env.get(variable) or "").strip()
+    if raw:
+        return Path(raw).expanduser()
+    return home_dir(env) / default_name
+
+
 def openrath_home(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
     """OpenRath's config directory, by OpenRath's own rules."""
     env = os.environ if env is None else env

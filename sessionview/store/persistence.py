@@ -16,12 +16,12 @@ from typing import Any
 from uuid import UUID
 
 from sessionview.store.errors import PersistenceError, SessionBusy
+from sessionview.store.formats.common import parse_time
 from sessionview.store.formats.openrath import (
     FINAL_SUFFIX,
     PARTIAL_SUFFIX,
     OpenRathFormat,
     parse_file,
-    parse_time,
 )
 from sessionview.store.ids import validate_file_stem
 from sessionview.store.liveness import LivenessProbe

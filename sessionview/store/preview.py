@@ -36,6 +36,21 @@ class Preview:
     error: str | None = None
 
 
+def read_preview(info: SessionInfo, *, last: int = 4) -> Preview:
+    """The first user chunk and the last `last` chunks, for any format. Whole-file
+    formats (nanobot, JSON snapshots) are read whole, as the transcript does;
+    append-only ones from both ends (`load_preview`)."""
+    adapter = get_adapter(info.format)
+    if adapter.append_only:
+        return load_preview(info, last=last)
+    try:
+        chunks = adapter.load_chunks(Path(info.path))
+    except PersistenceError as exc:
+        return Preview(error=str(exc))
+    first = next((c for c in chunks if c.kind == "user"), None)
+    return Preview(first_user=first, last=chunks[-last:])
+
+
 def load_preview(info: SessionInfo, *, last: int = 4) -> Preview:
     """The first user chunk and the last `last` chunks of an append-only JSONL session."""
     adapter = get_adapter(info.format)

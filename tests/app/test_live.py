@@ -92,7 +92,8 @@ async def test_sessions_directory_deleted_and_recreated(home: Path) -> None:
     app = build_app(root, watch=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, lambda: len(app.main.all_rows) == 3)
-        await asyncio.sleep(0.3)  # the watcher is armed
+        await settle(pilot, app.watch_armed.is_set)
+        assert app.watch_armed.is_set(), "the watcher was not armed"
         shutil.rmtree(root)
         await settle(pilot, lambda: not app.main.all_rows, timeout=10)
         assert app.main.all_rows == []
@@ -103,7 +104,8 @@ async def test_sessions_directory_deleted_and_recreated(home: Path) -> None:
         row = app.main.all_rows[0]
         assert row.id == w.session_id and row.state is SessionState.CLOSED
         # And it is still watched afterwards.
-        await asyncio.sleep(0.3)
+        await settle(pilot, app.watch_armed.is_set)
+        assert app.watch_armed.is_set(), "the watcher was not armed again"
         with SessionWriter(directory=root) as w2:
             w2.append("user", {"content": "one more"})
         await settle(pilot, lambda: len(app.main.all_rows) == 2, timeout=10)
@@ -117,7 +119,8 @@ async def test_root_missing_at_startup_is_watched_once_it_appears(home: Path) ->
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.main.all_rows == []
-        await asyncio.sleep(0.3)
+        await settle(pilot, app.watch_armed.is_set)
+        assert app.watch_armed.is_set(), "the watcher was not started"
         root.mkdir(parents=True)
         with SessionWriter(directory=root) as w:
             w.append("user", {"content": "first session in a new root"})

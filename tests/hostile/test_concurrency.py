@@ -65,9 +65,11 @@ def test_writers_listings_followers_and_watcher_together(tmp_path: Path) -> None
             json.loads(run.stdout)
             stats["ls"] += 1
 
+    armed = threading.Event()
+
     def watcher() -> None:
         try:
-            for batch in watch([sessions], stop_event=stop):
+            for batch in watch([sessions], stop_event=stop, armed=armed):
                 stats["watch_batches"] += 1
                 with lock:
                     watched.update(change.path for change in batch)
@@ -98,7 +100,7 @@ def test_writers_listings_followers_and_watcher_together(tmp_path: Path) -> None
     background = [threading.Thread(target=f, daemon=True) for f in (lister, ls_loop, watcher)]
     for thread in background:
         thread.start()
-    time.sleep(0.3)
+    assert armed.wait(10), "the watcher was not armed within 10 s"
     started = time.monotonic()
     writers = [
         subprocess.Popen(

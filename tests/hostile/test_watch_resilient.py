@@ -11,14 +11,14 @@ import time
 from pathlib import Path
 
 from sessionview.store.index import SessionIndex
-from sessionview.store.watch import Change
-from sessionview.store.watch_resilient import watch_forever
+from sessionview.store.watch import Change, watch_forever
 from sessionview.store.writer import SessionWriter
 
 
 class Collector:
     def __init__(self, directory: Path, index: SessionIndex) -> None:
         self.stop = threading.Event()
+        self.armed = threading.Event()
         self.events: list[tuple[str, Change]] = []
         self.rearms: list[tuple[str, bool]] = []
         self.error: BaseException | None = None
@@ -33,6 +33,7 @@ class Collector:
                 self.stop,
                 check_interval=0.1,
                 on_rearm=lambda d, present: self.rearms.append((str(d), present)),
+                armed=self.armed,
             ):
                 for change in batch:
                     self.index.refresh(change.path)
@@ -48,6 +49,10 @@ class Collector:
                 return
             time.sleep(0.02)
         raise AssertionError(f"no {change} for {path}; saw {self.events[-10:]}")
+
+    def wait_armed(self) -> None:
+        """Until the watcher watches its directory (or waits for it to exist)."""
+        assert self.armed.wait(10), f"the watcher was not armed within 10 s; saw {self.events}"
 
     def close(self) -> None:
         self.stop.set()
@@ -75,7 +80,7 @@ def test_watcher_survives_the_directory_going_and_coming_back(tmp_path: Path) ->
     index.scan()
     watcher = Collector(sessions, index)
     try:
-        time.sleep(0.3)
+        watcher.wait_armed()
         a = write(sessions, "a")
         watcher.wait_for(a, Change.ADDED)
 
@@ -83,7 +88,7 @@ def test_watcher_survives_the_directory_going_and_coming_back(tmp_path: Path) ->
         watcher.wait_for(a, Change.DELETED)
         b = write(sessions, "b")  # re-created, with a session in it
         watcher.wait_for(b, Change.ADDED)
-        time.sleep(0.3)
+        watcher.wait_armed()
         c = write(sessions, "c")  # and still watched afterwards
         watcher.wait_for(c, Change.ADDED)
 
@@ -95,7 +100,7 @@ def test_watcher_survives_the_directory_going_and_coming_back(tmp_path: Path) ->
         sessions.unlink()
         d = write(sessions, "d")
         watcher.wait_for(d, Change.ADDED)
-        time.sleep(0.3)
+        watcher.wait_armed()
         e = write(sessions, "e")
         watcher.wait_for(e, Change.ADDED)
         time.sleep(0.3)
@@ -115,10 +120,10 @@ def test_watcher_starts_before_the_directory_exists(tmp_path: Path) -> None:
     index.scan()
     watcher = Collector(sessions, index)
     try:
-        time.sleep(0.3)
+        watcher.wait_armed()
         a = write(sessions, "a")
         watcher.wait_for(a, Change.ADDED)
-        time.sleep(0.3)
+        watcher.wait_armed()
         b = write(sessions, "b")
         watcher.wait_for(b, Change.ADDED)
         assert states(index) == {("a", "closed"), ("b", "closed")}
@@ -128,7 +133,7 @@ def test_watcher_starts_before_the_directory_exists(tmp_path: Path) -> None:
 
 def test_watcher_stops_promptly(tmp_path: Path) -> None:
     watcher = Collector(tmp_path, SessionIndex([tmp_path], use_cache=False))
-    time.sleep(0.2)
+    watcher.wait_armed()
     started = time.monotonic()
     watcher.close()
     assert time.monotonic() - started < 2
@@ -148,10 +153,13 @@ def test_a_file_written_while_the_watch_is_being_armed_is_reported(tmp_path: Pat
             late.append(write(sessions, "late"))
 
     stop = threading.Event()
+    armed = threading.Event()
     events: list[tuple[str, Change]] = []
 
     def run() -> None:
-        for batch in watch_forever([sessions], stop, check_interval=0.1, on_rearm=on_rearm):
+        for batch in watch_forever(
+            [sessions], stop, check_interval=0.1, on_rearm=on_rearm, armed=armed
+        ):
             for change in batch:
                 index.refresh(change.path)
                 events.append((change.path, change.change))  # after: the index is updated
@@ -159,7 +167,7 @@ def test_a_file_written_while_the_watch_is_being_armed_is_reported(tmp_path: Pat
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
-        time.sleep(0.3)
+        assert armed.wait(10), "the watcher was not armed within 10 s"
         shutil.rmtree(sessions)
         time.sleep(0.4)
         sessions.mkdir()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sessionview.app.chunks import chunk_lines
+from sessionview.render.chunk_text import chunk_lines
+
 from sessionview.app.screens.lineage import LineageScreen
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.preview import PreviewPane

@@ -8,8 +8,7 @@ import pytest
 from store_helpers import MANIFEST, fixture_entry
 
 from sessionview.store import PersistenceError
-from sessionview.store.formats.openrath import parse_file
-from sessionview.store.recent import last_chunks
+from sessionview.store.formats.openrath import last_chunks, parse_file
 from sessionview.store.writer import SessionWriter
 
 

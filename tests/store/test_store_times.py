@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sessionview.store.formats.openrath import parse_time, utc_iso
+from sessionview.store.formats.common import parse_time, utc_iso
 
 
 def reference(value: object) -> str | None:

@@ -11,7 +11,10 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
-from sessionview.app.text import ago, clean, human_count, human_size, local_time, reason_text
+from sessionview.app.display import ago, human_count, local_time, reason_text
+from sessionview.render.humanize import human_bytes as human_size
+from sessionview.render.safe import screen_text as clean
+from sessionview.store.fold import row_key
 from sessionview.store.model import SessionInfo, SessionState
 
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
@@ -55,32 +58,11 @@ class RowMark(Text):
     row_key: str = ""
 
 
-OPENRATH_SUFFIXES = (".jsonl.__partial__", ".jsonl")
-
-
-def _compute_key(info: SessionInfo) -> str:
-    """One row per session: the same key before and after `__partial__` -> `.jsonl`.
-
-    Unique for every row `SessionIndex.sessions()` returns: the file's path, except
-    that an OpenRath session's two files share a key (directory, file stem and header
-    id: the index folds exactly such a pair). Two files whose headers claim one id (a
-    copy, a hostile header) get two keys.
-    """
-    if info.format != "openrath":
-        return f"{info.format}\0{info.path}"
-    directory, _, name = info.path.rpartition("/")
-    for suffix in OPENRATH_SUFFIXES:
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    return f"{info.format}\0{directory}\0{name}\0{info.id}"
-
-
 _KEY_CACHE: dict[int, tuple[SessionInfo, str]] = {}
 
 
 def session_key(info: SessionInfo) -> str:
-    """`_compute_key`, remembered per `SessionInfo` object.
+    """`store.fold.row_key` (one row per session), remembered per `SessionInfo` object.
 
     The list asks for every row's key on each update; the index hands back the same
     object for an unchanged file, so a 10,000-row update computes a handful of keys.
@@ -89,7 +71,7 @@ def session_key(info: SessionInfo) -> str:
     hit = _KEY_CACHE.get(id(info))
     if hit is not None and hit[0] is info:
         return hit[1]
-    key = _compute_key(info)
+    key = row_key(info)
     if len(_KEY_CACHE) > 100_000:
         _KEY_CACHE.clear()
     _KEY_CACHE[id(info)] = (info, key)

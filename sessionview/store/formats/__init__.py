@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from sessionview.store.formats.base import DecodeState, FormatAdapter
-from sessionview.store.formats.claude import ClaudeFormat
-from sessionview.store.formats.codex import CodexFormat
-from sessionview.store.formats.nanobot import NanobotFormat
-from sessionview.store.formats.openrath import OpenRathFormat
-from sessionview.store.formats.snapshot import SnapshotFormat
+from sessionview.store.registry import BUILTIN_ADAPTERS
 
 ADAPTERS: dict[str, FormatAdapter] = {}
 
@@ -19,12 +16,18 @@ def register(adapter: FormatAdapter) -> None:
     ADAPTERS[adapter.name] = adapter
 
 
-register(OpenRathFormat())
-# Sniffed in this order when several claim a `*.jsonl`; each sniff is specific.
-register(NanobotFormat())
-register(CodexFormat())
-register(ClaudeFormat())
-register(SnapshotFormat())
+def _register_builtins() -> None:
+    """Every adapter of `store.registry`, in its order (each sniff is specific)."""
+    for name, module, class_name in BUILTIN_ADAPTERS:
+        adapter = getattr(importlib.import_module(module), class_name)()
+        if adapter.name != name:
+            raise RuntimeError(
+                f"registry line {name!r} names {class_name}, whose name is {adapter.name!r}"
+            )
+        register(adapter)
+
+
+_register_builtins()
 
 
 def get_adapter(name: str) -> FormatAdapter:

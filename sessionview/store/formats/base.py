@@ -97,6 +97,10 @@ class FormatAdapter(ABC):
     #: (`jsonl.final_record`): the agent can leave a finished file that way. Readers
     #: that hand over to a `TailReader` then start it after that line, not at it.
     reads_final_line: ClassVar[bool] = False
+    #: The suffix of a session's in-progress file, renamed away when it closes
+    #: (OpenRath's `X.jsonl.__partial__` -> `X.jsonl`): such a pair is one session
+    #: (see `store/fold.py`). None for formats whose session stays in one file.
+    partial_suffix: ClassVar[str | None] = None
 
     @abstractmethod
     def claims(self, path: Path) -> bool:
@@ -201,6 +205,22 @@ class FormatAdapter(ABC):
         With `state`, what the load learned is left in it, so a reader that follows
         the file afterwards (`chunks_from_records(..., state)`) carries on from it.
         """
+
+    def load_transcript(self, path: Path) -> tuple[list[Chunk], dict[str, Any] | None]:
+        """The whole transcript and the session's header record (None for formats
+        without one), from one read of the file; raises as `load_chunks` does."""
+        return self.load_chunks(path), None
+
+    def first_chunks(self, path: Path, n: int) -> list[Chunk]:
+        """Up to `n` first chunks, read only as far as they go, for a quick first view
+        of a huge session; [] when the format cannot do that cheaply. Never raises for
+        bad content (the full read that follows reports it)."""
+        return []
+
+    def last_chunks(self, path: Path, n: int) -> list[Chunk]:
+        """Up to `n` last chunks (oldest first), read from the end, for a quick view of a
+        huge session's latest turns; [] when the format cannot do that cheaply."""
+        return []
 
     def chunks_from_records(
         self, records: list[dict[str, Any]], first_index: int, state: DecodeState | None = None

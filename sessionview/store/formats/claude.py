@@ -14,8 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import stat as stat_mod
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,15 +24,13 @@ import orjson
 
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats.base import DecodeState, FormatAdapter
-from sessionview.store.formats.openrath import parse_time
-from sessionview.store.jsonl import final_record, iter_lines, parse_record
+from sessionview.store.formats.common import iter_records, parse_time, preview_text
 from sessionview.store.liveness import LivenessProbe, pid_alive
 from sessionview.store.model import Chunk, SessionInfo, SessionState
-from sessionview.store.paths import home_dir
+from sessionview.store.paths import agent_home
 from sessionview.store.resume import ResumePlan, fill_template
 
 SUFFIX = ".jsonl"
-PREVIEW_MAX = 120
 _UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
@@ -60,15 +57,11 @@ _USAGE_KEYS = (
     "cache_read_input_tokens",
     "cache_creation_input_tokens",
 )
-_WS_RE = re.compile(r"\s+")
 
 
 def claude_root(env: Mapping[str, str]) -> Path:
     """`$CLAUDE_CONFIG_DIR` (stripped, non-empty), else `~/.claude`."""
-    raw = (env.get("CLAUDE_CONFIG_DIR") or "").strip()
-    if raw:
-        return Path(raw).expanduser()
-    return home_dir(env) / ".claude"
+    return agent_home(env, "CLAUDE_CONFIG_DIR", ".claude")
 
 
 def subagent_parent(path: Path) -> str | None:
@@ -86,14 +79,6 @@ def root_of(path: Path) -> Path | None:
     if path.parent.parent.name == "projects":
         return path.parent.parent.parent
     return None
-
-
-def preview_text(text: str) -> str:
-    """Whitespace collapsed, cut to 120 characters."""
-    text = _WS_RE.sub(" ", text).strip()
-    if len(text) > PREVIEW_MAX:
-        text = text[: PREVIEW_MAX - 1].rstrip() + "…"
-    return text
 
 
 def _text_of(content: Any) -> str | None:
@@ -281,53 +266,6 @@ class _Facts:
                 out[key] += usage.get(key, 0)
         out["total_tokens"] = sum(out[key] for key in _USAGE_KEYS)
         return out
-
-
-def _open_regular(path: Path) -> tuple[int, os.stat_result]:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise PersistenceError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        st = os.fstat(fd)
-    except OSError as exc:
-        os.close(fd)
-        raise PersistenceError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if not stat_mod.S_ISREG(st.st_mode):
-        os.close(fd)
-        raise PersistenceError(f"{path}: not a regular file")
-    return fd, st
-
-
-def iter_records(
-    path: Path, *, final_line: bool = False
-) -> Iterator[tuple[int, dict[str, Any] | None]]:
-    """`(line number, record)` for each complete non-blank line; record None when unparseable.
-
-    With `final_line`, a last line without its newline is read too when it is a whole
-    JSON object (Claude Code can end a finished file so); a torn one is left out.
-    Raises `PersistenceError` when the file cannot be opened or read.
-    """
-    fd, _ = _open_regular(path)
-    try:
-        lineno = 0
-        consumed = 0
-        for consumed, line in iter_lines(fd):  # noqa: B007 - consumed is used after
-            lineno += 1
-            if not line.strip():
-                continue
-            try:
-                yield lineno, parse_record(line, "")
-            except PersistenceError:
-                yield lineno, None
-        if final_line:
-            last = final_record(fd, consumed)
-            if last is not None:
-                yield lineno + 1, last
-    except OSError as exc:
-        raise PersistenceError(f"cannot read {path}: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
 
 
 class ChunkMapper:

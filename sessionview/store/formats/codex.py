@@ -23,12 +23,11 @@ import orjson
 
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats.base import DecodeState, FormatAdapter
-from sessionview.store.formats.claude import _open_regular, iter_records, preview_text
-from sessionview.store.formats.openrath import parse_time
+from sessionview.store.formats.common import iter_records, open_regular, parse_time, preview_text
 from sessionview.store.jsonl import iter_lines, parse_record
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.model import Chunk, SessionInfo, SessionState
-from sessionview.store.paths import home_dir
+from sessionview.store.paths import agent_home
 from sessionview.store.resume import ResumePlan, fill_template
 
 PREFIX = "rollout-"
@@ -68,10 +67,7 @@ _USAGE_KEYS = (
 
 def codex_home(env: Mapping[str, str]) -> Path:
     """`$CODEX_HOME` when non-empty, else `~/.codex`."""
-    raw = (env.get("CODEX_HOME") or "").strip()
-    if raw:
-        return Path(raw).expanduser()
-    return home_dir(env) / ".codex"
+    return agent_home(env, "CODEX_HOME", ".codex")
 
 
 def home_of(path: Path) -> Path | None:
@@ -242,7 +238,7 @@ class CodexFormat(FormatAdapter):
     def _scan(self, path: Path) -> tuple[_Facts, datetime | None]:
         facts = _Facts()
         last_ts: datetime | None = None
-        fd, _ = _open_regular(path)
+        fd, _ = open_regular(path)
         try:
             for _, line in iter_lines(fd):
                 if not line.strip():

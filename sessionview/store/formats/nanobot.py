@@ -23,7 +23,7 @@ from typing import Any
 
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats.base import DecodeState, FormatAdapter
-from sessionview.store.formats.claude import iter_records
+from sessionview.store.formats.common import iter_records
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.model import Chunk, SessionInfo, SessionState
 from sessionview.store.paths import home_dir

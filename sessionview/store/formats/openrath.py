@@ -23,6 +23,7 @@ from typing import Any
 
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats.base import DecodeState, FormatAdapter, corrupt_row, facts_row
+from sessionview.store.formats.common import first_line_title, open_regular, utc_iso
 from sessionview.store.jsonl import (
     count_newlines,
     iter_lines,
@@ -41,7 +42,6 @@ PARTIAL_SUFFIX = ".jsonl.__partial__"
 HEADER_LIMIT = 16 << 20
 TITLE_SCAN_LIMIT = 1 << 20
 TRAILER_LIMIT = 1 << 20
-TITLE_MAX = 120
 HEAD_READ = 8 << 10  # header + first user chunk, nearly always; measured: 4% faster than 16 KB
 USER_MARKERS = (b'"kind": "user"', b'"kind":"user"')
 TAIL_READ = 4 << 10
@@ -59,68 +59,6 @@ user, agent = p.to_resumable_pair()
 user.chunk_table = user.chunk_table.extend(user_text_chunk(input("next prompt> ")))
 out = run_session_loop(user, agent, agent_provider=Provider(model="<model>"), persist=True)
 out.synchronize()"""
-
-
-def parse_time(value: Any) -> datetime | None:
-    """ISO-8601 to an aware UTC datetime (naive is taken as UTC); None when unparseable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=UTC)
-        # A time near year 1 or 9999 with an offset does not fit in UTC.
-        return dt.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-
-
-_CANONICAL_UTC = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.(?!000000)[0-9]{6}\+00:00"
-)
-_last_iso: tuple[object, str | None] = (None, None)
-
-
-def utc_iso(value: Any) -> str | None:
-    """`parse_time(value).isoformat()`, or None; a value already in that form (what
-    OpenRath writes: `2026-06-01T12:00:00.123456+00:00`) is checked and kept as is,
-    which a listing of 10,000 files does 20,000 times. (`isoformat()` leaves out a
-    zero fraction, hence the `000000` exception.)"""
-    global _last_iso
-    last_value, last_result = _last_iso
-    if value is last_value and value is not None:
-        return last_result  # the header's created_at: checked, then printed
-    if type(value) is str and _CANONICAL_UTC.fullmatch(value):
-        try:
-            datetime.fromisoformat(value)
-            result: str | None = value
-        except ValueError:
-            result = None
-    else:
-        parsed = parse_time(value)
-        result = parsed.isoformat() if parsed is not None else None
-    _last_iso = (value, result)
-    return result
-
-
-def first_line_title(content: Any) -> str:
-    """First non-blank line of a message's text, cut to 120 characters."""
-    if isinstance(content, list):
-        content = " ".join(
-            str(block.get("text", "")) for block in content if isinstance(block, dict)
-        )
-    if not isinstance(content, str):
-        return ""
-    # Look at a bounded prefix: a title needs one line, not a 100 MB message split up.
-    pos = 0
-    while pos < len(content):
-        window = content[pos : pos + 4096]
-        for line in window.splitlines():
-            line = line.strip()
-            if line:
-                return line[:TITLE_MAX]
-        pos += 4096
-    return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,14 +109,8 @@ def parse_file(path: Path) -> ParsedFile:
     Fatal, as in OpenRath: invalid JSON, a non-object record, a duplicate header, a
     chunk before the header, an unknown `record_type`, and a missing header.
     """
+    fd, st = open_regular(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise PersistenceError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat_mod.S_ISREG(st.st_mode):
-            raise PersistenceError(f"{path}: not a regular file")
         header: dict[str, Any] | None = None
         version = 0
         chunks: list[Chunk] = []
@@ -240,11 +172,94 @@ def _last_line_in(block: bytes, block_start: int) -> bytes | None:
     return line if line.strip() else None
 
 
+# ------------------------------------------------- slices of a huge session
+# Opening a 130 MB, 48,000-chunk session to show its latest turns should cost what
+# those turns cost, not what the file costs: `last_chunks` reads the header line and
+# then seeks back from the end (`jsonl.last_complete_lines`), so time and memory are
+# proportional to the chunks returned.
+
+
+def last_chunks(path: str | Path, n: int) -> list[Chunk]:
+    """Up to `n` last chunks (oldest first); a torn last line is dropped.
+
+    Raises `PersistenceError` naming `file:line` when the header or one of the lines
+    read is bad (the exact line number is found by a full read, only on that error).
+    """
+    path = Path(path)
+    if n <= 0:
+        return []
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise PersistenceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        size = os.fstat(fd).st_size
+        head = read_first_line(fd, HEADER_LIMIT)
+        if head is None:
+            raise PersistenceError(f"{path}:1: no header record")
+        header_record = parse_record(head, f"{path}:1")
+        if header_record.get("record_type") != "header":
+            raise PersistenceError(f"{path}:1: first record is not a header")
+        _header, version = validate_header(header_record, f"{path}:1")
+        want = n + 2  # room for the trailer (and the header, in a short file)
+        while True:
+            lines = last_complete_lines(fd, size, want)
+            chunks: list[Chunk] = []
+            try:
+                for line in lines:
+                    record = parse_record(line, f"{path}:?")
+                    if record.get("record_type") == "chunk":
+                        chunks.append(chunk_from_record(record, f"{path}:?", version))
+            except PersistenceError:
+                parse_file(path)  # raises the same error with its real line number
+                raise
+            if len(chunks) >= n or len(lines) < want:
+                return chunks[-n:]
+            want *= 2
+    except OSError as exc:
+        raise PersistenceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def first_chunks(path: str | Path, n: int) -> list[Chunk]:
+    """Up to `n` first chunks of an OpenRath session, reading only as far as they go.
+
+    For a quick first view of a huge session; the full read that follows reports any
+    error with its line number, so a bad line here just ends the list early.
+    """
+    path = Path(path)
+    chunks: list[Chunk] = []
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return chunks
+    try:
+        version = 0
+        for lineno, (_, line) in enumerate(iter_lines(fd), start=1):
+            if not line.strip():
+                continue
+            record = parse_record(line, f"{path}:{lineno}")
+            if lineno == 1:
+                _header, version = validate_header(record, f"{path}:1")
+                continue
+            if record.get("record_type") == "chunk":
+                chunks.append(chunk_from_record(record, f"{path}:{lineno}", version))
+                if len(chunks) >= n:
+                    break
+    except (OSError, PersistenceError):
+        pass
+    finally:
+        os.close(fd)
+    return chunks
+
+
 class OpenRathFormat(FormatAdapter):
     """OpenRath's append-only JSONL session store."""
 
     name = "openrath"
     append_only = True
+    partial_suffix = ".__partial__"
 
     def claims(self, path: Path) -> bool:
         name = path.name
@@ -470,6 +485,19 @@ class OpenRathFormat(FormatAdapter):
 
     def load_chunks(self, path: Path, *, state: DecodeState | None = None) -> list[Chunk]:
         return list(parse_file(path).chunks)
+
+    def load_transcript(self, path: Path) -> tuple[list[Chunk], dict[str, Any] | None]:
+        parsed = parse_file(path)
+        return list(parsed.chunks), parsed.header
+
+    def first_chunks(self, path: Path, n: int) -> list[Chunk]:
+        return first_chunks(path, n)
+
+    def last_chunks(self, path: Path, n: int) -> list[Chunk]:
+        try:
+            return last_chunks(path, n)
+        except PersistenceError:
+            return []  # the full read reports the problem with its line number
 
     def chunks_from_records(
         self, records: list[dict[str, Any]], first_index: int, state: DecodeState | None = None

@@ -21,8 +21,7 @@ import orjson
 
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats.base import DecodeState, FormatAdapter
-from sessionview.store.formats.claude import _open_regular
-from sessionview.store.formats.openrath import first_line_title, parse_time
+from sessionview.store.formats.common import first_line_title, open_regular, parse_time
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.model import Chunk, SessionInfo, SessionState
 from sessionview.store.resume import ResumePlan, fill_template
@@ -70,7 +69,7 @@ def _text(content: Any) -> str:
 
 def read_document(path: Path) -> dict[str, Any]:
     """The whole snapshot as a dict; `PersistenceError` for anything else."""
-    fd, st = _open_regular(path)
+    fd, st = open_regular(path)
     try:
         if st.st_size > MAX_BYTES:
             raise PersistenceError(f"{path}: larger than {MAX_BYTES >> 20} MB, not read")

@@ -1,0 +1,25 @@
+"""The config keys are listed once (`config.SETTINGS`, from `Config`'s fields): the
+parser knows exactly them and `sessionview config show` prints every one."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import pytest
+
+from sessionview.cli import main
+from sessionview.config import SETTINGS, Config, parse_config
+
+
+def test_settings_are_the_config_fields_a_file_can_set() -> None:
+    assert set(SETTINGS) == {f.name for f in fields(Config)} - {"problems", "source"}
+    problems = parse_config({"nope": 1}).problems
+    assert len(problems) == 1 and problems[0].startswith("nope: unknown key")
+    assert all(key in problems[0] for key in SETTINGS)
+    assert parse_config({key: getattr(Config(), key) for key in ("theme", "bell")}).problems == ()
+
+
+def test_config_show_prints_every_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "show"]) == 0
+    printed = [line.split(" = ", 1)[0] for line in capsys.readouterr().out.splitlines()[1:]]
+    assert printed == list(SETTINGS)

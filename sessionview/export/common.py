@@ -1,0 +1,91 @@
+"""What the three export writers share: the chunk-to-text code of the transcript
+(`render.chunk_text`), the header facts, and redaction of both.
+
+Every writer gets a chunk's blocks from here, so a session reads the same in the
+terminal, in Markdown and in a browser; only the escaping differs by medium.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sessionview.export._render_standin import Block, blocks, one_line, role, safe_text
+from sessionview.render.redact import Redactor
+from sessionview.store.model import Chunk, SessionInfo
+
+__all__ = [
+    "Block",
+    "chunk_blocks",
+    "header_facts",
+    "one_line",
+    "role",
+    "safe_text",
+    "title_of",
+]
+
+#: A tool result longer than this (lines or characters) is folded in `<details>`.
+FOLD_LINES = 30
+FOLD_CHARS = 3000
+
+
+def chunk_blocks(chunk: Chunk, redactor: Redactor | None) -> list[Block]:
+    """The chunk's blocks (raw text), with secrets replaced when redacting."""
+    found = blocks(chunk)
+    if redactor is None:
+        return found
+    return [replace(b, text=redactor.text(b.text)) for b in found]
+
+
+def title_of(info: SessionInfo, redactor: Redactor | None) -> str:
+    """The session's title, one safe line, or `Session <short id>`."""
+    title = info.title or ""
+    if redactor is not None:
+        title = redactor.text(title)
+    return one_line(title) if title.strip() else f"Session {one_line(info.short_id)}"
+
+
+def when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
+
+
+def usage_text(usage: dict[str, Any] | None) -> str:
+    if not usage:
+        return "-"
+    return ", ".join(f"{key} {value}" for key, value in usage.items())
+
+
+def header_facts(info: SessionInfo, redactor: Redactor | None) -> list[tuple[str, str]]:
+    """`(label, value)` rows for the header, each value one safe line."""
+    state = info.state.value
+    if info.state_reason:
+        state += f" ({info.state_reason})"
+    rows = [
+        ("agent", info.format),
+        ("id", info.id),
+        ("state", state),
+        ("created", when(info.created_at)),
+        ("last activity", when(info.updated_at)),
+        ("chunks", str(info.chunks)),
+        ("usage", usage_text(info.usage)),
+    ]
+    if info.cwd:
+        rows.append(("directory", info.cwd))
+    if redactor is not None:
+        rows = [(label, redactor.text(value)) for label, value in rows]
+    return [(label, one_line(value)) for label, value in rows]
+
+
+def is_long(text: str) -> bool:
+    return len(text) > FOLD_CHARS or text.count("\n") >= FOLD_LINES
+
+
+def size_note(text: str) -> str:
+    """`12 lines, 3.4 KB`, for a folded block's summary."""
+    lines = text.count("\n") + 1
+    size = len(text.encode("utf-8", "replace"))
+    amount = f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB"
+    if size >= 1 << 20:
+        amount = f"{size / (1 << 20):.1f} MB"
+    return f"{lines} line{'s' if lines != 1 else ''}, {amount}"

@@ -104,16 +104,16 @@ def export_session(
     return ExportResult(str(path), result.chunks, result.redacted)
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
 
 def file_name(info: SessionInfo, fmt: str, *, redact: bool = True) -> str:
-    """`<title>-<short id>.<suffix>`: ASCII letters, digits, `.`, `_`, `-` only (safe
+    """`<title>-<short id>.<suffix>`: ASCII letters, digits and `-` only (safe
     on every file system and in a shell), the title cut to 60 characters and, when
     redacting, without the secrets a title may hold."""
     title = Redactor().text(info.title or "") if redact else info.title or ""
     title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = _UNSAFE.sub("-", title).strip(".-_")[:60].rstrip(".-_").lower()
-    short = _UNSAFE.sub("-", info.short_id).strip(".-") or "session"
+    slug = _UNSAFE.sub("-", title).strip("-")[:60].rstrip("-").lower()
+    short = _UNSAFE.sub("-", info.short_id).strip("-") or "session"
     stem = f"{slug}-{short}" if slug else short
     return stem + FORMATS[fmt]

@@ -39,10 +39,11 @@ def chunk_blocks(chunk: Chunk, redactor: Redactor | None) -> list[Block]:
 
 
 def title_of(info: SessionInfo, redactor: Redactor | None) -> str:
-    """The session's title, one safe line, or `Session <short id>`."""
+    """The session's title, one safe line, or `Session <short id>`. Its secrets are
+    replaced but not counted: a title repeats the first message, which counts them."""
     title = info.title or ""
     if redactor is not None:
-        title = redactor.text(title)
+        title = Redactor().text(title)
     return one_line(title) if title.strip() else f"Session {one_line(info.short_id)}"
 
 

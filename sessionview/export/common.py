@@ -11,8 +11,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sessionview.export._render_standin import Block, blocks, one_line, role, safe_text
+from sessionview.render.chunk_text import PRETTY_LIMIT, Block, blocks, pretty_json, role
 from sessionview.render.redact import Redactor
+from sessionview.render.safe import one_line, safe_text
 from sessionview.store.model import Chunk, SessionInfo
 
 __all__ = [
@@ -31,11 +32,19 @@ FOLD_CHARS = 3000
 
 
 def chunk_blocks(chunk: Chunk, redactor: Redactor | None) -> list[Block]:
-    """The chunk's blocks (raw text), with secrets replaced when redacting."""
-    found = blocks(chunk)
+    """The chunk's blocks (raw text), a tool result that is JSON pretty-printed as the
+    transcript shows it, and secrets replaced when redacting."""
+    found = [_pretty_result(b) if b.kind == "tool_result" else b for b in blocks(chunk)]
     if redactor is None:
         return found
     return [replace(b, text=redactor.text(b.text)) for b in found]
+
+
+def _pretty_result(block: Block) -> Block:
+    text = block.text
+    if text.lstrip()[:1] in ("{", "[") and len(text) < PRETTY_LIMIT:
+        return replace(block, text=pretty_json(text))
+    return block
 
 
 def title_of(info: SessionInfo, redactor: Redactor | None) -> str:

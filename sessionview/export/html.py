@@ -106,6 +106,7 @@ def write_html(transcript: Transcript, out: BinaryIO, redactor: Redactor | None)
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="referrer" content="no-referrer">\n'
+        '<link rel="icon" href="data:,">\n'  # no favicon request either
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         f'<div class="page">\n<main>\n<h1>{title}</h1>\n<table class="facts">\n'

@@ -21,8 +21,9 @@ from sessionview.export.common import (
     header_facts,
     is_long,
     one_line,
+    redactor_for,
     role,
-    safe_text,
+    safe,
     size_note,
     title_of,
     when,
@@ -91,7 +92,7 @@ pre { margin: 0; padding: .5rem .7rem; overflow-x: auto; white-space: pre-wrap; 
 
 def _e(text: str) -> str:
     """Untrusted text as HTML text or an attribute value: terminal-safe, then escaped."""
-    return html.escape(safe_text(text), quote=True)
+    return html.escape(safe(text), quote=True)
 
 
 def write_html(transcript: Transcript, out: BinaryIO, redactor: Redactor | None) -> int:
@@ -116,9 +117,9 @@ def write_html(transcript: Transcript, out: BinaryIO, redactor: Redactor | None)
     put("</table>\n")
     toc: list[str] = []
     count = 0
-    for chunk in transcript.chunks:
+    for chunk, line in transcript.entries:
         count += 1
-        put(_chunk(chunk, redactor, toc))
+        put(_chunk(chunk, redactor_for(redactor, line), toc))
     if count == 0:
         put('<p class="placeholder">(no chunks)</p>\n')
     put('</main>\n<nav aria-label="User turns">\n<h2>User turns</h2>\n<ol>\n')

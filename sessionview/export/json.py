@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
+from sessionview.export.common import redactor_for
 from sessionview.export.source import Transcript
 from sessionview.render.redact import Redactor
 from sessionview.store.jsonl import dumps_lenient
@@ -48,8 +49,11 @@ def write_json(transcript: Transcript, out: BinaryIO, redactor: Redactor | None)
         + b',\n  "chunks": ['
     )
     count = 0
-    for chunk in transcript.chunks:
-        out.write((b",\n    " if count else b"\n    ") + _member(clean(chunk_json(chunk)), 2))
+    for chunk, line in transcript.entries:
+        data = chunk_json(chunk)
+        if redactor_for(redactor, line) is not None:
+            data = clean(data)
+        out.write((b",\n    " if count else b"\n    ") + _member(data, 2))
         count += 1
     out.write(b"\n  ]," if count else b"],")
     out.write(b'\n  "usage": ' + _member(info.usage, 1) + b"\n}\n")

@@ -19,8 +19,9 @@ from sessionview.export.common import (
     chunk_blocks,
     header_facts,
     is_long,
+    redactor_for,
     role,
-    safe_text,
+    safe,
     size_note,
     title_of,
     when,
@@ -47,9 +48,9 @@ def write_markdown(transcript: Transcript, out: BinaryIO, redactor: Redactor | N
         put(f"| {label} | {_cell(value)} |\n")
     put("\n")
     count = 0
-    for chunk in transcript.chunks:
+    for chunk, line in transcript.entries:
         count += 1
-        put(_chunk(chunk, redactor))
+        put(_chunk(chunk, redactor_for(redactor, line)))
     if count == 0:
         put("*(no chunks)*\n")
     return count
@@ -60,15 +61,15 @@ def _chunk(chunk: Chunk, redactor: Redactor | None) -> str:
     stamp = f" · {when(chunk.timestamp)}" if chunk.timestamp else ""
     parts = [f'<a id="chunk-{chunk.index}"></a>\n\n### {chunk.index} · {who}{stamp}\n\n']
     for block in chunk_blocks(chunk, redactor):
-        text = safe_text(block.text)
+        text = safe(block.text)
         if block.kind == "text":
             parts.append(_markdown_text(text) + "\n\n")
         elif block.kind == "tool_call":
-            name = _code_span(safe_text(block.tool_name or "?"))
-            call = f" {_code_span(safe_text(block.call_id))}" if block.call_id else ""
+            name = _code_span(safe(block.tool_name or "?"))
+            call = f" {_code_span(safe(block.call_id))}" if block.call_id else ""
             parts.append(f"**→ tool call {name}**{call}\n\n{_fenced(text, 'json')}\n\n")
         elif block.kind == "tool_result":
-            name = f" {_code_span(safe_text(block.tool_name))}" if block.tool_name else ""
+            name = f" {_code_span(safe(block.tool_name))}" if block.tool_name else ""
             fenced = _fenced(text, "json" if text[:1] in "{[" else "text")
             if is_long(text):
                 summary = html.escape(f"result {size_note(text)}", quote=True)

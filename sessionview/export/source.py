@@ -23,18 +23,26 @@ from sessionview.store.formats.openrath import chunk_from_record, validate_heade
 from sessionview.store.jsonl import iter_lines, parse_record
 from sessionview.store.model import Chunk, SessionInfo, SessionState
 
+#: A chunk and the JSON line it was read from (None when the format's adapter read the
+#: file whole): the line lets an export skip redacting chunks that hold no secret.
+Entry = tuple[Chunk, bytes | None]
+
 
 @dataclass(frozen=True, slots=True)
 class Transcript:
     """What an export reads: the header (OpenRath's, else None), then the chunks once,
-    in order. `close()` releases the file when an export stops early."""
+    in order, each with its line. `close()` releases the file when an export stops early."""
 
     info: SessionInfo
     header: dict[str, Any] | None
-    chunks: Iterator[Chunk]
+    entries: Iterator[Entry]
+
+    @property
+    def chunks(self) -> Iterator[Chunk]:
+        return (chunk for chunk, _ in self.entries)
 
     def close(self) -> None:
-        close = getattr(self.chunks, "close", None)
+        close = getattr(self.entries, "close", None)
         if close is not None:
             close()
 
@@ -47,7 +55,7 @@ def open_transcript(info: SessionInfo) -> Transcript:
     if info.format == "openrath":
         return _open_openrath(info, path)
     chunks = get_adapter(info.format).load_chunks(path)
-    return Transcript(info, None, iter(chunks))
+    return Transcript(info, None, ((chunk, None) for chunk in chunks))
 
 
 def _open_openrath(info: SessionInfo, path: Path) -> Transcript:
@@ -63,7 +71,7 @@ def _open_openrath(info: SessionInfo, path: Path) -> Transcript:
         lines = _numbered(fd, path)
         header: dict[str, Any] | None = None
         version = 0
-        for where, record in lines:
+        for where, record, _ in lines:
             rt = record.get("record_type")
             if rt == "header":
                 header, version = validate_header(record, where)
@@ -80,27 +88,27 @@ def _open_openrath(info: SessionInfo, path: Path) -> Transcript:
     return Transcript(info, header, _openrath_chunks(fd, lines, version))
 
 
-def _numbered(fd: int, path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """`(file:line, record)` for each complete non-blank line."""
+def _numbered(fd: int, path: Path) -> Iterator[tuple[str, dict[str, Any], bytes]]:
+    """`(file:line, record, line)` for each complete non-blank line."""
     lineno = 0
     try:
         for _, line in iter_lines(fd):
             lineno += 1
             if line.strip():
                 where = f"{path}:{lineno}"
-                yield where, parse_record(line, where)
+                yield where, parse_record(line, where), line
     except OSError as exc:
         raise PersistenceError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _openrath_chunks(
-    fd: int, lines: Iterator[tuple[str, dict[str, Any]]], version: int
-) -> Iterator[Chunk]:
+    fd: int, lines: Iterator[tuple[str, dict[str, Any], bytes]], version: int
+) -> Iterator[Entry]:
     try:
-        for where, record in lines:
+        for where, record, line in lines:
             rt = record.get("record_type")
             if rt == "chunk":
-                yield chunk_from_record(record, where, version)
+                yield chunk_from_record(record, where, version), line
             elif rt == "header":
                 raise PersistenceError(f"{where}: duplicate header record")
             elif rt != "trailer":

@@ -133,6 +133,19 @@ _IDENTIFIER = re.compile(r"[A-Za-z_]+(?:\.[A-Za-z_]+)*")
 _SECRET_KEY = re.compile(r"(?i)[a-z0-9_.-]*?(?:" + "|".join(_SECRET_NAMES) + ")")
 
 
+#: No secret any rule finds is shorter than this (`://a:bcd@`).
+SHORTEST = 9
+
+# Every rule's leading literal, lower case: text without any of them has no secret.
+_TRIGGERS = (
+    r"-----begin|s(?:k-|ecret)|a(?:kia|sia|bia|cca|3t|iza|pi)|g(?:h[pousr]_|ithub_pat_)|xox|"
+    r"hooks\.slack|eyj|bearer|://|pass|access|private|token|credential"
+)
+_GATE = re.compile(_TRIGGERS)
+# The same for raw JSON lines, where `/` may be written `\/` and any character `\u00XX`.
+_LINE_GATE = re.compile((_TRIGGERS + r"|:\\/\\/|\\u00[0-7]").encode())
+
+
 def marker(kind: str) -> str:
     return f"[REDACTED:{kind}]"
 
@@ -159,18 +172,19 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """`text` with every secret replaced by `[REDACTED:kind]`."""
-        if not text:
+        if len(text) < SHORTEST:
+            return text
+        low = _lower(text)
+        if _GATE.search(low) is None:
             return text
         for rule in RULES:
-            text = self._apply(rule, text)
+            redacted = self._apply(rule, text, low)
+            if redacted is not text:
+                text, low = redacted, _lower(redacted)
         return text
 
-    def _apply(self, rule: _Rule, text: str) -> str:
-        subject = text
-        if rule.lower:
-            subject = text.lower()
-            if len(subject) != len(text):  # a few non-ASCII letters change length
-                subject = _ascii_lower(text)
+    def _apply(self, rule: _Rule, text: str, low: str) -> str:
+        subject = low if rule.lower else text
         pieces: list[str] = []
         done = 0
         for match in rule.pattern.finditer(subject):
@@ -244,9 +258,22 @@ def _starts_inside_word(text: str, start: int) -> bool:
     return not (start >= 2 and text[start - 2] == "\\" and text[start - 1] in "nrt")
 
 
-def _ascii_lower(text: str) -> str:
-    """Lower case of ASCII letters only: the same length as `text`, always."""
-    return text.translate(_ASCII_LOWER)
+def _lower(text: str) -> str:
+    """`text` in lower case, character for character (a few non-ASCII letters change
+    length in `str.lower()`: then only ASCII letters are lowered)."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def may_hold_secrets(raw: bytes) -> bool:
+    """Whether a record's JSON line holds anything a rule could match: no line that
+    fails this has a secret, so its strings need no redaction pass at all.
+
+    One search of the lowered line for every rule's leading literal (and for an
+    ASCII character written as a `\\u00XX` escape, which could hide one); about the
+    cost of parsing the line, where redacting its strings one by one costs many times
+    that. Lines that pass get the full `Redactor` treatment."""
+    return _LINE_GATE.search(raw.lower()) is not None
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}

@@ -303,3 +303,27 @@ def test_an_empty_session_exports(tmp_path: Path) -> None:
         assert text
     assert json.loads(_export(info, "json")[0])["chunks"] == []
     assert uuid.UUID(sid)
+
+
+def test_the_fast_safe_path_escapes_exactly_what_safe_text_does() -> None:
+    from sessionview.export.common import safe
+    from sessionview.render.safe import UNSAFE, safe_text
+
+    for code in sorted(UNSAFE) + [0x41, 0x4E2D, 0x1F600]:
+        text = f"a{chr(code)}b\u4e2d"
+        assert safe(text) == safe_text(text), hex(code)
+
+
+def test_a_chunk_whose_line_holds_no_trigger_is_not_redacted_and_one_that_does_is(
+    tmp_path: Path,
+) -> None:
+    from sessionview.render.redact import may_hold_secrets
+
+    assert not may_hold_secrets(b'{"content": "plain words, \\u4e2d, code = 1"}')
+    for raw in (
+        b'{"content": "AKIAIOSFODNN7EXAMPLE"}',
+        b'{"content": "x PASSWORD=y"}',
+        b'{"content": "https:\\/\\/u:p@h"}',
+        b'{"content": "\\u0073k-abc"}',
+    ):
+        assert may_hold_secrets(raw), raw

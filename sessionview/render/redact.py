@@ -136,14 +136,18 @@ _SECRET_KEY = re.compile(r"(?i)[a-z0-9_.-]*?(?:" + "|".join(_SECRET_NAMES) + ")"
 #: No secret any rule finds is shorter than this (`://a:bcd@`).
 SHORTEST = 9
 
-# Every rule's leading literal, lower case: text without any of them has no secret.
-_TRIGGERS = (
-    r"-----begin|s(?:k-|ecret)|a(?:kia|sia|bia|cca|3t|iza|pi)|g(?:h[pousr]_|ithub_pat_)|xox|"
-    r"hooks\.slack|eyj|bearer|://|pass|access|private|token|credential"
-)
-_GATE = re.compile(_TRIGGERS)
-# The same for raw JSON lines, where `/` may be written `\/` and any character `\u00XX`.
-_LINE_GATE = re.compile((_TRIGGERS + r"|:\\/\\/|\\u00[0-7]").encode())
+# Text holding none of these has no secret: a quick test before the rules run. Each
+# alternative starts with a fairly rare character, so the regex engine skips ahead
+# over most of the text. Tokens are looked for in the original case (`AKIA`, `eyJ`),
+# names of secrets in lower case (`ken` for token, `cre` for secret and credential).
+_TOKEN_HINTS = r"-----|k-|xox|yJ|g(?:h[pousr]_|ithub_pat_)|A(?:KIA|SIA|BIA|CCA|3T|Iza)|:/"
+_NAME_HINTS = r"pass|pi[_-]?k|priv|cre[dt]|ccess|ken|bear"
+# Two searches, the names on the lowered text: many times faster than one with `(?i)`.
+_TOKENS = re.compile(_TOKEN_HINTS)
+_NAMES = re.compile(_NAME_HINTS)
+# The same for raw JSON lines, where `/` may be written `\/` and any character as `\u00XX`.
+_LINE_TOKENS = re.compile((_TOKEN_HINTS + r"|:\\/|\\u00[0-7]").encode())
+_LINE_NAMES = re.compile(_NAME_HINTS.encode())
 
 
 def marker(kind: str) -> str:
@@ -175,7 +179,7 @@ class Redactor:
         if len(text) < SHORTEST:
             return text
         low = _lower(text)
-        if _GATE.search(low) is None:
+        if _TOKENS.search(text) is None and _NAMES.search(low) is None:
             return text
         for rule in RULES:
             redacted = self._apply(rule, text, low)
@@ -273,7 +277,7 @@ def may_hold_secrets(raw: bytes) -> bool:
     ASCII character written as a `\\u00XX` escape, which could hide one); about the
     cost of parsing the line, where redacting its strings one by one costs many times
     that. Lines that pass get the full `Redactor` treatment."""
-    return _LINE_GATE.search(raw.lower()) is not None
+    return _LINE_TOKENS.search(raw) is not None or _LINE_NAMES.search(raw.lower()) is not None
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}

@@ -71,10 +71,14 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("no session matches")
     several = len(sessions) > 1
     target = Path(output)
-    if several:
-        if output == "-" or (target.exists() and not target.is_dir()):
-            raise CliError(f"{len(sessions)} sessions go to a directory, not {safe_line(output)}")
+    # Several sessions, sessions chosen by filters, or a path ending in `/`: a directory.
+    to_dir = several or not args.ids or output.endswith(("/", os.sep))
+    if to_dir and output != "-":
+        if target.exists() and not target.is_dir():
+            raise CliError(f"{safe_line(output)}: not a directory (several sessions need one)")
         _make_dir(target)
+    elif several:
+        raise CliError(f"{len(sessions)} sessions go to a directory, not stdout")
     from sessionview.export import ExportError, export_session
     from sessionview.store.errors import PersistenceError
 

@@ -83,6 +83,18 @@ def test_several_sessions_by_state_go_to_a_directory_named_by_title_and_id(
     assert result.stderr.endswith("exported 2 of 2 sessions (2 secrets redacted)\n")
 
 
+def test_a_filter_or_a_trailing_slash_means_a_directory_even_for_one_session(
+    tmp_path: Path,
+) -> None:
+    sessions, first, second = _sessions(tmp_path)
+    result = sv("export", "--dir", str(sessions), "--state", "crashed", "-o", str(tmp_path / "c"))
+    assert result.returncode == 0, result.stderr
+    assert os.listdir(tmp_path / "c") == ["second-one-bbbb2222.md"]
+    result = sv("export", "--dir", str(sessions), "aaaa", "-o", f"{tmp_path / 'new'}/")
+    assert result.returncode == 0, result.stderr
+    assert len(os.listdir(tmp_path / "new")) == 1
+
+
 def test_the_default_output_is_the_current_directory(tmp_path: Path) -> None:
     sessions, first, _ = _sessions(tmp_path)
     work = tmp_path / "work"
@@ -124,7 +136,7 @@ def test_bad_input_is_one_line_and_exit_1(tmp_path: Path) -> None:
     )
     _one_error(
         sv("export", "--dir", str(sessions), "aaaa", "bbbb", "-o", str(blocker)),
-        "2 sessions go to a directory",
+        "a-file: not a directory",
     )
     _one_error(sv("export", "--dir", str(sessions)), "name the sessions to export")
     assert sorted(os.listdir(tmp_path)) == ["a-file", "home", "sessions"]

@@ -327,3 +327,17 @@ def test_a_chunk_whose_line_holds_no_trigger_is_not_redacted_and_one_that_does_i
         b'{"content": "\\u0073k-abc"}',
     ):
         assert may_hold_secrets(raw), raw
+
+
+def test_export_and_redact_import_neither_textual_nor_rich() -> None:
+    import sys
+
+    check = (
+        "import sys, sessionview.export, sessionview.export.markdown, sessionview.export.html, "
+        "sessionview.export.json, sessionview.render.redact, sessionview.cli.export\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == ""

@@ -19,6 +19,7 @@ from sessionview.export.common import (
     chunk_blocks,
     header_facts,
     is_long,
+    one_line,
     redactor_for,
     role,
     safe,
@@ -65,11 +66,11 @@ def _chunk(chunk: Chunk, redactor: Redactor | None) -> str:
         if block.kind == "text":
             parts.append(_markdown_text(text) + "\n\n")
         elif block.kind == "tool_call":
-            name = _code_span(safe(block.tool_name or "?"))
-            call = f" {_code_span(safe(block.call_id))}" if block.call_id else ""
+            name = _code_span(one_line(block.tool_name or "?"))
+            call = f" {_code_span(one_line(block.call_id))}" if block.call_id else ""
             parts.append(f"**→ tool call {name}**{call}\n\n{_fenced(text, 'json')}\n\n")
         elif block.kind == "tool_result":
-            name = f" {_code_span(safe(block.tool_name))}" if block.tool_name else ""
+            name = f" {_code_span(one_line(block.tool_name))}" if block.tool_name else ""
             fenced = _fenced(text, "json" if text[:1] in "{[" else "text")
             if is_long(text):
                 summary = html.escape(f"result {size_note(text)}", quote=True)

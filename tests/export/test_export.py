@@ -87,6 +87,7 @@ def test_markdown_fences_outgrow_backticks_and_long_results_fold(tmp_path: Path)
         [
             user("see ```` this"),
             assistant(None, ("c1", "weird`name", {"code": "```python\nx = 1\n```"})),
+            assistant(None, ("c2", "evil\n# heading", {})),
             tool("c1", "bash", long_output),
             assistant("```python\nnever closed\n<details>"),
             user("<details><summary>x</summary>\nafter"),
@@ -94,6 +95,7 @@ def test_markdown_fences_outgrow_backticks_and_long_results_fold(tmp_path: Path)
     )
     text, _ = _export(session_info(tmp_path / "s", sid), "md")
     assert "**→ tool call ``weird`name``**" in text
+    assert "**→ tool call `evil\\x0a# heading`**" in text  # one line, not a heading
     assert '````json\n{\n  "code": "```python' in text  # 3 backticks inside: a fence of 4
     assert "<details><summary>result 100 lines" in text
     assert "`````text\nline 0 ```` ``" in text  # 4 backticks inside: a fence of 5

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sessionview.render.chunk_text import chunk_lines
-
 from sessionview.app.screens.lineage import LineageScreen
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.transcript_view import TranscriptView
+from sessionview.render.chunk_text import chunk_lines
 from tests.app.conftest import SIZE, build_app, settle, sync
 from tests.real.test_real_claude import AGENT, SID, install
 

@@ -37,6 +37,7 @@ class MainScreen(Screen):
         Binding("r", "resume", "Resume"),
         Binding("c", "copy_id", "Copy id"),
         Binding("o", "pager", "Pager"),
+        Binding("e", "export", "Export", show=False),
         Binding("l", "lineage", "Lineage", show=False),
         Binding("f", "cycle_format", "Format filter (cycle)", show=False),
         Binding("1", "state_filter('all')", "All states", show=False),
@@ -386,3 +387,10 @@ class MainScreen(Screen):
 
     def action_lineage(self) -> None:
         self.app.open_lineage()  # type: ignore[attr-defined]
+
+    def action_export(self) -> None:
+        sessions = self.selected_for_action()
+        if sessions:
+            from sessionview.app.screens.export import ExportScreen
+
+            self.app.push_screen(ExportScreen(sessions))

@@ -54,6 +54,7 @@ class TranscriptScreen(Screen):
         Binding("r", "resume", "Resume"),
         Binding("c", "copy_id", "Copy id"),
         Binding("o", "pager", "Pager"),
+        Binding("e", "export", "Export", show=False),
     ]
 
     def __init__(self, info: SessionInfo, *, follow: bool = True) -> None:
@@ -354,6 +355,11 @@ class TranscriptScreen(Screen):
 
     def action_copy_id(self) -> None:
         self.app.copy_id(self.info)  # type: ignore[attr-defined]
+
+    def action_export(self) -> None:
+        from sessionview.app.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen([self.info]))
 
     def action_pager(self) -> None:
         self.app.open_in_pager(self.info)  # type: ignore[attr-defined]

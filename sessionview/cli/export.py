@@ -1,0 +1,143 @@
+"""`sessionview export`: sessions to Markdown, HTML or JSON files, secrets redacted."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from sessionview.cli.common import (
+    CliError,
+    dir_options,
+    load_config,
+    open_index,
+    parse_states,
+    resolve,
+    safe_line,
+    state_names,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
+HELP = "write sessions to Markdown, HTML or JSON files (secrets redacted)"
+DESCRIPTION = (
+    "Export sessions to share them: one session to a file (or - for stdout), several "
+    "(named IDs, or every session matching --state/--format) to a directory, one file "
+    "each, named from the title and the short id. API keys, tokens, private keys and "
+    "password assignments are replaced by [REDACTED:kind] unless --no-redact; the "
+    "number replaced is printed on stderr. JSON has the shape of `show --json`."
+)
+SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json"}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    dir_options(p)
+    p.add_argument("ids", nargs="*", metavar="ID", help="session ids or unique prefixes")
+    p.add_argument(
+        "--to",
+        choices=("md", "html", "json"),
+        help="the format (default: from the -o file's suffix, else md)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="a file, a directory (one file per session) or - for stdout "
+        "(default: the current directory)",
+    )
+    p.add_argument("--no-redact", action="store_true", help="keep secrets as they are")
+    p.add_argument("--force", action="store_true", help="replace files that already exist")
+    p.add_argument(
+        "--state",
+        metavar="S",
+        help=f"export every session in these states, comma-separated ({', '.join(state_names())})",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt_filter = getattr(args, "format", None)
+    if not args.ids and not args.state and not fmt_filter:
+        raise CliError("name the sessions to export: ID..., or --state/--format to choose them")
+    wanted = parse_states(args.state, state_names()) if args.state else None
+    output = args.output if args.output is not None else "."
+    fmt = args.to or SUFFIXES.get(Path(output).suffix.lower(), "md")
+    config = load_config()
+    index = open_index(args, config)
+    sessions = _choose(index, args.ids, wanted, fmt_filter)
+    if not sessions:
+        raise CliError("no session matches")
+    several = len(sessions) > 1
+    target = Path(output)
+    # Several sessions, sessions chosen by filters, or a path ending in `/`: a directory.
+    to_dir = several or not args.ids or output.endswith(("/", os.sep))
+    if to_dir and output != "-":
+        if target.exists() and not target.is_dir():
+            raise CliError(f"{safe_line(output)}: not a directory (several sessions need one)")
+        _make_dir(target)
+    elif several:
+        raise CliError(f"{len(sessions)} sessions go to a directory, not stdout")
+    from sessionview.export import ExportError, export_session
+    from sessionview.store.errors import PersistenceError
+
+    failed = 0
+    total = 0
+    for info in sessions:
+        try:
+            result = export_session(info, fmt, output, redact=not args.no_redact, force=args.force)
+        except (ExportError, PersistenceError) as exc:
+            if not several:
+                raise CliError(str(exc)) from None
+            print(f"sessionview: {safe_line(info.short_id)}: {safe_line(exc)}", file=sys.stderr)
+            failed += 1
+            continue
+        total += result.redacted_total
+        where = "stdout" if result.path == "-" else result.path
+        print(
+            f"wrote {safe_line(where)}: {result.chunks} chunks, {_redaction_note(result, args)}",
+            file=sys.stderr,
+        )
+    if several:
+        done = len(sessions) - failed
+        note = "redaction off" if args.no_redact else f"{total} secrets redacted"
+        print(f"exported {done} of {len(sessions)} sessions ({note})", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _redaction_note(result: Any, args: argparse.Namespace) -> str:
+    if args.no_redact:
+        return "redaction off"
+    n = result.redacted_total
+    if not n:
+        return "no secrets found"
+    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(result.redacted.items()))
+    return f"{n} secret{'s' if n != 1 else ''} redacted ({kinds})"
+
+
+def _choose(index: Any, ids: list[str], states: set[str] | None, fmt: str | None) -> list[Any]:
+    """The named sessions (each once, in the order named), else every listed one that
+    passes the filters; the filters also narrow named ones."""
+    if ids:
+        chosen: dict[str, Any] = {}
+        for ident in ids:
+            info = resolve(index, ident)
+            chosen.setdefault(info.id, info)
+        rows = list(chosen.values())
+    else:
+        rows = index.scan()
+    return [
+        s
+        for s in rows
+        if (states is None or s.state.value in states) and (fmt is None or s.format == fmt)
+    ]
+
+
+def _make_dir(target: Path) -> None:
+    try:
+        os.mkdir(target)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise CliError(f"cannot create {safe_line(target)}: {exc.strerror or exc}") from None

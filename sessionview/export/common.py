@@ -1,0 +1,130 @@
+"""What the three export writers share: the chunk-to-text code of the transcript
+(`render.chunk_text`), the header facts, and redaction of both.
+
+Every writer gets a chunk's blocks from here, so a session reads the same in the
+terminal, in Markdown and in a browser; only the escaping differs by medium.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sessionview.render.chunk_text import PRETTY_LIMIT, Block, blocks, pretty_json, role
+from sessionview.render.redact import Redactor, may_hold_secrets
+from sessionview.render.safe import UNSAFE, one_line, safe_text
+from sessionview.store.model import Chunk, SessionInfo
+
+__all__ = [
+    "Block",
+    "chunk_blocks",
+    "header_facts",
+    "one_line",
+    "role",
+    "safe",
+    "title_of",
+]
+
+#: A tool result longer than this (lines or characters) is folded in `<details>`.
+FOLD_LINES = 30
+FOLD_CHARS = 3000
+
+
+def _charset(codes: frozenset[int]) -> str:
+    """A regex character class of `codes`, as ranges."""
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]"
+
+
+_UNSAFE_RE = re.compile(_charset(UNSAFE - {0x0A, 0x09}))
+
+
+def safe(text: str) -> str:
+    """`render.safe.safe_text`, skipped for text with nothing to escape: most text, and
+    one regex search is many times faster than the translation of non-ASCII text."""
+    return safe_text(text) if _UNSAFE_RE.search(text) else text
+
+
+def redactor_for(redactor: Redactor | None, line: bytes | None) -> Redactor | None:
+    """The redactor to use on one chunk: none when its line holds nothing any rule could
+    match (most chunks; see `may_hold_secrets`)."""
+    if redactor is None or (line is not None and not may_hold_secrets(line)):
+        return None
+    return redactor
+
+
+def chunk_blocks(chunk: Chunk, redactor: Redactor | None) -> list[Block]:
+    """The chunk's blocks (raw text), a tool result that is JSON pretty-printed as the
+    transcript shows it, and secrets replaced when redacting."""
+    found = [_pretty_result(b) if b.kind == "tool_result" else b for b in blocks(chunk)]
+    if redactor is None:
+        return found
+    return [replace(b, text=redactor.text(b.text)) for b in found]
+
+
+def _pretty_result(block: Block) -> Block:
+    text = block.text
+    if text.lstrip()[:1] in ("{", "[") and len(text) < PRETTY_LIMIT:
+        return replace(block, text=pretty_json(text))
+    return block
+
+
+def title_of(info: SessionInfo, redactor: Redactor | None) -> str:
+    """The session's title, one safe line, or `Session <short id>`. Its secrets are
+    replaced but not counted: a title repeats the first message, which counts them."""
+    title = info.title or ""
+    if redactor is not None:
+        title = Redactor().text(title)
+    return one_line(title) if title.strip() else f"Session {one_line(info.short_id)}"
+
+
+def when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
+
+
+def usage_text(usage: dict[str, Any] | None) -> str:
+    if not usage:
+        return "-"
+    return ", ".join(f"{key} {value}" for key, value in usage.items())
+
+
+def header_facts(info: SessionInfo, redactor: Redactor | None) -> list[tuple[str, str]]:
+    """`(label, value)` rows for the header, each value one safe line."""
+    state = info.state.value
+    if info.state_reason:
+        state += f" ({info.state_reason})"
+    rows = [
+        ("agent", info.format),
+        ("id", info.id),
+        ("state", state),
+        ("created", when(info.created_at)),
+        ("last activity", when(info.updated_at)),
+        ("chunks", str(info.chunks)),
+        ("usage", usage_text(info.usage)),
+    ]
+    if info.cwd:
+        rows.append(("directory", info.cwd))
+    if redactor is not None:
+        rows = [(label, redactor.text(value)) for label, value in rows]
+    return [(label, one_line(value)) for label, value in rows]
+
+
+def is_long(text: str) -> bool:
+    return len(text) > FOLD_CHARS or text.count("\n") >= FOLD_LINES
+
+
+def size_note(text: str) -> str:
+    """`12 lines, 3.4 KB`, for a folded block's summary."""
+    lines = text.count("\n") + 1
+    size = len(text.encode("utf-8", "replace"))
+    amount = f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB"
+    if size >= 1 << 20:
+        amount = f"{size / (1 << 20):.1f} MB"
+    return f"{lines} line{'s' if lines != 1 else ''}, {amount}"

@@ -28,6 +28,7 @@ from sessionview.app.screens.main import STATE_FILTERS, MainScreen
 from sessionview.app.screens.prune import PruneScreen
 from sessionview.app.screens.resume import ResumeScreen
 from sessionview.app.screens.transcript import TranscriptScreen
+from sessionview.app.themes import apply_themes, remember_theme_changes, variable_defaults_for
 from sessionview.app.widgets.session_table import session_key
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.config import Config
@@ -41,7 +42,6 @@ from sessionview.store.fold import STATE_PREFERENCE
 from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionInfo, SessionState
 from sessionview.store.watch import watch_forever
-from sessionview.themes import apply_themes, remember_theme_changes, variable_defaults_for
 
 LIVENESS_INTERVAL = 1.0
 SCAN_REDRAW = 0.5

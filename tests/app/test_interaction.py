@@ -9,11 +9,11 @@ from textual import events
 
 from sessionview import config as config_mod
 from sessionview.app.screens.transcript import TranscriptScreen
+from sessionview.app.themes import DEFAULT_THEME
 from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.session_table import SessionTable
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.config import Config
-from sessionview.themes import DEFAULT_THEME
 from tests.app.conftest import SIZE, build_app, copy_fixtures, copy_formats, settle
 from tests.app.test_live import sync
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sessionview.themes import user_themes_dir
+from sessionview.app.themes import user_themes_dir
 
 GOOD_USER_THEME = """\
 # A user theme used by the tests.

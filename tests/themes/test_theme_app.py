@@ -14,8 +14,7 @@ from textual.color import Color
 from textual.theme import BUILTIN_THEMES
 from textual.widgets import Label
 
-from sessionview.config import config_path, load_config
-from sessionview.themes import (
+from sessionview.app.themes import (
     DEFAULT_THEME,
     HIGH_CONTRAST_THEME,
     apply_themes,
@@ -23,6 +22,7 @@ from sessionview.themes import (
     remember_theme_changes,
     variable_defaults_for,
 )
+from sessionview.config import config_path, load_config
 
 
 class RecordingApp(App[None]):

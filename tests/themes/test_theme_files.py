@@ -9,8 +9,8 @@ import pytest
 from textual.color import Color
 from textual.theme import Theme
 
-from sessionview import themes
-from sessionview.themes import (
+from sessionview.app import themes
+from sessionview.app.themes import (
     CHUNK_VARIABLES,
     STATE_VARIABLE_DEFAULTS,
     STATE_VARIABLES,

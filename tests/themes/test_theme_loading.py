@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sessionview.themes import builtin_themes_dir, load_all_themes, user_themes_dir
+from sessionview.app.themes import builtin_themes_dir, load_all_themes, user_themes_dir
 
 BUILTIN_NAMES = sorted(p.stem for p in builtin_themes_dir().glob("*.toml"))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sessionview.themes import ThemeError, parse_theme_file, validate_theme_data
+from sessionview.app.themes import ThemeError, parse_theme_file, validate_theme_data
 
 GOOD = {"name": "t", "primary": "#123456"}
 

@@ -9,7 +9,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from sessionview.themes import apply_themes, variable_defaults_for
+from sessionview.app.themes import apply_themes, variable_defaults_for
 
 THEMES_DIR = Path(__file__).resolve().parents[2] / "themes"
 BUILTIN_NAMES = sorted(p.stem for p in THEMES_DIR.glob("*.toml"))

@@ -113,7 +113,7 @@ def builtin_themes_dir() -> Path:
         installed = None
     if installed is not None and installed.is_dir():
         return Path(str(installed))
-    return Path(__file__).resolve().parent.parent / "themes"
+    return Path(__file__).resolve().parents[2] / "themes"
 
 
 def user_themes_dir() -> Path:

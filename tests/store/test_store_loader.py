@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -139,7 +140,11 @@ def test_torn_last_line_is_dropped(openrath_dir: Path) -> None:
     assert not got.closed
 
 
-def test_to_resumable_pair_without_openrath(openrath_dir: Path) -> None:
+def test_to_resumable_pair_without_openrath(
+    openrath_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The dev environment has the real OpenRath (group openrath-real): hide it here.
+    monkeypatch.setitem(sys.modules, "rath.session.persistence", None)
     got = load_session(path=openrath_dir / fixture_entry("closed_tool_calls")["file"])
     user, agent_prompt = got.to_resumable_pair()
     assert user == got.chunks

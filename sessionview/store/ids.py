@@ -19,3 +19,20 @@ def validate_session_id(value: str) -> str:
     if len(value) > 512:
         raise PersistenceError("invalid session id: longer than 512 characters")
     return value
+
+
+def validate_session_ref(value: str) -> str:
+    """An id as the commands take it: a bare id (`validate_session_id`), or a qualified
+    one, `folder/.../id` (see `qualify`), which names a row and is never a path: refused
+    when absolute, with an empty, `.` or `..` part, a backslash, NUL or control characters.
+    """
+    if not isinstance(value, str) or "/" not in value:
+        return validate_session_id(value)
+    parts = value.split("/")
+    if (
+        len(value) > 4096
+        or any(part in ("", ".", "..") for part in parts)
+        or any(ch in _FORBIDDEN - {"/"} or ord(ch) < 32 for ch in value)
+    ):
+        raise PersistenceError(f"invalid session id {value!r}: an id is never a path")
+    return value

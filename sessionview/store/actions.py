@@ -274,18 +274,48 @@ def restore(entry: TrashEntry) -> list[str]:
 
 
 def find_trash(id_or_prefix: str, trash_dir: Path | None = None) -> TrashEntry:
-    """The newest trash entry whose id equals or starts with the argument."""
-    from sessionview.store.ids import validate_session_id
+    """The newest trash entry of the one session the argument names: its id, a unique
+    prefix, or a qualified id (`id@folders`, as `ls --json` and `rm` print it when two
+    sessions share an id), matched on the folder the files came from."""
+    from sessionview.store.ids import validate_session_ref
+    from sessionview.store.qualify import names_file, qualifiers, split_ref
 
-    wanted = validate_session_id(id_or_prefix)
+    wanted = validate_session_ref(id_or_prefix)
     entries = list_trash(trash_dir)
-    matches = [e for e in entries if e.id == wanted] or [
-        e for e in entries if e.id.startswith(wanted)
-    ]
+
+    def origin(entry: TrashEntry) -> str:
+        return entry.files[0][0] if entry.files else ""
+
+    matches = [e for e in entries if e.id == wanted]
+    if not matches and "@" in wanted:
+        for sid, qualifier in split_ref(wanted):
+            from_there = [e for e in entries if names_file(origin(e), qualifier)]
+            matches += [e for e in from_there if e.id == sid] or [
+                e for e in from_there if e.id.startswith(sid)
+            ]
+    if not matches:
+        matches = [e for e in entries if e.id.startswith(wanted)]
     if not matches:
         raise SessionNotFound(f"nothing in the trash matches {wanted!r}")
-    if len({e.id for e in matches}) > 1:
-        raise PersistenceError(f"{wanted!r} matches several trashed sessions; give more of the id")
+    # The same session deleted more than once: its newest entry (entries are newest first).
+    sessions: dict[tuple[str, str], TrashEntry] = {}
+    for entry in matches:
+        sessions.setdefault((entry.id, os.path.dirname(origin(entry))), entry)
+    if len(sessions) > 1:
+        chosen = list(sessions.values())
+        refs = [e.id for e in chosen]
+        if len(set(refs)) < len(refs):
+            quals = qualifiers([origin(e) for e in chosen])
+            refs = [f"{e.id}@{q}" for q, e in zip(quals, chosen, strict=True)]
+        names = "; ".join(
+            f"{ref} ({e.format}, from {os.path.dirname(origin(e)) or '.'})"
+            for ref, e in zip(refs[:5], chosen, strict=False)
+        )
+        more = f" and {len(chosen) - 5} more" if len(chosen) > 5 else ""
+        raise PersistenceError(
+            f"{wanted!r} matches {len(chosen)} trashed sessions: {names}{more}; "
+            "name one by one of these ids"
+        )
     return matches[0]
 
 

@@ -23,15 +23,15 @@ def validate_session_id(value: str) -> str:
 
 def validate_session_ref(value: str) -> str:
     """An id as the commands take it: a bare id (`validate_session_id`), or a qualified
-    one, `folder/.../id` (see `qualify`), which names a row and is never a path: refused
-    when absolute, with an empty, `.` or `..` part, a backslash, NUL or control characters.
+    one, `id@folder/...` (see `qualify`), which names a listed row and is never opened
+    as a path: refused when it starts with `/`, has an empty, `.` or `..` part, a
+    backslash, NUL or control characters.
     """
-    if not isinstance(value, str) or "/" not in value:
+    if not isinstance(value, str) or "@" not in value or "/" not in value:
         return validate_session_id(value)
-    parts = value.split("/")
     if (
         len(value) > 4096
-        or any(part in ("", ".", "..") for part in parts)
+        or any(part in ("", ".", "..") for part in value.replace("@", "/").split("/"))
         or any(ch in _FORBIDDEN - {"/"} or ord(ch) < 32 for ch in value)
     ):
         raise PersistenceError(f"invalid session id {value!r}: an id is never a path")

@@ -883,9 +883,9 @@ def _qualified(rows: list[_Entry]) -> list[_Entry]:
 
 
 def resolve_id(sessions: Iterable[SessionInfo], id_or_prefix: str) -> SessionInfo:
-    """The row an id names: its id as listed (qualified or bare), then a unique prefix,
-    then `folders/id` matched on the file's path; otherwise a one-line error that lists
-    the candidates by their qualified ids and says how to pick one."""
+    """The row an id names: its id as listed (qualified or bare), then `id@folders`
+    matched on the file's path, then a unique prefix; otherwise a one-line error that
+    lists the candidates by their qualified ids and says how to pick one."""
     from sessionview.store.ids import validate_session_ref
     from sessionview.store.qualify import names_file, qualify, split_ref
 
@@ -895,8 +895,8 @@ def resolve_id(sessions: Iterable[SessionInfo], id_or_prefix: str) -> SessionInf
         if len(named) == 1:
             return named[0]
     matches = [s for s in rows if s.id == wanted]
-    if not matches and "/" in wanted:
-        for qualifier, sid in split_ref(wanted):
+    if not matches and "@" in wanted:
+        for sid, qualifier in split_ref(wanted):
             on_path = [s for s in rows if names_file(s.path, qualifier)]
             matches += [s for s in on_path if s.id == sid] or [
                 s for s in on_path if s.id.startswith(sid)

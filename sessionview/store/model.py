@@ -96,8 +96,8 @@ class SessionInfo:
 
     @property
     def ref(self) -> str:
-        """The id the CLI prints and accepts for this row: `qualifier/id`, or the bare id."""
-        return f"{self.qualifier}/{self.id}" if self.qualifier else self.id
+        """The id the CLI prints and accepts for this row: `id@qualifier`, or the bare id."""
+        return f"{self.id}@{self.qualifier}" if self.qualifier else self.id
 
     @property
     def file_states(self) -> tuple[tuple[str, str], ...]:
@@ -165,7 +165,7 @@ class SessionInfo:
             cwd=data.get("cwd"),
             extra=data.get("extra") or {},
             files=tuple((f["path"], f["state"]) for f in files) if len(files) > 1 else (),
-            qualifier=ref[: -len(sid) - 1] if ref != sid and ref.endswith("/" + sid) else "",
+            qualifier=ref[len(sid) + 1 :] if ref.startswith(sid + "@") else "",
         )
 
 

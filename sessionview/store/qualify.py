@@ -2,10 +2,11 @@
 
 Two Claude Code projects can hold a transcript with the same session id (a copied
 project, a restored backup), and so can two stores of any agent. The listing then
-prints such a row's id as `<folders>/<id>`: the fewest trailing folder names of its
+prints such a row's id as `<id>@<folders>`: the fewest trailing folder names of its
 file's path that no other row with that id has (the file's name too when they share
 a folder), and every command takes that back. A bare id that is not unique is
-refused with the candidates, told apart by these qualified ids.
+refused with the candidates, told apart by these qualified ids. (The id comes first:
+Claude Code's project folders start with `-`, which a command line takes for an option.)
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ def names_file(path: str, qualifier: str) -> bool:
 
 
 def split_ref(ref: str) -> Iterable[tuple[str, str]]:
-    """Every `(qualifier, id)` reading of a qualified id (an id may hold a `/` itself)."""
-    at = ref.find("/")
+    """Every `(id, qualifier)` reading of a qualified id (an id may hold a `@` itself)."""
+    at = ref.find("@")
     while at != -1:
-        yield ref[:at], ref[at + 1 :]
-        at = ref.find("/", at + 1)
+        if at and ref[at + 1 :]:
+            yield ref[:at], ref[at + 1 :]
+        at = ref.find("@", at + 1)

@@ -213,6 +213,9 @@ def test_an_ambiguous_id_lists_candidates_by_folder(duplicates: Path) -> None:
         in error
     )
     assert f"{CLAUDE_ID}@-home-bob-app" in error and "ls --json" in error
+    # The table's short ids are qualified the same way, and `show` takes them.
+    table = ok("ls", *dirs)
+    assert "5d2c8e1a@-home-alice-app" in table and "5d2c8e1a@-home-bob-app" in table
     # A prefix with its folder picks one, and so does a qualified id with a deeper folder.
     assert (
         ok("show", "5d2c@-home-bob-app", *dirs)

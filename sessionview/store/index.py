@@ -74,6 +74,13 @@ def _active_formats(root: Root) -> tuple[str, ...]:
     return BUILTIN_FORMATS
 
 
+def _walk() -> Any:
+    """`walk`, imported on first need (it imports pathlib and dataclasses)."""
+    from sessionview.store import walk
+
+    return walk
+
+
 def _path(value: str | Path) -> Path:
     from pathlib import Path
 
@@ -735,6 +742,13 @@ class SessionIndex:
         claimants = tuple(n for n in _active_formats(root) if formats.get_adapter(n).claims(name))
         if not claimants:
             return None
+        if (
+            root.format is None
+            and skey not in self._entries
+            and os.path.dirname(skey) != root.dir
+            and not _walk().content_claimed(skey, [formats.get_adapter(n) for n in claimants])
+        ):
+            return None  # below a root, a new file must be some format's content (walk.py)
         entry = self._facts(skey, claimants, LivenessProbe())
         with self._lock:
             if entry is None:

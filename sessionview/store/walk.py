@@ -53,7 +53,7 @@ def _searched(name: str) -> bool:
     return (not name.startswith(".") or name in AGENT_HOMES) and name not in NEVER_SEARCHED
 
 
-def _content_claimed(path: str, claimants: Sequence[FormatAdapter]) -> bool:
+def content_claimed(path: str, claimants: Sequence[FormatAdapter]) -> bool:
     """Whether the file's first bytes are some claimant's format (unreadable: no)."""
     try:
         with open(path, "rb") as fh:
@@ -104,7 +104,7 @@ def walk(
                     if (
                         depth
                         and not any(a in sure for a in found)
-                        and not (searched and _content_claimed(entry.path, found))
+                        and not (searched and content_claimed(entry.path, found))
                     ):
                         continue  # no layout leads here, and it is no format's content
                     result.claimed.append((entry.path, found))

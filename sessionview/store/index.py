@@ -915,6 +915,7 @@ def resolve_id(sessions: Iterable[SessionInfo], id_or_prefix: str) -> SessionInf
             matches += [s for s in on_path if s.id == sid] or [
                 s for s in on_path if s.id.startswith(sid)
             ]
+        matches = list({id(s): s for s in matches}.values())  # one row per reading
     if not matches:
         matches = [s for s in rows if s.id.startswith(wanted)]
     if not matches:

@@ -71,7 +71,7 @@ def _ls(args: argparse.Namespace) -> int:
     rows = [
         (
             f"{s.glyph} {s.state.value}",
-            s.short_id,
+            s.short_id + (f"@{s.qualifier}" if s.qualifier else ""),  # a name `show` takes
             s.format,
             ago(s.updated_at),
             str(s.chunks),

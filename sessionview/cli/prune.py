@@ -52,29 +52,28 @@ def run(args: argparse.Namespace) -> int:
     index = open_index(args, config)
     plan = plan_prune(index.scan(), older_than=age, by=args.by, states=states)
     if args.dry_run:
-        removed, skipped = list(plan.sessions), []
+        removed, skipped = list(plan.sessions), list(plan.unparseable)
     else:
-        entries, skipped_pairs = execute_prune(
+        entries, skipped = execute_prune(
             plan, purge=args.purge, roots=[r.path for r in index.roots]
         )
-        done_ids = {e.id for e in entries}
-        removed = [s for s in plan.sessions if s.id in done_ids]
-        skipped = skipped_pairs
+        done_paths = {original for e in entries for original, _ in e.files}
+        removed = [s for s in plan.sessions if s.path in done_paths]
     reclaimed = sum(s.bytes for s in removed)
     if args.json:
         write_json(
             {
                 "dry_run": args.dry_run,
                 "removed": [s.to_json() for s in removed],
-                "skipped": [{"id": s.id, "reason": why} for s, why in skipped],
+                "skipped": [{"id": s.ref, "reason": why} for s, why in skipped],
                 "bytes": reclaimed,
             }
         )
         return 0
     verb = "would remove" if args.dry_run else "removed"
     for s in removed:
-        print(f"{verb} {safe_line(s.id)}  {s.format}  {s.state.value}  {human_bytes(s.bytes)}")
+        print(f"{verb} {safe_line(s.ref)}  {s.format}  {s.state.value}  {human_bytes(s.bytes)}")
     for s, why in skipped:
-        print(f"skipped {safe_line(s.id)}: {safe_line(why)}")
+        print(f"skipped {safe_line(s.ref)}: {safe_line(why)}")
     print(f"{verb} {len(removed)} session(s), {human_bytes(reclaimed)}")
     return 0

@@ -38,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
             status = 1
             continue
         if args.purge:
-            print(f"deleted {safe_line(info.id)} ({len(entry.files)} file(s))")
+            print(f"deleted {safe_line(info.ref)} ({len(entry.files)} file(s))")
         else:
-            sid = safe_line(info.id)
+            sid = safe_line(info.ref)
             print(f"moved {sid} to the trash; undo with: sessionview restore {sid}")
     return status

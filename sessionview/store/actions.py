@@ -1,8 +1,11 @@
 """Delete (to a restorable trash), restore, prune and resume: the only code that changes files.
 
-Every destructive action re-checks liveness right before it acts, refuses a session
-whose writer is alive, touches only the session's own files, removes symlinks
-without following them, and keeps what it moves restorable with its original path.
+Every destructive action (`rm`, the TUI's `d` and bulk delete, prune) goes through
+`delete_session`, which applies one rule (`refuse_if_live`) to every file it would
+touch, once before it starts and again right before it touches each file: a session
+with any live file is refused. It touches only the session's own files, removes
+symlinks without following them, and keeps what it moves restorable with its
+original path. Prune also never removes a file whose transcript cannot be parsed.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ import contextlib
 import json
 import os
 import shutil
+import stat as stat_mod
 import subprocess
+import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sessionview.store.errors import PersistenceError, SessionBusy, SessionNotFound
-from sessionview.store.formats import get_adapter
+from sessionview.store.formats import FormatAdapter, get_adapter
+from sessionview.store.liveness import LivenessProbe
 from sessionview.store.model import SessionInfo, SessionState
 from sessionview.store.resume import ResumePlan
 
@@ -95,6 +101,55 @@ def _size(path: Path) -> int:
         return 0
 
 
+def _file_is_live(adapter: FormatAdapter, path: Path, probe: LivenessProbe) -> str | None:
+    """Why this one file is live right now, or None: a lock someone holds on it (Linux's
+    `/proc/locks`, which takes no lock), or its format's own evidence read afresh from
+    the file (an OpenRath `__partial__` whose writer reopened a closed id, a Claude Code
+    pid registry, a Codex writer holding the rollout open)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None  # gone (or a dangling link): nothing writes it
+    if not stat_mod.S_ISREG(st.st_mode):
+        return None
+    if sys.platform.startswith("linux"):
+        held, evidence = probe.is_locked(str(path), st)
+        if held:
+            return evidence
+    if adapter.claims(path):
+        fresh = adapter.apply_liveness(adapter.read_facts(path, st), st, probe)
+        if fresh.state is SessionState.RUNNING:
+            return fresh.state_reason
+    return None
+
+
+def refuse_if_live(info: SessionInfo, files: Iterable[Path], *, whole: bool = True) -> None:
+    """The one liveness rule of every action: `SessionBusy` if any of `files` is live.
+
+    Evidence is read afresh (a new probe each call), never taken from the listing,
+    which may be seconds old. `whole` adds the format's session-wide evidence
+    (`is_live`: e.g. a nanobot process that would rewrite the file).
+    """
+    adapter = get_adapter(info.format)
+    probe = LivenessProbe()
+    for path in files:
+        why = _file_is_live(adapter, Path(path), probe)
+        if why is not None:
+            raise SessionBusy(f"session {info.ref} is running ({path}: {why}); not deleted")
+    if whole:
+        live, why = adapter.is_live(info)
+        if live:
+            raise SessionBusy(f"session {info.ref} is running ({why}); not deleted")
+
+
+def session_paths(info: SessionInfo) -> list[Path]:
+    """Every existing file an action on this session would touch (the format's list,
+    and every file the row stands for)."""
+    adapter = get_adapter(info.format)
+    paths = [*adapter.session_files(info), *(Path(p) for p, _ in info.files)]
+    return [p for p in dict.fromkeys(paths) if os.path.lexists(p)]
+
+
 def delete_session(
     info: SessionInfo,
     *,
@@ -105,15 +160,13 @@ def delete_session(
 ) -> TrashEntry:
     """Move (or with `purge`, unlink) the session's files; refuses a live writer.
 
-    Raises `SessionBusy` when the writer is alive and `force` is not given, and
+    Raises `SessionBusy` when any of its files is live and `force` is not given (checked
+    for every file first, then again for each right before it is moved), and
     `PersistenceError` (one line) for anything else; on error nothing is lost.
     """
-    adapter = get_adapter(info.format)
+    files = session_paths(info)
     if not force:
-        live, why = adapter.is_live(info)
-        if live:
-            raise SessionBusy(f"session {info.id} is running ({why}); not deleted")
-    files = [p for p in adapter.session_files(info) if os.path.lexists(p)]
+        refuse_if_live(info, files)
     if not files:
         raise SessionNotFound(f"session {info.id}: its files are already gone")
     # The session file itself must sit in a watched directory; its sidecars (Claude's
@@ -124,6 +177,8 @@ def delete_session(
     total = sum(_size(p) for p in files)
     if purge:
         for path in files:
+            if not force:
+                refuse_if_live(info, [path], whole=False)  # right before this file
             try:
                 _remove(path)
             except OSError as exc:
@@ -138,6 +193,8 @@ def delete_session(
     try:
         folder.mkdir(parents=True, exist_ok=False)
         for n, path in enumerate(files):
+            if not force:
+                refuse_if_live(info, [path], whole=False)  # right before this file
             stored = folder / f"{n}-{path.name}"
             _move(path, stored)
             moved.append((str(path), str(stored)))
@@ -159,12 +216,14 @@ def delete_session(
                 indent=2,
             ).encode("ascii")
         )
-    except (OSError, ValueError, TypeError) as exc:
+    except (OSError, ValueError, TypeError, SessionBusy) as exc:
         # Put back whatever moved so the session stays intact.
         for original, stored in reversed(moved):
             with contextlib.suppress(OSError):
                 _move(Path(stored), Path(original))
         shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, SessionBusy):
+            raise SessionBusy(f"{exc}; nothing was deleted") from None
         raise PersistenceError(
             f"cannot move {info.id} to the trash: {getattr(exc, 'strerror', None) or exc}; "
             "nothing was deleted"
@@ -215,18 +274,48 @@ def restore(entry: TrashEntry) -> list[str]:
 
 
 def find_trash(id_or_prefix: str, trash_dir: Path | None = None) -> TrashEntry:
-    """The newest trash entry whose id equals or starts with the argument."""
-    from sessionview.store.ids import validate_session_id
+    """The newest trash entry of the one session the argument names: its id, a unique
+    prefix, or a qualified id (`id@folders`, as `ls --json` and `rm` print it when two
+    sessions share an id), matched on the folder the files came from."""
+    from sessionview.store.ids import validate_session_ref
+    from sessionview.store.qualify import names_file, qualifiers, split_ref
 
-    wanted = validate_session_id(id_or_prefix)
+    wanted = validate_session_ref(id_or_prefix)
     entries = list_trash(trash_dir)
-    matches = [e for e in entries if e.id == wanted] or [
-        e for e in entries if e.id.startswith(wanted)
-    ]
+
+    def origin(entry: TrashEntry) -> str:
+        return entry.files[0][0] if entry.files else ""
+
+    matches = [e for e in entries if e.id == wanted]
+    if not matches and "@" in wanted:
+        for sid, qualifier in split_ref(wanted):
+            from_there = [e for e in entries if names_file(origin(e), qualifier)]
+            matches += [e for e in from_there if e.id == sid] or [
+                e for e in from_there if e.id.startswith(sid)
+            ]
+    if not matches:
+        matches = [e for e in entries if e.id.startswith(wanted)]
     if not matches:
         raise SessionNotFound(f"nothing in the trash matches {wanted!r}")
-    if len({e.id for e in matches}) > 1:
-        raise PersistenceError(f"{wanted!r} matches several trashed sessions; give more of the id")
+    # The same session deleted more than once: its newest entry (entries are newest first).
+    sessions: dict[tuple[str, str], TrashEntry] = {}
+    for entry in matches:
+        sessions.setdefault((entry.id, os.path.dirname(origin(entry))), entry)
+    if len(sessions) > 1:
+        chosen = list(sessions.values())
+        refs = [e.id for e in chosen]
+        if len(set(refs)) < len(refs):
+            quals = qualifiers([origin(e) for e in chosen])
+            refs = [f"{e.id}@{q}" for q, e in zip(quals, chosen, strict=True)]
+        names = "; ".join(
+            f"{ref} ({e.format}, from {os.path.dirname(origin(e)) or '.'})"
+            for ref, e in zip(refs[:5], chosen, strict=False)
+        )
+        more = f" and {len(chosen) - 5} more" if len(chosen) > 5 else ""
+        raise PersistenceError(
+            f"{wanted!r} matches {len(chosen)} trashed sessions: {names}{more}; "
+            "name one by one of these ids"
+        )
     return matches[0]
 
 
@@ -253,10 +342,36 @@ class PrunePlan:
     older_than: timedelta
     by: str
     states: frozenset[SessionState]
+    #: Sessions the criteria chose but a file of which cannot be parsed: never pruned.
+    unparseable: tuple[tuple[SessionInfo, str], ...] = ()
 
     @property
     def bytes(self) -> int:
         return sum(s.bytes for s in self.sessions)
+
+
+def parse_problem(info: SessionInfo) -> str | None:
+    """Why a file of this session cannot be parsed (`show` would fail on it), or None.
+
+    The listing reads a closed OpenRath file's header and trailer only, so a chunk
+    OpenRath's writer accepted but no reader can use (a payload that is not an object)
+    shows only here. Every file of the row that is a session file is parsed whole.
+    """
+    if info.state is SessionState.CORRUPT:
+        return info.error or f"{info.path}: cannot be read"
+    adapter = get_adapter(info.format)
+    for path in session_paths(info):
+        if path != Path(info.path) and not adapter.claims(path):
+            continue  # a sidecar, not a transcript
+        if not path.is_file():
+            continue
+        try:
+            adapter.load_chunks(path)
+        except PersistenceError as exc:
+            return str(exc)
+        except OSError as exc:
+            return f"{path}: {exc.strerror or exc}"
+    return None
 
 
 def plan_prune(
@@ -266,8 +381,13 @@ def plan_prune(
     by: str = "created",
     states: Iterable[SessionState | str] = PRUNABLE,
     now: datetime | None = None,
+    check_parse: bool = True,
 ) -> PrunePlan:
-    """Sessions older than the cutoff in the chosen states; never running or unparseable ones."""
+    """Sessions older than the cutoff in the chosen states; never running or unparseable ones.
+
+    `check_parse=False` leaves parsing to `execute_prune` (which always checks): for a
+    preview redrawn on every keystroke, which must not read whole files.
+    """
     if by not in ("created", "updated"):
         raise ValueError(f"invalid --by {by!r}: use created or updated")
     wanted = frozenset(SessionState(s) for s in states) & PRUNABLE
@@ -281,7 +401,12 @@ def plan_prune(
             continue
         chosen.append(info)
     chosen.sort(key=lambda s: s.created_at or cutoff)
-    return PrunePlan(tuple(chosen), older_than, by, wanted)
+    unparseable: list[tuple[SessionInfo, str]] = []
+    if check_parse:
+        problems = [(info, parse_problem(info)) for info in chosen]
+        chosen = [info for info, problem in problems if problem is None]
+        unparseable = [(info, f"cannot be parsed: {p}") for info, p in problems if p is not None]
+    return PrunePlan(tuple(chosen), older_than, by, wanted, tuple(unparseable))
 
 
 def execute_prune(
@@ -293,11 +418,12 @@ def execute_prune(
 ) -> tuple[list[TrashEntry], list[tuple[SessionInfo, str]]]:
     """Remove the planned sessions, re-checking each right before acting.
 
-    A session that started running again, or whose file changed state since the
-    plan, is skipped with the reason.
+    A session that started running again, whose file changed state since the plan,
+    or a file of which cannot be parsed, is skipped with the reason (the plan's
+    `unparseable` sessions are reported as skipped too).
     """
     done: list[TrashEntry] = []
-    skipped: list[tuple[SessionInfo, str]] = []
+    skipped: list[tuple[SessionInfo, str]] = list(plan.unparseable)
     for info in plan.sessions:
         adapter = get_adapter(info.format)
         try:
@@ -305,11 +431,14 @@ def execute_prune(
         except OSError:
             skipped.append((info, "file is gone"))
             continue
-        from sessionview.store.liveness import LivenessProbe
-
         fresh = adapter.apply_liveness(adapter.read_facts(Path(info.path), st), st, LivenessProbe())
         if fresh.state not in plan.states:
             skipped.append((info, f"now {fresh.state.value}: {fresh.state_reason}"))
+            continue
+        fresh = replace(fresh, files=info.files, qualifier=info.qualifier)  # the row's files
+        problem = parse_problem(fresh)
+        if problem is not None:
+            skipped.append((info, f"cannot be parsed: {problem}"))
             continue
         try:
             done.append(delete_session(fresh, purge=purge, trash_dir=trash_dir, roots=roots))

@@ -13,10 +13,11 @@ TYPE_CHECKING = False  # not `typing`: the warm listing imports this module
 if TYPE_CHECKING:
     from sessionview.store.model import SessionInfo
 
-#: Of two rows for one session, the higher wins: a closed final file beats the
-#: running partial it came from, which beats a crashed or corrupt leftover. Keyed by
-#: the state's value (`SessionState` is a `str`, so it looks up the same way).
-STATE_PREFERENCE: dict[str, int] = {"closed": 4, "running": 3, "crashed": 2, "corrupt": 1}
+#: Of two rows for one session, the higher wins: a live writer's file wins over all
+#: (a second writer may reopen a closed id: the row must say running, and every
+#: action refuses it), then a closed final file, then a crashed or corrupt leftover.
+#: Keyed by the state's value (`SessionState` is a `str`, so it looks up the same way).
+STATE_PREFERENCE: dict[str, int] = {"running": 5, "closed": 4, "crashed": 2, "corrupt": 1}
 
 
 def row_key(info: SessionInfo) -> str:

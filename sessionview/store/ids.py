@@ -46,3 +46,16 @@ def validate_file_stem(value: str) -> str:
     if _SEGMENTS.search(value):
         raise PersistenceError(f"invalid session id {value!r}: an id is never a path")
     return value
+
+
+def validate_session_ref(value: str) -> str:
+    """An id as the commands take it: a bare id (`validate_session_id`), or a qualified
+    one, `id@folder/...` (see `qualify`), which names a listed row and is never opened
+    as a path: its folder part may not hold an empty, `.` or `..` part either.
+    """
+    validate_session_id(value)
+    if "@" in value and "/" in value:
+        parts = value.replace("@", "/").split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            raise PersistenceError(f"invalid session id {value!r}: an id is never a path")
+    return value

@@ -76,6 +76,13 @@ def _active_formats(root: Root) -> tuple[str, ...]:
     return BUILTIN_FORMATS
 
 
+def _walk() -> Any:
+    """`walk`, imported on first need (it imports pathlib and dataclasses)."""
+    from sessionview.store import walk
+
+    return walk
+
+
 def _path(value: str | Path) -> Path:
     from pathlib import Path
 
@@ -110,6 +117,24 @@ def _unreadable(path: str, adapter: FormatAdapter, reason: str, size: int = 0) -
         bytes=size,
         error=f"{path}: {reason}",
     )
+
+
+def _complete_row(data: dict[str, Any]) -> dict[str, Any]:
+    """An adapter's row made whole, as `SessionInfo.to_json` gives it: `session_id`, the
+    one-file `files` list, and no activity before creation (a crashed file's mtime can
+    be earlier than the time its header says it was created)."""
+    created, updated = data.get("created_at"), data.get("updated_at")
+    if created and updated and created != updated:
+        from datetime import datetime
+
+        try:
+            if datetime.fromisoformat(updated) < datetime.fromisoformat(created):
+                data["updated_at"] = created
+        except (TypeError, ValueError):
+            pass  # unparseable or not comparable: left as read
+    data["session_id"] = data["id"]
+    data["files"] = [{"path": data["path"], "state": data["state"]}]
+    return data
 
 
 def _dumps(data: dict[str, Any]) -> bytes | None:
@@ -277,7 +302,7 @@ class SessionIndex:
         adapters = [formats.get_adapter(n) for n in names]
         walked_ns = time.time_ns()
         try:
-            found = walk(root.dir, adapters)
+            found = walk(root.dir, adapters, discover=root.format is None)
         except FileNotFoundError:
             self.problems.append(f"{root.dir}: not a directory (it does not exist)")
             return None
@@ -336,7 +361,8 @@ class SessionIndex:
             cached_rows = tuple(self._cache.values())
         # Cached verdicts will be looked up: /proc/locks is read from now on, in a thread.
         wants_locks = any(
-            type(e) is tuple and len(e) == 12 and e[9] == BY_LOCK for e in cached_rows
+            type(e) is tuple and len(e) == index_cache.FILE_FIELDS and e[9] == BY_LOCK
+            for e in cached_rows
         )
         batch: list[SessionInfo] = []
         candidates = self._candidates()
@@ -368,7 +394,7 @@ class SessionIndex:
                 later.append((i, None))
                 continue
             cached = cache_get(path)
-            if hit(cached, st) and cached[9] == STATIC and cached[4] in claimants:
+            if hit(cached, st, claimants) and cached[9] == STATIC:
                 fresh[path] = entry = _Entry(
                     cached[:4], cached[4], cached[5], cached[6], cached[7], path, cached[8]
                 )
@@ -493,7 +519,7 @@ class SessionIndex:
     ) -> _Entry | None:
         """The cached row, when it still describes the file and needs no adapter."""
         cached = self._cache.get(path)
-        if not index_cache.file_hit(cached, st) or cached[4] not in claimants:  # type: ignore[index]
+        if not index_cache.file_hit(cached, st, claimants):
             return None
         assert cached is not None
         mode = cached[9]
@@ -518,7 +544,7 @@ class SessionIndex:
             reason = f"is {kind}, not a session file"
             return _Entry.of(key, _unreadable(path, _adapter(claimants), reason))
         cached = self._cache.get(path)
-        if index_cache.file_hit(cached, st) and cached[4] in claimants:  # type: ignore[index]
+        if index_cache.file_hit(cached, st, claimants):
             assert cached is not None
             adapter = _formats().ADAPTERS.get(cached[4])
             if adapter is not None:
@@ -541,6 +567,7 @@ class SessionIndex:
         adapter, data = self._read(path, st, claimants)
         if data is None:
             return None
+        _complete_row(data)
         row = _dumps(data)
         if row is None:
             return _Lenient(adapter, data)
@@ -579,7 +606,9 @@ class SessionIndex:
             fmt, state, updated, sid, row, mode = record
             lock_rows = {} if mode == BY_LOCK else None
             with self._lock:  # a watcher thread's refresh() may write it too
-                self._cache[path] = (*key, fmt, state, updated, sid, row, mode, lock_rows, ctime)
+                self._cache[path] = (
+                    *key, fmt, state, updated, sid, row, mode, lock_rows, ctime, claimants
+                )  # fmt: skip
                 self._cache_dirty = True
             entry = _Entry(key, fmt, state, updated, sid, path, row)
             if mode == STATIC:
@@ -637,6 +666,7 @@ class SessionIndex:
             return None
         verdict = probe.is_locked(path, st)
         live = adapter.apply_lock_verdict(base, verdict)
+        live["files"] = [{"path": live["path"], "state": live["state"]}]
         row = _dumps(live)
         if row is None:
             return None
@@ -654,7 +684,8 @@ class SessionIndex:
         jobs = []
         for i, st in to_read:
             path, _root, claimants = candidates[i]
-            if stat_mod.S_ISREG(st.st_mode) and not index_cache.file_hit(self._cache.get(path), st):
+            cached = self._cache.get(path)
+            if stat_mod.S_ISREG(st.st_mode) and not index_cache.file_hit(cached, st, claimants):
                 jobs.append((i, st))
             else:  # cheap: a cached row that wants its adapter, or a non-file
                 found[i] = self._entry_of(path, st, claimants, probe)
@@ -713,6 +744,13 @@ class SessionIndex:
         claimants = tuple(n for n in _active_formats(root) if formats.get_adapter(n).claims(name))
         if not claimants:
             return None
+        if (
+            root.format is None
+            and skey not in self._entries
+            and os.path.dirname(skey) != root.dir
+            and not _walk().content_claimed(skey, [formats.get_adapter(n) for n in claimants])
+        ):
+            return None  # below a root, a new file must be some format's content (walk.py)
         entry = self._facts(skey, claimants, LivenessProbe())
         with self._lock:
             if entry is None:
@@ -777,12 +815,14 @@ class SessionIndex:
         """One entry per session, newest activity first.
 
         Only an OpenRath final/partial pair (same file stem, same header id) folds into
-        one row, the better state winning (the final file on a tie); a copied or
-        hostile header claiming another file's id must not hide that session.
+        one row, the better state winning (a live writer's file first, then the final
+        file), the row listing both files; a copied or hostile header claiming another
+        file's id must not hide that session. Rows that share an id are qualified.
         """
         with self._lock:
             entries = dict(self._entries)
         dropped: set[str] = set()
+        folded: dict[str, _Entry] = {}
         for path in [p for p in entries if p.endswith(PARTIAL_TAIL)]:
             entry = entries[path]
             if entry.format != "openrath":
@@ -791,12 +831,23 @@ class SessionIndex:
             if twin is None or twin.id != entry.id:
                 continue
             if _PREFERENCE.get(twin.state, 0) >= _PREFERENCE.get(entry.state, 0):
-                dropped.add(path)
+                keep, other = twin, entry
             else:
-                dropped.add(twin.path)
-        rows = (
-            [e for p, e in entries.items() if p not in dropped] if dropped else [*entries.values()]
-        )
+                keep, other = entry, twin
+            dropped.add(other.path)
+            folded[keep.path] = _Entry.of(
+                keep.key,
+                _replace(
+                    keep.materialize(), files=((keep.path, keep.state), (other.path, other.state))
+                ),
+            )
+        if dropped:
+            rows = [folded.get(p, e) for p, e in entries.items() if p not in dropped]
+        else:
+            rows = [*entries.values()]
+        ids = [e.id for e in rows]
+        if len(set(ids)) != len(ids):
+            rows = _qualified(rows)
         # Stable: ties keep the walk's order (by name), cold or warm, forked or not.
         rows.sort(key=attrgetter("updated"), reverse=True)
         return rows
@@ -825,20 +876,62 @@ class SessionIndex:
 _PREFERENCE = STATE_PREFERENCE
 
 
-def resolve_id(sessions: Iterable[SessionInfo], id_or_prefix: str) -> SessionInfo:
-    """Exact id first, then a unique prefix; otherwise a one-line error."""
-    from sessionview.store.ids import validate_session_id
+def _replace(info: SessionInfo, **changes: Any) -> SessionInfo:
+    from dataclasses import replace
 
-    wanted = validate_session_id(id_or_prefix)
+    return replace(info, **changes)
+
+
+def _qualified(rows: list[_Entry]) -> list[_Entry]:
+    """The entries with those that share an id qualified (`qualify`)."""
+    from collections import Counter
+
+    from sessionview.store.qualify import qualify
+
+    counts = Counter(e.id for e in rows)
+    shared = [i for i, e in enumerate(rows) if counts[e.id] > 1]
+    infos = qualify([rows[i].materialize() for i in shared])
+    out = list(rows)
+    for i, info in zip(shared, infos, strict=True):
+        out[i] = _Entry.of(rows[i].key, info)
+    return out
+
+
+def resolve_id(sessions: Iterable[SessionInfo], id_or_prefix: str) -> SessionInfo:
+    """The row an id names: its id as listed (qualified or bare), then `id@folders`
+    matched on the file's path, then a unique prefix; otherwise a one-line error that
+    lists the candidates by their qualified ids and says how to pick one."""
+    from sessionview.store.ids import validate_session_ref
+    from sessionview.store.qualify import names_file, qualify, split_ref
+
+    wanted = validate_session_ref(id_or_prefix)
     rows = list(sessions)
-    exact = [s for s in rows if s.id == wanted]
-    if len(exact) == 1:
-        return exact[0]
-    matches = exact or [s for s in rows if s.id.startswith(wanted)]
+    for named in ([s for s in rows if s.ref == wanted], [s for s in rows if s.id == wanted]):
+        if len(named) == 1:
+            return named[0]
+    matches = [s for s in rows if s.id == wanted]
+    if not matches and "@" in wanted:
+        for sid, qualifier in split_ref(wanted):
+            on_path = [s for s in rows if names_file(s.path, qualifier)]
+            matches += [s for s in on_path if s.id == sid] or [
+                s for s in on_path if s.id.startswith(sid)
+            ]
+        matches = list({id(s): s for s in matches}.values())  # one row per reading
+    if not matches:
+        matches = [s for s in rows if s.id.startswith(wanted)]
     if not matches:
         raise SessionNotFound(f"no session matches {wanted!r}")
     if len(matches) > 1:
-        names = ", ".join(f"{m.id} ({m.format})" for m in matches[:5])
+        if len({m.ref for m in matches}) < len(matches):
+            matches = qualify(matches)
+        names = "; ".join(f"{m.ref} ({m.format}, in {_folder(m.path)})" for m in matches[:5])
         more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
-        raise AmbiguousSessionId(f"{wanted!r} matches {len(matches)} sessions: {names}{more}")
+        raise AmbiguousSessionId(
+            f"{wanted!r} matches {len(matches)} sessions: {names}{more}; "
+            "name one by its id as `sessionview ls --json` prints it"
+        )
     return matches[0]
+
+
+def _folder(path: str) -> str:
+    return os.path.dirname(path) or "."

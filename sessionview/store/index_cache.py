@@ -10,9 +10,11 @@ is treated as empty, never as an error.
 Layout, version `CACHE_VERSION`:
 
 * `files`: path -> `(dev, ino, size, mtime_ns, format, state, updated, id, row,
-  mode, lock_rows, ctime_ns)`; `mode` says how the row's liveness is decided (`STATIC`,
-  `BY_LOCK`: `lock_rows` maps each `/proc/locks` verdict seen to `(state, row)`, or
-  `BY_ADAPTER`: the adapter decides on every scan);
+  mode, lock_rows, ctime_ns, claimants)`; `mode` says how the row's liveness is decided
+  (`STATIC`, `BY_LOCK`: `lock_rows` maps each `/proc/locks` verdict seen to
+  `(state, row)`, or `BY_ADAPTER`: the adapter decides on every scan); `claimants` are
+  the formats the file's format was detected among (its walk's verdict): a row read
+  with other candidates (another root, `--format`) is a different detection, never a hit;
 * `walks`: `(root, forced format, adapters)` -> `(walked_ns, dirs, claimed, foreign)`,
   where `dirs` holds `(path, ino, ctime_ns)` of every directory the walk listed.
 """
@@ -28,7 +30,9 @@ import zlib
 
 #: 5: rows count chunks as the transcript shows them (Claude, Codex), Claude subagents are
 #: walked into, and nanobot rows are re-checked every scan (the checkpoint sidecar).
-CACHE_VERSION = 5
+#: 6: each file's entry keeps the formats it was detected among (a verdict is reused
+#: only for the same set).
+CACHE_VERSION = 6
 MAGIC = b"sessionview-index\n"
 #: After MAGIC: the CRC-32 of the payload (4 bytes, big-endian), then the payload. A
 #: damaged file is then an empty cache, never rows of garbage (~1 ms for 9 MB).
@@ -105,16 +109,22 @@ def save(path: str, files: dict, walks: dict) -> None:
             os.unlink(tmp)
 
 
-def file_hit(cached: object, st: os.stat_result) -> bool:
-    """Whether a `files` entry still describes the file `st` describes, with the field
-    types the listing relies on (a row it prints, the keys it sorts and groups by).
+#: The length of a `files` entry.
+FILE_FIELDS = 13
+
+
+def file_hit(cached: object, st: os.stat_result, claimants: tuple[str, ...]) -> bool:
+    """Whether a `files` entry still describes the file `st` describes, detected among
+    the same `claimants`, with the field types the listing relies on (a row it prints,
+    the keys it sorts and groups by).
 
     Kept cheap: it runs per file on every warm listing.
     """
     return (
         type(cached) is tuple
-        and len(cached) == 12
+        and len(cached) == FILE_FIELDS
         and cached[3] == st.st_mtime_ns
+        and cached[12] == claimants
         and cached[11] == st.st_ctime_ns
         and cached[2] == st.st_size
         and cached[1] == st.st_ino

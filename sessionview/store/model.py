@@ -55,6 +55,12 @@ class SessionInfo:
 
     `path` is the file the session currently lives in (the `__partial__` file for
     an in-flight OpenRath session). `error` is set only for `corrupt`.
+
+    `files` is set when one row stands for several files (an OpenRath id with both a
+    final and a `__partial__` file): each `(path, state)`, the row's own first; empty
+    means just `path`. `qualifier` is set by the listing when another session has the
+    same id: the trailing folder names of `path` that tell them apart (see `ref`).
+    `updated_at` is never earlier than `created_at` (a file's mtime can be).
     """
 
     id: str
@@ -73,10 +79,32 @@ class SessionInfo:
     error: str | None = None
     cwd: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    files: tuple[tuple[str, str], ...] = ()
+    qualifier: str = ""
+
+    def __post_init__(self) -> None:
+        created, updated = self.created_at, self.updated_at
+        if created is not None and updated is not None:
+            try:
+                earlier = updated < created
+            except TypeError:  # one naive, one aware: not comparable, left as read
+                return
+            if earlier:
+                object.__setattr__(self, "updated_at", created)  # no activity before creation
 
     @property
     def short_id(self) -> str:
         return self.id[:8]
+
+    @property
+    def ref(self) -> str:
+        """The id the CLI prints and accepts for this row: `id@qualifier`, or the bare id."""
+        return f"{self.id}@{self.qualifier}" if self.qualifier else self.id
+
+    @property
+    def file_states(self) -> tuple[tuple[str, str], ...]:
+        """Every file of this row with its state (`files`, or just `path`)."""
+        return self.files or ((self.path, self.state.value),)
 
     @property
     def total_tokens(self) -> int | None:
@@ -95,7 +123,7 @@ class SessionInfo:
     def to_json(self) -> dict[str, Any]:
         """The JSON shape printed by `sessionview ls --json` (and kept in the index cache)."""
         return {
-            "id": self.id,
+            "id": self.ref,
             "format": self.format,
             "state": self.state.value,
             "state_reason": self.state_reason,
@@ -111,13 +139,18 @@ class SessionInfo:
             "error": self.error,
             "cwd": self.cwd,
             "extra": self.extra,
+            "session_id": self.id,
+            "files": [{"path": p, "state": s} for p, s in self.file_states],
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SessionInfo:
         """Inverse of `to_json` (used by the on-disk index cache)."""
+        ref = data["id"]
+        sid = data.get("session_id") or ref
+        files = data.get("files") or ()
         return cls(
-            id=data["id"],
+            id=sid,
             format=data["format"],
             state=SessionState(data["state"]),
             state_reason=data["state_reason"],
@@ -133,6 +166,8 @@ class SessionInfo:
             error=data.get("error"),
             cwd=data.get("cwd"),
             extra=data.get("extra") or {},
+            files=tuple((f["path"], f["state"]) for f in files) if len(files) > 1 else (),
+            qualifier=ref[len(sid) + 1 :] if ref.startswith(sid + "@") else "",
         )
 
 

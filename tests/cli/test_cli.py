@@ -172,7 +172,10 @@ def test_show_plain_escapes_terminal_controls(tmp_path: Path) -> None:
     assert "\\e[2J" in out and "[bold red]x[/]" in out and "\\u202e" in out
 
 
-@pytest.mark.parametrize("bad_id", ["../x", "/etc/passwd", "", "a/../../b", "~/x"])
+@pytest.mark.parametrize(
+    "bad_id",
+    ["../x", "/etc/passwd", "", "a/../../b", "~/x", "x@../b", "x@/etc", "x@a//b", "x@a/./b"],
+)
 def test_ids_are_never_paths(openrath_dir: Path, bad_id: str) -> None:
     for args in (("show", bad_id), ("rm", bad_id), ("resume", bad_id)):
         err = assert_one_line_error(sv(*args, "--dir", str(openrath_dir)))

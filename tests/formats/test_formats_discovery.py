@@ -82,7 +82,8 @@ def test_mixed_dir_detects_every_format(tmp_path: Path) -> None:
     codex_flat = write_jsonl(
         mixed / f"rollout-2026-03-02T10-15-04-{x_id}.jsonl", codex_records(x_id)
     )
-    make_codex(mixed, str(uuid.uuid4()))  # in mixed/sessions/2026/03/02: not walked from here
+    z_id = str(uuid.uuid4())
+    codex_below = make_codex(mixed, z_id)  # mixed/sessions/2026/03/02: a store below, searched
     y_id = str(uuid.uuid4())
     codex_dated = write_jsonl(
         mixed / "2026" / "03" / "02" / f"rollout-2026-03-02T10-15-04-{y_id}.jsonl",
@@ -105,10 +106,15 @@ def test_mixed_dir_detects_every_format(tmp_path: Path) -> None:
         ("claude", c_id),
         ("codex", x_id),
         ("codex", y_id),
+        ("codex", z_id),
         ("snapshot", "a1b2c3d4e5f6_20260302_091504"),
     }
     assert all(r.state.value != "corrupt" for r in rows), [(r.id, r.error) for r in rows]
-    assert {r.path for r in rows if r.format == "codex"} == {str(codex_flat), str(codex_dated)}
+    assert {r.path for r in rows if r.format == "codex"} == {
+        str(codex_flat),
+        str(codex_dated),
+        str(codex_below),
+    }
     # unknown files are reported once, as one problem line, not as rows
     assert index.problems == [f"{mixed}: 2 file(s) match no known session format (not listed)"]
 

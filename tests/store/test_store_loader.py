@@ -143,7 +143,8 @@ def test_torn_last_line_is_dropped(openrath_dir: Path) -> None:
 def test_to_resumable_pair_without_openrath(
     openrath_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "rath.session.persistence", None)  # as if not installed
+    # The dev environment has the real OpenRath (the dev group): hide it here.
+    monkeypatch.setitem(sys.modules, "rath.session.persistence", None)
     got = load_session(path=openrath_dir / fixture_entry("closed_tool_calls")["file"])
     user, agent_prompt = got.to_resumable_pair()
     assert user == got.chunks

@@ -103,8 +103,15 @@ class PruneScreen(ModalScreen[PrunePlan | None]):
             listing.update("")
             button.disabled = True
             return
+        # Redrawn on every keystroke: whole files are parsed when the prune runs
+        # (`execute_prune` skips a file that cannot be parsed), not here.
         self.plan = plan_prune(
-            self.sessions(), older_than=age, by=by, states=states, now=self.now()
+            self.sessions(),
+            older_than=age,
+            by=by,
+            states=states,
+            now=self.now(),
+            check_parse=False,
         )
         count = len(self.plan.sessions)
         summary.update(

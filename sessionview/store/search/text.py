@@ -1,0 +1,183 @@
+"""What of a chunk is searchable, and how it is split into the two indexed columns.
+
+FTS5's `unicode61` tokenizer splits words at punctuation and folds case and accents,
+which is right for scripts written with spaces. CJK text has no spaces and emoji are
+separators to `unicode61`, so runs of those "gram" characters go to a second column as
+overlapping bigrams (plus the run's last character alone, which also keeps two runs
+from looking adjacent): a query of two or more such characters is then a phrase of
+its bigrams, and one character is a prefix of them. Each character is spelled as
+`u<hex>z` so the tokenizer sees plain ASCII words; `z` ends it, so one code point is
+never a prefix of another.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from sessionview.store.model import Chunk
+
+#: Text beyond this many characters of one chunk is not indexed (a 100 MB tool result
+#: would otherwise cost minutes for words nobody searches inside).
+MAX_CHUNK_CHARS = 1_000_000
+
+#: Long runs of base64 (images, encrypted reasoning) carry no words: not indexed.
+_BLOB = re.compile(r"(?:data:[\w/+.-]+;base64,)?[A-Za-z0-9+/=_-]{256,}")
+
+ROLE_BITS = {"user": 1, "assistant": 2, "tool": 4, "system": 8}
+
+
+@lru_cache(maxsize=65536)
+def is_gram_char(ch: str) -> bool:
+    """CJK letters (wide) and symbols such as emoji: searched as substrings, not words."""
+    category = unicodedata.category(ch)
+    if category == "So":
+        return True
+    return category[0] in "LN" and unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+@lru_cache(maxsize=65536)
+def is_word_char(ch: str) -> bool:
+    """What `unicode61` keeps inside a word (letters and numbers), gram characters aside."""
+    return unicodedata.category(ch)[0] in "LN" and not is_gram_char(ch)
+
+
+def _content_text(content: object) -> list[str]:
+    if isinstance(content, str):
+        return [content]
+    out: list[str] = []
+    if isinstance(content, list):
+        for block in content:
+            if isinstance(block, str):
+                out.append(block)
+            elif isinstance(block, dict):
+                kind = block.get("type")
+                if kind in ("image", "redacted_thinking", "document"):
+                    continue
+                for key in ("text", "thinking"):
+                    if isinstance(block.get(key), str):
+                        out.append(block[key])
+                if kind == "tool_result":
+                    out.extend(_content_text(block.get("content")))
+    return out
+
+
+def plain_text(chunk: Chunk) -> str:
+    """Stand-in for `sessionview.render.chunk_text.plain_text` until `render-api` lands:
+    the text, tool names and arguments, tool results; no images or blobs."""
+    payload = chunk.payload if isinstance(chunk.payload, dict) else {}
+    parts = _content_text(payload.get("content"))
+    if chunk.kind == "tool_result" and isinstance(payload.get("name"), str):
+        parts.insert(0, payload["name"])
+    calls = payload.get("tool_calls")
+    if isinstance(calls, list):
+        for call in calls:
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict):
+                parts.append(str(function.get("name") or ""))
+                args = function.get("arguments")
+                parts.append(args if isinstance(args, str) else str(args or ""))
+    return "\n".join(p for p in parts if p)
+
+
+def role_bits(chunk: Chunk) -> int:
+    """The `--kind` classes a chunk belongs to: tool calls and tool results are `tool`."""
+    bits = 0
+    if chunk.kind == "tool_result":
+        return ROLE_BITS["tool"]
+    payload = chunk.payload if isinstance(chunk.payload, dict) else {}
+    if payload.get("tool_calls"):
+        bits |= ROLE_BITS["tool"]
+    if chunk.kind in ROLE_BITS:
+        bits |= ROLE_BITS[chunk.kind]
+    return bits or ROLE_BITS["system"]
+
+
+def searchable(chunk: Chunk) -> str:
+    """The chunk's searchable text, blobs removed and cut at `MAX_CHUNK_CHARS`."""
+    text = plain_text(chunk)
+    if len(text) > MAX_CHUNK_CHARS:
+        text = text[:MAX_CHUNK_CHARS]
+    if len(text) >= 256:
+        text = _BLOB.sub(" ", text)
+    return text
+
+
+def gram_code(ch: str) -> str:
+    return f"u{ord(ch):x}z"
+
+
+def gram_runs(text: str) -> list[tuple[int, int]]:
+    """`(start, end)` of every maximal run of gram characters."""
+    runs: list[tuple[int, int]] = []
+    start = -1
+    for i, ch in enumerate(text):
+        if ch.isascii():
+            if start >= 0:
+                runs.append((start, i))
+                start = -1
+        elif is_gram_char(ch):
+            if start < 0:
+                start = i
+        elif start >= 0:
+            runs.append((start, i))
+            start = -1
+    if start >= 0:
+        runs.append((start, len(text)))
+    return runs
+
+
+def columns(text: str) -> tuple[str, str]:
+    """`(words, grams)`: the text with gram characters blanked, and their bigram codes."""
+    if text.isascii():
+        return text, ""
+    runs = gram_runs(text)
+    if not runs:
+        return text, ""
+    words: list[str] = []
+    grams: list[str] = []
+    last = 0
+    for start, end in runs:
+        words.append(text[last:start])
+        words.append(" ")
+        codes = [gram_code(ch) for ch in text[start:end]]
+        grams.extend(a + b for a, b in zip(codes, codes[1:], strict=False))
+        grams.append(codes[-1])
+        last = end
+    words.append(text[last:])
+    return "".join(words), " ".join(grams)
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the words `unicode61` sees (gram characters split words too)."""
+    spans: list[tuple[int, int]] = []
+    for m in _TOKEN.finditer(text):
+        s, e = m.span()
+        i = s
+        for j in range(s, e):
+            ch = text[j]
+            if not is_word_char(ch):
+                if j > i:
+                    spans.append((i, j))
+                i = j + 1
+        if e > i:
+            spans.append((i, e))
+    return spans
+
+
+@lru_cache(maxsize=65536)
+def _fold_char(ch: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", ch)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return (base or ch).lower()
+
+
+def fold(word: str) -> str:
+    """Case and accents removed, as `unicode61 remove_diacritics 2` does for Latin text."""
+    if word.isascii():
+        return word.lower()
+    return "".join(_fold_char(ch) for ch in word)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 # Each name is a module under sessionview.cli, imported only when that command runs.
-COMMANDS = ("ls", "show", "rm", "restore", "prune", "resume", "config")
+COMMANDS = ("ls", "show", "search", "rm", "restore", "prune", "resume", "config")
 STATES = ("running", "crashed", "closed", "corrupt")
 FORMATS = ("openrath", "nanobot", "claude", "codex", "snapshot")
 

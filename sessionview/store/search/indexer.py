@@ -149,7 +149,9 @@ class Indexer:
     def plan(self, sessions: Iterable[SessionInfo]) -> tuple[list[_Job], list[_Row]]:
         """The files to read and the rows of files gone from the listing."""
         rows = self._rows()
-        wanted = {s.path: s for s in sessions if s.state is not SessionState.CORRUPT}
+        wanted = {
+            os.path.abspath(s.path): s for s in sessions if s.state is not SessionState.CORRUPT
+        }
         by_inode = {(r[2], r[3]): r for p, r in rows.items() if p not in wanted}
         jobs: list[_Job] = []
         for path, info in wanted.items():

@@ -9,6 +9,7 @@ never a result, even before the index has dropped it.
 from __future__ import annotations
 
 import heapq
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterable
@@ -117,7 +118,7 @@ def search(
     terms = parse(text)
     if not terms:
         return []
-    by_path = {s.path: s for s in sessions}
+    by_path = {os.path.abspath(s.path): s for s in sessions}
     ids: dict[int, SessionInfo] = {}
     for file_id, path in con.execute("SELECT id, path FROM files"):
         info = by_path.get(path)

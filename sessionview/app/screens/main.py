@@ -30,6 +30,7 @@ class MainScreen(Screen):
     BINDINGS = [
         Binding("enter", "open", "Open"),
         Binding("slash", "filter", "Filter"),
+        Binding("s", "search", "Search"),
         Binding("space", "mark", "Mark"),
         Binding("d", "delete", "Delete"),
         Binding("u", "undo", "Undo"),
@@ -386,3 +387,9 @@ class MainScreen(Screen):
 
     def action_lineage(self) -> None:
         self.app.open_lineage()  # type: ignore[attr-defined]
+
+    def action_search(self) -> None:
+        """Full-text search over every session's transcript."""
+        from sessionview.app.screens.search import SearchScreen
+
+        self.app.push_screen(SearchScreen())

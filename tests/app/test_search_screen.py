@@ -113,12 +113,13 @@ async def test_enter_opens_the_transcript_at_the_hit_and_n_steps(home: Path) -> 
         view = transcript.query_one(TranscriptView)
         first = transcript.start_chunk
         assert first is not None and first > 0
-        await settle(pilot, lambda: view.visible_chunks().start == first)
-        assert view.visible_chunks().start == first
+        # At the top of the view, or on screen when the transcript ends before a page.
+        await settle(pilot, lambda: first in view.visible_chunks())
+        assert first in view.visible_chunks() and view.visible_chunks().start > 0
         if len(transcript.hits) > 1:
             await pilot.press("n")
-            await settle(pilot, lambda: view.visible_chunks().start == transcript.hits[1])
-            assert view.visible_chunks().start == transcript.hits[1]
+            await settle(pilot, lambda: transcript.hits[1] in view.visible_chunks())
+            assert transcript.hits[1] in view.visible_chunks()
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, SearchScreen))
         assert isinstance(app.screen, SearchScreen)

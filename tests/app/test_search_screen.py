@@ -98,12 +98,19 @@ def test_building_with_progress(snap_compare, home: Path, size) -> None:
 
 @sync
 async def test_enter_opens_the_transcript_at_the_hit_and_n_steps(home: Path) -> None:
-    root = copy_fixtures(home)
+    from sessionview.store.writer import SessionWriter
+
+    root = copy_fixtures(home, only=("24d17466",))
+    with SessionWriter("5ca1ab1e-0000-4000-8000-000000000009", directory=root) as w:
+        for n in range(200):
+            text = f"step {n} quixotic" if n in (120, 170) else f"step {n}"
+            w.append("user" if n % 2 == 0 else "assistant", {"content": text})
+        w.close()
     app = build_app(root)
     async with app.run_test(size=(120, 36)) as pilot:
-        screen = await open_search(pilot, "pytest")
-        assert screen.answer.results
-        await pilot.press("enter")  # into the results, first hit highlighted
+        screen = await open_search(pilot, "quixotic")
+        assert [h.chunk for h in screen.answer.results[0].hits] == [120, 170]
+        await pilot.press("enter")  # into the results, the first hit highlighted
         await pilot.press("enter")
         opened = lambda: isinstance(app.screen, TranscriptScreen) and app.screen.loaded  # noqa: E731
         await settle(pilot, opened)
@@ -111,15 +118,14 @@ async def test_enter_opens_the_transcript_at_the_hit_and_n_steps(home: Path) -> 
         transcript = app.screen
         assert isinstance(transcript, TranscriptScreen)
         view = transcript.query_one(TranscriptView)
-        first = transcript.start_chunk
-        assert first is not None and first > 0
-        # At the top of the view, or on screen when the transcript ends before a page.
-        await settle(pilot, lambda: first in view.visible_chunks())
-        assert first in view.visible_chunks()
-        if len(transcript.hits) > 1:
-            await pilot.press("n")
-            await settle(pilot, lambda: transcript.hits[1] in view.visible_chunks())
-            assert transcript.hits[1] in view.visible_chunks()
+        await settle(pilot, lambda: view.visible_chunks().start == 120)
+        assert view.visible_chunks().start == 120
+        await pilot.press("n")
+        await settle(pilot, lambda: view.visible_chunks().start == 170)
+        assert view.visible_chunks().start == 170
+        await pilot.press("N")
+        await settle(pilot, lambda: view.visible_chunks().start == 120)
+        assert view.visible_chunks().start == 120
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, SearchScreen))
         assert isinstance(app.screen, SearchScreen)

@@ -15,7 +15,7 @@ import os
 import sqlite3
 
 #: Bump when the schema or what is indexed changes: older files are rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: `PRAGMA application_id`: tells our file from any other SQLite file.
 APPLICATION_ID = 0x53565352  # "SVSR"
 BUSY_TIMEOUT_MS = 30_000
@@ -35,18 +35,30 @@ CREATE TABLE files (
 );
 CREATE INDEX files_inode ON files (dev, ino);
 CREATE TABLE body (
-    id INTEGER PRIMARY KEY,
-    file_id INTEGER NOT NULL,
-    chunk INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY,      -- `chunk_rowid(file, chunk, roles)`, also the fts rowid
     kind TEXT NOT NULL,          -- as `show --json` names it
-    roles INTEGER NOT NULL,      -- bits of user/assistant/tool/system (`--kind`)
     z BLOB NOT NULL              -- the searchable text, zlib-compressed (excerpts)
 );
-CREATE INDEX body_file ON body (file_id, chunk);
 CREATE VIRTUAL TABLE fts USING fts5 (
     w, g, content = '', tokenize = 'unicode61 remove_diacritics 2'
 );
 """
+
+
+#: A chunk's rowid packs its file, its index and its `--kind` bits, so a query groups by
+#: file, filters by kind and reads one file's hits (a rowid range, which FTS5 seeks to)
+#: without a join.
+CHUNK_SHIFT = 4
+FILE_SHIFT = 36
+
+
+def chunk_rowid(file_id: int, chunk: int, roles: int) -> int:
+    return (file_id << FILE_SHIFT) | (chunk << CHUNK_SHIFT) | roles
+
+
+def file_range(file_id: int, from_chunk: int = 0) -> tuple[int, int]:
+    """`[low, high)` of the rowids of a file's chunks (from `from_chunk` on)."""
+    return chunk_rowid(file_id, from_chunk, 0), (file_id + 1) << FILE_SHIFT
 
 
 class SearchUnavailable(Exception):

@@ -18,13 +18,15 @@ import os
 import sqlite3
 import threading
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats import get_adapter
 from sessionview.store.model import Chunk, SessionInfo, SessionState
+from sessionview.store.search.db import chunk_rowid, file_range
 from sessionview.store.search.text import columns, role_bits, searchable
 
 #: A batch is written once it holds this many bytes of new text, or this many files.
@@ -119,17 +121,61 @@ def _parse(job: _Job) -> _Parsed:
     return _Parsed(job, rows, reader.offset, reader.lineno, count, max(size, reader.offset))
 
 
+def _parse_or_none(job: _Job) -> _Parsed | None:
+    try:
+        return _parse(job)
+    except OSError:  # gone or unreadable since the plan: the next pass sees it
+        return None
+
+
+#: A build reading at least this much is parsed by worker processes (one per core, the
+#: SQLite writes stay in this process); smaller updates are cheaper in-process.
+POOL_BYTES = 64 << 20
+
+
+def _pool(jobs: int, total_bytes: int) -> Any:
+    """A process pool for a big build, or None.
+
+    Workers are forked (no re-import of the caller's main module), so only from a
+    process with one thread: a fork of a threaded process (the TUI) could inherit a
+    lock held by another thread. The TUI builds in its own worker thread instead.
+    """
+    if total_bytes < POOL_BYTES or jobs < 16 or threading.active_count() > 1:
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if (cores or 1) < 2:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        return ProcessPoolExecutor(
+            max_workers=min(cores or 2, 8), mp_context=multiprocessing.get_context("fork")
+        )
+    except (OSError, ValueError):
+        return None
+
+
+def _parsed_in_order(pool: Any, jobs: list[_Job]) -> Iterator[_Parsed | None]:
+    """The pool's results in job order, at most `POOL_WINDOW` files ahead of the writer
+    (so parsed text never piles up in memory when SQLite is the slower side)."""
+    for start in range(0, len(jobs), POOL_WINDOW):
+        yield from pool.map(_parse_or_none, jobs[start : start + POOL_WINDOW], chunksize=2)
+
+
+POOL_WINDOW = 32
+
+
 def _delete_body(con: sqlite3.Connection, file_id: int, from_chunk: int = 0) -> None:
     """Remove a file's chunks (from `from_chunk` on) from the text index and the bodies."""
-    rows = con.execute(
-        "SELECT id, z FROM body WHERE file_id = ? AND chunk >= ?", (file_id, from_chunk)
-    ).fetchall()
+    low, high = file_range(file_id, from_chunk)
+    rows = con.execute("SELECT id, z FROM body WHERE id >= ? AND id < ?", (low, high)).fetchall()
     for rowid, z in rows:
         words, grams = columns(zlib.decompress(z).decode("utf-8", "surrogatepass"))
         con.execute(
             "INSERT INTO fts (fts, rowid, w, g) VALUES ('delete', ?, ?, ?)", (rowid, words, grams)
         )
-    con.execute("DELETE FROM body WHERE file_id = ? AND chunk >= ?", (file_id, from_chunk))
+    con.execute("DELETE FROM body WHERE id >= ? AND id < ?", (low, high))
 
 
 class Indexer:
@@ -211,25 +257,29 @@ class Indexer:
         batch_bytes = 0
         added = appended = read = 0
         stopped = False
-        for n, job in enumerate(jobs, 1):
-            if stop is not None and stop.is_set():
-                stopped = True
-                break
-            try:
-                parsed = _parse(job)
-            except OSError:
-                continue
-            read += 1
-            appended += job.append
-            batch.append(parsed)
-            grown = parsed.size - (job.base[6] if job.append and job.base else 0)
-            batch_bytes += max(grown, 0)
-            done_bytes += max(grown, 0)
-            if batch_bytes >= BATCH_BYTES or len(batch) >= BATCH_FILES:
-                added += self._write(batch)
-                batch, batch_bytes = [], 0
-            if progress is not None:
-                progress(n, len(jobs), done_bytes, max(total_bytes, done_bytes))
+        pool = _pool(len(jobs), total_bytes)
+        results = _parsed_in_order(pool, jobs) if pool else map(_parse_or_none, jobs)
+        try:
+            for n, (job, parsed) in enumerate(zip(jobs, results, strict=True), 1):
+                if stop is not None and stop.is_set():
+                    stopped = True
+                    break
+                if parsed is None:
+                    continue
+                read += 1
+                appended += job.append
+                batch.append(parsed)
+                grown = parsed.size - (job.base[6] if job.append and job.base else 0)
+                batch_bytes += max(grown, 0)
+                done_bytes += max(grown, 0)
+                if batch_bytes >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+                    added += self._write(batch)
+                    batch, batch_bytes = [], 0
+                if progress is not None:
+                    progress(n, len(jobs), done_bytes, max(total_bytes, done_bytes))
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
         if batch:
             added += self._write(batch)
         return UpdateStats(read, appended, dropped, added, stopped)
@@ -283,14 +333,15 @@ class Indexer:
                             file_id,
                         ),
                     )
-                for chunk, kind, roles, z, words, grams in parsed.rows:
-                    rowid = con.execute(
-                        "INSERT INTO body (file_id, chunk, kind, roles, z) VALUES (?, ?, ?, ?, ?)",
-                        (file_id, chunk, kind, roles, z),
-                    ).lastrowid
-                    con.execute(
-                        "INSERT INTO fts (rowid, w, g) VALUES (?, ?, ?)", (rowid, words, grams)
-                    )
+                rows = [(chunk_rowid(file_id, r[0], r[2]), *r) for r in parsed.rows]
+                con.executemany(
+                    "INSERT INTO body (id, kind, z) VALUES (?, ?, ?)",
+                    [(rowid, kind, z) for rowid, _, kind, _, z, _, _ in rows],
+                )
+                con.executemany(
+                    "INSERT INTO fts (rowid, w, g) VALUES (?, ?, ?)",
+                    [(rowid, words, grams) for rowid, _, _, _, _, words, grams in rows],
+                )
                 added += len(parsed.rows)
         return added
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import os
+import re
 import sqlite3
 import zlib
 from collections.abc import Iterable
@@ -17,14 +18,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sessionview.store.model import SessionInfo
-from sessionview.store.search.query import Term, match_spans, parse
+from sessionview.store.search.db import CHUNK_SHIFT, FILE_SHIFT, file_range
+from sessionview.store.search.query import GramTerm, Term, match_spans, parse
 from sessionview.store.search.text import ROLE_BITS
 
 #: Hits listed per session (the best ranked ones, shown in chunk order).
 MAX_HITS = 10
 #: Characters of context around the first match in an excerpt.
 EXCERPT_WIDTH = 120
+#: Characters scanned for a match when no fast search applies (accented query words).
+EXCERPT_SCAN = 50_000
 
+CHUNK_MASK = (1 << (FILE_SHIFT - CHUNK_SHIFT)) - 1
 MARK_OPEN = "«"
 MARK_CLOSE = "»"
 
@@ -69,10 +74,35 @@ def roles_mask(kinds: Iterable[str]) -> int:
 
 
 def _where_roles(mask: int) -> str:
-    return f" AND (b.roles & {int(mask)}) != 0" if mask else ""
+    return f" AND (rowid & {int(mask)}) != 0" if mask else ""
+
+
+def _first_match(text: str, terms: list[Term]) -> int | None:
+    """Where the earliest match probably is, found by regex for ASCII words and by
+    `find` for CJK/emoji; None when no term has such a fast form."""
+    found: list[int] = []
+    for term in terms:
+        if isinstance(term, GramTerm):
+            pos = text.find(term.chars)
+        elif all(w.isascii() for w in term.words):
+            tail = "" if term.prefix else r"(?![^\W_])"
+            pattern = r"[\W_]+".join(re.escape(w) for w in term.words)
+            m = re.search(rf"(?<![^\W_]){pattern}{tail}", text, re.IGNORECASE)
+            pos = m.start() if m else -1
+        else:
+            return None
+        if pos >= 0:
+            found.append(pos)
+    return min(found) if found else None
 
 
 def _excerpt(text: str, terms: list[Term]) -> tuple[tuple[str, bool], ...]:
+    # Tokenizing a 20 KB tool result in Python is slow: look near the first match only.
+    first = _first_match(text, terms)
+    if first is not None:
+        text = text[max(0, first - EXCERPT_WIDTH) : first + 2 * EXCERPT_WIDTH]
+    else:
+        text = text[:EXCERPT_SCAN]
     flat = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
     spans = match_spans(flat, terms)
     if not spans:
@@ -130,8 +160,8 @@ def search(
     for term in terms:
         found: dict[int, float] = {}
         rows = con.execute(
-            "SELECT b.file_id, min(fts.rank), count(*) FROM fts JOIN body b ON b.id = fts.rowid"
-            f" WHERE fts MATCH ?{where} GROUP BY b.file_id",
+            f"SELECT rowid >> {FILE_SHIFT} AS f, min(rank), count(*) FROM fts"
+            f" WHERE fts MATCH ?{where} GROUP BY f",
             (term.fts(),),
         )
         for file_id, rank, count in rows:
@@ -155,30 +185,33 @@ def _hits(
     if not files:
         return {}
     any_term = " OR ".join(f"({t.fts()})" for t in terms)
-    marks = ",".join("?" * len(files))
     best: dict[int, list[tuple[float, int]]] = {}
-    rows = con.execute(
-        "SELECT b.file_id, b.id, fts.rank FROM fts JOIN body b ON b.id = fts.rowid"
-        f" WHERE fts MATCH ? AND b.file_id IN ({marks}){where}",
-        (any_term, *files),
-    )
-    for file_id, rowid, rank in rows:
-        heap = best.setdefault(file_id, [])
-        item = (-rank, rowid)  # a max-heap of the worst kept, by negated rank
-        if len(heap) < MAX_HITS:
-            heapq.heappush(heap, item)
-        elif item > heap[0]:
-            heapq.heapreplace(heap, item)
+    for file_id in files:
+        low, high = file_range(file_id)
+        rows = con.execute(
+            f"SELECT rowid, rank FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?{where}",
+            (any_term, low, high),
+        )
+        heap = best[file_id] = []
+        for rowid, rank in rows:
+            item = (-rank, rowid)  # a min-heap of negated ranks: the worst kept on top
+            if len(heap) < MAX_HITS:
+                heapq.heappush(heap, item)
+            elif item > heap[0]:
+                heapq.heapreplace(heap, item)
     out: dict[int, tuple[Hit, ...]] = {}
     for file_id, heap in best.items():
         rowids = [rowid for _, rowid in heap]
         rows = con.execute(
-            f"SELECT chunk, kind, z FROM body WHERE id IN ({','.join('?' * len(rowids))})"
-            " ORDER BY chunk",
+            f"SELECT id, kind, z FROM body WHERE id IN ({','.join('?' * len(rowids))}) ORDER BY id",
             rowids,
         ).fetchall()
         out[file_id] = tuple(
-            Hit(chunk, kind, _excerpt(zlib.decompress(z).decode("utf-8", "surrogatepass"), terms))
-            for chunk, kind, z in rows
+            Hit(
+                (rowid >> CHUNK_SHIFT) & CHUNK_MASK,
+                kind,
+                _excerpt(zlib.decompress(z).decode("utf-8", "surrogatepass"), terms),
+            )
+            for rowid, kind, z in rows
         )
     return out

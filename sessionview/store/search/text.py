@@ -23,18 +23,27 @@ from sessionview.store.model import Chunk
 MAX_CHUNK_CHARS = 1_000_000
 
 #: Long runs of base64 (images, encrypted reasoning) carry no words: not indexed.
-_BLOB = re.compile(r"(?:data:[\w/+.-]+;base64,)?[A-Za-z0-9+/=_-]{256,}")
+_BLOB = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{256,}")
 
 ROLE_BITS = {"user": 1, "assistant": 2, "tool": 4, "system": 8}
 
 
-@lru_cache(maxsize=65536)
+#: The "gram" characters: CJK scripts (Hangul Jamo, kana, Bopomofo, ideographs, Hangul
+#: syllables) and symbol blocks where emoji live (arrows, technical, enclosed, shapes,
+#: dingbats, pictographs). Explicit ranges, so one regex finds the runs (a per-character
+#: Unicode lookup was most of the build time).
+GRAM_RANGES = (
+    "\u1100-\u11ff\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2b00-\u2bff"
+    "\u3040-\u30ff\u3100-\u318f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+    "\uf900-\ufaff\U0001f000-\U0001faff\U00020000-\U0003ffff"
+)
+_GRAM_RUN = re.compile(f"[{GRAM_RANGES}]+")
+_GRAM_SPLIT = re.compile(f"([{GRAM_RANGES}]+)")
+
+
 def is_gram_char(ch: str) -> bool:
-    """CJK letters (wide) and symbols such as emoji: searched as substrings, not words."""
-    category = unicodedata.category(ch)
-    if category == "So":
-        return True
-    return category[0] in "LN" and unicodedata.east_asian_width(ch) in ("W", "F")
+    """CJK letters and symbols such as emoji: searched as substrings, not words."""
+    return _GRAM_RUN.match(ch) is not None
 
 
 @lru_cache(maxsize=65536)
@@ -99,74 +108,52 @@ def searchable(chunk: Chunk) -> str:
     text = plain_text(chunk)
     if len(text) > MAX_CHUNK_CHARS:
         text = text[:MAX_CHUNK_CHARS]
-    if len(text) >= 256:
+    # A blob has no spaces: splitting at whitespace finds one faster than the regex.
+    if len(text) >= 256 and any(len(word) >= 256 for word in text.split()):
         text = _BLOB.sub(" ", text)
     return text
 
 
+_CODES: dict[str, str] = {}
+
+
 def gram_code(ch: str) -> str:
-    return f"u{ord(ch):x}z"
+    code = _CODES.get(ch)
+    if code is None:
+        code = _CODES[ch] = f"u{ord(ch):x}z"
+    return code
 
 
 def gram_runs(text: str) -> list[tuple[int, int]]:
     """`(start, end)` of every maximal run of gram characters."""
-    runs: list[tuple[int, int]] = []
-    start = -1
-    for i, ch in enumerate(text):
-        if ch.isascii():
-            if start >= 0:
-                runs.append((start, i))
-                start = -1
-        elif is_gram_char(ch):
-            if start < 0:
-                start = i
-        elif start >= 0:
-            runs.append((start, i))
-            start = -1
-    if start >= 0:
-        runs.append((start, len(text)))
-    return runs
+    if text.isascii():
+        return []
+    return [m.span() for m in _GRAM_RUN.finditer(text)]
 
 
 def columns(text: str) -> tuple[str, str]:
     """`(words, grams)`: the text with gram characters blanked, and their bigram codes."""
     if text.isascii():
         return text, ""
-    runs = gram_runs(text)
-    if not runs:
+    parts = _GRAM_SPLIT.split(text)  # words, run, words, run, ..., words
+    if len(parts) == 1:
         return text, ""
-    words: list[str] = []
     grams: list[str] = []
-    last = 0
-    for start, end in runs:
-        words.append(text[last:start])
-        words.append(" ")
-        codes = [gram_code(ch) for ch in text[start:end]]
-        grams.extend(a + b for a, b in zip(codes, codes[1:], strict=False))
+    codes_of = _CODES
+    for run in parts[1::2]:
+        codes = [codes_of.get(ch) or gram_code(ch) for ch in run]
+        grams.extend(map(str.__add__, codes, codes[1:]))
         grams.append(codes[-1])
-        last = end
-    words.append(text[last:])
-    return "".join(words), " ".join(grams)
+    return " ".join(parts[::2]), " ".join(grams)
 
 
-_TOKEN = re.compile(r"[^\W_]+")
+#: A word: letters and numbers (Python's `\w` without `_`), gram characters excluded.
+_TOKEN = re.compile(f"[^\\W_{GRAM_RANGES}]+")
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the words `unicode61` sees (gram characters split words too)."""
-    spans: list[tuple[int, int]] = []
-    for m in _TOKEN.finditer(text):
-        s, e = m.span()
-        i = s
-        for j in range(s, e):
-            ch = text[j]
-            if not is_word_char(ch):
-                if j > i:
-                    spans.append((i, j))
-                i = j + 1
-        if e > i:
-            spans.append((i, e))
-    return spans
+    return [m.span() for m in _TOKEN.finditer(text)]
 
 
 @lru_cache(maxsize=65536)

@@ -96,6 +96,7 @@ def main() -> int:
     root: Path = args.root
     cache = Path(tempfile.mkdtemp(prefix="sv-bench-search-"))
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # start-up as installed: with .pyc files
     partials = sorted(p for p in root.iterdir() if p.name.endswith(".__partial__"))
     if len(partials) < 13:
         print("need at least 13 partial sessions in the corpus", file=sys.stderr)

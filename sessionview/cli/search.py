@@ -58,9 +58,6 @@ def _progress_line() -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from sessionview.store.actions import parse_age
     from sessionview.store.search import SearchIndex, SearchUnavailable
 
     text = " ".join(args.query)
@@ -71,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--limit must be at least 1")
     cutoff = None
     if args.since:
+        from datetime import UTC, datetime
+
+        from sessionview.store.actions import parse_age
+
         try:
             cutoff = datetime.now(UTC) - parse_age(args.since)
         except ValueError as exc:

@@ -30,7 +30,7 @@ class MainScreen(Screen):
     BINDINGS = [
         Binding("enter", "open", "Open"),
         Binding("slash", "filter", "Filter"),
-        Binding("s", "search", "Search"),
+        Binding("s", "search", "Search", show=False),
         Binding("space", "mark", "Mark"),
         Binding("d", "delete", "Delete"),
         Binding("u", "undo", "Undo"),

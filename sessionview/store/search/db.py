@@ -129,6 +129,7 @@ def _open(path: str) -> sqlite3.Connection:
         con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         con.execute("PRAGMA journal_mode = WAL")
         con.execute("PRAGMA synchronous = NORMAL")
+        con.execute("PRAGMA cache_size = -32768")  # 32 MB: FTS5 merges touch many pages
         version, app = _versions(con)
         if version == 0 and app == 0:
             con.execute("BEGIN IMMEDIATE")

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sessionview.store.errors import PersistenceError
-from sessionview.store.formats import get_adapter
 from sessionview.store.model import Chunk, SessionInfo, SessionState
 from sessionview.store.search.db import chunk_rowid, file_range
 from sessionview.store.search.text import columns, role_bits, searchable
@@ -87,6 +85,10 @@ def _rows_of(chunks: Iterable[Chunk]) -> list[tuple[int, str, int, bytes, str, s
 
 def _parse(job: _Job) -> _Parsed:
     """The new chunks of one file (all of them, or those past the stored offset)."""
+    # Imported here: a search over an up-to-date index needs no format adapter.
+    from sessionview.store.errors import PersistenceError
+    from sessionview.store.formats import get_adapter
+
     adapter = get_adapter(job.info.format)
     size = job.st.st_size
     if not adapter.append_only:

@@ -124,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
     if not results:
         print(f"no session contains {safe_line(text)}")
         return 0
-    from sessionview.text import ago, one_line
+    from sessionview.render.humanize import ago
+    from sessionview.render.safe import one_line
 
     out = sys.stdout
     for r in results:

@@ -22,7 +22,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, ProgressBar, Select, Static
 from textual.widgets.option_list import Option
 
-from sessionview.app.text import clean, one_line
+from sessionview.render.safe import first_line as one_line
+from sessionview.render.safe import screen_text as clean
 from sessionview.store.model import SessionInfo
 from sessionview.store.search import SearchIndex, SearchUnavailable, SessionHits
 

@@ -15,7 +15,7 @@ import os
 import sqlite3
 
 #: Bump when the schema or what is indexed changes: older files are rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: `PRAGMA application_id`: tells our file from any other SQLite file.
 APPLICATION_ID = 0x53565352  # "SVSR"
 BUSY_TIMEOUT_MS = 30_000

@@ -29,6 +29,7 @@ EXCERPT_WIDTH = 120
 #: Characters scanned for a match when no fast search applies (accented query words).
 EXCERPT_SCAN = 50_000
 
+_SPACES = re.compile(r"[ \t\r\n]+")  # one line, pretty-printed JSON made compact
 CHUNK_MASK = (1 << (FILE_SHIFT - CHUNK_SHIFT)) - 1
 MARK_OPEN = "«"
 MARK_CLOSE = "»"
@@ -47,7 +48,7 @@ class Hit:
 
     def marked(self) -> str:
         """The excerpt made terminal-safe, each match between « and »."""
-        from sessionview.text import one_line
+        from sessionview.render.safe import one_line
 
         return "".join(
             f"{MARK_OPEN}{one_line(text)}{MARK_CLOSE}" if hit else one_line(text)
@@ -103,7 +104,7 @@ def _excerpt(text: str, terms: list[Term]) -> tuple[tuple[str, bool], ...]:
         text = text[max(0, first - EXCERPT_WIDTH) : first + 2 * EXCERPT_WIDTH]
     else:
         text = text[:EXCERPT_SCAN]
-    flat = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    flat = _SPACES.sub(" ", text)
     spans = match_spans(flat, terms)
     if not spans:
         return ((flat[:EXCERPT_WIDTH], False),)

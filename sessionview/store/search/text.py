@@ -16,6 +16,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from sessionview.render.chunk_text import plain_text, role
 from sessionview.store.model import Chunk
 
 #: Text beyond this many characters of one chunk is not indexed (a 100 MB tool result
@@ -46,61 +47,14 @@ def is_gram_char(ch: str) -> bool:
     return _GRAM_RUN.match(ch) is not None
 
 
-@lru_cache(maxsize=65536)
-def is_word_char(ch: str) -> bool:
-    """What `unicode61` keeps inside a word (letters and numbers), gram characters aside."""
-    return unicodedata.category(ch)[0] in "LN" and not is_gram_char(ch)
-
-
-def _content_text(content: object) -> list[str]:
-    if isinstance(content, str):
-        return [content]
-    out: list[str] = []
-    if isinstance(content, list):
-        for block in content:
-            if isinstance(block, str):
-                out.append(block)
-            elif isinstance(block, dict):
-                kind = block.get("type")
-                if kind in ("image", "redacted_thinking", "document"):
-                    continue
-                for key in ("text", "thinking"):
-                    if isinstance(block.get(key), str):
-                        out.append(block[key])
-                if kind == "tool_result":
-                    out.extend(_content_text(block.get("content")))
-    return out
-
-
-def plain_text(chunk: Chunk) -> str:
-    """Stand-in for `sessionview.render.chunk_text.plain_text` until `render-api` lands:
-    the text, tool names and arguments, tool results; no images or blobs."""
-    payload = chunk.payload if isinstance(chunk.payload, dict) else {}
-    parts = _content_text(payload.get("content"))
-    if chunk.kind == "tool_result" and isinstance(payload.get("name"), str):
-        parts.insert(0, payload["name"])
-    calls = payload.get("tool_calls")
-    if isinstance(calls, list):
-        for call in calls:
-            function = call.get("function") if isinstance(call, dict) else None
-            if isinstance(function, dict):
-                parts.append(str(function.get("name") or ""))
-                args = function.get("arguments")
-                parts.append(args if isinstance(args, str) else str(args or ""))
-    return "\n".join(p for p in parts if p)
-
-
 def role_bits(chunk: Chunk) -> int:
-    """The `--kind` classes a chunk belongs to: tool calls and tool results are `tool`."""
-    bits = 0
-    if chunk.kind == "tool_result":
-        return ROLE_BITS["tool"]
+    """The `--kind` classes a chunk belongs to: its role, and `tool` too when it makes
+    tool calls (`--kind tool` means tool calls and tool results)."""
+    bits = ROLE_BITS[role(chunk)]
     payload = chunk.payload if isinstance(chunk.payload, dict) else {}
     if payload.get("tool_calls"):
         bits |= ROLE_BITS["tool"]
-    if chunk.kind in ROLE_BITS:
-        bits |= ROLE_BITS[chunk.kind]
-    return bits or ROLE_BITS["system"]
+    return bits
 
 
 def searchable(chunk: Chunk) -> str:

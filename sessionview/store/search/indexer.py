@@ -21,11 +21,14 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sessionview.store.model import Chunk, SessionInfo, SessionState
+from sessionview.store.model import SessionInfo, SessionState
 from sessionview.store.search.db import chunk_rowid, file_range
 from sessionview.store.search.text import columns, role_bits, searchable
+
+if TYPE_CHECKING:
+    from sessionview.store.model import Chunk
 
 #: A batch is written once it holds this many bytes of new text, or this many files.
 BATCH_BYTES = 8 << 20

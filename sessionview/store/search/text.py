@@ -16,8 +16,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from sessionview.render.chunk_text import plain_text, role
-from sessionview.store.model import Chunk
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sessionview.store.model import Chunk
 
 #: Text beyond this many characters of one chunk is not indexed (a 100 MB tool result
 #: would otherwise cost minutes for words nobody searches inside).
@@ -50,6 +51,8 @@ def is_gram_char(ch: str) -> bool:
 def role_bits(chunk: Chunk) -> int:
     """The `--kind` classes a chunk belongs to: its role, and `tool` too when it makes
     tool calls (`--kind tool` means tool calls and tool results)."""
+    from sessionview.render.chunk_text import role  # indexing only: a query needs none
+
     bits = ROLE_BITS[role(chunk)]
     payload = chunk.payload if isinstance(chunk.payload, dict) else {}
     if payload.get("tool_calls"):
@@ -59,6 +62,8 @@ def role_bits(chunk: Chunk) -> int:
 
 def searchable(chunk: Chunk) -> str:
     """The chunk's searchable text, blobs removed and cut at `MAX_CHUNK_CHARS`."""
+    from sessionview.render.chunk_text import plain_text
+
     text = plain_text(chunk)
     if len(text) > MAX_CHUNK_CHARS:
         text = text[:MAX_CHUNK_CHARS]

@@ -144,3 +144,24 @@ async def test_a_live_session_with_a_new_match_appears(home: Path, writers) -> N
         appeared = lambda: [r.info.id for r in screen.answer.results] == [writer.session_id]  # noqa: E731
         await settle(pilot, appeared, timeout=15)
         assert appeared(), "the new matching chunk did not appear within 15 s"
+
+
+@sync
+async def test_unusable_cache_dir_says_search_is_unavailable(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = home / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    root = copy_fixtures(home, only=("24d17466",))
+    app = build_app(root)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await settle(pilot, lambda: screen.unavailable is not None)
+        assert screen.unavailable and "search is unavailable" in screen.unavailable
+        await pilot.press("escape")
+        await settle(pilot, lambda: not isinstance(app.screen, SearchScreen))
+        assert app.main.table.row_count > 0  # the list still works

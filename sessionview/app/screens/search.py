@@ -52,16 +52,6 @@ def _signature(info: SessionInfo) -> tuple:
 class SearchScreen(Screen):
     """A query box, format/state/kind filters, and the matching chunks per session."""
 
-    DEFAULT_CSS = """
-    SearchScreen #search-query { margin: 0 1; }
-    SearchScreen #search-filters { height: auto; margin: 0 1; }
-    SearchScreen #search-filters Select { width: 1fr; }
-    SearchScreen #search-progress { margin: 0 2; }
-    SearchScreen #search-status { margin: 0 2; color: $text-muted; height: 1; }
-    SearchScreen #search-results {
-        height: 1fr; margin: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    """
     AUTO_FOCUS = "#search-query"
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -221,6 +211,8 @@ class SearchScreen(Screen):
             answer = _Answer(text, results, partial)
         except SearchUnavailable as exc:
             answer = _Answer(text, [], partial, str(exc))
+        except Exception as exc:  # e.g. the index busy past the timeout: said, not swallowed
+            answer = _Answer(text, [], partial, f"search failed: {type(exc).__name__}: {exc}")
         self.app.call_from_thread(self._show, answer)
 
     def _show(self, answer: _Answer) -> None:

@@ -21,14 +21,16 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, ProgressBar, Select, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from sessionview.render.safe import first_line as one_line
 from sessionview.render.safe import screen_text as clean
 from sessionview.store.model import SessionInfo
 from sessionview.store.search import SearchIndex, SearchUnavailable, SessionHits
 
-#: Seconds of quiet typing before the query runs.
-DEBOUNCE = 0.12
+#: Seconds of quiet typing before the query runs (a query superseded meanwhile is
+#: dropped: its worker is cancelled and its answer never drawn).
+DEBOUNCE = 0.03
 #: How often the screen looks for sessions the app's index saw change.
 FRESHNESS = 0.25
 FORMATS = ("openrath", "nanobot", "claude", "codex", "snapshot")
@@ -213,7 +215,8 @@ class SearchScreen(Screen):
             answer = _Answer(text, [], partial, str(exc))
         except Exception as exc:  # e.g. the index busy past the timeout: said, not swallowed
             answer = _Answer(text, [], partial, f"search failed: {type(exc).__name__}: {exc}")
-        self.app.call_from_thread(self._show, answer)
+        if not get_current_worker().is_cancelled:  # a newer query replaced this one
+            self.app.call_from_thread(self._show, answer)
 
     def _show(self, answer: _Answer) -> None:
         self.answer = answer

@@ -44,6 +44,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N sessions (20)")
 
 
+def _names(text: str, allowed: tuple[str, ...], what: str) -> set[str]:
+    """`--agent claude,codex` or `--kind user,tool` as a set; one line naming the bad one."""
+    names = {n.strip() for n in text.split(",") if n.strip()}
+    bad = names - set(allowed)
+    if bad or not names:
+        shown = ", ".join(sorted(bad)) or repr(text)
+        raise CliError(f"invalid {what} {safe_line(shown)}: use {', '.join(allowed)}")
+    return names
+
+
 def _progress_line() -> Any:
     """A progress line on stderr, only when stderr is a terminal."""
     if not sys.stderr.isatty():
@@ -61,9 +71,9 @@ def run(args: argparse.Namespace) -> int:
     from sessionview.store.search import SearchIndex, SearchUnavailable
 
     text = " ".join(args.query)
-    formats = parse_states(args.agent, FORMATS) if args.agent else None
+    formats = _names(args.agent, FORMATS, "format") if args.agent else None
     states = parse_states(args.state, STATES) if args.state else None
-    kinds = sorted(parse_states(args.kind, KINDS)) if args.kind else []
+    kinds = sorted(_names(args.kind, KINDS, "kind")) if args.kind else []
     if args.limit is not None and args.limit < 1:
         raise CliError("--limit must be at least 1")
     cutoff = None

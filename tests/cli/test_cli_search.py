@@ -54,6 +54,10 @@ def test_json_shape_and_every_id_is_accepted_by_show(dirs: list[str]):
 
 
 def test_no_result_is_an_empty_array(dirs: list[str]):
+    result = sv("search", "--json", *dirs, "--", "-:*", "-zzzqqq")  # after --, dashes are text
+    assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr
+    result = sv("search", "--json", *dirs, "--", "-verbose")  # `-` is punctuation
+    assert {r["format"] for r in json.loads(result.stdout)} == {"claude", "codex"}
     result = sv("search", "zzzqqqnothing", "--json", *dirs)
     assert (result.returncode, result.stdout.strip()) == (0, "[]")
     result = sv("search", '"unbalanced AND (', "--json", *dirs)
@@ -88,9 +92,10 @@ def test_text_output_is_one_line_per_hit(dirs: list[str]):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--kind", "bogus"], "invalid state"),
+        (["--kind", "bogus"], "invalid kind"),
+        (["--state", "bogus"], "invalid state"),
         (["--since", "soon"], "invalid age"),
-        (["--agent", "vim"], "invalid"),
+        (["--agent", "vim"], "invalid format"),
         (["--limit", "0"], "--limit"),
     ],
 )

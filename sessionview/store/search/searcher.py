@@ -8,7 +8,6 @@ never a result, even before the index has dropped it.
 
 from __future__ import annotations
 
-import heapq
 import os
 import re
 import sqlite3
@@ -22,7 +21,7 @@ from sessionview.store.search.db import CHUNK_SHIFT, FILE_SHIFT, file_range
 from sessionview.store.search.query import GramTerm, Term, match_spans, parse
 from sessionview.store.search.text import ROLE_BITS
 
-#: Hits listed per session (the best ranked ones, shown in chunk order).
+#: Hits listed per session (its first matching chunks, in transcript order).
 MAX_HITS = 10
 #: Characters of context around the first match in an excerpt.
 EXCERPT_WIDTH = 120
@@ -186,23 +185,21 @@ def _hits(
     if not files:
         return {}
     any_term = " OR ".join(f"({t.fts()})" for t in terms)
-    best: dict[int, list[tuple[float, int]]] = {}
+    best: dict[int, list[int]] = {}
     for file_id in files:
         low, high = file_range(file_id)
-        rows = con.execute(
-            f"SELECT rowid, rank FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?{where}",
-            (any_term, low, high),
-        )
-        heap = best[file_id] = []
-        for rowid, rank in rows:
-            item = (-rank, rowid)  # a min-heap of negated ranks: the worst kept on top
-            if len(heap) < MAX_HITS:
-                heapq.heappush(heap, item)
-            elif item > heap[0]:
-                heapq.heapreplace(heap, item)
+        # The session's first hits in transcript order: no scoring, and the scan stops
+        # after MAX_HITS (the session's rank came from the per-term pass).
+        best[file_id] = [
+            rowid
+            for (rowid,) in con.execute(
+                f"SELECT rowid FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?{where}"
+                f" ORDER BY rowid LIMIT {MAX_HITS}",
+                (any_term, low, high),
+            )
+        ]
     out: dict[int, tuple[Hit, ...]] = {}
-    for file_id, heap in best.items():
-        rowids = [rowid for _, rowid in heap]
+    for file_id, rowids in best.items():
         rows = con.execute(
             f"SELECT id, kind, z FROM body WHERE id IN ({','.join('?' * len(rowids))}) ORDER BY id",
             rowids,

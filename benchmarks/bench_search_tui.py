@@ -10,7 +10,8 @@ first run builds it), then:
 * appends a chunk with a fresh word to running sessions (a real `SessionWriter`) and
   times the write to the session appearing in the open screen's results [p50 <= 1 s].
 
-Run it with the same XDG_CACHE_HOME as `bench_search.py` to reuse its index.
+Run it with the same XDG_CACHE_HOME as `bench_search.py` to reuse its index. The writes
+are new sessions in the corpus directory (closed at the end; they stay there).
 """
 
 from __future__ import annotations

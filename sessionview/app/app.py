@@ -527,6 +527,7 @@ class SessionViewApp(App[None]):
         yield SystemCommand("Open in pager", "Open the raw file in $PAGER", main.action_pager)
         yield SystemCommand("Lineage", "Jump to a parent or child session", main.action_lineage)
         yield SystemCommand("Filter: text", "Filter by title, id or format", main.action_filter)
+        yield SystemCommand("Search", "Full-text search in every session", main.action_search)
         for state in STATE_FILTERS:
             label = "all states" if state == "all" else state
             yield SystemCommand(

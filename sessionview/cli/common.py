@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 # Each name is a module under sessionview.cli, imported only when that command runs.
-COMMANDS = ("ls", "show", "export", "rm", "restore", "prune", "resume", "config")
+COMMANDS = ("ls", "show", "search", "export", "rm", "restore", "prune", "resume", "config")
 FORMATS = FORMAT_NAMES  # the registry's list (`store/registry.py`)
 
 

@@ -30,6 +30,7 @@ class MainScreen(Screen):
     BINDINGS = [
         Binding("enter", "open", "Open"),
         Binding("slash", "filter", "Filter"),
+        Binding("s", "search", "Search", show=False),
         Binding("space", "mark", "Mark"),
         Binding("d", "delete", "Delete"),
         Binding("u", "undo", "Undo"),
@@ -394,3 +395,9 @@ class MainScreen(Screen):
             from sessionview.app.screens.export import ExportScreen
 
             self.app.push_screen(ExportScreen(sessions))
+
+    def action_search(self) -> None:
+        """Full-text search over every session's transcript."""
+        from sessionview.app.screens.search import SearchScreen
+
+        self.app.push_screen(SearchScreen())

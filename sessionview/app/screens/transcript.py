@@ -55,11 +55,24 @@ class TranscriptScreen(Screen):
         Binding("c", "copy_id", "Copy id"),
         Binding("o", "pager", "Pager"),
         Binding("e", "export", "Export", show=False),
+        Binding("n", "hit(1)", "Next search hit", show=False),
+        Binding("N", "hit(-1)", "Previous search hit", show=False),
     ]
 
-    def __init__(self, info: SessionInfo, *, follow: bool = True) -> None:
+    def __init__(
+        self,
+        info: SessionInfo,
+        *,
+        follow: bool = True,
+        start_chunk: int | None = None,
+        hits: tuple[int, ...] | list[int] = (),
+    ) -> None:
+        """`start_chunk`: open scrolled to that chunk (a search hit); `hits`: the
+        session's other hits, stepped through with `n`/`N`."""
         super().__init__()
         self.info = info
+        self.start_chunk = start_chunk
+        self.hits = sorted(set(hits) | ({start_chunk} if start_chunk is not None else set()))
         self.follow_wanted = follow
         self.loaded = False
         self.quick = 0  # chunks in the quick first view of a huge session, until loaded
@@ -172,7 +185,23 @@ class TranscriptScreen(Screen):
         view = self.query_one(TranscriptView)
         view.loading = False
         view.set_chunks(chunks, measures)
+        if self.start_chunk is not None:
+            view.following = False
+            view.call_after_refresh(view.scroll_to_chunk, self.start_chunk)
         self._render_status()
+
+    def action_hit(self, step: int) -> None:
+        """Scroll to the next (or previous) search hit after the chunk at the top."""
+        view = self.query_one(TranscriptView)
+        if not self.hits or not view.chunks:
+            return
+        top = view.visible_chunks().start
+        later = [h for h in self.hits if (h > top if step > 0 else h < top)]
+        target = (
+            (later[0] if step > 0 else later[-1]) if later else self.hits[0 if step > 0 else -1]
+        )
+        view.following = False
+        view.scroll_to_chunk(target)
 
     # -------------------------------------------------------------- follow
     def _interval(self) -> float | None:

@@ -240,6 +240,12 @@ class TranscriptView(ScrollView, can_focus=True):
     def _chunk_at(self, y: int) -> int:
         return max(0, min(len(self.chunks) - 1, bisect_right(self._offsets, y) - 1))
 
+    def scroll_to_chunk(self, index: int) -> None:
+        """Put chunk `index` at the top (a search hit)."""
+        if self.chunks:
+            index = max(0, min(index, len(self.chunks) - 1))
+            self.scroll_to(y=self._offsets[index], animate=False, immediate=True)
+
     def visible_chunks(self) -> range:
         if not self.chunks:
             return range(0)

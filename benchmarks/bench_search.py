@@ -1,0 +1,179 @@
+"""Full-text search against its baselines, measured in the same run.
+
+    uv run python benchmarks/generate.py --sessions 1000 --no-large --out /tmp/sv-search-bench/sessions
+    uv run python benchmarks/bench_search.py /tmp/sv-search-bench/sessions
+
+Prints, each as a ratio against a baseline timed here on the same files:
+
+* build: indexing every session (fresh index) vs `orjson.loads` of every line;
+* index size vs corpus bytes;
+* query: `sessionview search WORD --json` as a whole process (index brought up to date
+  included) vs `grep -rliF WORD` over the same files, for a rare word, a rare phrase
+  and a word in nearly every session (median of --repeat runs each);
+* incremental: the same CLI search after 10 sessions grew by one chunk, vs unchanged.
+
+The script works on a copy-free corpus: it appends a few chunk lines (the writer's
+bytes) to partial sessions, so it leaves the rare words in the corpus for later runs.
+The index and the listing cache live in a temporary XDG_CACHE_HOME.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RARE = "zyzzyvaquartz"
+PHRASE = '"purple elephant migration"'
+COMMON = "fox"
+
+
+def append_chunk(path: Path, text: str) -> None:
+    """One chunk line, as OpenRath's writer appends it, to a partial session."""
+    lines = path.read_bytes().rstrip(b"\n").split(b"\n")
+    index = -1
+    for line in reversed(lines):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("record_type") == "chunk":
+            index = record["index"]
+            break
+    record = {
+        "record_type": "chunk",
+        "index": index + 1,
+        "kind": "user",
+        "payload": {"content": text},
+    }
+    with open(path, "ab") as fh:
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            fh.write(b"\n")  # a torn last line: start ours on a fresh one
+        fh.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, capture_output=True, env=env)
+    return time.perf_counter() - start, result
+
+
+def median_time(cmd: list[str], env: dict[str, str], repeat: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system) of `repeat` runs: on a
+    shared, loaded machine the CPU time says more about the work than the wall time."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        before = _children_cpu()
+        walls.append(timed(cmd, env)[0])
+        cpus.append(_children_cpu() - before)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def orjson_parse_all(root: Path) -> tuple[float, int]:
+    import orjson
+
+    loads, error = orjson.loads, orjson.JSONDecodeError
+    start = time.perf_counter()
+    total = 0
+    for path in sorted(root.iterdir()):
+        with open(path, "rb") as fh:
+            data = fh.read()
+        total += len(data)
+        for line in data.split(b"\n"):
+            if line:
+                try:
+                    loads(line)
+                except error:  # a torn last line
+                    continue
+    return time.perf_counter() - start, total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("root", type=Path)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    root: Path = args.root
+    cache = Path(tempfile.mkdtemp(prefix="sv-bench-search-"))
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # start-up as installed: with .pyc files
+    partials = sorted(p for p in root.iterdir() if p.name.endswith(".__partial__"))
+    if len(partials) < 13:
+        print("need at least 13 partial sessions in the corpus", file=sys.stderr)
+        return 1
+    marked = [p for p in partials[:3] if RARE.encode() not in p.read_bytes()]
+    for path in marked:
+        append_chunk(path, f"the {RARE} token and a purple elephant migration plan")
+
+    parse_s, corpus_bytes = orjson_parse_all(root)
+    print(f"corpus: {len(list(root.iterdir()))} files, {corpus_bytes / 1e6:.0f} MB")
+    print(f"baseline orjson.loads of every line: {parse_s:.2f} s")
+
+    sv = [sys.executable, "-m", "sessionview"]
+    ls_s, _ = timed([*sv, "ls", "--json", "--dir", str(root)], env)  # listing cache warm
+    before = _children_cpu()
+    build_s, result = timed([*sv, "search", COMMON, "--json", "--dir", str(root)], env)
+    build_cpu = _children_cpu() - before
+    assert result.returncode == 0, result.stderr
+    print(
+        f"build (first search, cold index, listing warm): {build_s:.2f} s = "
+        f"{build_s / parse_s:.1f}x orjson parse (target <= 20x); cpu {build_cpu:.1f} s on "
+        f"{len(os.sched_getaffinity(0))} cores"
+    )
+    index_bytes = sum(
+        f.stat().st_size for f in (cache / "sessionview").iterdir() if f.name.startswith("search")
+    )
+    print(
+        f"index size: {index_bytes / 1e6:.0f} MB = {index_bytes / corpus_bytes:.0%} of the "
+        "corpus (target <= 35%)"
+    )
+
+    for label, word in (("rare word", RARE), ("rare phrase", PHRASE), ("common word", COMMON)):
+        grep_word = word.strip('"')
+        grep_s, grep_cpu = median_time(["grep", "-rliF", grep_word, str(root)], env, args.repeat)
+        cmd = [*sv, "search", word, "--json", "--dir", str(root)]
+        ours, ours_cpu = median_time(cmd, env, args.repeat)
+        found = len(json.loads(timed(cmd, env)[1].stdout))
+        target = "target >= 10x" if label != "common word" else "target >= 1x"
+        print(
+            f"query {label} {word}: search {ours * 1000:.0f} ms (cpu {ours_cpu * 1000:.0f}), "
+            f"grep -rliF {grep_s * 1000:.0f} ms (cpu {grep_cpu * 1000:.0f}): "
+            f"{grep_s / ours:.1f}x faster by wall time, {grep_cpu / ours_cpu:.1f}x by cpu "
+            f"({target}); {found} sessions"
+        )
+
+    cmd = [*sv, "search", RARE, "--json", "--dir", str(root)]
+    unchanged, unchanged_cpu = median_time(cmd, env, args.repeat)
+    grown, grown_cpu = [], []
+    for round_ in range(args.repeat):
+        for path in partials[3:13]:
+            append_chunk(path, f"round {round_} another line of work on the build")
+        before = _children_cpu()
+        grown.append(timed(cmd, env)[0])
+        grown_cpu.append(_children_cpu() - before)
+    after, after_cpu = statistics.median(grown), statistics.median(grown_cpu)
+    print(
+        f"incremental: 10 sessions grew: {after * 1000:.0f} ms (cpu {after_cpu * 1000:.0f}) "
+        f"vs {unchanged * 1000:.0f} ms (cpu {unchanged_cpu * 1000:.0f}) unchanged: "
+        f"{(after - unchanged) * 1000:+.0f} ms wall, {(after_cpu - unchanged_cpu) * 1000:+.0f} "
+        "ms cpu (target <= +200 ms)"
+    )
+    print(f"(listing alone, warm: ls --json {ls_s * 1000:.0f} ms once; cache in {cache})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

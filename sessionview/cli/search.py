@@ -1,0 +1,152 @@
+"""`sessionview search`: every session whose chunks contain the query, best first."""
+
+from __future__ import annotations
+
+import sys
+
+from sessionview.cli.common import (
+    FORMATS,
+    CliError,
+    dir_options,
+    load_config,
+    open_index,
+    parse_states,
+    safe_line,
+    state_names,
+    write_json,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
+HELP = "full-text search over every session's transcript"
+DESCRIPTION = (
+    'Words are whole words, all required within a session; "a phrase" matches the words in '
+    "order; word* is a prefix; case and accents are ignored. Anything else is searched as text."
+)
+KINDS = ("user", "assistant", "tool", "system")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    dir_options(p)
+    p.add_argument("query", metavar="QUERY", nargs="+", help="what to find")
+    p.add_argument("--json", action="store_true", help="print one JSON array")
+    p.add_argument("--agent", metavar="F", help=f"only these formats ({', '.join(FORMATS)})")
+    p.add_argument("--state", metavar="S", help=f"only these states ({', '.join(state_names())})")
+    p.add_argument(
+        "--kind",
+        metavar="K",
+        help=f"only chunks of these kinds ({', '.join(KINDS)}; tool = tool calls and results)",
+    )
+    p.add_argument("--since", metavar="AGE", help="only sessions active within AGE (7d, 12h)")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N sessions (20)")
+
+
+def _names(text: str, allowed: tuple[str, ...], what: str) -> set[str]:
+    """`--agent claude,codex` or `--kind user,tool` as a set; one line naming the bad one."""
+    names = {n.strip() for n in text.split(",") if n.strip()}
+    bad = names - set(allowed)
+    if bad or not names:
+        shown = ", ".join(sorted(bad)) or repr(text)
+        raise CliError(f"invalid {what} {safe_line(shown)}: use {', '.join(allowed)}")
+    return names
+
+
+def _progress_line() -> Any:
+    """A progress line on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, done_bytes: int, total_bytes: int) -> None:
+        share = done_bytes / total_bytes if total_bytes else done / max(total, 1)
+        sys.stderr.write(f"\rindexing sessions for search: {done}/{total} files, {share:.0%}")
+        sys.stderr.flush()
+
+    return show
+
+
+def run(args: argparse.Namespace) -> int:
+    from sessionview.store.search import SearchIndex, SearchUnavailable
+
+    text = " ".join(args.query)
+    formats = _names(args.agent, FORMATS, "format") if args.agent else None
+    states = parse_states(args.state, state_names()) if args.state else None
+    kinds = sorted(_names(args.kind, KINDS, "kind")) if args.kind else []
+    if args.limit is not None and args.limit < 1:
+        raise CliError("--limit must be at least 1")
+    cutoff = None
+    if args.since:
+        from datetime import UTC, datetime
+
+        from sessionview.store.actions import parse_age
+
+        try:
+            cutoff = datetime.now(UTC) - parse_age(args.since)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    config = load_config(only_if_present=True)
+    index = open_index(args, config)
+    sessions = index.scan()
+    for problem in index.problems:
+        print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
+    search = SearchIndex()
+    progress = _progress_line()
+    try:
+        search.update(sessions, progress=progress)
+    except SearchUnavailable as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        if progress is not None:
+            sys.stderr.write("\r\x1b[K")
+        for notice in search.notices:
+            print(f"sessionview: {safe_line(notice)}", file=sys.stderr)
+        search.notices.clear()
+    wanted = [
+        s
+        for s in sessions
+        if (formats is None or s.format in formats)
+        and (states is None or s.state.value in states)
+        and (cutoff is None or (s.updated_at or s.created_at or cutoff) >= cutoff)
+    ]
+    try:
+        results = search.search(text, wanted, kinds=kinds, limit=args.limit)
+    except SearchUnavailable as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        write_json(
+            [
+                {
+                    "id": r.info.id,
+                    "format": r.info.format,
+                    "state": r.info.state.value,
+                    "title": r.info.title,
+                    "path": r.info.path,
+                    "hits": [
+                        {"chunk": h.chunk, "kind": h.kind, "excerpt": h.marked()} for h in r.hits
+                    ],
+                }
+                for r in results
+            ]
+        )
+        return 0
+    if not results:
+        print(f"no session contains {safe_line(text)}")
+        return 0
+    from sessionview.render.humanize import ago
+    from sessionview.render.safe import one_line
+
+    out = sys.stdout
+    for r in results:
+        info = r.info
+        more = r.matching_chunks - len(r.hits)
+        out.write(
+            f"{info.glyph} {one_line(info.id)}  {info.format}  {ago(info.updated_at)}  "
+            f"{one_line(info.title, 60)}\n"
+        )
+        for hit in r.hits:
+            out.write(f"  #{hit.chunk} {one_line(hit.kind)}: {hit.marked()}\n")
+        if more > 0:
+            out.write(f"  ... {more} more matching chunks\n")
+    return 0

@@ -1,0 +1,367 @@
+"""Bring the search index up to date with the listing, file by file, incrementally.
+
+A file is read again only when its `(device, inode, size, mtime)` changed. An
+append-only file that grew is read from the byte offset the last pass stopped at
+(the `TailReader` way, so an incomplete last line waits for its newline); a file that
+shrank, was replaced or was rewritten in place is indexed whole again; a file that left
+the listing (deleted, trashed) is dropped, and comes back when restored. A session
+renamed on close (OpenRath's `__partial__` -> `.jsonl`, same inode) keeps its rows.
+
+Files are parsed outside any transaction and written in batches, one transaction per
+batch, each checking that no other process updated the same file meanwhile: a kill
+loses at most the batch in progress, and two processes can update at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sessionview.store.model import SessionInfo, SessionState
+from sessionview.store.search.db import chunk_rowid, file_range
+from sessionview.store.search.text import columns, role_bits, searchable
+
+if TYPE_CHECKING:
+    from sessionview.store.model import Chunk
+
+#: A batch is written once it holds this many bytes of new text, or this many files.
+BATCH_BYTES = 8 << 20
+BATCH_FILES = 200
+
+#: `(files done, files to do, bytes done, bytes to do)`, called after every file.
+ProgressFn = Callable[[int, int, int, int], None]
+
+_Row = tuple[int, str, int, int, int, int, int, int, int]  # id .. chunks, as in `files`
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateStats:
+    """What one `update` did (for tests, the benchmark and the progress line)."""
+
+    files_read: int = 0
+    files_appended: int = 0
+    files_dropped: int = 0
+    chunks_added: int = 0
+    stopped: bool = False
+
+
+@dataclass(slots=True)
+class _Job:
+    path: str
+    info: SessionInfo
+    st: os.stat_result
+    base: _Row | None  # the `files` row this job was planned from
+    append: bool
+
+
+@dataclass(slots=True)
+class _Parsed:
+    job: _Job
+    rows: list[tuple[int, str, int, bytes, str, str]]  # chunk, kind, roles, z, w, g
+    offset: int
+    lineno: int
+    chunks: int
+    size: int
+
+
+def _key(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _rows_of(chunks: Iterable[Chunk]) -> list[tuple[int, str, int, bytes, str, str]]:
+    rows = []
+    for chunk in chunks:
+        text = searchable(chunk)
+        if not text.strip():
+            continue
+        words, grams = columns(text)
+        z = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+        rows.append((chunk.index, str(chunk.kind), role_bits(chunk), z, words, grams))
+    return rows
+
+
+def _parse(job: _Job) -> _Parsed:
+    """The new chunks of one file (all of them, or those past the stored offset)."""
+    # Imported here: a search over an up-to-date index needs no format adapter.
+    from sessionview.store.errors import PersistenceError
+    from sessionview.store.formats import get_adapter
+
+    adapter = get_adapter(job.info.format)
+    size = job.st.st_size
+    if not adapter.append_only:
+        try:
+            chunks = adapter.load_chunks(Path(job.path))
+        except PersistenceError:
+            chunks = []
+        return _Parsed(job, _rows_of(chunks), size, 0, len(chunks), size)
+    from sessionview.store.tail import TailReader
+
+    if job.append and job.base is not None:
+        offset, lineno, first = job.base[6], job.base[7], job.base[8]
+    else:
+        offset, lineno, first = 0, 0, 0
+    reader = TailReader(job.path, offset=offset, lineno=lineno)
+    state = adapter.new_state()
+    rows: list[tuple[int, str, int, bytes, str, str]] = []
+    count = first
+    while True:
+        before = reader.offset
+        try:
+            batch = reader.read()
+        except PersistenceError:
+            break
+        if batch.deleted or batch.reset:
+            break
+        chunks = adapter.chunks_from_records(batch.records, count, state)
+        count += len(chunks)
+        rows.extend(_rows_of(chunks))
+        if reader.offset == before or reader.offset >= size:
+            break
+    return _Parsed(job, rows, reader.offset, reader.lineno, count, max(size, reader.offset))
+
+
+def _parse_or_none(job: _Job) -> _Parsed | None:
+    try:
+        return _parse(job)
+    except OSError:  # gone or unreadable since the plan: the next pass sees it
+        return None
+
+
+#: A build reading at least this much is parsed by worker processes (one per core, the
+#: SQLite writes stay in this process); smaller updates are cheaper in-process.
+POOL_BYTES = 64 << 20
+
+
+def _pool(jobs: int, total_bytes: int) -> Any:
+    """A process pool for a big build, or None.
+
+    Workers are forked (no re-import of the caller's main module), so only from a
+    process with one thread: a fork of a threaded process (the TUI) could inherit a
+    lock held by another thread. The TUI builds in its own worker thread instead.
+    """
+    if total_bytes < POOL_BYTES or jobs < 16 or threading.active_count() > 1:
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if (cores or 1) < 2:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        return ProcessPoolExecutor(
+            max_workers=min(cores or 2, 8), mp_context=multiprocessing.get_context("fork")
+        )
+    except (OSError, ValueError):
+        return None
+
+
+def _parsed_in_order(pool: Any, jobs: list[_Job]) -> Iterator[_Parsed | None]:
+    """The pool's results in job order, at most `POOL_WINDOW` files ahead of the writer
+    (so parsed text never piles up in memory when SQLite is the slower side)."""
+    for start in range(0, len(jobs), POOL_WINDOW):
+        yield from pool.map(_parse_or_none, jobs[start : start + POOL_WINDOW], chunksize=2)
+
+
+POOL_WINDOW = 32
+
+
+def _delete_body(con: sqlite3.Connection, file_id: int, from_chunk: int = 0) -> None:
+    """Remove a file's chunks (from `from_chunk` on) from the text index and the bodies."""
+    low, high = file_range(file_id, from_chunk)
+    rows = con.execute("SELECT id, z FROM body WHERE id >= ? AND id < ?", (low, high)).fetchall()
+    for rowid, z in rows:
+        words, grams = columns(zlib.decompress(z).decode("utf-8", "surrogatepass"))
+        con.execute(
+            "INSERT INTO fts (fts, rowid, w, g) VALUES ('delete', ?, ?, ?)", (rowid, words, grams)
+        )
+    con.execute("DELETE FROM body WHERE id >= ? AND id < ?", (low, high))
+
+
+class Indexer:
+    """One pass of index maintenance over a listing, on one connection."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    def _rows(self) -> dict[str, _Row]:
+        return {
+            row[1]: row
+            for row in self.con.execute(
+                "SELECT id, path, dev, ino, size, mtime_ns, offset, lineno, chunks FROM files"
+            )
+        }
+
+    def plan(self, sessions: Iterable[SessionInfo]) -> tuple[list[_Job], list[_Row]]:
+        """The files to read and the rows of files gone from the listing."""
+        rows = self._rows()
+        wanted = {
+            os.path.abspath(s.path): s for s in sessions if s.state is not SessionState.CORRUPT
+        }
+        by_inode = {(r[2], r[3]): r for p, r in rows.items() if p not in wanted}
+        jobs: list[_Job] = []
+        for path, info in wanted.items():
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            base = rows.get(path)
+            if base is None:
+                moved = by_inode.pop((st.st_dev, st.st_ino), None)
+                if moved is not None and not os.path.exists(moved[1]):
+                    self._move(moved, path)
+                    base = (moved[0], path, *moved[2:])
+                    rows[path] = base
+                    del rows[moved[1]]
+            if base is not None and (base[2], base[3], base[4], base[5]) == _key(st):
+                continue
+            append = (
+                base is not None
+                and (base[2], base[3]) == (st.st_dev, st.st_ino)
+                and st.st_size > base[4]
+                and base[6] <= st.st_size
+            )
+            jobs.append(_Job(path, info, st, base, append))
+        gone = [r for p, r in rows.items() if p not in wanted]
+        return jobs, gone
+
+    def _move(self, row: _Row, path: str) -> None:
+        with _transaction(self.con):
+            self.con.execute(
+                "UPDATE files SET path = ? WHERE id = ? AND path = ?", (path, *row[:2])
+            )
+
+    def update(
+        self,
+        sessions: Iterable[SessionInfo],
+        *,
+        progress: ProgressFn | None = None,
+        stop: threading.Event | None = None,
+    ) -> UpdateStats:
+        jobs, gone = self.plan(sessions)
+        dropped = 0
+        if gone:
+            with _transaction(self.con):
+                for row in gone:
+                    current = self.con.execute(
+                        "SELECT id FROM files WHERE id = ? AND path = ?", row[:2]
+                    ).fetchone()
+                    if current is None or os.path.exists(row[1]):
+                        continue
+                    _delete_body(self.con, row[0])
+                    self.con.execute("DELETE FROM files WHERE id = ?", (row[0],))
+                    dropped += 1
+        total_bytes = sum(j.st.st_size - (j.base[6] if j.append and j.base else 0) for j in jobs)
+        done_bytes = 0
+        batch: list[_Parsed] = []
+        batch_bytes = 0
+        added = appended = read = 0
+        stopped = False
+        pool = _pool(len(jobs), total_bytes)
+        results = _parsed_in_order(pool, jobs) if pool else map(_parse_or_none, jobs)
+        try:
+            for n, (job, parsed) in enumerate(zip(jobs, results, strict=True), 1):
+                if stop is not None and stop.is_set():
+                    stopped = True
+                    break
+                if parsed is None:
+                    continue
+                read += 1
+                appended += job.append
+                batch.append(parsed)
+                grown = parsed.size - (job.base[6] if job.append and job.base else 0)
+                batch_bytes += max(grown, 0)
+                done_bytes += max(grown, 0)
+                if batch_bytes >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+                    added += self._write(batch)
+                    batch, batch_bytes = [], 0
+                if progress is not None:
+                    progress(n, len(jobs), done_bytes, max(total_bytes, done_bytes))
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+        if batch:
+            added += self._write(batch)
+        return UpdateStats(read, appended, dropped, added, stopped)
+
+    def _write(self, batch: list[_Parsed]) -> int:
+        added = 0
+        con = self.con
+        with _transaction(con):
+            for parsed in batch:
+                job = parsed.job
+                current = con.execute(
+                    "SELECT id, path, dev, ino, size, mtime_ns, offset, lineno, chunks"
+                    " FROM files WHERE path = ?",
+                    (job.path,),
+                ).fetchone()
+                if current != job.base:
+                    continue  # another process got there first; the next pass checks again
+                st = job.st
+                if current is None:
+                    file_id = con.execute(
+                        "INSERT INTO files (path, format, dev, ino, size, mtime_ns, offset,"
+                        " lineno, chunks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            job.path,
+                            job.info.format,
+                            st.st_dev,
+                            st.st_ino,
+                            parsed.size,
+                            st.st_mtime_ns,
+                            parsed.offset,
+                            parsed.lineno,
+                            parsed.chunks,
+                        ),
+                    ).lastrowid
+                else:
+                    file_id = current[0]
+                    # Appended: drop nothing below the old end; whole: drop everything.
+                    _delete_body(con, file_id, current[8] if job.append else 0)
+                    con.execute(
+                        "UPDATE files SET format = ?, dev = ?, ino = ?, size = ?, mtime_ns = ?,"
+                        " offset = ?, lineno = ?, chunks = ? WHERE id = ?",
+                        (
+                            job.info.format,
+                            st.st_dev,
+                            st.st_ino,
+                            parsed.size,
+                            st.st_mtime_ns,
+                            parsed.offset,
+                            parsed.lineno,
+                            parsed.chunks,
+                            file_id,
+                        ),
+                    )
+                rows = [(chunk_rowid(file_id, r[0], r[2]), *r) for r in parsed.rows]
+                con.executemany(
+                    "INSERT INTO body (id, kind, z) VALUES (?, ?, ?)",
+                    [(rowid, kind, z) for rowid, _, kind, _, z, _, _ in rows],
+                )
+                con.executemany(
+                    "INSERT INTO fts (rowid, w, g) VALUES (?, ?, ?)",
+                    [(rowid, words, grams) for rowid, _, _, _, _, words, grams in rows],
+                )
+                added += len(parsed.rows)
+        return added
+
+
+class _transaction:
+    """`BEGIN IMMEDIATE` ... `COMMIT`, rolled back on any exception."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    def __enter__(self) -> None:
+        self.con.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.con.execute("COMMIT")
+        else:
+            self.con.execute("ROLLBACK")

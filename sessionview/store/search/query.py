@@ -1,0 +1,109 @@
+"""User text -> search terms: any text is a valid query, searched as text.
+
+Grammar (nothing else is special, so `AND`, `-`, `:`, SQL or a stray quote are words
+or separators like any other): `"a phrase"` (an unbalanced quote runs to the end),
+bare words split at whitespace, `word*` a prefix. Inside a phrase or a bare word,
+punctuation separates words which must then be adjacent and in order (`src/app.py`);
+runs of CJK or emoji are substrings (see `text.py`). Every term must match somewhere
+in a session (AND within a session).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sessionview.store.search.text import fold, gram_code, gram_runs, is_gram_char, word_spans
+
+
+@dataclass(frozen=True, slots=True)
+class WordTerm:
+    """Folded words that must be adjacent and in order; the last one a prefix if `prefix`."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+    def fts(self) -> str:
+        return f'w : "{" ".join(self.words)}"' + (" *" if self.prefix else "")
+
+
+@dataclass(frozen=True, slots=True)
+class GramTerm:
+    """A run of CJK/emoji characters that must occur as a substring."""
+
+    chars: str
+
+    def fts(self) -> str:
+        codes = [gram_code(ch) for ch in self.chars]
+        if len(codes) == 1:
+            return f'g : "{codes[0]}" *'
+        return f'g : "{" ".join(a + b for a, b in zip(codes, codes[1:], strict=False))}"'
+
+
+Term = WordTerm | GramTerm
+
+_UNIT = re.compile(r'"([^"]*)"?|(\S+)')
+
+
+def parse(text: str) -> list[Term]:
+    """The terms of a query, duplicates removed, in order; [] when nothing searchable."""
+    terms: list[Term] = []
+    for m in _UNIT.finditer(text):
+        quoted, bare = m.group(1), m.group(2)
+        unit = quoted if quoted is not None else bare
+        prefix = bare is not None and bare.endswith("*")
+        spans = word_spans(unit)
+        if spans:
+            # Only a `*` right after the last word makes it a prefix (`foo*`, not `foo.*`).
+            prefix = prefix and spans[-1][1] == len(unit.rstrip("*"))
+            terms.append(WordTerm(tuple(fold(unit[s:e]) for s, e in spans), prefix))
+        for s, e in gram_runs(unit):
+            terms.append(GramTerm(unit[s:e]))
+    unique: list[Term] = []
+    for term in terms:
+        if term not in unique:
+            unique.append(term)
+    return unique
+
+
+def match_spans(text: str, terms: list[Term]) -> list[tuple[int, int]]:
+    """Where in `text` the terms match (character spans, sorted, not overlapping).
+
+    Used for excerpts; it follows the same rules as the index, so a test can also use
+    it as the brute-force answer.
+    """
+    spans: list[tuple[int, int]] = []
+    word_terms = [t for t in terms if isinstance(t, WordTerm)]
+    if word_terms:
+        tokens = word_spans(text)
+        folded = [fold(text[s:e]) for s, e in tokens]
+        for term in word_terms:
+            n = len(term.words)
+            for i in range(len(folded) - n + 1):
+                if folded[i : i + n - 1] != list(term.words[:-1]):
+                    continue
+                last = folded[i + n - 1]
+                if last == term.words[-1] or (term.prefix and last.startswith(term.words[-1])):
+                    spans.append((tokens[i][0], tokens[i + n - 1][1]))
+    for term in terms:
+        if isinstance(term, GramTerm):
+            start = text.find(term.chars)
+            while start >= 0:
+                spans.append((start, start + len(term.chars)))
+                start = text.find(term.chars, start + 1)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def term_matches(text: str, term: Term) -> bool:
+    """Whether one term matches the text (brute force)."""
+    return bool(match_spans(text, [term]))
+
+
+__all__ = ["GramTerm", "Term", "WordTerm", "is_gram_char", "match_spans", "parse", "term_matches"]

@@ -1,0 +1,215 @@
+"""Answer a query from the index: sessions ranked by BM25 then recency, with excerpts.
+
+Each term is matched in SQLite (one FTS5 query per term, grouped per file), terms are
+ANDed per session here, and only the sessions shown get their hits and excerpts read.
+Only sessions of the listing passed in are answered: a deleted or trashed session is
+never a result, even before the index has dropped it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sessionview.store.model import SessionInfo
+from sessionview.store.search.db import CHUNK_SHIFT, FILE_SHIFT, file_range
+from sessionview.store.search.query import GramTerm, Term, match_spans, parse
+from sessionview.store.search.text import ROLE_BITS
+
+#: Hits listed per session (its first matching chunks, in transcript order).
+MAX_HITS = 10
+#: Characters of context around the first match in an excerpt.
+EXCERPT_WIDTH = 120
+#: Characters scanned for a match when no fast search applies (accented query words).
+EXCERPT_SCAN = 50_000
+
+_SPACES = re.compile(r"[ \t\r\n]+")  # one line, pretty-printed JSON made compact
+CHUNK_MASK = (1 << (FILE_SHIFT - CHUNK_SHIFT)) - 1
+MARK_OPEN = "«"
+MARK_CLOSE = "»"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One matching chunk: its index, its kind as `show --json` names it, an excerpt.
+
+    `excerpt` is `(text, is_match)` segments of raw (untrusted) text on one line.
+    """
+
+    chunk: int
+    kind: str
+    excerpt: tuple[tuple[str, bool], ...]
+
+    def marked(self) -> str:
+        """The excerpt made terminal-safe, each match between « and »."""
+        from sessionview.render.safe import one_line
+
+        return "".join(
+            f"{MARK_OPEN}{one_line(text)}{MARK_CLOSE}" if hit else one_line(text)
+            for text, hit in self.excerpt
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionHits:
+    """A session that matches every term, with its best hits."""
+
+    info: SessionInfo
+    hits: tuple[Hit, ...]
+    matching_chunks: int
+    score: float
+
+
+def roles_mask(kinds: Iterable[str]) -> int:
+    """`--kind user,tool` as the bit mask stored per chunk; 0 means every kind."""
+    mask = 0
+    for kind in kinds:
+        mask |= ROLE_BITS[kind]
+    return mask
+
+
+def _where_roles(mask: int) -> str:
+    return f" AND (rowid & {int(mask)}) != 0" if mask else ""
+
+
+def _first_match(text: str, terms: list[Term]) -> int | None:
+    """Where the earliest match probably is, found by regex for ASCII words and by
+    `find` for CJK/emoji; None when no term has such a fast form."""
+    found: list[int] = []
+    for term in terms:
+        if isinstance(term, GramTerm):
+            pos = text.find(term.chars)
+        elif all(w.isascii() for w in term.words):
+            tail = "" if term.prefix else r"(?![^\W_])"
+            pattern = r"[\W_]+".join(re.escape(w) for w in term.words)
+            m = re.search(rf"(?<![^\W_]){pattern}{tail}", text, re.IGNORECASE)
+            pos = m.start() if m else -1
+        else:
+            return None
+        if pos >= 0:
+            found.append(pos)
+    return min(found) if found else None
+
+
+def _excerpt(text: str, terms: list[Term]) -> tuple[tuple[str, bool], ...]:
+    # Tokenizing a 20 KB tool result in Python is slow: look near the first match only.
+    first = _first_match(text, terms)
+    if first is not None:
+        text = text[max(0, first - EXCERPT_WIDTH) : first + 2 * EXCERPT_WIDTH]
+    else:
+        text = text[:EXCERPT_SCAN]
+    flat = _SPACES.sub(" ", text)
+    spans = match_spans(flat, terms)
+    if not spans:
+        return ((flat[:EXCERPT_WIDTH], False),)
+    first = spans[0][0]
+    start = max(0, first - EXCERPT_WIDTH // 3)
+    end = min(len(flat), start + EXCERPT_WIDTH)
+    if spans[0][1] > end:
+        end = spans[0][1]
+    segments: list[tuple[str, bool]] = []
+    pos = start
+    if start > 0:
+        segments.append(("…", False))
+    for s, e in spans:
+        if s >= end:
+            break
+        s = max(s, pos)
+        if s > pos:
+            segments.append((flat[pos:s], False))
+        segments.append((flat[s:e], True))
+        pos = e
+    if pos < end:
+        segments.append((flat[pos:end], False))
+    if end < len(flat):
+        segments.append(("…", False))
+    return tuple(segments)
+
+
+def _recency(info: SessionInfo) -> float:
+    when: datetime | None = info.updated_at or info.created_at
+    return when.timestamp() if when is not None else 0.0
+
+
+def search(
+    con: sqlite3.Connection,
+    text: str,
+    sessions: Iterable[SessionInfo],
+    *,
+    roles: int = 0,
+    limit: int | None = 20,
+) -> list[SessionHits]:
+    """The sessions (among `sessions`) in which every term of `text` matches."""
+    terms = parse(text)
+    if not terms:
+        return []
+    by_path = {os.path.abspath(s.path): s for s in sessions}
+    ids: dict[int, SessionInfo] = {}
+    for file_id, path in con.execute("SELECT id, path FROM files"):
+        info = by_path.get(path)
+        if info is not None:
+            ids[file_id] = info
+    scores: dict[int, float] | None = None
+    counts: dict[int, int] = {}
+    where = _where_roles(roles)
+    for term in terms:
+        found: dict[int, float] = {}
+        rows = con.execute(
+            f"SELECT rowid >> {FILE_SHIFT} AS f, min(rank), count(*) FROM fts"
+            f" WHERE fts MATCH ?{where} GROUP BY f",
+            (term.fts(),),
+        )
+        for file_id, rank, count in rows:
+            if file_id in ids and (scores is None or file_id in scores):
+                found[file_id] = rank + (scores[file_id] if scores is not None else 0.0)
+                counts[file_id] = max(counts.get(file_id, 0), count)
+        scores = found
+        if not scores:
+            return []
+    assert scores is not None
+    ranked = sorted(scores, key=lambda f: (scores[f], -_recency(ids[f])))
+    if limit is not None:
+        ranked = ranked[:limit]
+    hits = _hits(con, terms, ranked, where)
+    return [SessionHits(ids[f], hits.get(f, ()), counts.get(f, 0), scores[f]) for f in ranked]
+
+
+def _hits(
+    con: sqlite3.Connection, terms: list[Term], files: list[int], where: str
+) -> dict[int, tuple[Hit, ...]]:
+    if not files:
+        return {}
+    any_term = " OR ".join(f"({t.fts()})" for t in terms)
+    best: dict[int, list[int]] = {}
+    for file_id in files:
+        low, high = file_range(file_id)
+        # The session's first hits in transcript order: no scoring, and the scan stops
+        # after MAX_HITS (the session's rank came from the per-term pass).
+        best[file_id] = [
+            rowid
+            for (rowid,) in con.execute(
+                f"SELECT rowid FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?{where}"
+                f" ORDER BY rowid LIMIT {MAX_HITS}",
+                (any_term, low, high),
+            )
+        ]
+    out: dict[int, tuple[Hit, ...]] = {}
+    for file_id, rowids in best.items():
+        rows = con.execute(
+            f"SELECT id, kind, z FROM body WHERE id IN ({','.join('?' * len(rowids))}) ORDER BY id",
+            rowids,
+        ).fetchall()
+        out[file_id] = tuple(
+            Hit(
+                (rowid >> CHUNK_SHIFT) & CHUNK_MASK,
+                kind,
+                _excerpt(zlib.decompress(z).decode("utf-8", "surrogatepass"), terms),
+            )
+            for rowid, kind, z in rows
+        )
+    return out

@@ -1,0 +1,43 @@
+"""Helpers for the search tests: real OpenRath files from the real writer, a real index."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sessionview.store.index import SessionIndex
+from sessionview.store.model import SessionInfo
+from sessionview.store.search import SearchIndex
+from sessionview.store.writer import SessionWriter
+
+
+def write_session(directory: Path, sid: str, texts: list[str], *, close: bool = True) -> Path:
+    """A session whose chunks alternate user/assistant with these texts."""
+    writer = SessionWriter(sid, directory=directory)
+    for i, text in enumerate(texts):
+        if i % 2 == 0:
+            writer.append("user", {"content": text})
+        else:
+            writer.append("assistant", {"content": text, "tool_calls": None})
+    if close:
+        writer.close(usage={"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2})
+        return directory / f"{sid}.jsonl"
+    writer.abandon()
+    return directory / f"{sid}.jsonl.__partial__"
+
+
+def listing(directory: Path, cache: Path) -> list[SessionInfo]:
+    return SessionIndex([directory], cache_path=cache).scan()
+
+
+def found_ids(search: SearchIndex, query: str, sessions: list[SessionInfo], **kw) -> set[str]:
+    return {r.info.id for r in search.search(query, sessions, limit=None, **kw)}
+
+
+def wait_for(what: str, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)

@@ -205,6 +205,9 @@ class MainScreen(Screen):
         else:
             empty.display = False
             table.display = True
+            if self.focused is None:
+                # Hiding the table (a filter matching nothing) took its focus away.
+                table.focus()
         self._render_status()
         self._schedule_preview()
 

@@ -1,0 +1,50 @@
+"""Issue 13, what a new user hit in the first minutes: focus after filters, 80x24, toasts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sessionview.app.widgets.session_table import SessionTable
+from tests.app.conftest import build_app, copy_fixtures, settle, sync
+
+SMALL = (80, 24)
+
+
+@sync
+async def test_state_filter_matching_nothing_keeps_focus_and_cursor(home: Path) -> None:
+    app = build_app(copy_fixtures(home))  # closed and crashed sessions, nothing corrupt
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        table = app.main.query_one(SessionTable)
+        await pilot.press("down", "down")
+        await settle(pilot)
+        chosen = table.current_key
+        assert chosen is not None and table.cursor_row == 2
+        await pilot.press("5")  # corrupt: none
+        await settle(pilot)
+        await pilot.press("1")  # and back to all
+        await settle(pilot)
+        assert app.focused is table, app.focused
+        assert table.current_key == chosen
+        await pilot.press("down")
+        await settle(pilot)
+        assert table.cursor_row == 3
+
+
+@sync
+async def test_text_filter_matching_nothing_then_cleared_keeps_focus(mixed_root: Path) -> None:
+    app = build_app(mixed_root)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        table = app.main.query_one(SessionTable)
+        await pilot.press("down")
+        chosen = table.current_key
+        await pilot.press("slash", *"zzzz", "enter")
+        await settle(pilot)
+        await pilot.press("slash", "escape")
+        await settle(pilot)
+        assert app.focused is table, app.focused
+        assert table.current_key == chosen
+        await pilot.press("j")
+        await settle(pilot)
+        assert table.cursor_row == 2

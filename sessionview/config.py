@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 KNOWN_STATES = ("closed", "crashed")
+NOTIFY_CHOICES = ("all", "crashes", "none")
 
 
 def config_path() -> Path:
@@ -46,6 +47,8 @@ class Config:
     theme: str = "sessionview-dark"
     #: Ring the terminal bell when a running session closes or crashes.
     bell: bool = False
+    #: Which of those changes get a toast: "all", "crashes" or "none".
+    notify: str = "all"
     #: Open the transcript of a running session in follow mode.
     follow_by_default: bool = True
     #: Poll instead of inotify (network filesystems), and how often.
@@ -81,6 +84,7 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
         "prune",
         "theme",
         "bell",
+        "notify",
         "follow_by_default",
         "polling",
         "poll_interval",
@@ -139,6 +143,12 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
         value = _expect(data, key, kind, problems, "")
         if value is not None:
             kwargs[key] = value
+    notify = _expect(data, "notify", str, problems, "")
+    if notify is not None:
+        if notify in NOTIFY_CHOICES:
+            kwargs["notify"] = notify
+        else:
+            problems.append(f"notify: expected one of {', '.join(NOTIFY_CHOICES)}, got {notify!r}")
     interval = _expect(data, "poll_interval", (int, float), problems, "")
     if interval is not None:
         if interval > 0:

@@ -219,7 +219,7 @@ def run_demo(config: Any, *, runner: Callable[[Any], None] | None = None) -> int
         from sessionview.app import make_app
 
         index = SessionIndex([Root(sessions, "openrath")], use_cache=False)
-        banner = f"Demo: simulated agents are writing live sessions into {sessions}; it is removed on exit."
+        banner = f"Demo · simulated agents writing into {sessions} · removed on exit"
         app = make_app(index, config, banner=banner)
         if runner is None:
             app.run()

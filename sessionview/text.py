@@ -98,3 +98,8 @@ def ago(when: datetime | None, now: datetime | None = None) -> str:
 def short_time(when: datetime | None) -> str:
     """UTC 'YYYY-MM-DD HH:MM' or '-'."""
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if when else "-"
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """`1 session`, `3 sessions`, `0 sessions` (the count and the right form)."""
+    return f"{count} {noun if count == 1 else plural_noun or noun + 's'}"

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from sessionview.app.messages import ScanBatch, SessionsChanged
 from sessionview.app.screens.confirm import ConfirmScreen
 from sessionview.app.screens.corrupt import CorruptScreen
+from sessionview.app.screens.fit import is_short
 from sessionview.app.screens.help import HelpScreen, binding_rows
 from sessionview.app.screens.lineage import LineageScreen
 from sessionview.app.screens.main import STATE_FILTERS, MainScreen
@@ -37,10 +38,14 @@ from sessionview.store.errors import PersistenceError
 from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionInfo, SessionState
 from sessionview.store.watch_resilient import watch_forever
+from sessionview.text import plural
 from sessionview.themes import apply_themes, remember_theme_changes, variable_defaults_for
 
 LIVENESS_INTERVAL = 1.0
 SCAN_REDRAW = 0.5
+#: Closes and crashes within this many seconds share one toast.
+ANNOUNCE_DELAY = 0.5
+ANNOUNCE_TIMEOUT = 4.0
 PREFERENCE = {
     SessionState.CLOSED: 4,
     SessionState.RUNNING: 3,
@@ -49,8 +54,8 @@ PREFERENCE = {
 }
 
 
-def _label(info: SessionInfo) -> str:
-    return f"{info.short_id} {one_line(info.title, 40)}".strip()
+def _label(info: SessionInfo, width: int = 40) -> str:
+    return f"{info.short_id} {one_line(info.title, width)}".strip()
 
 
 class SessionViewApp(App[None]):
@@ -85,6 +90,8 @@ class SessionViewApp(App[None]):
         #: Set while some listed session is running (the liveness thread waits for it).
         self._running_rows = threading.Event()
         self._undo: list[list[actions.TrashEntry]] = []
+        #: Sessions that closed or crashed since the last toast (see `_announce`).
+        self._announcements: list[SessionInfo] = []
         self._problems_shown = False
         self._scan_drawn = 0.0
         #: (monotonic time, paths) of the latest file event, for the benchmark.
@@ -102,6 +109,11 @@ class SessionViewApp(App[None]):
 
     def on_mount(self) -> None:
         remember_theme_changes(self, apply_themes(self, self.config.theme))
+        self.set_class(is_short(self.size.height), "-short")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A short terminal (80x24) gets tighter dialogs: see `screens.fit`."""
+        self.set_class(is_short(event.size.height), "-short")
 
     def get_default_screen(self) -> Screen:
         dirs = [str(root.path) for root in self.index.roots]
@@ -271,21 +283,40 @@ class SessionViewApp(App[None]):
             prev = old.get(key)
             if prev is None or prev.state is not SessionState.RUNNING:
                 continue
-            if info.state is SessionState.CLOSED:
-                self._announce(info, "closed", "information")
-            elif info.state is SessionState.CRASHED:
-                self._announce(info, f"crashed ({info.state_reason})", "warning")
+            if info.state in (SessionState.CLOSED, SessionState.CRASHED):
+                self._announce(info)
         self.main.set_sessions(rows)
         for screen in self.screen_stack:
             if isinstance(screen, TranscriptScreen):
                 screen.session_updated(new.get(session_key(screen.info)))
 
-    def _announce(self, info: SessionInfo, what: str, severity: str) -> None:
-        self.notify(
-            f"{_label(info)}: {clean(what)}", title=f"session {what.split()[0]}", severity=severity
-        )  # type: ignore[arg-type]
+    def _announce(self, info: SessionInfo) -> None:
+        """A running session closed or crashed: one short toast, soon, for every such
+        change in the next ANNOUNCE_DELAY ("3 sessions closed"), as `notify` allows."""
         if self.config.bell:
             self.bell()
+        wanted = self.config.notify
+        if wanted == "none" or (wanted == "crashes" and info.state is not SessionState.CRASHED):
+            return
+        if not self._announcements:
+            self.set_timer(ANNOUNCE_DELAY, self._flush_announcements)
+        self._announcements.append(info)
+
+    def _flush_announcements(self) -> None:
+        infos, self._announcements = self._announcements, []
+        for state, severity in (
+            (SessionState.CRASHED, "warning"),
+            (SessionState.CLOSED, "information"),
+        ):
+            these = [i for i in infos if i.state is state]
+            if not these:
+                continue
+            glyph = these[0].glyph
+            if len(these) == 1:
+                text = f"{glyph} {state.value}: {_label(these[0], 24)}"
+            else:
+                text = f"{glyph} {len(these)} sessions {state.value}"
+            self.notify(text, severity=severity, timeout=ANNOUNCE_TIMEOUT)  # type: ignore[arg-type]
 
     def all_sessions(self) -> list[SessionInfo]:
         return list(self.rows.values())
@@ -359,7 +390,7 @@ class SessionViewApp(App[None]):
     def _deleted(self, done: list[actions.TrashEntry], failed: list[str]) -> None:
         if done:
             self._undo.append(done)
-            self.notify(f"moved {len(done)} session(s) to the trash; u undoes")
+            self.notify(f"moved {plural(len(done), 'session')} to the trash; u undoes")
         for error in failed[:5]:
             self.notify(clean(error), title="not deleted", severity="error")
         self.main.clear_marks()
@@ -388,7 +419,7 @@ class SessionViewApp(App[None]):
 
     def _restored(self, restored: int, failed: list[str]) -> None:
         if restored:
-            self.notify(f"restored {restored} session(s)")
+            self.notify(f"restored {plural(restored, 'session')}")
         for error in failed[:5]:
             self.notify(clean(error), title="not restored", severity="error")
         self._apply_rows(self.index.sessions())

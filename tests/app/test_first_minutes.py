@@ -48,3 +48,43 @@ async def test_text_filter_matching_nothing_then_cleared_keeps_focus(mixed_root:
         await pilot.press("j")
         await settle(pilot)
         assert table.cursor_row == 2
+
+
+def _on_screen(app, widget) -> bool:
+    region = widget.region
+    width, height = app.size
+    return (
+        region.width > 0 and region.height > 0 and region.bottom <= height and region.right <= width
+    )
+
+
+@sync
+async def test_every_dialog_button_is_on_screen_at_80x24(mixed_root: Path) -> None:
+    from textual.widgets import Button
+
+    app = build_app(mixed_root)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        for keys in (("p",), ("4", "space", "space", "space", "d"), ("1", "r")):
+            await pilot.press(*keys)
+            await settle(pilot)
+            buttons = list(app.screen.query(Button))
+            assert buttons, f"no dialog after {keys}"
+            for button in buttons:
+                assert _on_screen(app, button), (keys, button, button.region)
+            await pilot.press("escape")
+            await settle(pilot)
+
+
+@sync
+async def test_footer_shows_quit_and_help_at_80_columns(mixed_root: Path) -> None:
+    from textual.widgets import Footer
+
+    app = build_app(mixed_root)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(Footer)
+        keys = {key.action: key for key in footer.query("FooterKey")}
+        for action in ("quit", "help"):
+            assert action in keys, sorted(keys)
+            assert _on_screen(app, keys[action]), (action, keys[action].region)

@@ -30,13 +30,13 @@ class MainScreen(Screen):
     BINDINGS = [
         Binding("enter", "open", "Open"),
         Binding("slash", "filter", "Filter"),
-        Binding("space", "mark", "Mark"),
+        Binding("space", "mark", "Mark", show=False),
         Binding("d", "delete", "Delete"),
         Binding("u", "undo", "Undo"),
         Binding("p", "prune", "Prune"),
         Binding("r", "resume", "Resume"),
-        Binding("c", "copy_id", "Copy id"),
-        Binding("o", "pager", "Pager"),
+        Binding("c", "copy_id", "Copy id", show=False),
+        Binding("o", "pager", "Pager", show=False),
         Binding("l", "lineage", "Lineage", show=False),
         Binding("f", "cycle_format", "Format filter (cycle)", show=False),
         Binding("1", "state_filter('all')", "All states", show=False),
@@ -82,7 +82,9 @@ class MainScreen(Screen):
             yield SessionTable(self.now, id="sessions")
             yield Static(id="empty")
         yield PreviewPane(self.now, id="preview")
-        yield Footer()
+        # Compact, and the rarer keys only in `?` help and the palette: at 80 columns
+        # the footer must still show q Quit and ? Help.
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.table.focus()

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
+from sessionview.app.screens.fit import fit_height
 from sessionview.app.text import clean, human_size, local_time, one_line
 from sessionview.config import PruneDefaults
 from sessionview.store.actions import PrunePlan, parse_age, plan_prune
@@ -68,8 +69,12 @@ class PruneScreen(ModalScreen[PrunePlan | None]):
                 yield Button("Cancel (esc)", id="prune-cancel")
 
     def on_mount(self) -> None:
+        fit_height(self)
         self.query_one("#prune-age", Input).focus()
         self._update()
+
+    def on_resize(self) -> None:
+        fit_height(self)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._update()

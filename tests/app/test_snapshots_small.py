@@ -1,0 +1,77 @@
+"""Issue 13.3: every screen and dialog at 80x24 (the footer, the buttons, the banner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.app.conftest import build_app, settle
+from tests.app.test_snapshots import _select
+
+SMALL = (80, 24)
+BANNER = "Demo · simulated agents writing into /tmp/sessionview-demo-x/sessions · removed on exit"
+
+
+class TestSmallTerminal:
+    def test_list_with_demo_banner(self, snap_compare, mixed_root: Path) -> None:
+        """One banner line, and the footer ends with q Quit and ? Help."""
+
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+
+        app = build_app(mixed_root, banner=BANNER)
+        assert snap_compare(app, run_before=run_before, terminal_size=SMALL)
+
+    def test_prune_dialog(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("p")
+            await settle(pilot)
+            await pilot.press("ctrl+a", "ctrl+k", *"6m")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+
+    def test_delete_confirmation(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("4")
+            await settle(pilot)
+            await pilot.press("space", "space", "space", "d")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+
+    def test_resume_dialog(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            _select(pilot, "230fd66b-c1a9-48f7-9181-064ac2297361")
+            await pilot.press("r")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+
+    def test_help(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("question_mark")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+
+    def test_lineage(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            _select(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
+            await settle(pilot)
+            await pilot.press("l")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+
+    def test_corrupt_screen(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("5", "enter")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)

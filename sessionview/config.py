@@ -13,6 +13,19 @@ from typing import Any
 
 KNOWN_STATES = ("closed", "crashed")
 NOTIFY_CHOICES = ("all", "crashes", "none")
+#: Every top-level key of config.toml, in the order `config show` prints them.
+TOP_LEVEL_KEYS = (
+    "dirs",
+    "theme",
+    "bell",
+    "notify",
+    "follow_by_default",
+    "polling",
+    "poll_interval",
+    "resume",
+    "prune",
+)
+PRUNE_KEYS = ("older_than", "by", "states")
 
 
 def config_path() -> Path:
@@ -78,17 +91,7 @@ def _expect(
 def parse_config(data: dict[str, Any], source: str = "") -> Config:
     """Build a Config from parsed TOML, collecting one problem line per bad key."""
     problems: list[str] = []
-    known = {
-        "dirs",
-        "resume",
-        "prune",
-        "theme",
-        "bell",
-        "notify",
-        "follow_by_default",
-        "polling",
-        "poll_interval",
-    }
+    known = set(TOP_LEVEL_KEYS)
     for key in data:
         if key not in known:
             problems.append(f"{key}: unknown key (known: {', '.join(sorted(known))})")
@@ -111,6 +114,9 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
     prune = _expect(data, "prune", dict, problems, "")
     if prune is not None:
         pk: dict[str, Any] = {}
+        for key in prune:
+            if key not in PRUNE_KEYS:
+                problems.append(f"prune.{key}: unknown key (known: {', '.join(PRUNE_KEYS)})")
         older = _expect(prune, "older_than", str, problems, "prune.")
         if older is not None:
             from sessionview.store.actions import parse_age

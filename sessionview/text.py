@@ -82,12 +82,12 @@ def human_bytes(size: int) -> str:
 
 
 def ago(when: datetime | None, now: datetime | None = None) -> str:
-    """'12s ago', '5m ago', '3h ago', '2d ago'; '-' when unknown."""
+    """'just now' (under a minute), '5m ago', '3h ago', '2d ago'; '-' when unknown."""
     if when is None:
         return "-"
     now = now or datetime.now(UTC)
     seconds = int((now - when).total_seconds())
-    if seconds < 0:
+    if seconds < 60:  # as the TUI says it: seconds of drift are not news
         return "just now"
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
@@ -103,3 +103,15 @@ def short_time(when: datetime | None) -> str:
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     """`1 session`, `3 sessions`, `0 sessions` (the count and the right form)."""
     return f"{count} {noun if count == 1 else plural_noun or noun + 's'}"
+
+
+def reason_without_path(message: str, path: str) -> str:
+    """A store message about `path` without the path: `path:3: bad` -> `line 3: bad`
+    (a listing has the path in its own column, and the reason is what was cut off)."""
+    if not message.startswith(path + ":"):
+        return message.replace(path, "(file)") if path else message
+    rest = message[len(path) + 1 :]
+    number, sep, tail = rest.partition(":")
+    if sep and number.isdigit():
+        return f"line {number}:{tail}"
+    return rest.lstrip()

@@ -7,7 +7,7 @@ import shlex
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -77,8 +77,10 @@ class SessionViewApp(App[None]):
         watch: bool = True,
         banner: str | None = None,
         now: Callable[[], datetime] | None = None,
+        dir_problems: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        self.dir_problems = tuple(dir_problems)
         self.index = index
         self.config = config
         self.watching = watch
@@ -117,7 +119,9 @@ class SessionViewApp(App[None]):
 
     def get_default_screen(self) -> Screen:
         dirs = [str(root.path) for root in self.index.roots]
-        return MainScreen(self.now, dirs, self.banner, self.watching)
+        return MainScreen(
+            self.now, dirs, self.banner, self.watching, dir_problems=self.dir_problems
+        )
 
     @property
     def main(self) -> MainScreen:

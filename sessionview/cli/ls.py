@@ -65,7 +65,7 @@ def _ls(args: argparse.Namespace) -> int:
         where = ", ".join(r.dir for r in index.roots) or "no directory found"
         print(f"no sessions in {safe_line(where)}; try `sessionview --demo`")
         return 0
-    from sessionview.text import ago, human_bytes, one_line
+    from sessionview.text import ago, human_bytes, one_line, reason_without_path
 
     rows = [
         (
@@ -76,7 +76,7 @@ def _ls(args: argparse.Namespace) -> int:
             str(s.chunks),
             human_bytes(s.bytes),
             str(s.total_tokens or "-"),
-            one_line(s.title or (s.error or ""), 60),
+            one_line(s.title or reason_without_path(s.error or "", s.path), 60),
         )
         for s in sessions
     ]

@@ -88,3 +88,29 @@ async def test_footer_shows_quit_and_help_at_80_columns(mixed_root: Path) -> Non
         for action in ("quit", "help"):
             assert action in keys, sorted(keys)
             assert _on_screen(app, keys[action]), (action, keys[action].region)
+
+
+@sync
+async def test_a_missing_dir_is_said_on_screen(home: Path) -> None:
+    from textual.widgets import Static
+
+    from sessionview.app import make_app
+    from sessionview.cli.common import bad_dirs
+    from sessionview.config import Config
+    from sessionview.store.index import SessionIndex
+    from tests.app.conftest import fixed_now
+
+    missing = str(home / "nope")
+    app = make_app(
+        SessionIndex([missing], use_cache=False),
+        Config(),
+        watch=False,
+        now=fixed_now,
+        dir_problems=bad_dirs([missing]),
+    )
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        empty = str(app.main.query_one("#empty", Static).render())
+        status = str(app.main.query_one("#status", Static).render())
+        assert f"--dir {missing}: no such directory" in empty
+        assert "no such directory" in status

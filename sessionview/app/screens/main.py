@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
-from sessionview.app.text import short_path
+from sessionview.app.text import clean, short_path
 from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.session_table import SessionTable, session_key
 from sessionview.store.model import STATE_GLYPHS, SessionInfo, SessionState
@@ -56,8 +56,12 @@ class MainScreen(Screen):
         dirs: Sequence[str],
         banner: str | None,
         watching: bool,
+        *,
+        dir_problems: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        #: Lines about named directories that are missing or not directories.
+        self.dir_problems = list(dir_problems)
         self.now = now
         self.dirs = list(dirs)
         self.banner = banner
@@ -180,8 +184,10 @@ class MainScreen(Screen):
         empty = self.query_one("#empty", Static)
         if not self.all_rows and not self.scanning:
             dirs = ", ".join(short_path(d) for d in self.dirs) or "(no directories)"
+            problems = [(f"{clean(p)}\n", "bold $error") for p in self.dir_problems]
             empty.update(
                 Content.assemble(
+                    *problems,
                     (f"no sessions in {dirs}; try `sessionview --demo`\n\n", "bold"),
                     ("Point it elsewhere: ", "$text-muted"),
                     "sessionview --dir PATH",
@@ -236,6 +242,8 @@ class MainScreen(Screen):
         if marked:
             parts.append((f"{marked} marked", "bold $accent"))
             parts.append("  ")
+        if self.dir_problems:
+            parts.append((f"{clean(self.dir_problems[0])}  ", "bold $error"))
         dirs = ", ".join(short_path(d) for d in self.dirs) or "(none)"
         verb = "watching" if self.watching else "showing"
         total = len(self.all_rows)

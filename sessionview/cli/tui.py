@@ -10,11 +10,11 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config()
     if args.demo:
         from sessionview.demo import run_demo
 
-        return run_demo(config)
+        return run_demo()  # its own config, cache and trash: never the user's
+    config = load_config()
     # A mistyped --dir is said on screen (the app still watches it: it may appear).
     index = open_index(args, config, check=False)
     from sessionview.app import make_app

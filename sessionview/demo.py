@@ -410,6 +410,7 @@ def run_demo(config: Any = None, *, runner: Callable[[Any], None] | None = None)
     from sessionview.store.roots import Root
 
     base = Path(tempfile.mkdtemp(prefix="sessionview-demo-"))
+    restore_signals = _exit_on_hangup()
     sessions = base / "sessions"
     snapshots = base / "workspace" / ".sessions"
     agents = DemoAgents(sessions, snapshots=snapshots, seed=random.randrange(1 << 30))
@@ -431,4 +432,27 @@ def run_demo(config: Any = None, *, runner: Callable[[Any], None] | None = None)
     finally:
         agents.stop()
         shutil.rmtree(base, ignore_errors=True)
+        restore_signals()
     return 0
+
+
+def _exit_on_hangup() -> Callable[[], None]:
+    """A closed terminal (SIGHUP) or a `kill` (SIGTERM) still removes the temp
+    directory: the signal becomes a SystemExit, which runs the `finally` above.
+    Returns what puts the previous handlers back."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    wanted = [getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, leave) for sig in wanted}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore

@@ -37,6 +37,7 @@ from sessionview.store import actions
 from sessionview.store.errors import PersistenceError
 from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionInfo, SessionState
+from sessionview.store.resume import ResumePlan
 from sessionview.store.watch_resilient import watch_forever
 from sessionview.text import plural
 from sessionview.themes import apply_themes, remember_theme_changes, variable_defaults_for
@@ -445,6 +446,30 @@ class SessionViewApp(App[None]):
         self.call_from_thread(self._deleted, done, [f"{s.short_id}: {why}" for s, why in skipped])
 
     def resume(self, info: SessionInfo) -> None:
+        """Resume with the configured command; a running session asks first (a second
+        writer on a live session is rarely what anyone wants)."""
+        if info.state is SessionState.RUNNING:
+            body = Content.assemble(
+                (f"{info.glyph} running", "$sv-running"),
+                f" ({clean(info.state_reason)}).\n\n",
+                "Its agent is still writing it: resuming now starts a second writer "
+                "on the same session.",
+            )
+
+            def done(ok: bool | None) -> None:
+                if ok:
+                    self._resume(info)
+
+            self.push_screen(
+                ConfirmScreen(
+                    f"Resume {_label(info, 30)} while it runs?", body, confirm_label="Resume"
+                ),
+                done,
+            )
+            return
+        self._resume(info)
+
+    def _resume(self, info: SessionInfo) -> None:
         try:
             plan = actions.resume_plan(info, self.config.resume)
         except (PersistenceError, KeyError) as exc:
@@ -453,10 +478,13 @@ class SessionViewApp(App[None]):
         if plan.command is None:
             self.push_screen(ResumeScreen(f"Resume {_label(info)}", plan))
             return
+        tail: list[str] = []
         try:
             with self.suspend():
+                if info.state is SessionState.CRASHED:
+                    print(f"# this session crashed ({info.state_reason})", flush=True)
                 print(f"$ {plan.display()}", flush=True)
-                status = actions.run_resume(plan)
+                status = actions.run_resume(plan, stderr_tail=tail)
         except (
             Exception
         ) as exc:  # SuspendNotSupported (headless, web) or the command failed to start
@@ -464,8 +492,22 @@ class SessionViewApp(App[None]):
                 ResumeScreen(f"Resume {_label(info)}", plan, note=f"could not run it here: {exc}")
             )
             return
-        severity = "information" if status == 0 else "warning"
-        self.notify(f"resume command exited with status {status}", severity=severity)
+        self.resume_finished(info, plan, status, tail)
+
+    def resume_finished(
+        self, info: SessionInfo, plan: ResumePlan, status: int, stderr_tail: list[str]
+    ) -> None:
+        """Back from a resume command: a short toast on success; on failure the
+        command and its last lines of error output, which the app's screen hid."""
+        if status == 0:
+            self.notify("resume command finished")
+            return
+        note = f"the command exited with status {status}"
+        if stderr_tail:
+            note += "; its last error output:\n" + "\n".join(clean(line) for line in stderr_tail)
+        else:
+            note += " (it wrote no error output)"
+        self.push_screen(ResumeScreen(f"Resume {_label(info)} failed", plan, note=note))
 
     def copy_id(self, info: SessionInfo) -> None:
         self.copy_to_clipboard(info.id)

@@ -328,10 +328,35 @@ def resume_plan(info: SessionInfo, templates: dict[str, str] | None = None) -> R
     return adapter.resume_plan(info, template)
 
 
-def run_resume(plan: ResumePlan) -> int:
-    """Run a resume command in the session's directory; returns its exit status."""
+def run_resume(plan: ResumePlan, *, stderr_tail: list[str] | None = None) -> int:
+    """Run a resume command in the session's directory; returns its exit status.
+
+    With `stderr_tail`, the command's error output still reaches the terminal as it
+    comes, and its last STDERR_TAIL lines are left in the list: once the app is back
+    on screen, a failure can say why (e.g. `sh: 1: claude: not found`).
+    """
     if plan.command is None:
         raise PersistenceError("no resume command configured for this session")
     env = {**os.environ, **plan.env}
     cwd = plan.cwd if plan.cwd and os.path.isdir(plan.cwd) else None
-    return subprocess.call(plan.command, shell=True, cwd=cwd, env=env)
+    if stderr_tail is None:
+        return subprocess.call(plan.command, shell=True, cwd=cwd, env=env)
+    import collections
+    import sys
+
+    tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
+    with subprocess.Popen(
+        plan.command, shell=True, cwd=cwd, env=env, stderr=subprocess.PIPE
+    ) as proc:
+        assert proc.stderr is not None
+        for raw in proc.stderr:
+            sys.stderr.buffer.write(raw)
+            sys.stderr.flush()
+            tail.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
+        status = proc.wait()
+    stderr_tail[:] = list(tail)
+    return status
+
+
+#: How many lines of a failed resume command's error output the app shows.
+STDERR_TAIL = 8

@@ -114,3 +114,46 @@ async def test_a_missing_dir_is_said_on_screen(home: Path) -> None:
         status = str(app.main.query_one("#status", Static).render())
         assert f"--dir {missing}: no such directory" in empty
         assert "no such directory" in status
+
+
+@sync
+async def test_resume_on_a_running_session_asks_first(mixed_root: Path) -> None:
+    from sessionview.app.screens.confirm import ConfirmScreen
+    from sessionview.app.screens.resume import ResumeScreen
+    from tests.app.conftest import RUNNING_ID
+
+    app = build_app(mixed_root)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        table = app.main.table
+        key = next(k for k in table.keys if table.info(k).id == RUNNING_ID)
+        table.select_key(key)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen), app.screen
+        assert "still writing" in str(app.screen.body)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is app.main
+        await pilot.press("r", "y")  # yes: on to the resume (here the how-to dialog)
+        await settle(pilot)
+        assert isinstance(app.screen, ResumeScreen)
+
+
+@sync
+async def test_a_failed_resume_shows_its_error_output(mixed_root: Path) -> None:
+    from textual.widgets import Static
+
+    from sessionview.app.screens.resume import ResumeScreen
+    from sessionview.store.resume import ResumePlan
+
+    app = build_app(mixed_root)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        info = app.main.current
+        plan = ResumePlan(command="claude --resume x", cwd="/tmp")
+        app.resume_finished(info, plan, 127, ["sh: 1: claude: not found"])
+        await settle(pilot)
+        assert isinstance(app.screen, ResumeScreen)
+        text = "\n".join(str(s.render()) for s in app.screen.query(Static))
+        assert "status 127" in text and "claude: not found" in text

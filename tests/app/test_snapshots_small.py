@@ -75,3 +75,24 @@ class TestSmallTerminal:
             await settle(pilot)
 
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+
+    def test_failed_resume(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            from sessionview.store.resume import ResumePlan
+
+            await settle(pilot)
+            app = pilot.app
+            plan = ResumePlan(command="claude --resume 230fd66b", cwd="/home/alice/src/app")
+            app.resume_finished(app.main.current, plan, 127, ["sh: 1: claude: not found"])
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+
+    def test_resume_running_asks_first(self, snap_compare, mixed_root: Path) -> None:
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            _select(pilot, "0a11ce00-0000-4000-8000-000000000001")
+            await pilot.press("r")
+            await settle(pilot)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)

@@ -22,6 +22,7 @@ TOP_LEVEL_KEYS = (
     "follow_by_default",
     "polling",
     "poll_interval",
+    "sort",
     "resume",
     "prune",
 )
@@ -67,6 +68,8 @@ class Config:
     #: Poll instead of inotify (network filesystems), and how often.
     polling: bool = False
     poll_interval: float = 0.5
+    #: The list's order: a column and optionally asc/desc ("size desc"); remembered.
+    sort: str = "activity desc"
     #: One line per problem found while reading the file.
     problems: tuple[str, ...] = ()
     source: str = ""
@@ -149,6 +152,14 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
         value = _expect(data, key, kind, problems, "")
         if value is not None:
             kwargs[key] = value
+    sort = _expect(data, "sort", str, problems, "")
+    if sort is not None:
+        from sessionview.sorting import parse_sort
+
+        try:
+            kwargs["sort"] = parse_sort(sort).setting()
+        except ValueError as exc:
+            problems.append(f"sort: {exc}")
     notify = _expect(data, "notify", str, problems, "")
     if notify is not None:
         if notify in NOTIFY_CHOICES:
@@ -190,16 +201,21 @@ def load_config(path: Path | None = None) -> Config:
 
 def save_theme(name: str, path: Path | None = None) -> None:
     """Remember the chosen theme: rewrite only the `theme = ...` line, keep the rest."""
+    save_setting("theme", name, path)
+
+
+def save_setting(key: str, value: str, path: Path | None = None) -> None:
+    """Remember one top-level string setting: rewrite only its line, keep the rest."""
     path = path or config_path()
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         lines = []
-    entry = f"theme = {tomllib_quote(name)}"
+    entry = f"{key} = {tomllib_quote(value)}"
     # Top-level keys must come before the first table header.
     first_table = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("[")), len(lines))
     for i, line in enumerate(lines[:first_table]):
-        if line.split("=", 1)[0].strip() == "theme":
+        if line.split("=", 1)[0].strip() == key:
             lines[i] = entry
             break
     else:

@@ -33,6 +33,7 @@ from sessionview.app.text import clean, human_size, one_line, utc_now
 from sessionview.app.widgets.session_table import session_key
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.config import Config
+from sessionview.sorting import SortOrder, parse_sort
 from sessionview.store import actions
 from sessionview.store.errors import PersistenceError
 from sessionview.store.index import SessionIndex
@@ -121,8 +122,24 @@ class SessionViewApp(App[None]):
     def get_default_screen(self) -> Screen:
         dirs = [str(root.path) for root in self.index.roots]
         return MainScreen(
-            self.now, dirs, self.banner, self.watching, dir_problems=self.dir_problems
+            self.now,
+            dirs,
+            self.banner,
+            self.watching,
+            dir_problems=self.dir_problems,
+            sort=parse_sort(self.config.sort),
         )
+
+    def remember_sort(self, order: SortOrder) -> None:
+        """Keep the list's order in config.toml for the next start."""
+        from sessionview.config import config_path, save_setting
+
+        try:
+            save_setting("sort", order.setting())
+        except OSError as exc:
+            self.notify(
+                f"{config_path()}: cannot save the sort: {exc.strerror or exc}", severity="warning"
+            )
 
     @property
     def main(self) -> MainScreen:

@@ -157,3 +157,42 @@ async def test_a_failed_resume_shows_its_error_output(mixed_root: Path) -> None:
         assert isinstance(app.screen, ResumeScreen)
         text = "\n".join(str(s.render()) for s in app.screen.query(Static))
         assert "status 127" in text and "claude: not found" in text
+
+
+def _column(app, getter) -> list:
+    table = app.main.table
+    return [getter(table.info(k)) for k in table.keys]
+
+
+@sync
+async def test_sort_by_key_and_header_click_is_remembered(home: Path) -> None:
+    import tomllib
+
+    from sessionview.config import config_path, load_config
+    from sessionview.sorting import SORT_COLUMNS
+
+    root = copy_fixtures(home)
+    app = build_app(root)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert app.main.sort.is_default
+        await pilot.press("s")  # activity -> created
+        await settle(pilot)
+        created = _column(app, SORT_COLUMNS["created"][0])
+        assert created == sorted(created, reverse=True) and len(set(created)) > 1
+        await pilot.press("S")
+        await settle(pilot)
+        assert _column(app, SORT_COLUMNS["created"][0]) == sorted(created)
+        await pilot.click("#sessions", offset=(16, 0))  # the title column's header
+        await settle(pilot)
+        titles = _column(app, SORT_COLUMNS["title"][0])
+        assert titles == sorted(titles)
+        await pilot.click("#sessions", offset=(16, 0))  # again: reversed
+        await settle(pilot)
+        assert _column(app, SORT_COLUMNS["title"][0]) == sorted(titles, reverse=True)
+        assert "sort: title ▼" in str(app.main.query_one("#status").render())
+    assert tomllib.loads(config_path().read_text())["sort"] == "title desc"
+    app = build_app(root, config=load_config())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert _column(app, SORT_COLUMNS["title"][0]) == sorted(titles, reverse=True)

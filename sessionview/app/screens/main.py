@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 from sessionview.app.text import clean, short_path
 from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.session_table import SessionTable, session_key
+from sessionview.sorting import SORT_COLUMNS, SortOrder
 from sessionview.store.model import STATE_GLYPHS, SessionInfo, SessionState
 
 STATE_FILTERS = ("all", "running", "crashed", "closed", "corrupt")
@@ -39,6 +40,8 @@ class MainScreen(Screen):
         Binding("o", "pager", "Pager", show=False),
         Binding("l", "lineage", "Lineage", show=False),
         Binding("f", "cycle_format", "Format filter (cycle)", show=False),
+        Binding("s", "cycle_sort", "Sort by the next column", show=False),
+        Binding("S", "reverse_sort", "Reverse the sort", show=False),
         Binding("1", "state_filter('all')", "All states", show=False),
         Binding("2", "state_filter('running')", "Running only", show=False),
         Binding("3", "state_filter('crashed')", "Crashed only", show=False),
@@ -58,8 +61,11 @@ class MainScreen(Screen):
         watching: bool,
         *,
         dir_problems: Sequence[str] = (),
+        sort: SortOrder | None = None,
     ) -> None:
         super().__init__()
+        #: The list's order (`s` cycles columns, `S` or a second header click reverses).
+        self.sort = sort or SortOrder()
         #: Lines about named directories that are missing or not directories.
         self.dir_problems = list(dir_problems)
         self.now = now
@@ -174,7 +180,7 @@ class MainScreen(Screen):
                 or needle in r.id.casefold()
                 or needle in r.format.casefold()
             ]
-        return rows
+        return self.sort.apply(rows)
 
     def _apply(self) -> None:
         table = self.table
@@ -241,6 +247,9 @@ class MainScreen(Screen):
         marked = len(self.table.marked) if self.is_mounted else 0
         if marked:
             parts.append((f"{marked} marked", "bold $accent"))
+            parts.append("  ")
+        if not self.sort.is_default:
+            parts.append((f"sort: {self.sort.label()}", "$accent"))
             parts.append("  ")
         if self.dir_problems:
             parts.append((f"{clean(self.dir_problems[0])}  ", "bold $error"))
@@ -349,6 +358,29 @@ class MainScreen(Screen):
         cycle = ["all", *self.formats]
         at = cycle.index(self.format_filter) if self.format_filter in cycle else 0
         self.action_format_filter(cycle[(at + 1) % len(cycle)])
+
+    # --------------------------------------------------------------- sort
+    def set_sort(self, order: SortOrder) -> None:
+        self.sort = order
+        self._apply()
+        self.app.remember_sort(order)  # type: ignore[attr-defined]
+
+    def action_cycle_sort(self) -> None:
+        self.set_sort(self.sort.next_column())
+
+    def action_reverse_sort(self) -> None:
+        self.set_sort(self.sort.reversed())
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """A click on a column header sorts by it; a second click reverses."""
+        event.stop()
+        column = str(event.column_key.value)
+        if column not in SORT_COLUMNS:
+            return
+        if column == self.sort.column:
+            self.set_sort(self.sort.reversed())
+        else:
+            self.set_sort(SortOrder(column))
 
     # ------------------------------------------------------------ actions
     def selected_for_action(self) -> list[SessionInfo]:

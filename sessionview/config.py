@@ -23,6 +23,7 @@ TOP_LEVEL_KEYS = (
     "polling",
     "poll_interval",
     "sort",
+    "trash_days",
     "resume",
     "prune",
 )
@@ -70,6 +71,9 @@ class Config:
     poll_interval: float = 0.5
     #: The list's order: a column and optionally asc/desc ("size desc"); remembered.
     sort: str = "activity desc"
+    #: Days the trash keeps a deleted session; older ones are purged when the app
+    #: starts (and it says how many). 0 keeps them forever.
+    trash_days: int = 30
     #: One line per problem found while reading the file.
     problems: tuple[str, ...] = ()
     source: str = ""
@@ -152,6 +156,12 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
         value = _expect(data, key, kind, problems, "")
         if value is not None:
             kwargs[key] = value
+    trash_days = _expect(data, "trash_days", int, problems, "")
+    if trash_days is not None:
+        if trash_days >= 0:
+            kwargs["trash_days"] = trash_days
+        else:
+            problems.append("trash_days: must be 0 (keep forever) or more")
     sort = _expect(data, "sort", str, problems, "")
     if sort is not None:
         from sessionview.sorting import parse_sort

@@ -29,6 +29,7 @@ from sessionview.app.screens.main import STATE_FILTERS, MainScreen
 from sessionview.app.screens.prune import PruneScreen
 from sessionview.app.screens.resume import ResumeScreen
 from sessionview.app.screens.transcript import TranscriptScreen
+from sessionview.app.screens.trash import TrashScreen
 from sessionview.app.text import clean, human_size, one_line, utc_now
 from sessionview.app.widgets.session_table import session_key
 from sessionview.app.widgets.transcript_view import TranscriptView
@@ -161,6 +162,7 @@ class SessionViewApp(App[None]):
         if not existing:
             self.main.set_progress(0, None)
         self.scan()
+        self.expire_trash()
         if self.watching:
             self.watch_files()
             self.liveness_loop()
@@ -445,6 +447,24 @@ class SessionViewApp(App[None]):
         for error in failed[:5]:
             self.notify(clean(error), title="not restored", severity="error")
         self._apply_rows(self.index.sessions())
+        for screen in self.screen_stack:
+            if isinstance(screen, TrashScreen):
+                screen.reload()
+
+    def open_trash(self) -> None:
+        self.push_screen(TrashScreen(self.now, self.config.trash_days))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="trash-expiry")
+    def expire_trash(self) -> None:
+        """Purge what the trash has kept longer than `trash_days`, and say so."""
+        purged = actions.expire_trash(self.config.trash_days)
+        if purged:
+            days = plural(self.config.trash_days, "day")
+            self.call_from_thread(
+                self.notify,
+                f"purged {plural(len(purged), 'session')} kept in the trash over {days}",
+                timeout=8,
+            )
 
     def open_prune(self) -> None:
         def done(plan: actions.PrunePlan | None) -> None:
@@ -571,6 +591,7 @@ class SessionViewApp(App[None]):
                     ("ctrl+y", "prune (in the prune dialog)"),
                 ],
             ),
+            ("Trash", binding_rows(TrashScreen.BINDINGS)),
             ("Everywhere", binding_rows(self.BINDINGS)),
         ]
         self.push_screen(HelpScreen(sections))
@@ -619,6 +640,11 @@ class SessionViewApp(App[None]):
         yield SystemCommand("Copy id", "Copy the session id to the clipboard", main.action_copy_id)
         yield SystemCommand("Open in pager", "Open the raw file in $PAGER", main.action_pager)
         yield SystemCommand("Lineage", "Jump to a parent or child session", main.action_lineage)
+        yield SystemCommand("Trash", "See, restore or purge deleted sessions", main.action_trash)
+        yield SystemCommand(
+            "Sort: next column", "Sort the list by the next column", main.action_cycle_sort
+        )
+        yield SystemCommand("Sort: reverse", "Reverse the list's order", main.action_reverse_sort)
         yield SystemCommand("Filter: text", "Filter by title, id or format", main.action_filter)
         for state in STATE_FILTERS:
             label = "all states" if state == "all" else state

@@ -42,6 +42,7 @@ class TrashEntry:
     deleted_at: str
     files: tuple[tuple[str, str], ...]  # (original path, stored path)
     bytes: int = 0
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,7 @@ def list_trash(trash_dir: Path | None = None) -> list[TrashEntry]:
                     deleted_at=data["deleted_at"],
                     files=tuple((a, b) for a, b in data["files"]),
                     bytes=int(data.get("bytes", 0)),
+                    title=str(data.get("title") or ""),
                 )
             )
         except (OSError, KeyError, TypeError, ValueError):
@@ -212,6 +214,40 @@ def restore(entry: TrashEntry) -> list[str]:
         restored.append(original)
     shutil.rmtree(entry.folder, ignore_errors=True)
     return restored
+
+
+def purge_trash(entry: TrashEntry) -> None:
+    """Remove a trash entry for good (its stored files and its manifest)."""
+    folder = Path(entry.folder)
+    if not entry.folder or not (folder / MANIFEST).is_file():
+        raise PersistenceError(f"{entry.id}: not in the trash any more")
+    try:
+        shutil.rmtree(folder)
+    except OSError as exc:
+        raise PersistenceError(f"cannot purge {entry.id}: {exc.strerror or exc}") from None
+
+
+def expire_trash(
+    days: int, *, now: datetime | None = None, trash_dir: Path | None = None
+) -> list[TrashEntry]:
+    """Purge what was deleted more than `days` days ago (0 keeps everything); returns
+    the purged entries, so the caller can say how many went."""
+    if days <= 0:
+        return []
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    purged = []
+    for entry in list_trash(trash_dir):
+        try:
+            deleted = datetime.fromisoformat(entry.deleted_at)
+        except ValueError:
+            continue
+        if deleted.tzinfo is None:
+            deleted = deleted.replace(tzinfo=UTC)
+        if deleted < cutoff:
+            with contextlib.suppress(PersistenceError):
+                purge_trash(entry)
+                purged.append(entry)
+    return purged
 
 
 def find_trash(id_or_prefix: str, trash_dir: Path | None = None) -> TrashEntry:

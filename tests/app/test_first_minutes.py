@@ -196,3 +196,79 @@ async def test_sort_by_key_and_header_click_is_remembered(home: Path) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         assert _column(app, SORT_COLUMNS["title"][0]) == sorted(titles, reverse=True)
+
+
+async def _delete(pilot, app, sid: str) -> None:
+    from sessionview.app.screens.confirm import ConfirmScreen
+
+    table = app.main.table
+    table.select_key(next(k for k in table.keys if table.info(k).id == sid))
+    await pilot.press("d")
+    await settle(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.press("y")
+    await settle(pilot, lambda: all(table.info(k).id != sid for k in table.keys))
+
+
+@sync
+async def test_trash_screen_restores_and_purges(home: Path) -> None:
+    from sessionview.app.screens.confirm import ConfirmScreen
+    from sessionview.app.screens.trash import TrashScreen
+    from sessionview.store.actions import list_trash
+
+    root = copy_fixtures(home)
+    ids = ["230fd66b-c1a9-48f7-9181-064ac2297361", "24d17466-8c81-478b-ab51-29cbc79b9a05"]
+    third = "04b0f52f-aff2-414d-bdf3-838e69b02042"
+    app = build_app(root)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        for sid in (*ids, third):
+            await _delete(pilot, app, sid)
+        assert len(list_trash()) == 3
+        await pilot.press("t")
+        await settle(pilot, lambda: isinstance(app.screen, TrashScreen) and app.screen.loaded)
+        trash = app.screen
+        assert isinstance(trash, TrashScreen)
+        assert [e.id for e in trash.entries] == [third, *reversed(ids)]  # newest first
+        await pilot.press("r")  # the highlighted one: the last deleted
+        await settle(pilot, lambda: len(trash.entries) == 2)
+        assert (root / f"{third}.jsonl").exists()
+        await pilot.press("space", "space", "d")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await settle(pilot, lambda: trash.loaded and not trash.entries)
+        assert list_trash() == []
+        assert not any((root / f"{sid}.jsonl").exists() for sid in ids)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main
+
+
+@sync
+async def test_old_trash_is_purged_on_start_and_said(home: Path) -> None:
+    import json
+
+    from sessionview.store.actions import delete_session, list_trash
+    from sessionview.store.index import SessionIndex
+
+    root = copy_fixtures(home)
+    index = SessionIndex([root], use_cache=False)
+    rows = {i.id: i for i in index.scan()}
+    old = delete_session(rows["230fd66b-c1a9-48f7-9181-064ac2297361"])
+    delete_session(rows["24d17466-8c81-478b-ab51-29cbc79b9a05"])
+    manifest = Path(old.folder) / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["deleted_at"] = "2020-01-01T00:00:00+00:00"
+    manifest.write_text(json.dumps(data))
+    app = build_app(root)
+    notes: list[str] = []
+    notify = app.notify
+
+    def spy(message, **kwargs):
+        notes.append(message)
+        notify(message, **kwargs)
+
+    app.notify = spy
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, lambda: any("purged" in n for n in notes))
+    assert [e.id for e in list_trash()] == ["24d17466-8c81-478b-ab51-29cbc79b9a05"]
+    assert "purged 1 session kept in the trash over 30 days" in notes

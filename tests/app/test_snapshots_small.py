@@ -104,3 +104,35 @@ class TestSmallTerminal:
             await settle(pilot)
 
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+
+
+async def _trash_with_three(pilot) -> None:
+    from sessionview.app.screens.trash import TrashScreen
+    from tests.app.test_first_minutes import _delete
+
+    await settle(pilot)
+    for sid in (
+        "230fd66b-c1a9-48f7-9181-064ac2297361",
+        "24d17466-8c81-478b-ab51-29cbc79b9a05",
+        "04b0f52f-aff2-414d-bdf3-838e69b02042",
+    ):
+        await _delete(pilot, pilot.app, sid)
+    await pilot.press("t")
+    await settle(
+        pilot, lambda: isinstance(pilot.app.screen, TrashScreen) and pilot.app.screen.loaded
+    )
+    await pilot.press("space")
+    pilot.app.clear_notifications()
+    await settle(pilot)
+
+
+class TestTrash:
+    def test_trash_small(self, snap_compare, mixed_root: Path) -> None:
+        assert snap_compare(
+            build_app(mixed_root), run_before=_trash_with_three, terminal_size=SMALL
+        )
+
+    def test_trash_large(self, snap_compare, mixed_root: Path) -> None:
+        assert snap_compare(
+            build_app(mixed_root), run_before=_trash_with_three, terminal_size=(120, 36)
+        )

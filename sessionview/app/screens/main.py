@@ -39,6 +39,7 @@ class MainScreen(Screen):
         Binding("c", "copy_id", "Copy id", show=False),
         Binding("o", "pager", "Pager", show=False),
         Binding("l", "lineage", "Lineage", show=False),
+        Binding("t", "trash", "Trash", show=False),
         Binding("f", "cycle_format", "Format filter (cycle)", show=False),
         Binding("s", "cycle_sort", "Sort by the next column", show=False),
         Binding("S", "reverse_sort", "Reverse the sort", show=False),
@@ -431,3 +432,6 @@ class MainScreen(Screen):
 
     def action_lineage(self) -> None:
         self.app.open_lineage()  # type: ignore[attr-defined]
+
+    def action_trash(self) -> None:
+        self.app.open_trash()  # type: ignore[attr-defined]

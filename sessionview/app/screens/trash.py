@@ -19,7 +19,6 @@ from sessionview.store import actions
 from sessionview.store.errors import PersistenceError
 from sessionview.text import plural
 
-
 TITLE_WIDTH = 28
 
 

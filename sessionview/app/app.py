@@ -30,7 +30,7 @@ from sessionview.app.screens.prune import PruneScreen
 from sessionview.app.screens.resume import ResumeScreen
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.screens.trash import TrashScreen
-from sessionview.app.text import clean, human_size, one_line, utc_now
+from sessionview.app.text import clean, human_size, one_line, short_path, utc_now
 from sessionview.app.widgets.session_table import session_key
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.config import Config
@@ -663,4 +663,15 @@ class SessionViewApp(App[None]):
                 f"Filter: format {name}",
                 f"List {name} sessions only",
                 partial(main.action_format_filter, name),
+            )
+        yield SystemCommand(
+            "Filter: all projects",
+            "List every project's sessions",
+            partial(main.action_project_filter, "all"),
+        )
+        for project in main.projects:
+            yield SystemCommand(
+                f"Filter: project {short_path(project)}",
+                f"List the sessions started in {short_path(project)} only",
+                partial(main.action_project_filter, project),
             )

@@ -27,6 +27,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="S",
         help=f"only these states, comma-separated ({', '.join(STATES)})",
     )
+    p.add_argument(
+        "--project",
+        metavar="DIR",
+        help="only sessions whose project or working directory is DIR (or inside it)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON array")
 
 
@@ -48,7 +53,12 @@ def _ls(args: argparse.Namespace) -> int:
     config = load_config(only_if_present=True)
     index = open_index(args, config)
     wanted = parse_states(args.state, STATES) if args.state else None
-    if args.json:
+    project = getattr(args, "project", None)
+    if project:
+        import os
+
+        project = os.path.abspath(os.path.expanduser(project))
+    if args.json and not project:
         # Rows of unchanged files are the cached bytes (see SessionIndex.scan_json).
         listing = index.scan_json(wanted)
         for problem in index.problems:
@@ -59,6 +69,17 @@ def _ls(args: argparse.Namespace) -> int:
     sessions = index.scan()
     if wanted:
         sessions = [s for s in sessions if s.state.value in wanted]
+    if project:
+        from sessionview.projects import in_project
+
+        sessions = [s for s in sessions if in_project(s, project)]
+    if args.json:
+        from sessionview.cli.common import write_json
+
+        for problem in index.problems:
+            print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
+        write_json([s.to_json() for s in sessions])
+        return 0
     for problem in index.problems:
         print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
     if not sessions:

@@ -272,3 +272,32 @@ async def test_old_trash_is_purged_on_start_and_said(home: Path) -> None:
         await settle(pilot, lambda: any("purged" in n for n in notes))
     assert [e.id for e in list_trash()] == ["24d17466-8c81-478b-ab51-29cbc79b9a05"]
     assert "purged 1 session kept in the trash over 30 days" in notes
+
+
+@sync
+async def test_project_filter_cycles_through_working_directories(home: Path) -> None:
+    from sessionview.projects import project_of
+    from tests.app.conftest import copy_formats
+
+    root = copy_formats(home)
+    app = build_app(root)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        projects = app.main.projects
+        assert "/home/alice/src/app" in projects
+        formats_with_project = {
+            app.main.table.info(k).format
+            for k in app.main.table.keys
+            if project_of(app.main.table.info(k))
+        }
+        assert {"claude", "codex", "snapshot"} <= formats_with_project
+        for project in projects:
+            await pilot.press("w")
+            await settle(pilot)
+            shown = [app.main.table.info(k) for k in app.main.table.keys]
+            assert shown and all(project_of(i) == project for i in shown)
+            assert "[project: " in str(app.main.query_one("#status").render())
+        await pilot.press("w")  # back to all
+        await settle(pilot)
+        assert len(app.main.table.keys) == len(app.main.all_rows)
+        assert app.focused is app.main.table

@@ -116,3 +116,18 @@ def test_prune_says_trash_and_how_to_restore(openrath_dir: Path) -> None:
     assert CLOSED_ID in ids
     sv("restore", *ids, check=True)
     assert (openrath_dir / f"{CLOSED_ID}.jsonl").exists()
+
+
+def test_ls_project_filter(home: Path) -> None:
+    from tests.app.conftest import copy_formats
+
+    root = copy_formats(home)
+    rows = json.loads(
+        sv("ls", "--dir", str(root), "--project", "/home/alice", "--json", check=True).stdout
+    )
+    assert {r["format"] for r in rows} == {"claude", "codex", "snapshot"}
+    assert all(r["cwd"].startswith("/home/alice/") for r in rows)
+    table = sv("ls", "--dir", str(root), "--project", "/home/alice/src/app", check=True).stdout
+    assert len(table.splitlines()) == 1 + len(rows)
+    none = sv("ls", "--dir", str(root), "--project", "/elsewhere", "--json", check=True).stdout
+    assert json.loads(none) == []

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 from sessionview.app.text import clean, short_path
 from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.session_table import SessionTable, session_key
+from sessionview.projects import project_of
 from sessionview.sorting import SORT_COLUMNS, SortOrder
 from sessionview.store.model import STATE_GLYPHS, SessionInfo, SessionState
 
@@ -41,6 +42,7 @@ class MainScreen(Screen):
         Binding("l", "lineage", "Lineage", show=False),
         Binding("t", "trash", "Trash", show=False),
         Binding("f", "cycle_format", "Format filter (cycle)", show=False),
+        Binding("w", "cycle_project", "Project filter (cycle)", show=False),
         Binding("s", "cycle_sort", "Sort by the next column", show=False),
         Binding("S", "reverse_sort", "Reverse the sort", show=False),
         Binding("1", "state_filter('all')", "All states", show=False),
@@ -79,6 +81,8 @@ class MainScreen(Screen):
         self.state_filter = "all"
         #: "all", or one format id: only that agent's sessions are listed.
         self.format_filter = "all"
+        #: "all", or one project directory (see `sessionview.projects`).
+        self.project_filter = "all"
         self.scanning = False
         self._preview_timer = None
 
@@ -172,6 +176,8 @@ class MainScreen(Screen):
             rows = [r for r in rows if r.format == self.format_filter]
         if self.state_filter != "all":
             rows = [r for r in rows if r.state.value == self.state_filter]
+        if self.project_filter != "all":
+            rows = [r for r in rows if project_of(r) == self.project_filter]
         needle = self.filter_text.casefold().strip()
         if needle:
             rows = [
@@ -211,7 +217,7 @@ class MainScreen(Screen):
             empty.update(
                 Content.styled(
                     "no session matches the filter "
-                    "(1 shows all states, f cycles formats, / edits the text)",
+                    "(1 shows all states, f cycles formats, w projects, / edits the text)",
                     "$text-muted",
                 )
             )
@@ -240,6 +246,9 @@ class MainScreen(Screen):
         # Filters and marks before the directories: on a narrow terminal the line is cut.
         if self.format_filter != "all":
             parts.append((f"[format: {self.format_filter}]", "bold $accent"))
+            parts.append("  ")
+        if self.project_filter != "all":
+            parts.append((f"[project: {short_path(self.project_filter)}]", "bold $accent"))
             parts.append("  ")
         if self.filter_text:
             parts.append(("filter: ", "$text-muted"))
@@ -307,6 +316,7 @@ class MainScreen(Screen):
             self.filter_text = ""
             self.state_filter = "all"
             self.format_filter = "all"
+            self.project_filter = "all"
             self.query_one("#filter", Input).value = ""
             self._apply()
             self.table.select_key(key)
@@ -353,6 +363,24 @@ class MainScreen(Screen):
     def action_format_filter(self, name: str) -> None:
         self.format_filter = name
         self._apply()
+
+    @property
+    def projects(self) -> list[str]:
+        """The projects (working directories) of the listed sessions, sorted."""
+        return sorted({p for p in map(project_of, self.all_rows) if p})
+
+    def action_project_filter(self, project: str) -> None:
+        self.project_filter = project
+        self._apply()
+
+    def action_cycle_project(self) -> None:
+        """all -> each project present -> all (`w`: working directory)."""
+        cycle = ["all", *self.projects]
+        if len(cycle) == 1:
+            self.notify("no listed session records a project or working directory")
+            return
+        at = cycle.index(self.project_filter) if self.project_filter in cycle else 0
+        self.action_project_filter(cycle[(at + 1) % len(cycle)])
 
     def action_cycle_format(self) -> None:
         """all -> each format present -> all."""

@@ -312,7 +312,11 @@ class SessionViewApp(App[None]):
         self.main.set_sessions(rows)
         for screen in self.screen_stack:
             if isinstance(screen, TranscriptScreen):
-                screen.session_updated(new.get(session_key(screen.info)))
+                updated = new.get(session_key(screen.info))
+                if screen.is_mounted:
+                    screen.session_updated(updated)
+                elif updated is not None:
+                    screen.info = updated  # pushed but not composed yet: no title to redraw
 
     def _announce(self, info: SessionInfo) -> None:
         """A running session closed or crashed: one short toast, soon, for every such

@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from sessionview.app.display import short_path
 from sessionview.app.messages import ScanBatch, SessionsChanged
 from sessionview.app.screens.confirm import ConfirmScreen
 from sessionview.app.screens.corrupt import CorruptScreen
@@ -30,10 +31,13 @@ from sessionview.app.screens.prune import PruneScreen
 from sessionview.app.screens.resume import ResumeScreen
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.screens.trash import TrashScreen
-from sessionview.app.text import clean, human_size, one_line, short_path, utc_now
 from sessionview.app.widgets.session_table import session_key
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.config import Config
+from sessionview.render.humanize import human_bytes as human_size
+from sessionview.render.humanize import plural, utc_now
+from sessionview.render.safe import first_line as one_line
+from sessionview.render.safe import screen_text as clean
 from sessionview.sorting import SortOrder, parse_sort
 from sessionview.store import actions
 from sessionview.store.errors import PersistenceError
@@ -41,7 +45,6 @@ from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionInfo, SessionState
 from sessionview.store.resume import ResumePlan
 from sessionview.store.watch_resilient import watch_forever
-from sessionview.text import plural
 from sessionview.themes import apply_themes, remember_theme_changes, variable_defaults_for
 
 LIVENESS_INTERVAL = 1.0

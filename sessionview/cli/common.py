@@ -82,7 +82,7 @@ def open_index(args: argparse.Namespace, config: Any, *, check: bool = True) -> 
 
 def safe_line(text: object) -> str:
     """Untrusted text (file names, ids, errors) as one line with every control escaped."""
-    from sessionview.text import one_line
+    from sessionview.render.safe import one_line
 
     return one_line(str(text))
 

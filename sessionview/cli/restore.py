@@ -42,9 +42,9 @@ def _from_dirs(entry: TrashEntry, dirs: list[str]) -> bool:
 def run(args: argparse.Namespace) -> int:
     import os
 
+    from sessionview.render.humanize import plural
     from sessionview.store.actions import find_trash, list_trash, restore
     from sessionview.store.errors import PersistenceError
-    from sessionview.text import plural
 
     problems = bad_dirs(args.dir)
     if problems:
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _list(entries: list[TrashEntry], *, as_json: bool) -> int:
-    from sessionview.text import human_bytes, plural
+    from sessionview.render.humanize import human_bytes, plural
 
     if as_json:
         write_json(

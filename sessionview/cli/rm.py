@@ -21,9 +21,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sessionview.render.humanize import plural
     from sessionview.store.actions import delete_session
     from sessionview.store.errors import PersistenceError, SessionBusy
-    from sessionview.text import plural
 
     config = load_config()
     index = open_index(args, config)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 from sessionview.cli.common import (
     CliError,
@@ -20,7 +19,6 @@ from sessionview.cli.common import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from pathlib import Path
     from typing import Any
 
 HELP = "print a session's transcript"
@@ -45,7 +43,7 @@ def chunk_json(chunk: Any) -> dict[str, Any]:
 
 
 def _print_chunk(chunk: Any) -> None:
-    from sessionview.transcript import chunk_to_text
+    from sessionview.render.chunk_text import chunk_to_text
 
     sys.stdout.write(chunk_to_text(chunk) + "\n")
     sys.stdout.flush()
@@ -62,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if info.state is SessionState.CORRUPT:
         raise CliError(info.error or f"{info.path}: cannot be read")
     if args.follow:
-        return _follow(info, adapter, as_json=args.json)
+        return _follow(info, as_json=args.json)
     from sessionview.store.errors import PersistenceError
 
     try:
@@ -88,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    from sessionview.text import one_line, short_time
+    from sessionview.render.humanize import short_time
+    from sessionview.render.safe import one_line
 
     print(
         f"{info.glyph} {info.state.value} ({one_line(info.state_reason)})  {info.format}  "
@@ -113,93 +112,27 @@ def _read_transcript(info: Any, adapter: Any) -> tuple[list[Any], Any]:
     return adapter.load_chunks(Path(info.path)), None
 
 
-def _follow(info: Any, adapter: Any, *, as_json: bool) -> int:
-    """Print every chunk once, in order, until the session closes or its writer is gone."""
-    from sessionview.store.tail import TailReader
+def _follow(info: Any, *, as_json: bool) -> int:
+    """Print every chunk once, in order, until the session ends (see `store.follow`):
+    exit 0 when it closed or crashed, 1 when its file was deleted or became unreadable."""
+    from sessionview.store.follow import ChunksAppended, FollowEnded, FollowReset, follow
+    from sessionview.store.model import SessionState
 
-    def emit(chunk: Any) -> None:
-        if as_json:
-            sys.stdout.buffer.write(json_bytes(chunk_json(chunk), indent=False) + b"\n")
-            sys.stdout.flush()
-        else:
-            _print_chunk(chunk)
-
-    if not adapter.append_only:
-        return _follow_rewrites(info, adapter, emit)
-    reader = TailReader(info.path)
-    state = adapter.new_state()  # this session's tool names, from its first line on
-    seen = 0
-    idle_since = time.monotonic()
-    while True:
-        batch = reader.read()
-        if batch.deleted:
-            print("sessionview: the session file was deleted", file=sys.stderr)
-            return 1
-        if batch.reset:
-            print("sessionview: the file was truncated or replaced; reading again", file=sys.stderr)
-            state = adapter.new_state()
-        for error in batch.errors:
-            print(f"sessionview: {safe_line(error)}", file=sys.stderr)
-        for chunk in adapter.chunks_from_records(batch.records, seen, state):
-            emit(chunk)
-            seen += 1
-        if any(adapter.is_end_record(r) for r in batch.records):
-            return 0
-        if batch.records:
-            idle_since = time.monotonic()
-            continue
-        if time.monotonic() - idle_since > 0.5:
-            idle_since = time.monotonic()
-            live, _ = adapter.is_live(_with_path(info, reader.path))
-            if not live:
-                final = reader.read()
-                for chunk in adapter.chunks_from_records(final.records, seen, state):
-                    emit(chunk)
-                    seen += 1
-                if not final.records:
-                    state = "closed" if reader.path.name.endswith(".jsonl") else "ended"
-                    if info.format == "openrath" and reader.path.name.endswith(".__partial__"):
-                        state = "crashed (no process holds its lock)"
-                    print(f"sessionview: session {state}", file=sys.stderr)
-                    return 0
-        time.sleep(0.05)
-
-
-def _with_path(info: Any, path: Path) -> Any:
-    from dataclasses import replace
-
-    return replace(info, path=str(path))
-
-
-def _follow_rewrites(info: Any, adapter: Any, emit: Any) -> int:
-    """Whole-file formats: re-read on change and print the chunks not printed yet."""
-    seen = 0
-    last_sig: tuple[int, int] | None = None
-    quiet_since = time.monotonic()
-    while True:
-        try:
-            st = os.stat(info.path)
-        except FileNotFoundError:
-            print("sessionview: the session file was deleted", file=sys.stderr)
-            return 1
-        sig = (st.st_size, st.st_mtime_ns)
-        if sig != last_sig:
-            last_sig = sig
-            quiet_since = time.monotonic()
-            from pathlib import Path
-
-            from sessionview.store.errors import PersistenceError
-
-            try:
-                chunks = adapter.load_chunks(Path(info.path))
-            except PersistenceError:
-                chunks = []
-            for chunk in chunks[seen:]:
-                emit(chunk)
-            seen = max(seen, len(chunks))
-        elif time.monotonic() - quiet_since > 1.0:
-            live, _ = adapter.is_live(info)
-            if not live:
-                return 0
-            quiet_since = time.monotonic()
-        time.sleep(0.1)
+    for event in follow(info):
+        if isinstance(event, ChunksAppended):
+            for problem in event.problems:
+                print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
+            for chunk in event.chunks:
+                if as_json:
+                    sys.stdout.buffer.write(json_bytes(chunk_json(chunk), indent=False) + b"\n")
+                    sys.stdout.flush()
+                else:
+                    _print_chunk(chunk)
+        elif isinstance(event, FollowReset):
+            print(f"sessionview: {safe_line(event.reason)}; reading again", file=sys.stderr)
+        elif isinstance(event, FollowEnded):
+            if event.deleted or event.state is SessionState.CORRUPT:
+                print(f"sessionview: {safe_line(event.reason)}", file=sys.stderr)
+                return 1
+            print(f"sessionview: session {safe_line(event.reason)}", file=sys.stderr)
+    return 0

@@ -11,6 +11,7 @@ import pytest
 from sessionview.app.screens import transcript as transcript_screen
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.transcript_view import TranscriptView
+from sessionview.store.follow import Follower
 from sessionview.store.writer import SessionWriter
 from tests.app.conftest import SIZE, build_app, sync
 
@@ -29,15 +30,15 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """Every file counts as huge, and the full read waits until the test opens the gate
     (the real read then runs unchanged): the quick view is observable deterministically."""
     opened = threading.Event()
-    real = transcript_screen._read_append_only
+    real = Follower.poll
 
-    def gated(*args, **kwargs):
+    def gated(self: Follower) -> list:
         opened.wait(20)
-        return real(*args, **kwargs)
+        return real(self)
 
     monkeypatch.setattr(transcript_screen, "QUICK_VIEW_BYTES", 0)
     monkeypatch.setattr(transcript_screen, "QUICK_VIEW_CHUNKS", 50)
-    monkeypatch.setattr(transcript_screen, "_read_append_only", gated)
+    monkeypatch.setattr(Follower, "poll", gated)
     return opened
 
 

@@ -13,10 +13,11 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
-from sessionview.app.text import clean, short_path
+from sessionview.app.display import short_path
 from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.session_table import SessionTable, session_key
 from sessionview.projects import project_of
+from sessionview.render.safe import screen_text as clean
 from sessionview.sorting import SORT_COLUMNS, SortOrder
 from sessionview.store.model import STATE_GLYPHS, SessionInfo, SessionState
 

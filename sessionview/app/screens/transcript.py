@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-import os
 import threading
-import time
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from sessionview.app.text import clean, human_count, human_size, keep_end, one_line, short_path
+from sessionview.app.display import human_count, keep_end, short_path
 from sessionview.app.widgets.transcript_view import Measure, TranscriptView, measure
+from sessionview.render.humanize import human_bytes
+from sessionview.render.safe import first_line, screen_text
 from sessionview.store.errors import PersistenceError
-from sessionview.store.formats import DecodeState, FormatAdapter, get_adapter
+from sessionview.store.follow import (
+    ChunksAppended,
+    FollowEnded,
+    Follower,
+    FollowEvent,
+    FollowReset,
+)
 from sessionview.store.model import Chunk, SessionInfo, SessionState
 from sessionview.store.recent import first_chunks, last_chunks
-from sessionview.store.tail import TailReader
 
 #: How often the tail worker looks at the file when no watcher event wakes it
 #: (with the watcher on, it only guards against a missed event).
@@ -31,75 +37,10 @@ POLL_FALLBACK_WATCHING = 2.0
 POLL_IDLE = 2.0
 #: With nothing to poll, the follow thread still checks this often whether it should stop.
 IDLE_WAIT = 5.0
-#: Tries to get a consistent first read of an append-only file that keeps growing.
-READ_TRIES = 3
 #: A session file at least this big gets a quick first view (its first chunks, or its
 #: last ones when following) while the whole file is read behind it.
 QUICK_VIEW_BYTES = 4 << 20
 QUICK_VIEW_CHUNKS = 300
-
-
-def _stamp(path: Path) -> tuple[int, ...]:
-    st = os.stat(path)
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _read_whole(adapter: FormatAdapter, path: Path) -> tuple[list[Chunk], tuple[int, ...] | None]:
-    """`load_chunks`, and the file's stat from just before (a change after it is seen)."""
-    try:
-        stamp: tuple[int, ...] | None = _stamp(path)
-    except OSError:
-        stamp = None
-    return adapter.load_chunks(path), stamp
-
-
-def _line_start(path: Path, size: int) -> int:
-    """The offset just after the last newline before `size` (where a tail can start)."""
-    with open(path, "rb") as fh:
-        pos = size
-        while pos > 0:
-            step = min(1 << 16, pos)
-            fh.seek(pos - step)
-            block = fh.read(step)
-            nl = block.rfind(b"\n")
-            if nl >= 0:
-                return pos - step + nl + 1
-            pos -= step
-    return 0
-
-
-def _read_append_only(
-    adapter: FormatAdapter, info: SessionInfo
-) -> tuple[list[Chunk], TailReader, DecodeState]:
-    """The whole transcript, a `TailReader` positioned right after what it holds, and
-    the decoding state the reader's later records need (tool names seen so far).
-
-    A running session is read through the reader itself, so not a line is lost or
-    doubled while its writer appends. Other sessions go through `load_chunks` (the
-    format's full parser), retried while the file grows under it.
-    """
-    path = Path(info.path)
-    state = adapter.new_state()
-    if info.state is SessionState.RUNNING:
-        reader = TailReader(path)
-        records: list[dict] = []
-        while True:
-            batch = reader.read()
-            if batch.deleted or not batch.records:
-                break
-            records.extend(batch.records)
-        return adapter.chunks_from_records(records, 0, state), reader, state
-    for _ in range(READ_TRIES):
-        before = os.stat(path).st_size
-        state = adapter.new_state()
-        chunks = adapter.load_chunks(path, state=state)
-        try:
-            after = os.stat(path).st_size
-        except OSError:
-            break
-        if after == before:
-            break
-    return chunks, TailReader(path, offset=_line_start(path, before)), state
 
 
 class TranscriptScreen(Screen):
@@ -125,7 +66,9 @@ class TranscriptScreen(Screen):
         self.load_error: str | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._reader: TailReader | None = None
+        self._follower: Follower | None = None
+        #: Running when opened, or chunks arrived since: its end is announced.
+        self._saw_running = info.state is SessionState.RUNNING
 
     def compose(self) -> ComposeResult:
         yield Static(id="transcript-title")
@@ -162,44 +105,52 @@ class TranscriptScreen(Screen):
     def _load_and_follow(self) -> None:
         """Read the transcript, then keep it current until the screen goes away.
 
-        Append-only formats (openrath, claude, codex) are followed with a `TailReader`
-        (only new bytes are read); whole-file formats (nanobot, snapshot) are re-read
-        with `load_chunks` whenever the file changes.
+        One `Follower` (the CLI's `show --follow` uses the same) does both: its first
+        poll reads the file, later polls report appended chunks, a reset, or the end.
         """
         info = self.info
-        adapter = get_adapter(info.format)
-        path = Path(info.path)
-        reader: TailReader | None = None
-        state: DecodeState | None = None
-        stamp: tuple[int, ...] | None = None
         following = self.follow_wanted and info.state is SessionState.RUNNING
         if info.format == "openrath" and info.bytes >= QUICK_VIEW_BYTES:
             try:
-                quick = (last_chunks if following else first_chunks)(path, QUICK_VIEW_CHUNKS)
+                quick = (last_chunks if following else first_chunks)(
+                    Path(info.path), QUICK_VIEW_CHUNKS
+                )
             except PersistenceError:
                 quick = []  # the full read below reports the problem properly
             if quick and not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._quick_view, quick, [measure(c) for c in quick])
+        follower = Follower(info)
         try:
-            if adapter.append_only:
-                chunks, reader, state = _read_append_only(adapter, info)
-            else:
-                chunks, stamp = _read_whole(adapter, path)
+            (first,) = follower.poll()
         except PersistenceError as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
-        except OSError as exc:  # e.g. deleted between the list and the click
-            self.app.call_from_thread(self._failed, f"{info.path}: {exc.strerror or exc}")
-            return
+        assert isinstance(first, ChunksAppended)
+        chunks = list(first.chunks)
         measures = [measure(c) for c in chunks]
         if get_current_worker().is_cancelled:
             return
+        self._follower = follower
         self.app.call_from_thread(self._loaded, chunks, measures)
-        if reader is not None and state is not None:
-            self._reader = reader
-            self._tail(adapter, reader, len(chunks), state)
-        else:
-            self._reread(adapter, path, stamp)
+        while not follower.ended and self._sleep(follower.wants_poll):
+            self._post_events(follower.poll())
+
+    def _post_events(self, events: list[FollowEvent]) -> None:
+        """A follower's events as this screen's messages (one per batch, then the end)."""
+        reset = False
+        chunks: list[Chunk] = []
+        for event in events:
+            if isinstance(event, FollowReset):
+                reset, chunks = True, []
+            elif isinstance(event, ChunksAppended):
+                chunks.extend(event.chunks)
+            elif isinstance(event, FollowEnded):
+                if chunks or reset:
+                    self.post_message(self.Appended(chunks, [measure(c) for c in chunks], reset))
+                    chunks, reset = [], False
+                self.post_message(self.Ended(event))
+        if chunks or reset:
+            self.post_message(self.Appended(chunks, [measure(c) for c in chunks], reset))
 
     def _failed(self, error: str) -> None:
         self.load_error = error
@@ -235,11 +186,14 @@ class TranscriptScreen(Screen):
             return POLL_FALLBACK_WATCHING if watching else POLL_FALLBACK
         return None if watching else POLL_IDLE
 
-    def _sleep(self) -> bool:
-        """Wait for a wake-up or the poll interval; False once the screen is gone."""
+    def _sleep(self, wanted: float | None = None) -> bool:
+        """Wait for a wake-up, the poll interval or the follower's `wanted` delay;
+        False once the screen is gone."""
         worker = get_current_worker()
         while True:
             interval = self._interval()
+            if wanted is not None:
+                interval = wanted if interval is None else min(interval, wanted)
             woken = self._wake.wait(IDLE_WAIT if interval is None else interval)
             self._wake.clear()
             if self._stop.is_set() or worker.is_cancelled:
@@ -252,82 +206,50 @@ class TranscriptScreen(Screen):
         self._stop.set()
         self._wake.set()
 
-    def _tail(
-        self, adapter: FormatAdapter, reader: TailReader, count: int, state: DecodeState
-    ) -> None:
-        """Append-only: read what was appended, on the load worker's thread; `state` is
-        this session's decoding state (this thread's alone)."""
-        while self._sleep():
-            try:
-                batch = reader.read()
-            except PersistenceError as exc:
-                self.app.call_from_thread(self._ended, f"cannot read: {exc}")
-                return
-            if batch.deleted:
-                self.app.call_from_thread(self._ended, "the file was deleted")
-                return
-            if batch.reset:
-                count = 0
-                state = adapter.new_state()
-            ended = any(adapter.is_end_record(r) for r in batch.records)
-            chunks = adapter.chunks_from_records(batch.records, count, state)
-            count += len(chunks)
-            if chunks or batch.reset:
-                measures = [measure(c) for c in chunks]
-                self.app.call_from_thread(self._appended, chunks, measures, batch.reset)
-            if ended:
-                self.app.call_from_thread(self._ended, "closed: the writer wrote its trailer")
-                return
-
-    def _reread(self, adapter: FormatAdapter, path: Path, stamp: tuple[int, ...] | None) -> None:
-        """Whole-file formats: re-read the file whenever its stat changes."""
-        missing = False
-        while self._sleep():
-            try:
-                now = _stamp(path)
-            except FileNotFoundError:
-                if missing:  # still gone at the next look: not a rewrite in progress
-                    self.app.call_from_thread(self._ended, "the file was deleted")
-                    return
-                missing = True
-                self._wake.set()
-                time.sleep(0.2)
-                continue
-            except OSError as exc:
-                self.app.call_from_thread(self._ended, f"cannot read: {exc.strerror or exc}")
-                return
-            missing = False
-            if now == stamp:
-                continue
-            try:
-                chunks, stamp = _read_whole(adapter, path)
-            except PersistenceError:
-                stamp = now  # unreadable as it is now: wait for its next change
-                continue
-            measures = [measure(c) for c in chunks]
-            self.app.call_from_thread(self._replaced, chunks, measures)
-
     def wake(self, paths: list[str]) -> None:
         """A watcher saw these paths change; wake the follow thread if one is ours."""
         mine = {self.info.path}
-        if self._reader is not None:
-            mine.add(str(self._reader.path))
+        if self._follower is not None:
+            mine.add(str(self._follower.path))
         stem = self.info.path.removesuffix(".__partial__")
         mine |= {stem, stem + ".__partial__"}
         if mine & set(paths):
             self._wake.set()
 
-    def _appended(self, chunks: list[Chunk], measures: list[Measure], reset: bool) -> None:
+    class Appended(Message):
+        """The follower read new chunks (after a reset: every chunk, from index 0)."""
+
+        def __init__(self, chunks: list[Chunk], measures: list[Measure], reset: bool) -> None:
+            super().__init__()
+            self.chunks = chunks
+            self.measures = measures
+            self.reset = reset
+
+    class Ended(Message):
+        """The follower's last event: the session closed, crashed or was deleted."""
+
+        def __init__(self, end: FollowEnded) -> None:
+            super().__init__()
+            self.end = end
+
+    @on(Appended)
+    def _appended(self, message: Appended) -> None:
         view = self.query_one(TranscriptView)
-        if reset:
-            view.set_chunks(chunks, measures)
+        if message.chunks:
+            self._saw_running = True
+        if message.reset:
+            view.replace_chunks(message.chunks, message.measures)
         else:
-            view.append_chunks(chunks, measures)
+            view.append_chunks(message.chunks, message.measures)
         self._render_status()
 
-    def _replaced(self, chunks: list[Chunk], measures: list[Measure]) -> None:
-        self.query_one(TranscriptView).replace_chunks(chunks, measures)
-        self._render_status()
+    @on(Ended)
+    def _follow_ended(self, message: Ended) -> None:
+        """The end is announced for a session seen running (or for a file gone); a
+        session opened after it ended just stops being followed."""
+        end = message.end
+        if self._saw_running or end.deleted or end.state is SessionState.CORRUPT:
+            self._ended(end.reason)
 
     def _ended(self, why: str) -> None:
         if self.ended is None:
@@ -343,12 +265,8 @@ class TranscriptScreen(Screen):
             return
         was = self.info.state
         self.info = info
-        if was is SessionState.RUNNING and info.state is SessionState.CLOSED:
-            self._ended("closed: the writer finished")
-            self._wake.set()
-        elif was is SessionState.RUNNING and info.state is SessionState.CRASHED:
-            self._ended(f"crashed: {info.state_reason}")
-            self._wake.set()
+        if was is not info.state:
+            self._wake.set()  # the follower checks the writer itself
         self._render_title()
 
     # ------------------------------------------------------------ display
@@ -360,33 +278,34 @@ class TranscriptScreen(Screen):
         (the path keeps its file name) when the terminal is narrow."""
         info = self.info
         state = f"{info.glyph} {info.state.value}  "
-        meta = f"  {clean(info.short_id)} · {clean(info.format)} · "
+        meta = f"  {screen_text(info.short_id)} · {screen_text(info.format)} · "
         room = max(0, (self.size.width or 120) - 2 - len(state) - len(meta))
         path = short_path(info.path)
-        title = one_line(info.title, max(12, room - min(len(path), 16))) or "(no title)"
+        title = first_line(info.title, max(12, room - min(len(path), 16))) or "(no title)"
         parts: list[tuple[str, str] | str] = [
             (state, f"bold $sv-{info.state.value}"),
             (title, "bold"),
             (meta + keep_end(path, max(12, room - len(title))), "$text-muted"),
         ]
-        self.query_one("#transcript-title", Static).update(Content.assemble(*parts))
+        for title_bar in self.query("#transcript-title").results(Static):  # none before compose
+            title_bar.update(Content.assemble(*parts))
 
     def _render_status(self) -> None:
         view = self.query_one(TranscriptView)
         parts: list[tuple[str, str] | str] = []
         if self.load_error:
-            parts.append((f"cannot open: {clean(self.load_error)}", "bold $error"))
+            parts.append((f"cannot open: {screen_text(self.load_error)}", "bold $error"))
         elif not self.loaded and self.quick:
             where = "last" if view.following else "first"
             parts.append(
                 (
                     f"showing the {where} {self.quick} chunks · loading the rest of "
-                    f"{human_size(self.info.bytes)}…",
+                    f"{human_bytes(self.info.bytes)}…",
                     "$text-muted",
                 )
             )
         elif not self.loaded:
-            parts.append((f"loading {human_size(self.info.bytes)}…", "$text-muted"))
+            parts.append((f"loading {human_bytes(self.info.bytes)}…", "$text-muted"))
         else:
             count = len(view.chunks)
             noun = "chunk" if count == 1 else "chunks"
@@ -394,7 +313,7 @@ class TranscriptScreen(Screen):
             if self.ended:
                 style = "$sv-closed" if self.ended.startswith("closed") else "$sv-crashed"
                 parts.append(("  ■ session ended: ", f"bold {style}"))
-                parts.append((clean(self.ended), style))
+                parts.append((screen_text(self.ended), style))
             elif self.info.state is SessionState.RUNNING or view.following or view.unseen:
                 if view.following:
                     parts.append(("  ● following", "bold $sv-running"))

@@ -13,11 +13,14 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from sessionview.app.display import ago, short_path
 from sessionview.app.screens.confirm import ConfirmScreen
-from sessionview.app.text import ago, clean, human_size, one_line, short_path
+from sessionview.render.humanize import human_bytes as human_size
+from sessionview.render.humanize import plural
+from sessionview.render.safe import first_line as one_line
+from sessionview.render.safe import screen_text as clean
 from sessionview.store import actions
 from sessionview.store.errors import PersistenceError
-from sessionview.text import plural
 
 TITLE_WIDTH = 28
 

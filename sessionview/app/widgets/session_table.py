@@ -11,7 +11,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
-from sessionview.app.text import ago, clean, human_count, human_size, local_time, reason_text
+from sessionview.app.display import ago, human_count, local_time, reason_text
+from sessionview.render.humanize import human_bytes as human_size
+from sessionview.render.safe import screen_text as clean
 from sessionview.store.model import SessionInfo, SessionState
 
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
@@ -104,7 +106,7 @@ def _next_age_change(updated: datetime | None, stamp: float) -> float:
     for size in (86400, 3600, 60):
         if secs >= size:
             return stamp + size - secs % size
-    return stamp + 1
+    return stamp + max(1.0, 60 - secs)  # "just now" until the first minute is up
 
 
 class SessionTable(DataTable):

@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from sessionview.render.chunk_text import LINE_LIMIT, Line, chunk_lines
+from sessionview.render.chunk_text import LINE_LIMIT, Line, chunk_lines, has_cut
 from sessionview.store.model import Chunk
 
 SHORT = 20
@@ -132,6 +132,9 @@ class TranscriptView(ScrollView, can_focus=True):
         Binding("pageup,b", "page_up", "Page up", show=False),
         Binding("pagedown,space", "page_down", "Page down", show=False),
         Binding("home,g", "scroll_home", "Top", show=False),
+        # ScrollView binds `end` to a plain scroll_end; here it also follows (the README
+        # and the status line say so).
+        Binding("end,G", "follow_end", "End (follow)", show=False),
     ]
 
     #: Rows stay pinned to the bottom while true; scrolling up sets it false.
@@ -248,8 +251,14 @@ class TranscriptView(ScrollView, can_focus=True):
         return range(top, bottom + 1)
 
     def toggle_expand(self) -> int:
-        """Expand (or fold again) the cut lines of the chunks on screen; returns how many."""
-        visible = list(self.visible_chunks())
+        """Expand (or fold again) the cut lines and folded tool results of the chunks on
+        screen; returns how many changed (0, and the view stays put, when none hides
+        anything)."""
+        visible = [
+            i
+            for i in self.visible_chunks()
+            if i in self._expanded or has_cut(self.chunks[i], limit=self.limit)
+        ]
         if not visible:
             return 0
         fold = all(i in self._expanded for i in visible)
@@ -271,6 +280,9 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def action_scroll_home(self) -> None:
         self.scroll_home(animate=False)
+
+    def action_follow_end(self) -> None:
+        self.resume_following()
 
     # ------------------------------------------------------------ following
     def _stick(self) -> None:

@@ -136,3 +136,22 @@ class TestTrash:
         assert snap_compare(
             build_app(mixed_root), run_before=_trash_with_three, terminal_size=(120, 36)
         )
+
+
+class TestTranscriptSmall:
+    def test_find_in_transcript(self, snap_compare, mixed_root: Path) -> None:
+        from sessionview.app.screens.transcript import TranscriptScreen
+
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            _select(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
+            await pilot.press("enter")
+            await settle(
+                pilot,
+                lambda: isinstance(pilot.app.screen, TranscriptScreen) and pilot.app.screen.loaded,
+            )
+            await pilot.press("slash", *"add", "enter")
+            screen = pilot.app.screen
+            await settle(pilot, lambda: screen.find_done and screen.find_chunks)
+
+        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)

@@ -99,3 +99,50 @@ async def test_long_tool_output_is_folded_and_x_unfolds_it(home: Path) -> None:
         await pilot.press("x")  # fold again
         await settle(pilot)
         assert view.total_rows == folded
+
+
+@sync
+async def test_find_highlights_and_n_N_jump_between_matches(home: Path) -> None:
+    sid = "f0110000-0000-4000-8000-000000000004"
+    _write(home / "sessions", sid, 400, tool_lines=300)
+    app = build_app(home / "sessions")
+    async with app.run_test(size=SMALL) as pilot:
+        screen, view = await _open(pilot, sid)
+        await pilot.press("slash", *"NEEDLE", "enter")
+        await settle(pilot, lambda: screen.find_done and screen.find_chunks)
+        # "step n needle" for every n % 10 == 3: 40 chunks (positions 5, 15, ...).
+        assert screen.find_chunks == [n + 2 for n in range(400) if n % 10 == 3]
+        assert app.focused is view
+        seen = []
+        for _ in range(3):
+            shown = view.visible_chunks()
+            seen.append(min(i for i in screen.find_chunks if i in shown))
+            text = "\n".join(view.render_line(y).text for y in range(view.size.height))
+            assert "needle" in text
+            await pilot.press("n")
+            await settle(pilot)
+        assert seen == [5, 15, 25]
+        await pilot.press("N", "N")
+        await settle(pilot)
+        assert 15 in view.visible_chunks()
+        status = str(screen.query_one("#transcript-status").render())
+        assert "40 chunks match" in status
+        await pilot.press("escape")  # clears the find, stays in the transcript
+        await settle(pilot)
+        assert screen.find_query == "" and app.screen is screen
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main
+
+
+@sync
+async def test_find_unfolds_a_match_inside_folded_output(home: Path) -> None:
+    sid = "f0110000-0000-4000-8000-000000000005"
+    _write(home / "sessions", sid, 2, tool_lines=300)
+    app = build_app(home / "sessions")
+    async with app.run_test(size=SMALL) as pilot:
+        screen, view = await _open(pilot, sid)
+        await pilot.press("slash", *"output line 250", "enter")
+        await settle(pilot, lambda: screen.find_done and screen.find_chunks)
+        text = "\n".join(view.render_line(y).text for y in range(view.size.height))
+        assert "output line 250" in text

@@ -11,12 +11,13 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from sessionview.app.display import human_count, keep_end, short_path
 from sessionview.app.widgets.transcript_view import Measure, TranscriptView, measure
-from sessionview.render.humanize import human_bytes
+from sessionview.render.chunk_text import chunk_lines
+from sessionview.render.humanize import human_bytes, plural
 from sessionview.render.safe import first_line, screen_text
 from sessionview.store.errors import PersistenceError
 from sessionview.store.follow import (
@@ -41,6 +42,8 @@ IDLE_WAIT = 5.0
 #: last ones when following) while the whole file is read behind it.
 QUICK_VIEW_BYTES = 4 << 20
 QUICK_VIEW_CHUNKS = 300
+#: Seconds of quiet typing before the find box searches.
+FIND_DEBOUNCE = 0.15
 
 
 class TranscriptScreen(Screen):
@@ -50,10 +53,13 @@ class TranscriptScreen(Screen):
         Binding("escape", "back", "Back"),
         Binding("f", "toggle_follow", "Follow on/off"),
         Binding("end", "follow", "Follow (end)", show=False),
-        Binding("x", "expand", "Expand long lines"),
+        Binding("slash", "find", "Find"),
+        Binding("n", "find_next", "Next match", show=False),
+        Binding("N", "find_previous", "Previous match", show=False),
+        Binding("x", "expand", "Expand", show=False),
         Binding("r", "resume", "Resume"),
-        Binding("c", "copy_id", "Copy id"),
-        Binding("o", "pager", "Pager"),
+        Binding("c", "copy_id", "Copy id", show=False),
+        Binding("o", "pager", "Pager", show=False),
     ]
 
     def __init__(self, info: SessionInfo, *, follow: bool = True) -> None:
@@ -69,12 +75,20 @@ class TranscriptScreen(Screen):
         self._follower: Follower | None = None
         #: Running when opened, or chunks arrived since: its end is announced.
         self._saw_running = info.state is SessionState.RUNNING
+        #: Find (`/`): the text, the sorted indices of the chunks holding it, whether
+        #: the search is still running, and the row of the match last shown.
+        self.find_query = ""
+        self.find_chunks: list[int] = []
+        self.find_done = True
+        self._find_row = -1.0
+        self._find_timer = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="transcript-title")
         yield TranscriptView(id="transcript")
+        yield Input(placeholder="find (enter: keep, n/N: next/previous, esc: clear)", id="find")
         yield Static(id="transcript-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         view = self.query_one(TranscriptView)
@@ -322,13 +336,128 @@ class TranscriptScreen(Screen):
                     if view.unseen:
                         parts.append((f"  {view.unseen} new chunks", "bold reverse $warning"))
                     parts.append(("  (f or end to follow)", "$text-muted"))
+        if self.find_query:
+            found = f"{plural(len(self.find_chunks), 'chunk')} match"
+            if len(self.find_chunks) == 1:
+                found += "es"
+            parts.append((f"  find “{screen_text(self.find_query)}”: ", "bold $accent"))
+            parts.append((found + ("" if self.find_done else " (searching…)"), "$accent"))
+            if self.find_chunks:
+                parts.append(("  n/N next/previous", "$text-muted"))
         self.query_one("#transcript-status", Static).update(Content.assemble(*parts))
 
     def on_transcript_view_follow_changed(self, event: TranscriptView.FollowChanged) -> None:
         self._render_status()
 
+    # ---------------------------------------------------------------- find
+    def action_find(self) -> None:
+        box = self.query_one("#find", Input)
+        box.display = True
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "find":
+            return
+        event.stop()
+        if self._find_timer is not None:
+            self._find_timer.stop()
+        # Typing fast restarts the search once, not on every key.
+        self._find_timer = self.set_timer(FIND_DEBOUNCE, lambda: self._start_find(event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "find":
+            return
+        event.stop()
+        event.input.display = bool(event.value)
+        self.query_one(TranscriptView).focus()
+        if self._find_timer is not None:
+            self._find_timer.stop()
+            self._find_timer = None
+        if event.value != self.find_query:
+            self._start_find(event.value)
+
+    def _start_find(self, query: str) -> None:
+        self._find_timer = None
+        self.find_query = query
+        self.find_chunks = []
+        self._find_row = -1.0
+        view = self.query_one(TranscriptView)
+        view.set_find(query)
+        if not query:
+            self.find_done = True
+            self.workers.cancel_group(self, "find")
+            self._render_status()
+            return
+        self.find_done = False
+        self._render_status()
+        self._search(query, list(view.chunks))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="find")
+    def _search(self, query: str, chunks: list[Chunk]) -> None:
+        """Which chunks hold `query` (case-insensitive), in a thread: 50,000 chunks take
+        a few seconds, the screen stays live, the first match is shown as soon as found
+        and the count grows in batches."""
+        worker = get_current_worker()
+        needle = query.lower()
+        found: list[int] = []
+        sent = 0
+        for n, chunk in enumerate(chunks):
+            if n % 256 == 0:
+                if worker.is_cancelled:
+                    return
+                if len(found) > sent and (sent == 0 or n % 4096 == 0):
+                    self.app.call_from_thread(self._found, query, list(found), False)
+                    sent = len(found)
+            text = "\n".join(line.text for line in chunk_lines(chunk, expanded=True))
+            if needle in text.lower():
+                found.append(n)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._found, query, found, True)
+
+    def _found(self, query: str, chunks: list[int], done: bool) -> None:
+        if query != self.find_query:
+            return
+        first = not self.find_chunks and chunks
+        self.find_chunks = chunks
+        self.find_done = done
+        if first:
+            self._goto_match(forward=True)
+        self._render_status()
+
+    def _goto_match(self, forward: bool) -> None:
+        view = self.query_one(TranscriptView)
+        after = self._find_row if self._find_row >= 0 else view.scroll_y - 1
+        row = view.next_match(self.find_chunks, after, forward)
+        if row is None:
+            return
+        self._find_row = float(row)
+        view.show_row(row)
+
+    def action_find_next(self) -> None:
+        if not self.find_chunks:
+            self.notify("nothing found" if self.find_query else "/ finds text in this transcript")
+            return
+        self._goto_match(forward=True)
+
+    def action_find_previous(self) -> None:
+        if not self.find_chunks:
+            self.notify("nothing found" if self.find_query else "/ finds text in this transcript")
+            return
+        self._goto_match(forward=False)
+
+    def _clear_find(self) -> None:
+        box = self.query_one("#find", Input)
+        box.value = ""
+        box.display = False
+        self._start_find("")
+        self.query_one(TranscriptView).focus()
+
     # ------------------------------------------------------------- actions
     def action_back(self) -> None:
+        """`escape`: first clears a find, then goes back to the list."""
+        if self.find_query or self.query_one("#find", Input).display:
+            self._clear_find()
+            return
         self.dismiss()
 
     def action_follow(self) -> None:

@@ -45,6 +45,7 @@ STYLE_NAMES = (
     "meta-head",
     "marker",
     "blank",
+    "find",
 )
 
 
@@ -124,6 +125,7 @@ class TranscriptView(ScrollView, can_focus=True):
         & > .transcript--meta { color: $text-disabled; }
         & > .transcript--marker { color: $warning; text-style: italic; }
         & > .transcript--blank { color: $text; }
+        & > .transcript--find { background: $warning; color: $background; text-style: bold; }
     }
     """
     BINDINGS = [
@@ -165,6 +167,8 @@ class TranscriptView(ScrollView, can_focus=True):
         self._strip_cache: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
         self._auto_scrolling = False
+        #: What `/` looks for (lower-cased); matches on screen are highlighted.
+        self._find = ""
 
     # ------------------------------------------------------------------ data
     def set_chunks(self, chunks: list[Chunk], measures: list[Measure]) -> None:
@@ -271,6 +275,58 @@ class TranscriptView(ScrollView, can_focus=True):
         self._relayout()
         return len(visible)
 
+    # ----------------------------------------------------------------- find
+    def set_find(self, query: str) -> None:
+        """Highlight `query` (case-insensitive) in the rows on screen; "" clears it."""
+        self._find = query.lower()
+        self._strip_cache.clear()
+        self.refresh()
+
+    def _match_rows(self, index: int) -> list[int]:
+        """The rows (absolute) of chunk `index` that show the find text."""
+        rows = self._chunk_rows(index, self._width)
+        top = self._offsets[index]
+        needle = self._find
+        return [
+            top + n
+            for n, parts in enumerate(rows)
+            if needle in "".join(t for t, _ in parts).lower()
+        ]
+
+    def next_match(self, chunks: list[int], after: float, forward: bool = True) -> int | None:
+        """The first row after (or before) row `after` that shows the find text, among
+        the chunks `chunks` (sorted indices whose text holds it); wraps around. A match
+        hidden in a cut line or a folded tool result unfolds its chunk."""
+        if not chunks or not self._find or not self.chunks:
+            return None
+        start = self._chunk_at(int(after)) if after >= 0 else -1
+        at = bisect_right(chunks, start)  # chunks[:at] are at or before `start`
+        current = [start] if at and chunks[at - 1] == start else []
+        before = chunks[: at - len(current)]
+        if forward:
+            order = current + chunks[at:] + before + current
+        else:
+            order = current + before[::-1] + chunks[at:][::-1] + current
+        for visit, index in enumerate(order):
+            if index >= len(self.chunks):
+                continue
+            rows = self._match_rows(index)
+            if not rows and index not in self._expanded:
+                self._expanded.add(index)
+                self._measures[index] = measure(self.chunks[index], True)
+                self._relayout(keep_top_chunk=False)
+                rows = self._match_rows(index)
+            if visit == 0 and current:  # the chunk `after` is in: only rows past it
+                rows = [r for r in rows if (r > after if forward else r < after)]
+            if rows:
+                return rows[0] if forward else rows[-1]
+        return None
+
+    def show_row(self, row: int) -> None:
+        """Scroll so that `row` is on screen, a third of the way down; stop following."""
+        self.following = False
+        self.scroll_to(y=max(0, row - self.size.height // 3), animate=False)
+
     # ------------------------------------------------------------ scrolling
     def action_page_up(self) -> None:
         self.scroll_page_up(animate=False)
@@ -361,6 +417,8 @@ class TranscriptView(ScrollView, can_focus=True):
                 rows[row - self._offsets[index]] if row - self._offsets[index] < len(rows) else []
             )
             base = self.rich_style
+            if self._find:
+                parts = _highlight(parts, self._find)
             segments = [Segment(text, base + self._style(style)) for text, style in parts if text]
             strip = Strip(segments).extend_cell_length(width, base)
             self._strip_cache[key] = strip
@@ -385,3 +443,20 @@ def _line_rows(line: Line, width: int) -> list[list[tuple[str, str]]]:
         else:
             rows.append([(piece, "marker")])
     return rows
+
+
+def _highlight(parts: list[tuple[str, str]], needle: str) -> list[tuple[str, str]]:
+    """`parts` with every occurrence of `needle` (lower-case) split out as "find"."""
+    out: list[tuple[str, str]] = []
+    for text, style in parts:
+        lower = text.lower()
+        if needle not in lower or len(lower) != len(text):
+            out.append((text, style))
+            continue
+        start = 0
+        while (found := lower.find(needle, start)) >= 0:
+            out.append((text[start:found], style))
+            out.append((text[found : found + len(needle)], "find"))
+            start = found + len(needle)
+        out.append((text[start:], style))
+    return out

@@ -354,7 +354,8 @@ class TranscriptScreen(Screen):
     def action_find(self) -> None:
         box = self.query_one("#find", Input)
         box.display = True
-        box.focus()
+        # At once, not after a refresh: keys typed right after `/` belong to the box.
+        self.set_focus(box)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "find":

@@ -301,3 +301,59 @@ async def test_project_filter_cycles_through_working_directories(home: Path) -> 
         await settle(pilot)
         assert len(app.main.table.keys) == len(app.main.all_rows)
         assert app.focused is app.main.table
+
+
+async def _flip_running(pilot, app, states: list) -> list[str]:
+    """Every running row of the list becomes `states[n]` (as an index update would)."""
+    from dataclasses import replace
+
+    from sessionview.store.model import SessionState
+
+    notes: list[str] = []
+    notify = app.notify
+
+    def spy(message, **kwargs):
+        notes.append(message)
+        notify(message, **kwargs)
+
+    app.notify = spy
+    rows = list(app.rows.values())
+    running = [i for i in rows if i.state is SessionState.RUNNING]
+    assert len(running) == len(states)
+    flipped = {id(i): replace(i, state=s) for i, s in zip(running, states, strict=True)}
+    app._apply_rows([flipped.get(id(i), i) for i in rows])
+    # The toasts go out once ANNOUNCE_DELAY has gathered the changes.
+    await settle(pilot, lambda: not app._announcements)
+    return notes
+
+
+@sync
+async def test_closes_share_one_short_toast(home: Path, writers) -> None:
+    from datetime import UTC, datetime
+
+    from sessionview.config import Config
+    from sessionview.store.model import SessionState
+    from sessionview.store.writer import SessionWriter
+
+    root = home / "sessions"
+    for n in range(4):
+        w = SessionWriter(
+            f"0a11ce00-0000-4000-8000-00000000001{n}",
+            directory=root,
+            created_at=datetime(2026, 11, 21, 11, 58, tzinfo=UTC),
+        )
+        w.append("user", {"content": f"job {n}"})
+        writers.append(w)
+    for notify, expected in (
+        ("all", ["✖ crashed: 0a11ce00 job", "✓ 3 sessions closed"]),
+        ("crashes", ["✖ crashed: 0a11ce00 job"]),
+        ("none", []),
+    ):
+        app = build_app(root, config=Config(notify=notify))
+        async with app.run_test(size=SMALL) as pilot:
+            await settle(pilot)
+            states = [SessionState.CLOSED] * 3 + [SessionState.CRASHED]
+            notes = await _flip_running(pilot, app, states)
+        got = [n.rsplit(" ", 1)[0] if n.startswith("✖ crashed") else n for n in notes]
+        assert got == expected, (notify, notes)
+        assert all("\n" not in n for n in notes)

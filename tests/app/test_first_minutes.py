@@ -357,3 +357,18 @@ async def test_closes_share_one_short_toast(home: Path, writers) -> None:
         got = [n.rsplit(" ", 1)[0] if n.startswith("✖ crashed") else n for n in notes]
         assert got == expected, (notify, notes)
         assert all("\n" not in n for n in notes)
+
+
+@sync
+async def test_keys_typed_in_one_burst_after_slash_go_to_the_filter(home: Path) -> None:
+    """A fast typist or a paste: `/`, `r`, `u`, `n` arrive before the box has focus."""
+    from textual import events
+
+    app = build_app(copy_fixtures(home))
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        for key in ("slash", "r", "u", "n"):
+            app.post_message(events.Key(key, "/" if key == "slash" else key))
+        await settle(pilot, lambda: app.main.filter_text == "run")
+        assert app.main.filter_text == "run"
+        assert app.screen is app.main  # `r` did not resume anything

@@ -344,7 +344,13 @@ class MainScreen(Screen):
 
     def on_key(self, event) -> None:
         box = self.query_one("#filter", Input)
-        if event.key == "escape" and box.has_focus:
+        if event.key == "slash" and self.focused is not box:
+            # Open the box now, not when the binding runs (after every key already
+            # queued has gone to the list): see the branch for printable keys below.
+            event.stop()
+            event.prevent_default()
+            self.action_filter()
+        elif event.key == "escape" and box.has_focus:
             event.stop()
             event.prevent_default()
             box.value = ""
@@ -352,6 +358,12 @@ class MainScreen(Screen):
             self.filter_text = ""
             self._apply()
             self.table.focus()
+        elif self.focused is box and event.is_printable and event.character:
+            # Typed in the same burst as `/` (a fast typist, a paste): the key was
+            # routed to the list before the box had the focus. It belongs to the box.
+            event.stop()
+            event.prevent_default()
+            box.insert_text_at_cursor(event.character)
 
     def action_state_filter(self, state: str) -> None:
         self.state_filter = state

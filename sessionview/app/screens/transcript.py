@@ -357,6 +357,19 @@ class TranscriptScreen(Screen):
         # At once, not after a refresh: keys typed right after `/` belong to the box.
         self.set_focus(box)
 
+    def on_key(self, event) -> None:
+        """`/` opens the box at once, and printable keys that reached the screen while
+        the box has the focus (typed in the same burst as `/`) go into it."""
+        box = self.query_one("#find", Input)
+        if event.key == "slash" and self.focused is not box:
+            event.stop()
+            event.prevent_default()
+            self.action_find()
+        elif self.focused is box and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            box.insert_text_at_cursor(event.character)
+
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "find":
             return

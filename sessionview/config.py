@@ -13,6 +13,8 @@ from typing import Any
 
 #: The states `prune` may remove (never running or corrupt sessions).
 KNOWN_STATES = ("closed", "crashed")
+NOTIFY_CHOICES = ("all", "crashes", "none")
+PRUNE_KEYS = ("older_than", "by", "states")
 
 
 def config_path() -> Path:
@@ -47,11 +49,18 @@ class Config:
     theme: str = "sessionview-dark"
     #: Ring the terminal bell when a running session closes or crashes.
     bell: bool = False
+    #: Which of those changes get a toast: "all", "crashes" or "none".
+    notify: str = "all"
     #: Open the transcript of a running session in follow mode.
     follow_by_default: bool = True
     #: Poll instead of inotify (network filesystems), and how often.
     polling: bool = False
     poll_interval: float = 0.5
+    #: The list's order: a column and optionally asc/desc ("size desc"); remembered.
+    sort: str = "activity desc"
+    #: Days the trash keeps a deleted session; older ones are purged when the app
+    #: starts (and it says how many). 0 keeps them forever.
+    trash_days: int = 30
     #: One line per problem found while reading the file.
     problems: tuple[str, ...] = ()
     source: str = ""
@@ -104,6 +113,9 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
     prune = _expect(data, "prune", dict, problems, "")
     if prune is not None:
         pk: dict[str, Any] = {}
+        for key in prune:
+            if key not in PRUNE_KEYS:
+                problems.append(f"prune.{key}: unknown key (known: {', '.join(PRUNE_KEYS)})")
         older = _expect(prune, "older_than", str, problems, "prune.")
         if older is not None:
             from sessionview.store.actions import parse_age
@@ -136,6 +148,26 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
         value = _expect(data, key, kind, problems, "")
         if value is not None:
             kwargs[key] = value
+    trash_days = _expect(data, "trash_days", int, problems, "")
+    if trash_days is not None:
+        if trash_days >= 0:
+            kwargs["trash_days"] = trash_days
+        else:
+            problems.append("trash_days: must be 0 (keep forever) or more")
+    sort = _expect(data, "sort", str, problems, "")
+    if sort is not None:
+        from sessionview.sorting import parse_sort
+
+        try:
+            kwargs["sort"] = parse_sort(sort).setting()
+        except ValueError as exc:
+            problems.append(f"sort: {exc}")
+    notify = _expect(data, "notify", str, problems, "")
+    if notify is not None:
+        if notify in NOTIFY_CHOICES:
+            kwargs["notify"] = notify
+        else:
+            problems.append(f"notify: expected one of {', '.join(NOTIFY_CHOICES)}, got {notify!r}")
     interval = _expect(data, "poll_interval", (int, float), problems, "")
     if interval is not None:
         if interval > 0:
@@ -171,16 +203,21 @@ def load_config(path: Path | None = None) -> Config:
 
 def save_theme(name: str, path: Path | None = None) -> None:
     """Remember the chosen theme: rewrite only the `theme = ...` line, keep the rest."""
+    save_setting("theme", name, path)
+
+
+def save_setting(key: str, value: str, path: Path | None = None) -> None:
+    """Remember one top-level string setting: rewrite only its line, keep the rest."""
     path = path or config_path()
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         lines = []
-    entry = f"theme = {tomllib_quote(name)}"
+    entry = f"{key} = {tomllib_quote(value)}"
     # Top-level keys must come before the first table header.
     first_table = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("[")), len(lines))
     for i, line in enumerate(lines[:first_table]):
-        if line.split("=", 1)[0].strip() == "theme":
+        if line.split("=", 1)[0].strip() == key:
             lines[i] = entry
             break
     else:

@@ -27,10 +27,10 @@ def test_demo_agents_produce_every_state_and_release_their_locks(tmp_path: Path)
             huge_bytes = max(
                 [s.bytes for s in rows if s.title.startswith("Read the whole server log")] or [0]
             )
-            if states == {"running", "crashed", "closed"} and huge_bytes > 1_000_000:
+            if {"running", "crashed", "closed"} <= states and huge_bytes > 1_000_000:
                 break
             time.sleep(0.1)
-        assert states == {"running", "crashed", "closed"}
+        assert states == {"running", "crashed", "closed", "corrupt"}  # the seeded broken file
         assert huge_bytes > 1_000_000, "the huge tool result was never written"
     finally:
         agents.stop()
@@ -60,6 +60,103 @@ def test_run_demo_opens_the_app_with_a_banner_and_removes_its_directory() -> Non
 
     assert run_demo(Config(), runner=drive) == 0
     assert seen["rows"] >= 5
-    assert "Demo" in seen["banner"] and str(seen["root"]) in seen["banner"]
+    assert "Demo" in seen["banner"] and str(seen["root"].parent) in seen["banner"]
     assert not seen["root"].exists()
     assert not seen["root"].parent.exists()
+
+
+def test_the_demo_leaves_the_users_config_cache_and_trash_alone(isolated_home: Path) -> None:
+    """Issue 13.5: a delete and a theme picked in the demo stay in the demo."""
+    import os
+
+    from sessionview.app.screens.confirm import ConfirmScreen
+    from sessionview.store.actions import default_trash_dir, list_trash
+    from sessionview.store.model import SessionState
+
+    env_before = dict(os.environ)
+    user_trash = default_trash_dir()
+    seen: dict[str, Any] = {}
+
+    def drive(app: Any) -> None:
+        async def go() -> None:
+            async with app.run_test(size=(120, 36)) as pilot:
+                seen["root"] = app.index.roots[0].path
+                deadline = time.monotonic() + 20
+                closed = None
+                while time.monotonic() < deadline and closed is None:
+                    await pilot.pause(0.1)
+                    closed = next(
+                        (
+                            k
+                            for k in app.main.table.keys
+                            if app.main.table.info(k).state is SessionState.CLOSED
+                        ),
+                        None,
+                    )
+                assert closed is not None, "no closed session in the demo"
+                app.main.table.select_key(closed)
+                await pilot.press("d")
+                while time.monotonic() < deadline and not isinstance(app.screen, ConfirmScreen):
+                    await pilot.pause(0.05)
+                await pilot.press("y")
+                while time.monotonic() < deadline and not list_trash():
+                    await pilot.pause(0.05)
+                seen["demo_trash"] = default_trash_dir()
+                seen["trashed"] = len(list_trash())
+                app.theme = "sessionview-light"
+                while time.monotonic() < deadline and not config_mod.config_path().exists():
+                    await pilot.pause(0.05)
+                seen["demo_config"] = config_mod.config_path()
+                await pilot.press("q")
+
+        asyncio.run(go())
+
+    from sessionview import config as config_mod
+
+    assert run_demo(runner=drive) == 0
+    assert seen["trashed"] == 1, "the delete never reached the demo's trash"
+    assert str(seen["demo_trash"]).startswith(str(seen["root"].parent))
+    assert str(seen["demo_config"]).startswith(str(seen["root"].parent))
+    assert not user_trash.exists() and list_trash() == []
+    assert not config_mod.config_path().exists()
+    assert not seen["root"].parent.exists()
+    assert dict(os.environ) == env_before
+
+
+def test_the_demo_is_varied_and_bounded(tmp_path: Path) -> None:
+    """Issue 13.10: titles, lengths, lineage, a corrupt file, a second format."""
+    from sessionview.demo import CRASHED_SESSIONS, FINISHED_SESSIONS
+    from sessionview.store.roots import Root
+
+    agents = DemoAgents(tmp_path / "sessions", speed=50, snapshots=tmp_path / "ws" / ".sessions")
+    agents.start()
+    try:
+        index = SessionIndex(
+            [
+                Root(tmp_path / "sessions", "openrath"),
+                Root(tmp_path / "ws" / ".sessions", "snapshot"),
+            ],
+            use_cache=False,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            rows = index.scan()
+            closed = [r for r in rows if r.state.value == "closed"]
+            if len(closed) >= 12:
+                break
+            time.sleep(0.2)
+        rows = index.scan()
+    finally:
+        agents.stop()
+    states = {r.state.value for r in rows}
+    assert {"closed", "crashed", "corrupt"} <= states
+    assert {r.format for r in rows} == {"openrath", "snapshot"}
+    titles = [r.title for r in rows if r.title]
+    assert len(set(titles)) >= len(titles) - 3, titles
+    closed = [r for r in rows if r.state.value == "closed"]
+    assert len({r.chunks for r in closed}) >= 4
+    assert len({r.total_tokens for r in closed}) >= 6
+    children = [r for r in rows if r.parents]
+    assert len(children) == 2 and len({c.parents[0] for c in children}) == 1
+    assert {r.id for r in rows} >= {children[0].parents[0]}
+    assert len(rows) <= 12 + FINISHED_SESSIONS + CRASHED_SESSIONS

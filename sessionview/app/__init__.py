@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sessionview.config import Config
@@ -16,12 +16,16 @@ def make_app(
     watch: bool = True,
     banner: str | None = None,
     now: Callable[[], datetime] | None = None,
+    dir_problems: Sequence[str] = (),
 ):
     """The App over `index`. `watch=False` turns off the file watcher and liveness polling
-    (snapshot tests); `now` is the clock behind "12s ago"; `banner` is a line shown on top."""
+    (snapshot tests); `now` is the clock behind "12s ago"; `banner` is a line shown on top;
+    `dir_problems` are lines about directories the user named that are not there."""
     from sessionview.app.app import SessionViewApp
 
-    return SessionViewApp(index, config, watch=watch, banner=banner, now=now)
+    return SessionViewApp(
+        index, config, watch=watch, banner=banner, now=now, dir_problems=dir_problems
+    )
 
 
 __all__ = ["make_app"]

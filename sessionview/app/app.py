@@ -7,48 +7,56 @@ import shlex
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from sessionview.app.display import short_path
 from sessionview.app.messages import ScanBatch, SessionsChanged
 from sessionview.app.screens.confirm import ConfirmScreen
 from sessionview.app.screens.corrupt import CorruptScreen
+from sessionview.app.screens.fit import is_short
 from sessionview.app.screens.help import HelpScreen, binding_rows
 from sessionview.app.screens.lineage import LineageScreen
 from sessionview.app.screens.main import STATE_FILTERS, MainScreen
 from sessionview.app.screens.prune import PruneScreen
 from sessionview.app.screens.resume import ResumeScreen
 from sessionview.app.screens.transcript import TranscriptScreen
+from sessionview.app.screens.trash import TrashScreen
 from sessionview.app.themes import apply_themes, remember_theme_changes, variable_defaults_for
 from sessionview.app.widgets.session_table import session_key
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.config import Config
 from sessionview.render.humanize import human_bytes as human_size
-from sessionview.render.humanize import utc_now
+from sessionview.render.humanize import plural, utc_now
 from sessionview.render.safe import first_line as one_line
 from sessionview.render.safe import screen_text as clean
+from sessionview.sorting import SortOrder, parse_sort
 from sessionview.store import actions
 from sessionview.store.errors import PersistenceError
 from sessionview.store.fold import STATE_PREFERENCE
 from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionInfo, SessionState
+from sessionview.store.resume import ResumePlan
 from sessionview.store.watch import watch_forever
 
 LIVENESS_INTERVAL = 1.0
 SCAN_REDRAW = 0.5
+#: Closes and crashes within this many seconds share one toast.
+ANNOUNCE_DELAY = 0.5
+ANNOUNCE_TIMEOUT = 4.0
 
 
-def _label(info: SessionInfo) -> str:
-    return f"{info.short_id} {one_line(info.title, 40)}".strip()
+def _label(info: SessionInfo, width: int = 40) -> str:
+    return f"{info.short_id} {one_line(info.title, width)}".strip()
 
 
 class SessionViewApp(App[None]):
@@ -70,8 +78,10 @@ class SessionViewApp(App[None]):
         watch: bool = True,
         banner: str | None = None,
         now: Callable[[], datetime] | None = None,
+        dir_problems: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        self.dir_problems = tuple(dir_problems)
         self.index = index
         self.config = config
         self.watching = watch
@@ -85,6 +95,8 @@ class SessionViewApp(App[None]):
         #: Set while some listed session is running (the liveness thread waits for it).
         self._running_rows = threading.Event()
         self._undo: list[list[actions.TrashEntry]] = []
+        #: Sessions that closed or crashed since the last toast (see `_announce`).
+        self._announcements: list[SessionInfo] = []
         self._problems_shown = False
         self._scan_drawn = 0.0
         #: (monotonic time, paths) of the latest file event, for the benchmark.
@@ -102,10 +114,33 @@ class SessionViewApp(App[None]):
 
     def on_mount(self) -> None:
         remember_theme_changes(self, apply_themes(self, self.config.theme))
+        self.set_class(is_short(self.size.height), "-short")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A short terminal (80x24) gets tighter dialogs: see `screens.fit`."""
+        self.set_class(is_short(event.size.height), "-short")
 
     def get_default_screen(self) -> Screen:
         dirs = [str(root.path) for root in self.index.roots]
-        return MainScreen(self.now, dirs, self.banner, self.watching)
+        return MainScreen(
+            self.now,
+            dirs,
+            self.banner,
+            self.watching,
+            dir_problems=self.dir_problems,
+            sort=parse_sort(self.config.sort),
+        )
+
+    def remember_sort(self, order: SortOrder) -> None:
+        """Keep the list's order in config.toml for the next start."""
+        from sessionview.config import config_path, save_setting
+
+        try:
+            save_setting("sort", order.setting())
+        except OSError as exc:
+            self.notify(
+                f"{config_path()}: cannot save the sort: {exc.strerror or exc}", severity="warning"
+            )
 
     @property
     def main(self) -> MainScreen:
@@ -127,6 +162,7 @@ class SessionViewApp(App[None]):
         if not existing:
             self.main.set_progress(0, None)
         self.scan()
+        self.expire_trash()
         if self.watching:
             self.watch_files()
             self.liveness_loop()
@@ -272,21 +308,44 @@ class SessionViewApp(App[None]):
             prev = old.get(key)
             if prev is None or prev.state is not SessionState.RUNNING:
                 continue
-            if info.state is SessionState.CLOSED:
-                self._announce(info, "closed", "information")
-            elif info.state is SessionState.CRASHED:
-                self._announce(info, f"crashed ({info.state_reason})", "warning")
+            if info.state in (SessionState.CLOSED, SessionState.CRASHED):
+                self._announce(info)
         self.main.set_sessions(rows)
         for screen in self.screen_stack:
             if isinstance(screen, TranscriptScreen):
-                screen.session_updated(new.get(session_key(screen.info)))
+                updated = new.get(session_key(screen.info))
+                if screen.is_mounted:
+                    screen.session_updated(updated)
+                elif updated is not None:
+                    screen.info = updated  # pushed but not composed yet: no title to redraw
 
-    def _announce(self, info: SessionInfo, what: str, severity: str) -> None:
-        self.notify(
-            f"{_label(info)}: {clean(what)}", title=f"session {what.split()[0]}", severity=severity
-        )  # type: ignore[arg-type]
+    def _announce(self, info: SessionInfo) -> None:
+        """A running session closed or crashed: one short toast, soon, for every such
+        change in the next ANNOUNCE_DELAY ("3 sessions closed"), as `notify` allows."""
         if self.config.bell:
             self.bell()
+        wanted = self.config.notify
+        if wanted == "none" or (wanted == "crashes" and info.state is not SessionState.CRASHED):
+            return
+        if not self._announcements:
+            self.set_timer(ANNOUNCE_DELAY, self._flush_announcements)
+        self._announcements.append(info)
+
+    def _flush_announcements(self) -> None:
+        infos, self._announcements = self._announcements, []
+        for state, severity in (
+            (SessionState.CRASHED, "warning"),
+            (SessionState.CLOSED, "information"),
+        ):
+            these = [i for i in infos if i.state is state]
+            if not these:
+                continue
+            glyph = these[0].glyph
+            if len(these) == 1:
+                text = f"{glyph} {state.value}: {_label(these[0], 24)}"
+            else:
+                text = f"{glyph} {len(these)} sessions {state.value}"
+            self.notify(text, severity=severity, timeout=ANNOUNCE_TIMEOUT)  # type: ignore[arg-type]
 
     def all_sessions(self) -> list[SessionInfo]:
         return list(self.rows.values())
@@ -360,7 +419,7 @@ class SessionViewApp(App[None]):
     def _deleted(self, done: list[actions.TrashEntry], failed: list[str]) -> None:
         if done:
             self._undo.append(done)
-            self.notify(f"moved {len(done)} session(s) to the trash; u undoes")
+            self.notify(f"moved {plural(len(done), 'session')} to the trash; u undoes")
         for error in failed[:5]:
             self.notify(clean(error), title="not deleted", severity="error")
         self.main.clear_marks()
@@ -389,10 +448,28 @@ class SessionViewApp(App[None]):
 
     def _restored(self, restored: int, failed: list[str]) -> None:
         if restored:
-            self.notify(f"restored {restored} session(s)")
+            self.notify(f"restored {plural(restored, 'session')}")
         for error in failed[:5]:
             self.notify(clean(error), title="not restored", severity="error")
         self._apply_rows(self.index.sessions())
+        for screen in self.screen_stack:
+            if isinstance(screen, TrashScreen):
+                screen.reload()
+
+    def open_trash(self) -> None:
+        self.push_screen(TrashScreen(self.now, self.config.trash_days))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="trash-expiry")
+    def expire_trash(self) -> None:
+        """Purge what the trash has kept longer than `trash_days`, and say so."""
+        purged = actions.expire_trash(self.config.trash_days)
+        if purged:
+            days = plural(self.config.trash_days, "day")
+            self.call_from_thread(
+                self.notify,
+                f"purged {plural(len(purged), 'session')} kept in the trash over {days}",
+                timeout=8,
+            )
 
     def open_prune(self) -> None:
         def done(plan: actions.PrunePlan | None) -> None:
@@ -411,6 +488,30 @@ class SessionViewApp(App[None]):
         self.call_from_thread(self._deleted, done, [f"{s.short_id}: {why}" for s, why in skipped])
 
     def resume(self, info: SessionInfo) -> None:
+        """Resume with the configured command; a running session asks first (a second
+        writer on a live session is rarely what anyone wants)."""
+        if info.state is SessionState.RUNNING:
+            body = Content.assemble(
+                (f"{info.glyph} running", "$sv-running"),
+                f" ({clean(info.state_reason)}).\n\n",
+                "Its agent is still writing it: resuming now starts a second writer "
+                "on the same session.",
+            )
+
+            def done(ok: bool | None) -> None:
+                if ok:
+                    self._resume(info)
+
+            self.push_screen(
+                ConfirmScreen(
+                    f"Resume {_label(info, 30)} while it runs?", body, confirm_label="Resume"
+                ),
+                done,
+            )
+            return
+        self._resume(info)
+
+    def _resume(self, info: SessionInfo) -> None:
         try:
             plan = actions.resume_plan(info, self.config.resume)
         except (PersistenceError, KeyError) as exc:
@@ -419,10 +520,13 @@ class SessionViewApp(App[None]):
         if plan.command is None:
             self.push_screen(ResumeScreen(f"Resume {_label(info)}", plan))
             return
+        tail: list[str] = []
         try:
             with self.suspend():
+                if info.state is SessionState.CRASHED:
+                    print(f"# this session crashed ({info.state_reason})", flush=True)
                 print(f"$ {plan.display()}", flush=True)
-                status = actions.run_resume(plan)
+                status = actions.run_resume(plan, stderr_tail=tail)
         except (
             Exception
         ) as exc:  # SuspendNotSupported (headless, web) or the command failed to start
@@ -430,8 +534,22 @@ class SessionViewApp(App[None]):
                 ResumeScreen(f"Resume {_label(info)}", plan, note=f"could not run it here: {exc}")
             )
             return
-        severity = "information" if status == 0 else "warning"
-        self.notify(f"resume command exited with status {status}", severity=severity)
+        self.resume_finished(info, plan, status, tail)
+
+    def resume_finished(
+        self, info: SessionInfo, plan: ResumePlan, status: int, stderr_tail: list[str]
+    ) -> None:
+        """Back from a resume command: a short toast on success; on failure the
+        command and its last lines of error output, which the app's screen hid."""
+        if status == 0:
+            self.notify("resume command finished")
+            return
+        note = f"the command exited with status {status}"
+        if stderr_tail:
+            note += "; its last error output:\n" + "\n".join(clean(line) for line in stderr_tail)
+        else:
+            note += " (it wrote no error output)"
+        self.push_screen(ResumeScreen(f"Resume {_label(info)} failed", plan, note=note))
 
     def copy_id(self, info: SessionInfo) -> None:
         self.copy_to_clipboard(info.id)
@@ -478,6 +596,7 @@ class SessionViewApp(App[None]):
                     ("ctrl+y", "prune (in the prune dialog)"),
                 ],
             ),
+            ("Trash", binding_rows(TrashScreen.BINDINGS)),
             ("Everywhere", binding_rows(self.BINDINGS)),
         ]
         self.push_screen(HelpScreen(sections))
@@ -526,6 +645,11 @@ class SessionViewApp(App[None]):
         yield SystemCommand("Copy id", "Copy the session id to the clipboard", main.action_copy_id)
         yield SystemCommand("Open in pager", "Open the raw file in $PAGER", main.action_pager)
         yield SystemCommand("Lineage", "Jump to a parent or child session", main.action_lineage)
+        yield SystemCommand("Trash", "See, restore or purge deleted sessions", main.action_trash)
+        yield SystemCommand(
+            "Sort: next column", "Sort the list by the next column", main.action_cycle_sort
+        )
+        yield SystemCommand("Sort: reverse", "Reverse the list's order", main.action_reverse_sort)
         yield SystemCommand("Filter: text", "Filter by title, id or format", main.action_filter)
         yield SystemCommand("Search", "Full-text search in every session", main.action_search)
         for state in STATE_FILTERS:
@@ -545,4 +669,15 @@ class SessionViewApp(App[None]):
                 f"Filter: format {name}",
                 f"List {name} sessions only",
                 partial(main.action_format_filter, name),
+            )
+        yield SystemCommand(
+            "Filter: all projects",
+            "List every project's sessions",
+            partial(main.action_project_filter, "all"),
+        )
+        for project in main.projects:
+            yield SystemCommand(
+                f"Filter: project {short_path(project)}",
+                f"List the sessions started in {short_path(project)} only",
+                partial(main.action_project_filter, project),
             )

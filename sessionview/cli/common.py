@@ -55,11 +55,30 @@ def load_config(*, only_if_present: bool = False) -> Any:
     return config
 
 
-def open_index(args: argparse.Namespace, config: Any) -> Any:
-    """The SessionIndex over `--dir` (or the config's dirs, or every agent's store)."""
+def bad_dirs(dirs: Sequence[str] | None) -> list[str]:
+    """One line for each `--dir` that is missing or not a directory. A directory the
+    user named and mistyped is an error, not an empty list (the agents' default stores
+    and config.toml's `dirs` may be missing: those are skipped)."""
+    problems = []
+    for given in dirs or ():
+        path = os.path.expanduser(given)
+        if os.path.isdir(path):
+            continue
+        why = "not a directory" if os.path.lexists(path) else "no such directory"
+        problems.append(f"--dir {given}: {why}")
+    return problems
+
+
+def open_index(args: argparse.Namespace, config: Any, *, check: bool = True) -> Any:
+    """The SessionIndex over `--dir` (or the config's dirs, or every agent's store);
+    with `check`, a `--dir` that is not a directory is a CliError (the TUI shows it
+    on screen instead)."""
     from sessionview.store.index import SessionIndex
     from sessionview.store.roots import resolve_roots
 
+    problems = bad_dirs(getattr(args, "dir", None)) if check else []
+    if problems:
+        raise CliError("; ".join(problems))
     roots = resolve_roots(
         getattr(args, "dir", None) or (),
         config_dirs=config.dirs if config else (),

@@ -27,6 +27,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="S",
         help=f"only these states, comma-separated ({', '.join(state_names())})",
     )
+    p.add_argument(
+        "--project",
+        metavar="DIR",
+        help="only sessions whose project or working directory is DIR (or inside it)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON array")
 
 
@@ -48,7 +53,12 @@ def _ls(args: argparse.Namespace) -> int:
     config = load_config(only_if_present=True)
     index = open_index(args, config)
     wanted = parse_states(args.state, state_names()) if args.state else None
-    if args.json:
+    project = getattr(args, "project", None)
+    if project:
+        import os
+
+        project = os.path.abspath(os.path.expanduser(project))
+    if args.json and not project:
         # Rows of unchanged files are the cached bytes (see SessionIndex.scan_json).
         listing = index.scan_json(wanted)
         for problem in index.problems:
@@ -59,13 +69,24 @@ def _ls(args: argparse.Namespace) -> int:
     sessions = index.scan()
     if wanted:
         sessions = [s for s in sessions if s.state.value in wanted]
+    if project:
+        from sessionview.projects import in_project
+
+        sessions = [s for s in sessions if in_project(s, project)]
+    if args.json:
+        from sessionview.cli.common import write_json
+
+        for problem in index.problems:
+            print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
+        write_json([s.to_json() for s in sessions])
+        return 0
     for problem in index.problems:
         print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
     if not sessions:
         where = ", ".join(r.dir for r in index.roots) or "no directory found"
         print(f"no sessions in {safe_line(where)}; try `sessionview --demo`")
         return 0
-    from sessionview.render.humanize import ago, human_bytes
+    from sessionview.render.humanize import ago, human_bytes, reason_without_path
     from sessionview.render.safe import one_line
 
     rows = [
@@ -77,7 +98,7 @@ def _ls(args: argparse.Namespace) -> int:
             str(s.chunks),
             human_bytes(s.bytes),
             str(s.total_tokens or "-"),
-            one_line(s.title or (s.error or ""), 60),
+            one_line(s.title or reason_without_path(s.error or "", s.path), 60),
         )
         for s in sessions
     ]

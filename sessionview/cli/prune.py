@@ -16,10 +16,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 
-HELP = "remove old closed/crashed sessions (never running ones)"
+HELP = "move old closed/crashed sessions to the trash (never running ones)"
+#: How many ids the restore hint after a prune names.
+RESTORE_HINT_IDS = 10
 DESCRIPTION = (
-    "Remove sessions older than a cutoff. Running sessions and files "
-    "that cannot be parsed are never touched."
+    "Move sessions older than a cutoff to the trash (`restore` brings them back; "
+    "--purge unlinks). Running sessions and files that cannot be parsed are never touched."
 )
 
 
@@ -32,13 +34,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--state", default="closed,crashed", metavar="S", help="states to prune (closed,crashed)"
     )
-    p.add_argument("--dry-run", action="store_true", help="only print what would be removed")
+    p.add_argument("--dry-run", action="store_true", help="only print what would be moved")
     p.add_argument("--purge", action="store_true", help="unlink instead of moving to the trash")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
 def run(args: argparse.Namespace) -> int:
-    from sessionview.render.humanize import human_bytes
+    from sessionview.render.humanize import human_bytes, plural
     from sessionview.store.actions import execute_prune, parse_age, plan_prune
 
     try:
@@ -70,10 +72,21 @@ def run(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    verb = "would remove" if args.dry_run else "removed"
+    if args.purge:
+        verb = "would delete" if args.dry_run else "deleted"
+        where = ""
+    else:
+        verb = "would move" if args.dry_run else "moved"
+        where = " to the trash"
     for s in removed:
         print(f"{verb} {safe_line(s.ref)}  {s.format}  {s.state.value}  {human_bytes(s.bytes)}")
     for s, why in skipped:
         print(f"skipped {safe_line(s.ref)}: {safe_line(why)}")
-    print(f"{verb} {len(removed)} session(s), {human_bytes(reclaimed)}")
+    print(f"{verb} {plural(len(removed), 'session')} ({human_bytes(reclaimed)}){where}")
+    if removed and not args.purge and not args.dry_run:
+        ids = " ".join(safe_line(s.ref) for s in removed[:RESTORE_HINT_IDS])
+        more = " ..." if len(removed) > RESTORE_HINT_IDS else ""
+        print(
+            f"undo with: sessionview restore {ids}{more}  (sessionview restore --list shows the trash)"
+        )
     return 0

@@ -1,50 +1,114 @@
-"""`sessionview restore`: put a deleted session back, or list the trash."""
+"""`sessionview restore`: put deleted sessions back (one, several or all), or list the trash."""
 
 from __future__ import annotations
 
-from sessionview.cli.common import safe_line, write_json
+import sys
+
+from sessionview.cli.common import CliError, bad_dirs, safe_line, write_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 
-HELP = "put a deleted session back from the trash"
+    from sessionview.store.actions import TrashEntry
+
+HELP = "put deleted sessions back from the trash"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("id", metavar="ID", nargs="?", help="session id or prefix")
+    p.add_argument("ids", metavar="ID", nargs="*", help="session ids or prefixes")
+    p.add_argument("--all", action="store_true", help="restore everything in the trash")
     p.add_argument("--list", action="store_true", help="list what is in the trash")
     p.add_argument("--json", action="store_true", help="with --list: print JSON")
+    p.add_argument(
+        "--dir",
+        action="append",
+        metavar="DIR",
+        help="only sessions deleted from this directory (repeatable)",
+    )
+
+
+def _from_dirs(entry: TrashEntry, dirs: list[str]) -> bool:
+    import os
+
+    for original, _ in entry.files:
+        parent = os.path.dirname(os.path.abspath(original))
+        for directory in dirs:
+            if parent == directory or parent.startswith(directory.rstrip("/") + "/"):
+                return True
+    return False
 
 
 def run(args: argparse.Namespace) -> int:
-    from sessionview.store.actions import find_trash, list_trash, restore
+    import os
 
-    if args.list or not args.id:
-        entries = list_trash()
-        if args.json:
-            write_json(
-                [
-                    {
-                        "id": e.id,
-                        "format": e.format,
-                        "deleted_at": e.deleted_at,
-                        "files": [a for a, _ in e.files],
-                        "bytes": e.bytes,
-                    }
-                    for e in entries
-                ]
-            )
-            return 0
-        if not entries:
+    from sessionview.render.humanize import plural
+    from sessionview.store.actions import find_trash, list_trash, restore
+    from sessionview.store.errors import PersistenceError
+
+    problems = bad_dirs(args.dir)
+    if problems:
+        raise CliError("; ".join(problems))
+    dirs = [os.path.abspath(os.path.expanduser(d)) for d in args.dir or ()]
+    entries = [e for e in list_trash() if not dirs or _from_dirs(e, dirs)]
+    if args.all and args.ids:
+        raise CliError("give ids or --all, not both")
+    if args.list or not (args.ids or args.all):
+        return _list(entries, as_json=args.json)
+    if args.all:
+        targets = entries
+        if not targets:
             print("the trash is empty")
-        for e in entries:
-            print(
-                f"{safe_line(e.deleted_at[:19])}  {e.format:<8}  {safe_line(e.id)}  "
-                f"({len(e.files)} file(s))"
-            )
+            return 0
+    else:
+        wanted = {e.folder for e in entries}
+        targets = []
+        for ident in args.ids:
+            entry = find_trash(ident)
+            if dirs and entry.folder not in wanted:
+                raise CliError(f"{ident}: not deleted from {', '.join(args.dir)}")
+            if entry not in targets:
+                targets.append(entry)
+    status = 0
+    restored = 0
+    for entry in targets:
+        try:
+            paths = restore(entry)
+        except PersistenceError as exc:
+            print(f"sessionview: {safe_line(exc)}", file=sys.stderr)
+            status = 1
+            continue
+        restored += 1
+        for path in paths:
+            print(f"restored {safe_line(path)}")
+    if len(targets) > 1:
+        print(f"restored {plural(restored, 'session')} of {len(targets)}")
+    return status
+
+
+def _list(entries: list[TrashEntry], *, as_json: bool) -> int:
+    from sessionview.render.humanize import human_bytes, plural
+
+    if as_json:
+        write_json(
+            [
+                {
+                    "id": e.id,
+                    "format": e.format,
+                    "deleted_at": e.deleted_at,
+                    "files": [a for a, _ in e.files],
+                    "bytes": e.bytes,
+                }
+                for e in entries
+            ]
+        )
         return 0
-    entry = find_trash(args.id)
-    for path in restore(entry):
-        print(f"restored {safe_line(path)}")
+    if not entries:
+        print("the trash is empty")
+    for e in entries:
+        where = e.files[0][0] if e.files else ""
+        print(
+            f"{safe_line(e.deleted_at[:19])}  {e.format:<8}  {safe_line(e.id)}  "
+            f"{human_bytes(e.bytes):>8}  {plural(len(e.files), 'file')}  {safe_line(where)}"
+        )
     return 0

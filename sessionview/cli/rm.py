@@ -21,8 +21,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sessionview.render.humanize import plural
     from sessionview.store.actions import delete_session
-    from sessionview.store.errors import PersistenceError
+    from sessionview.store.errors import PersistenceError, SessionBusy
 
     config = load_config()
     index = open_index(args, config)
@@ -33,12 +34,20 @@ def run(args: argparse.Namespace) -> int:
     for info in targets:
         try:
             entry = delete_session(info, force=args.force, purge=args.purge, roots=roots)
+        except SessionBusy as exc:
+            print(
+                f"sessionview: {safe_line(exc)}; --force deletes it anyway "
+                "(its writer may still write to it)",
+                file=sys.stderr,
+            )
+            status = 1
+            continue
         except PersistenceError as exc:
             print(f"sessionview: {safe_line(exc)}", file=sys.stderr)
             status = 1
             continue
         if args.purge:
-            print(f"deleted {safe_line(info.ref)} ({len(entry.files)} file(s))")
+            print(f"deleted {safe_line(info.ref)} ({plural(len(entry.files), 'file')})")
         else:
             sid = safe_line(info.ref)
             print(f"moved {sid} to the trash; undo with: sessionview restore {sid}")

@@ -282,15 +282,35 @@ def _kind_style(kind: str) -> str:
     return {"tool_result": "tool-result"}.get(kind, kind if kind in KIND_LABELS else "meta")
 
 
-def _lines(text: str, style: str, expanded: bool, limit: int, indent: str = INDENT) -> list[Line]:
+#: A tool result longer than FOLD_OVER lines shows its first FOLD_KEEP (x expands it).
+FOLD_OVER = 20
+FOLD_KEEP = 10
+
+
+def _lines(
+    text: str,
+    style: str,
+    expanded: bool,
+    limit: int,
+    indent: str = INDENT,
+    *,
+    fold: bool = False,
+) -> list[Line]:
     lines: list[Line] = []
-    for raw in screen_lines(text):
+    raws = screen_lines(text)
+    hidden = 0
+    if fold and not expanded and len(raws) > FOLD_OVER:
+        hidden = len(raws) - FOLD_KEEP
+        raws = raws[:FOLD_KEEP]
+    for raw in raws:
         if not expanded and len(raw) > limit:
             rest = len(raw[limit:].encode("utf-8", "replace"))
             kb = max(1, round(rest / 1024))
             lines.append(Line(style, indent + raw[:limit], f" ... {kb} KB more (x expands)"))
         else:
             lines.append(Line(style, indent + raw))
+    if hidden:
+        lines.append(Line(style, indent, f"... {hidden} more lines (x expands)"))
     return lines
 
 
@@ -312,7 +332,7 @@ def chunk_lines(chunk: Chunk, *, expanded: bool = False, limit: int = LINE_LIMIT
         if section == "body":
             text = _body_text(chunk, group)
             if text:
-                lines += _lines(text, style, expanded, limit)
+                lines += _lines(text, style, expanded, limit, fold=kind == "tool_result")
         elif section == "thinking":
             lines.append(Line("meta-head", f"{INDENT}thinking"))
             lines += _lines(group[0].text, "meta", expanded, limit, INDENT * 2)
@@ -331,6 +351,11 @@ def chunk_lines(chunk: Chunk, *, expanded: bool = False, limit: int = LINE_LIMIT
         lines.append(Line("meta", INDENT + "(empty)"))
     lines.append(Line("blank", ""))
     return lines
+
+
+def has_cut(chunk: Chunk, *, limit: int = LINE_LIMIT) -> bool:
+    """Does the chunk's block hide anything (a cut line, a folded tool result)?"""
+    return any(line.marker for line in chunk_lines(chunk, limit=limit))
 
 
 def chunk_summary(chunk: Chunk, limit: int = 100) -> str:

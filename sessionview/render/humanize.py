@@ -45,16 +45,17 @@ def utc_now() -> datetime:
 
 
 def ago(when: datetime | None, now: datetime | None = None, *, unknown: str = "-") -> str:
-    """'12s ago', '5m ago', '3h ago', '2d ago'; 'just now' under a second (or in the future)."""
+    """'just now' under a minute (or in the future), then '5m ago', '3h ago', '2d ago'.
+
+    Seconds are not news to a reader, and a list ticking "7s ago", "8s ago" on every
+    running row only draws the eye away from what changed."""
     if when is None:
         return unknown
     seconds = int(((now or utc_now()) - when).total_seconds())
-    if seconds < 1:
-        return "just now"
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds // size}{unit} ago"
-    return f"{seconds}s ago"
+    return "just now"
 
 
 def short_time(when: datetime | None, *, unknown: str = "-") -> str:

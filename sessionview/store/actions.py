@@ -48,6 +48,7 @@ class TrashEntry:
     deleted_at: str
     files: tuple[tuple[str, str], ...]  # (original path, stored path)
     bytes: int = 0
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +251,7 @@ def list_trash(trash_dir: Path | None = None) -> list[TrashEntry]:
                     deleted_at=data["deleted_at"],
                     files=tuple((a, b) for a, b in data["files"]),
                     bytes=int(data.get("bytes", 0)),
+                    title=str(data.get("title") or ""),
                 )
             )
         except (OSError, KeyError, TypeError, ValueError):
@@ -271,6 +273,40 @@ def restore(entry: TrashEntry) -> list[str]:
         restored.append(original)
     shutil.rmtree(entry.folder, ignore_errors=True)
     return restored
+
+
+def purge_trash(entry: TrashEntry) -> None:
+    """Remove a trash entry for good (its stored files and its manifest)."""
+    folder = Path(entry.folder)
+    if not entry.folder or not (folder / MANIFEST).is_file():
+        raise PersistenceError(f"{entry.id}: not in the trash any more")
+    try:
+        shutil.rmtree(folder)
+    except OSError as exc:
+        raise PersistenceError(f"cannot purge {entry.id}: {exc.strerror or exc}") from None
+
+
+def expire_trash(
+    days: int, *, now: datetime | None = None, trash_dir: Path | None = None
+) -> list[TrashEntry]:
+    """Purge what was deleted more than `days` days ago (0 keeps everything); returns
+    the purged entries, so the caller can say how many went."""
+    if days <= 0:
+        return []
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    purged = []
+    for entry in list_trash(trash_dir):
+        try:
+            deleted = datetime.fromisoformat(entry.deleted_at)
+        except ValueError:
+            continue
+        if deleted.tzinfo is None:
+            deleted = deleted.replace(tzinfo=UTC)
+        if deleted < cutoff:
+            with contextlib.suppress(PersistenceError):
+                purge_trash(entry)
+                purged.append(entry)
+    return purged
 
 
 def find_trash(id_or_prefix: str, trash_dir: Path | None = None) -> TrashEntry:
@@ -457,10 +493,35 @@ def resume_plan(info: SessionInfo, templates: dict[str, str] | None = None) -> R
     return adapter.resume_plan(info, template)
 
 
-def run_resume(plan: ResumePlan) -> int:
-    """Run a resume command in the session's directory; returns its exit status."""
+def run_resume(plan: ResumePlan, *, stderr_tail: list[str] | None = None) -> int:
+    """Run a resume command in the session's directory; returns its exit status.
+
+    With `stderr_tail`, the command's error output still reaches the terminal as it
+    comes, and its last STDERR_TAIL lines are left in the list: once the app is back
+    on screen, a failure can say why (e.g. `sh: 1: claude: not found`).
+    """
     if plan.command is None:
         raise PersistenceError("no resume command configured for this session")
     env = {**os.environ, **plan.env}
     cwd = plan.cwd if plan.cwd and os.path.isdir(plan.cwd) else None
-    return subprocess.call(plan.command, shell=True, cwd=cwd, env=env)
+    if stderr_tail is None:
+        return subprocess.call(plan.command, shell=True, cwd=cwd, env=env)
+    import collections
+    import sys
+
+    tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
+    with subprocess.Popen(
+        plan.command, shell=True, cwd=cwd, env=env, stderr=subprocess.PIPE
+    ) as proc:
+        assert proc.stderr is not None
+        for raw in proc.stderr:
+            sys.stderr.buffer.write(raw)
+            sys.stderr.flush()
+            tail.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
+        status = proc.wait()
+    stderr_tail[:] = list(tail)
+    return status
+
+
+#: How many lines of a failed resume command's error output the app shows.
+STDERR_TAIL = 8

@@ -344,7 +344,8 @@ class SessionIndex:
             found += [(path, root, claimants) for path, claimants in claimed]
             if not root.format and foreign:
                 self.problems.append(
-                    f"{root.dir}: {foreign} file(s) match no known session format (not listed)"
+                    f"{root.dir}: {foreign} {'file matches' if foreign == 1 else 'files match'} "
+                    "no known session format (not listed)"
                 )
         return found
 

@@ -270,7 +270,8 @@ def test_prune_dry_run_then_real(openrath_dir: Path) -> None:
     text = sv(
         "prune", "--older-than", "1s", "--state", "closed", "--dir", str(openrath_dir), check=True
     ).stdout
-    assert "removed" in text.splitlines()[-1]
+    assert " sessions (" in text and "to the trash" in text
+    assert text.splitlines()[-1].startswith("undo with: sessionview restore ")
     after = json.loads(sv("ls", "--dir", str(openrath_dir), "--json").stdout)
     assert {r["state"] for r in after} == {"crashed"}
 

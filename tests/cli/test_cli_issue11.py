@@ -75,7 +75,7 @@ def test_rm_and_prune_refuse_an_id_a_live_writer_reopened(tmp_path: Path) -> Non
         assert "running" in one_line_error(sv("rm", sid, "--dir", str(sessions)))
         assert "running" in one_line_error(sv("rm", sid, "--purge", "--dir", str(sessions)))
         pruned = ok("prune", "--older-than", "0s", "--dir", str(sessions))
-        assert pruned.strip().endswith("removed 0 session(s), 0 B"), pruned
+        assert pruned.strip().endswith("moved 0 sessions (0 B) to the trash"), pruned
         assert files_of(sessions) == before
         assert ok("restore", "--list") == "the trash is empty\n"
 
@@ -92,7 +92,7 @@ def test_prune_keeps_a_file_whose_chunks_cannot_be_parsed(tmp_path: Path) -> Non
     error = one_line_error(sv("show", bad, "--dir", str(sessions)))
     assert "payload must be a JSON object" in error
     dry = ok("prune", "--older-than", "0s", "--dry-run", "--dir", str(sessions))
-    assert f"would remove {good}" in dry and f"skipped {bad}: cannot be parsed" in dry
+    assert f"would move {good}" in dry and f"skipped {bad}: cannot be parsed" in dry
     report = json.loads(ok("prune", "--older-than", "0s", "--json", "--dir", str(sessions)))
     assert [r["id"] for r in report["removed"]] == [good]
     assert [s["id"] for s in report["skipped"]] == [bad]

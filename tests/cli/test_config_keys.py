@@ -21,5 +21,8 @@ def test_settings_are_the_config_fields_a_file_can_set() -> None:
 
 def test_config_show_prints_every_setting(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["config", "show"]) == 0
-    printed = [line.split(" = ", 1)[0] for line in capsys.readouterr().out.splitlines()[1:]]
-    assert printed == list(SETTINGS)
+    lines = capsys.readouterr().out.splitlines()[1:]
+    top = [line.split(" = ", 1)[0] for line in lines[: lines.index("")]]
+    tables = [line.strip("[]") for line in lines if line.startswith("[")]
+    assert top + tables == [k for k in SETTINGS if k not in tables] + tables
+    assert set(top + tables) == set(SETTINGS)

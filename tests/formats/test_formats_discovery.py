@@ -116,7 +116,7 @@ def test_mixed_dir_detects_every_format(tmp_path: Path) -> None:
         str(codex_below),
     }
     # unknown files are reported once, as one problem line, not as rows
-    assert index.problems == [f"{mixed}: 2 file(s) match no known session format (not listed)"]
+    assert index.problems == [f"{mixed}: 2 files match no known session format (not listed)"]
 
 
 def test_detect_falls_back_to_first_claimant_for_garbage(tmp_path: Path) -> None:

@@ -241,7 +241,9 @@ def test_humanize_reads_the_same_for_cli_and_tui() -> None:
     now = datetime(2026, 1, 2, tzinfo=UTC)
     assert ago(now, now) == "just now"
     assert ago(now + timedelta(seconds=5), now) == "just now"
-    assert ago(now - timedelta(seconds=12), now) == "12s ago"
+    assert ago(now - timedelta(seconds=12), now) == "just now"  # under a minute (issue 13.9)
+    assert ago(now - timedelta(seconds=59), now) == "just now"
+    assert ago(now - timedelta(seconds=60), now) == "1m ago"
     assert ago(now - timedelta(hours=3), now) == "3h ago"
     assert ago(None, now) == "-" and ago(None, now, unknown="–") == "–"
     assert human_bytes(1536) == "1.5 KB" and human_bytes(12) == "12 B"

@@ -337,7 +337,7 @@ def test_problems_for_missing_root_and_foreign_files(sessions_dir: Path, tmp_pat
     index = SessionIndex([sessions_dir, tmp_path / "missing"], use_cache=False)
     assert index.scan() == []
     assert any("missing: not a directory" in p for p in index.problems)
-    assert any("1 file(s) match no known session format" in p for p in index.problems)
+    assert any("1 file matches no known session format" in p for p in index.problems)
 
 
 def test_builtin_formats_are_the_registry() -> None:

@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from sessionview.app.screens.fit import fit_height
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """`y`/`enter` confirm, `n`/`escape` cancel. The body is a `Content` (never markup)."""
@@ -32,6 +34,12 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.confirm_label} (y)", variant="error", id="yes")
                 yield Button("Cancel (n)", id="no")
+
+    def on_mount(self) -> None:
+        fit_height(self)
+
+    def on_resize(self) -> None:
+        fit_height(self)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

@@ -16,6 +16,9 @@ from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 from sessionview.app.display import short_path
 from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.session_table import SessionTable, session_key
+from sessionview.projects import project_of
+from sessionview.render.safe import screen_text as clean
+from sessionview.sorting import SORT_COLUMNS, SortOrder
 from sessionview.store.model import STATE_GLYPHS, SessionInfo, SessionState
 
 STATE_FILTERS = ("all", "running", "crashed", "closed", "corrupt")
@@ -31,16 +34,20 @@ class MainScreen(Screen):
         Binding("enter", "open", "Open"),
         Binding("slash", "filter", "Filter"),
         Binding("s", "search", "Search", show=False),
-        Binding("space", "mark", "Mark"),
+        Binding("space", "mark", "Mark", show=False),
         Binding("d", "delete", "Delete"),
         Binding("u", "undo", "Undo"),
         Binding("p", "prune", "Prune"),
         Binding("r", "resume", "Resume"),
-        Binding("c", "copy_id", "Copy id"),
-        Binding("o", "pager", "Pager"),
+        Binding("c", "copy_id", "Copy id", show=False),
+        Binding("o", "pager", "Pager", show=False),
         Binding("e", "export", "Export", show=False),
         Binding("l", "lineage", "Lineage", show=False),
+        Binding("t", "trash", "Trash", show=False),
         Binding("f", "cycle_format", "Format filter (cycle)", show=False),
+        Binding("w", "cycle_project", "Project filter (cycle)", show=False),
+        Binding("greater_than_sign", "cycle_sort", "Sort by the next column", show=False),
+        Binding("less_than_sign", "reverse_sort", "Reverse the sort", show=False),
         Binding("1", "state_filter('all')", "All states", show=False),
         Binding("2", "state_filter('running')", "Running only", show=False),
         Binding("3", "state_filter('crashed')", "Crashed only", show=False),
@@ -58,8 +65,15 @@ class MainScreen(Screen):
         dirs: Sequence[str],
         banner: str | None,
         watching: bool,
+        *,
+        dir_problems: Sequence[str] = (),
+        sort: SortOrder | None = None,
     ) -> None:
         super().__init__()
+        #: The list's order (`>` cycles columns, `<` or a second header click reverses).
+        self.sort = sort or SortOrder()
+        #: Lines about named directories that are missing or not directories.
+        self.dir_problems = list(dir_problems)
         self.now = now
         self.dirs = list(dirs)
         self.banner = banner
@@ -70,6 +84,8 @@ class MainScreen(Screen):
         self.state_filter = "all"
         #: "all", or one format id: only that agent's sessions are listed.
         self.format_filter = "all"
+        #: "all", or one project directory (see `sessionview.projects`).
+        self.project_filter = "all"
         self.scanning = False
         self._preview_timer = None
 
@@ -84,7 +100,9 @@ class MainScreen(Screen):
             yield SessionTable(self.now, id="sessions")
             yield Static(id="empty")
         yield PreviewPane(self.now, id="preview")
-        yield Footer()
+        # Compact, and the rarer keys only in `?` help and the palette: at 80 columns
+        # the footer must still show q Quit and ? Help.
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.table.focus()
@@ -161,6 +179,8 @@ class MainScreen(Screen):
             rows = [r for r in rows if r.format == self.format_filter]
         if self.state_filter != "all":
             rows = [r for r in rows if r.state.value == self.state_filter]
+        if self.project_filter != "all":
+            rows = [r for r in rows if project_of(r) == self.project_filter]
         needle = self.filter_text.casefold().strip()
         if needle:
             rows = [
@@ -170,7 +190,7 @@ class MainScreen(Screen):
                 or needle in r.id.casefold()
                 or needle in r.format.casefold()
             ]
-        return rows
+        return self.sort.apply(rows)
 
     def _apply(self) -> None:
         table = self.table
@@ -180,8 +200,10 @@ class MainScreen(Screen):
         empty = self.query_one("#empty", Static)
         if not self.all_rows and not self.scanning:
             dirs = ", ".join(short_path(d) for d in self.dirs) or "(no directories)"
+            problems = [(f"{clean(p)}\n", "bold $error") for p in self.dir_problems]
             empty.update(
                 Content.assemble(
+                    *problems,
                     (f"no sessions in {dirs}; try `sessionview --demo`\n\n", "bold"),
                     ("Point it elsewhere: ", "$text-muted"),
                     "sessionview --dir PATH",
@@ -198,7 +220,7 @@ class MainScreen(Screen):
             empty.update(
                 Content.styled(
                     "no session matches the filter "
-                    "(1 shows all states, f cycles formats, / edits the text)",
+                    "(1 shows all states, f cycles formats, w projects, / edits the text)",
                     "$text-muted",
                 )
             )
@@ -207,6 +229,9 @@ class MainScreen(Screen):
         else:
             empty.display = False
             table.display = True
+            if self.focused is None:
+                # Hiding the table (a filter matching nothing) took its focus away.
+                table.focus()
         self._render_status()
         self._schedule_preview()
 
@@ -225,6 +250,9 @@ class MainScreen(Screen):
         if self.format_filter != "all":
             parts.append((f"[format: {self.format_filter}]", "bold $accent"))
             parts.append("  ")
+        if self.project_filter != "all":
+            parts.append((f"[project: {short_path(self.project_filter)}]", "bold $accent"))
+            parts.append("  ")
         if self.filter_text:
             parts.append(("filter: ", "$text-muted"))
             parts.append((self.filter_text, "$accent"))
@@ -233,6 +261,11 @@ class MainScreen(Screen):
         if marked:
             parts.append((f"{marked} marked", "bold $accent"))
             parts.append("  ")
+        if not self.sort.is_default:
+            parts.append((f"sort: {self.sort.label()}", "$accent"))
+            parts.append("  ")
+        if self.dir_problems:
+            parts.append((f"{clean(self.dir_problems[0])}  ", "bold $error"))
         dirs = ", ".join(short_path(d) for d in self.dirs) or "(none)"
         verb = "watching" if self.watching else "showing"
         total = len(self.all_rows)
@@ -286,6 +319,7 @@ class MainScreen(Screen):
             self.filter_text = ""
             self.state_filter = "all"
             self.format_filter = "all"
+            self.project_filter = "all"
             self.query_one("#filter", Input).value = ""
             self._apply()
             self.table.select_key(key)
@@ -295,7 +329,8 @@ class MainScreen(Screen):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        # At once, not after a refresh: keys typed right after `/` belong to the box.
+        self.set_focus(box)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
@@ -311,7 +346,13 @@ class MainScreen(Screen):
 
     def on_key(self, event) -> None:
         box = self.query_one("#filter", Input)
-        if event.key == "escape" and box.has_focus:
+        if event.key == "slash" and self.focused is not box:
+            # Open the box now, not when the binding runs (after every key already
+            # queued has gone to the list): see the branch for printable keys below.
+            event.stop()
+            event.prevent_default()
+            self.action_filter()
+        elif event.key == "escape" and box.has_focus:
             event.stop()
             event.prevent_default()
             box.value = ""
@@ -319,6 +360,12 @@ class MainScreen(Screen):
             self.filter_text = ""
             self._apply()
             self.table.focus()
+        elif self.focused is box and event.is_printable and event.character:
+            # Typed in the same burst as `/` (a fast typist, a paste): the key was
+            # routed to the list before the box had the focus. It belongs to the box.
+            event.stop()
+            event.prevent_default()
+            box.insert_text_at_cursor(event.character)
 
     def action_state_filter(self, state: str) -> None:
         self.state_filter = state
@@ -333,11 +380,52 @@ class MainScreen(Screen):
         self.format_filter = name
         self._apply()
 
+    @property
+    def projects(self) -> list[str]:
+        """The projects (working directories) of the listed sessions, sorted."""
+        return sorted({p for p in map(project_of, self.all_rows) if p})
+
+    def action_project_filter(self, project: str) -> None:
+        self.project_filter = project
+        self._apply()
+
+    def action_cycle_project(self) -> None:
+        """all -> each project present -> all (`w`: working directory)."""
+        cycle = ["all", *self.projects]
+        if len(cycle) == 1:
+            self.notify("no listed session records a project or working directory")
+            return
+        at = cycle.index(self.project_filter) if self.project_filter in cycle else 0
+        self.action_project_filter(cycle[(at + 1) % len(cycle)])
+
     def action_cycle_format(self) -> None:
         """all -> each format present -> all."""
         cycle = ["all", *self.formats]
         at = cycle.index(self.format_filter) if self.format_filter in cycle else 0
         self.action_format_filter(cycle[(at + 1) % len(cycle)])
+
+    # --------------------------------------------------------------- sort
+    def set_sort(self, order: SortOrder) -> None:
+        self.sort = order
+        self._apply()
+        self.app.remember_sort(order)  # type: ignore[attr-defined]
+
+    def action_cycle_sort(self) -> None:
+        self.set_sort(self.sort.next_column())
+
+    def action_reverse_sort(self) -> None:
+        self.set_sort(self.sort.reversed())
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """A click on a column header sorts by it; a second click reverses."""
+        event.stop()
+        column = str(event.column_key.value)
+        if column not in SORT_COLUMNS:
+            return
+        if column == self.sort.column:
+            self.set_sort(self.sort.reversed())
+        else:
+            self.set_sort(SortOrder(column))
 
     # ------------------------------------------------------------ actions
     def selected_for_action(self) -> list[SessionInfo]:
@@ -401,3 +489,6 @@ class MainScreen(Screen):
         from sessionview.app.screens.search import SearchScreen
 
         self.app.push_screen(SearchScreen())
+
+    def action_trash(self) -> None:
+        self.app.open_trash()  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from sessionview.app.display import local_time
+from sessionview.app.screens.fit import fit_height
 from sessionview.config import KNOWN_STATES, PruneDefaults
 from sessionview.render.humanize import human_bytes
 from sessionview.render.safe import first_line, screen_text
@@ -70,8 +71,12 @@ class PruneScreen(ModalScreen[PrunePlan | None]):
                 yield Button("Cancel (esc)", id="prune-cancel")
 
     def on_mount(self) -> None:
+        fit_height(self)
         self.query_one("#prune-age", Input).focus()
         self._update()
+
+    def on_resize(self) -> None:
+        fit_height(self)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._update()

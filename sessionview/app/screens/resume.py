@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from sessionview.app.screens.fit import fit_height
 from sessionview.render.humanize import home_to_tilde
 from sessionview.render.safe import screen_lines
 from sessionview.store.resume import ResumePlan
@@ -41,6 +42,12 @@ class ResumeScreen(ModalScreen[None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Copy (c)", variant="primary", id="copy")
                 yield Button("Close (esc)", id="close")
+
+    def on_mount(self) -> None:
+        fit_height(self)
+
+    def on_resize(self) -> None:
+        fit_height(self)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "copy":

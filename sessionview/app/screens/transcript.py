@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 from textual import on, work
@@ -11,12 +12,13 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from sessionview.app.display import human_count, keep_end, short_path
 from sessionview.app.widgets.transcript_view import Measure, TranscriptView, measure
-from sessionview.render.humanize import human_bytes
+from sessionview.render.chunk_text import chunk_lines
+from sessionview.render.humanize import human_bytes, plural
 from sessionview.render.safe import first_line, screen_text
 from sessionview.store.errors import PersistenceError
 from sessionview.store.follow import (
@@ -41,6 +43,8 @@ IDLE_WAIT = 5.0
 #: last ones when following) while the whole file is read behind it.
 QUICK_VIEW_BYTES = 4 << 20
 QUICK_VIEW_CHUNKS = 300
+#: Seconds of quiet typing before the find box searches.
+FIND_DEBOUNCE = 0.15
 
 
 class TranscriptScreen(Screen):
@@ -50,13 +54,14 @@ class TranscriptScreen(Screen):
         Binding("escape", "back", "Back"),
         Binding("f", "toggle_follow", "Follow on/off"),
         Binding("end", "follow", "Follow (end)", show=False),
-        Binding("x", "expand", "Expand long lines"),
+        Binding("slash", "find", "Find"),
+        Binding("n", "find_next", "Next match", show=False),
+        Binding("N", "find_previous", "Previous match", show=False),
+        Binding("x", "expand", "Expand", show=False),
         Binding("r", "resume", "Resume"),
-        Binding("c", "copy_id", "Copy id"),
-        Binding("o", "pager", "Pager"),
+        Binding("c", "copy_id", "Copy id", show=False),
+        Binding("o", "pager", "Pager", show=False),
         Binding("e", "export", "Export", show=False),
-        Binding("n", "hit(1)", "Next search hit", show=False),
-        Binding("N", "hit(-1)", "Previous search hit", show=False),
     ]
 
     def __init__(
@@ -83,12 +88,20 @@ class TranscriptScreen(Screen):
         self._follower: Follower | None = None
         #: Running when opened, or chunks arrived since: its end is announced.
         self._saw_running = info.state is SessionState.RUNNING
+        #: Find (`/`): the text, the sorted indices of the chunks holding it, whether
+        #: the search is still running, and the row of the match last shown.
+        self.find_query = ""
+        self.find_chunks: list[int] = []
+        self.find_done = True
+        self._find_row = -1.0
+        self._find_timer = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="transcript-title")
         yield TranscriptView(id="transcript")
+        yield Input(placeholder="find (enter: keep, n/N: next/previous, esc: clear)", id="find")
         yield Static(id="transcript-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         view = self.query_one(TranscriptView)
@@ -351,13 +364,163 @@ class TranscriptScreen(Screen):
                     if view.unseen:
                         parts.append((f"  {view.unseen} new chunks", "bold reverse $warning"))
                     parts.append(("  (f or end to follow)", "$text-muted"))
+        if self.find_query:
+            found = f"{plural(len(self.find_chunks), 'chunk')} match"
+            if len(self.find_chunks) == 1:
+                found += "es"
+            parts.append((f"  find “{screen_text(self.find_query)}”: ", "bold $accent"))
+            parts.append((found + ("" if self.find_done else " (searching…)"), "$accent"))
+            if self.find_chunks:
+                parts.append(("  n/N next/previous", "$text-muted"))
         self.query_one("#transcript-status", Static).update(Content.assemble(*parts))
 
     def on_transcript_view_follow_changed(self, event: TranscriptView.FollowChanged) -> None:
         self._render_status()
 
+    # ---------------------------------------------------------------- find
+    def action_find(self) -> None:
+        box = self.query_one("#find", Input)
+        box.display = True
+        # At once, not after a refresh: keys typed right after `/` belong to the box.
+        self.set_focus(box)
+
+    def on_key(self, event) -> None:
+        """`/` opens the box at once, and printable keys that reached the screen while
+        the box has the focus (typed in the same burst as `/`) go into it."""
+        box = self.query_one("#find", Input)
+        if event.key == "slash" and self.focused is not box:
+            event.stop()
+            event.prevent_default()
+            self.action_find()
+        elif self.focused is box and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            box.insert_text_at_cursor(event.character)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "find":
+            return
+        event.stop()
+        if self._find_timer is not None:
+            self._find_timer.stop()
+        # Typing fast restarts the search once, not on every key.
+        self._find_timer = self.set_timer(FIND_DEBOUNCE, lambda: self._start_find(event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "find":
+            return
+        event.stop()
+        event.input.display = bool(event.value)
+        self.query_one(TranscriptView).focus()
+        if self._find_timer is not None:
+            self._find_timer.stop()
+            self._find_timer = None
+        if event.value != self.find_query:
+            self._start_find(event.value)
+
+    def _start_find(self, query: str) -> None:
+        self._find_timer = None
+        self.find_query = query
+        self.find_chunks = []
+        self._find_row = -1.0
+        view = self.query_one(TranscriptView)
+        view.set_find(query)
+        if not query:
+            self.find_done = True
+            self.workers.cancel_group(self, "find")
+            self._render_status()
+            return
+        self.find_done = False
+        self._render_status()
+        self._search(query, list(view.chunks))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="find")
+    def _search(self, query: str, chunks: list[Chunk]) -> None:
+        """Which chunks hold `query` (case-insensitive), in a thread: 50,000 chunks take
+        a few seconds, the screen stays live, the first match is shown as soon as found
+        and the count grows in batches."""
+        import orjson
+
+        worker = get_current_worker()
+        needle = query.lower()
+        # A chunk whose raw JSON lacks the text cannot show it: that test is ~50x
+        # cheaper than laying the chunk out. (Text JSON would escape is not pre-tested.)
+        prefilter = needle.isprintable() and '"' not in needle and "\\" not in needle
+        found: list[int] = []
+        sent = 0
+        for n, chunk in enumerate(chunks):
+            if n % 256 == 0:
+                if worker.is_cancelled:
+                    return
+                if len(found) > sent and (sent == 0 or n % 4096 == 0):
+                    self.app.call_from_thread(self._found, query, list(found), False)
+                    sent = len(found)
+                time.sleep(0)  # let the UI thread take the GIL now and then
+            if prefilter:
+                try:
+                    raw = orjson.dumps(chunk.payload).decode("utf-8", "replace")
+                except TypeError:
+                    raw = None
+                if raw is not None and needle not in f"{chunk.kind} {raw}".lower().replace(
+                    "_", " "
+                ):
+                    continue
+            text = "\n".join(line.text for line in chunk_lines(chunk, expanded=True))
+            if needle in text.lower():
+                found.append(n)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._found, query, found, True)
+
+    def _found(self, query: str, chunks: list[int], done: bool) -> None:
+        if query != self.find_query:
+            return
+        first = not self.find_chunks and chunks
+        self.find_chunks = chunks
+        self.find_done = done
+        if first:
+            self._goto_match(forward=True)
+        self._render_status()
+
+    def _goto_match(self, forward: bool) -> None:
+        view = self.query_one(TranscriptView)
+        after = self._find_row if self._find_row >= 0 else view.scroll_y - 1
+        row = view.next_match(self.find_chunks, after, forward)
+        if row is None:
+            return
+        self._find_row = float(row)
+        view.show_row(row)
+
+    def action_find_next(self) -> None:
+        if not self.find_query and self.hits:
+            self.action_hit(1)  # opened from a search: n steps through its hits
+            return
+        if not self.find_chunks:
+            self.notify("nothing found" if self.find_query else "/ finds text in this transcript")
+            return
+        self._goto_match(forward=True)
+
+    def action_find_previous(self) -> None:
+        if not self.find_query and self.hits:
+            self.action_hit(-1)
+            return
+        if not self.find_chunks:
+            self.notify("nothing found" if self.find_query else "/ finds text in this transcript")
+            return
+        self._goto_match(forward=False)
+
+    def _clear_find(self) -> None:
+        box = self.query_one("#find", Input)
+        box.value = ""
+        box.display = False
+        self._start_find("")
+        self.query_one(TranscriptView).focus()
+
     # ------------------------------------------------------------- actions
     def action_back(self) -> None:
+        """`escape`: first clears a find, then goes back to the list."""
+        if self.find_query or self.query_one("#find", Input).display:
+            self._clear_find()
+            return
         self.dismiss()
 
     def action_follow(self) -> None:

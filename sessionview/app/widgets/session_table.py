@@ -86,7 +86,7 @@ def _next_age_change(updated: datetime | None, stamp: float) -> float:
     for size in (86400, 3600, 60):
         if secs >= size:
             return stamp + size - secs % size
-    return stamp + 1
+    return stamp + max(1.0, 60 - secs)  # "just now" until the first minute is up
 
 
 class SessionTable(DataTable):
@@ -100,7 +100,11 @@ class SessionTable(DataTable):
         "session-table--mark",
         "session-table--dim",
     }
-    BINDINGS = [Binding("enter", "select_cursor", "Open")]
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
     DEFAULT_CSS = """
     SessionTable {
         & > .session-table--running { color: $sv-running; }
@@ -123,6 +127,9 @@ class SessionTable(DataTable):
         self._title_width = 30
         self._built_width = 0
         self._columns: list[str] = [key for key, _, _ in COLUMNS]
+        #: The session the cursor was last on: a filter that shows no rows for a
+        #: while must not lose it (the cursor returns to it when it is shown again).
+        self._remembered: str | None = None
 
     # ----------------------------------------------------------------- columns
     def on_mount(self) -> None:
@@ -210,6 +217,8 @@ class SessionTable(DataTable):
         one, and a new order is applied with `DataTable.sort`: one append to a file in
         a 10,000-session list costs one row, not a rebuild of the table.
         """
+        if self.current_key is not None:
+            self._remembered = self.current_key
         keys = [session_key(i) for i in infos]
         if keys == self._keys:
             for info, key in zip(infos, keys, strict=True):
@@ -251,6 +260,8 @@ class SessionTable(DataTable):
         """Put the cursor back on its session, at the same height on screen."""
         if not self._keys:
             return
+        if old_key not in self._infos and self._remembered in self._infos:
+            old_key = self._remembered
         if old_key in self._infos:
             row = self._keys.index(old_key)
         else:

@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from sessionview.render.chunk_text import LINE_LIMIT, Line, chunk_lines
+from sessionview.render.chunk_text import LINE_LIMIT, Line, chunk_lines, has_cut
 from sessionview.store.model import Chunk
 
 SHORT = 20
@@ -45,6 +45,7 @@ STYLE_NAMES = (
     "meta-head",
     "marker",
     "blank",
+    "find",
 )
 
 
@@ -124,6 +125,7 @@ class TranscriptView(ScrollView, can_focus=True):
         & > .transcript--meta { color: $text-disabled; }
         & > .transcript--marker { color: $warning; text-style: italic; }
         & > .transcript--blank { color: $text; }
+        & > .transcript--find { background: $warning; color: $background; text-style: bold; }
     }
     """
     BINDINGS = [
@@ -132,6 +134,9 @@ class TranscriptView(ScrollView, can_focus=True):
         Binding("pageup,b", "page_up", "Page up", show=False),
         Binding("pagedown,space", "page_down", "Page down", show=False),
         Binding("home,g", "scroll_home", "Top", show=False),
+        # ScrollView binds `end` to a plain scroll_end; here it also follows (the README
+        # and the status line say so).
+        Binding("end,G", "follow_end", "End (follow)", show=False),
     ]
 
     #: Rows stay pinned to the bottom while true; scrolling up sets it false.
@@ -162,6 +167,8 @@ class TranscriptView(ScrollView, can_focus=True):
         self._strip_cache: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
         self._auto_scrolling = False
+        #: What `/` looks for (lower-cased); matches on screen are highlighted.
+        self._find = ""
 
     # ------------------------------------------------------------------ data
     def set_chunks(self, chunks: list[Chunk], measures: list[Measure]) -> None:
@@ -254,8 +261,14 @@ class TranscriptView(ScrollView, can_focus=True):
         return range(top, bottom + 1)
 
     def toggle_expand(self) -> int:
-        """Expand (or fold again) the cut lines of the chunks on screen; returns how many."""
-        visible = list(self.visible_chunks())
+        """Expand (or fold again) the cut lines and folded tool results of the chunks on
+        screen; returns how many changed (0, and the view stays put, when none hides
+        anything)."""
+        visible = [
+            i
+            for i in self.visible_chunks()
+            if i in self._expanded or has_cut(self.chunks[i], limit=self.limit)
+        ]
         if not visible:
             return 0
         fold = all(i in self._expanded for i in visible)
@@ -268,6 +281,58 @@ class TranscriptView(ScrollView, can_focus=True):
         self._relayout()
         return len(visible)
 
+    # ----------------------------------------------------------------- find
+    def set_find(self, query: str) -> None:
+        """Highlight `query` (case-insensitive) in the rows on screen; "" clears it."""
+        self._find = query.lower()
+        self._strip_cache.clear()
+        self.refresh()
+
+    def _match_rows(self, index: int) -> list[int]:
+        """The rows (absolute) of chunk `index` that show the find text."""
+        rows = self._chunk_rows(index, self._width)
+        top = self._offsets[index]
+        needle = self._find
+        return [
+            top + n
+            for n, parts in enumerate(rows)
+            if needle in "".join(t for t, _ in parts).lower()
+        ]
+
+    def next_match(self, chunks: list[int], after: float, forward: bool = True) -> int | None:
+        """The first row after (or before) row `after` that shows the find text, among
+        the chunks `chunks` (sorted indices whose text holds it); wraps around. A match
+        hidden in a cut line or a folded tool result unfolds its chunk."""
+        if not chunks or not self._find or not self.chunks:
+            return None
+        start = self._chunk_at(int(after)) if after >= 0 else -1
+        at = bisect_right(chunks, start)  # chunks[:at] are at or before `start`
+        current = [start] if at and chunks[at - 1] == start else []
+        before = chunks[: at - len(current)]
+        if forward:
+            order = current + chunks[at:] + before + current
+        else:
+            order = current + before[::-1] + chunks[at:][::-1] + current
+        for visit, index in enumerate(order):
+            if index >= len(self.chunks):
+                continue
+            rows = self._match_rows(index)
+            if not rows and index not in self._expanded:
+                self._expanded.add(index)
+                self._measures[index] = measure(self.chunks[index], True)
+                self._relayout(keep_top_chunk=False)
+                rows = self._match_rows(index)
+            if visit == 0 and current:  # the chunk `after` is in: only rows past it
+                rows = [r for r in rows if (r > after if forward else r < after)]
+            if rows:
+                return rows[0] if forward else rows[-1]
+        return None
+
+    def show_row(self, row: int) -> None:
+        """Scroll so that `row` is on screen, a third of the way down; stop following."""
+        self.following = False
+        self.scroll_to(y=max(0, row - self.size.height // 3), animate=False)
+
     # ------------------------------------------------------------ scrolling
     def action_page_up(self) -> None:
         self.scroll_page_up(animate=False)
@@ -277,6 +342,9 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def action_scroll_home(self) -> None:
         self.scroll_home(animate=False)
+
+    def action_follow_end(self) -> None:
+        self.resume_following()
 
     # ------------------------------------------------------------ following
     def _stick(self) -> None:
@@ -355,6 +423,8 @@ class TranscriptView(ScrollView, can_focus=True):
                 rows[row - self._offsets[index]] if row - self._offsets[index] < len(rows) else []
             )
             base = self.rich_style
+            if self._find:
+                parts = _highlight(parts, self._find)
             segments = [Segment(text, base + self._style(style)) for text, style in parts if text]
             strip = Strip(segments).extend_cell_length(width, base)
             self._strip_cache[key] = strip
@@ -379,3 +449,20 @@ def _line_rows(line: Line, width: int) -> list[list[tuple[str, str]]]:
         else:
             rows.append([(piece, "marker")])
     return rows
+
+
+def _highlight(parts: list[tuple[str, str]], needle: str) -> list[tuple[str, str]]:
+    """`parts` with every occurrence of `needle` (lower-case) split out as "find"."""
+    out: list[tuple[str, str]] = []
+    for text, style in parts:
+        lower = text.lower()
+        if needle not in lower or len(lower) != len(text):
+            out.append((text, style))
+            continue
+        start = 0
+        while (found := lower.find(needle, start)) >= 0:
+            out.append((text[start:found], style))
+            out.append((text[found : found + len(needle)], "find"))
+            start = found + len(needle)
+        out.append((text[start:], style))
+    return out

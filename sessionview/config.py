@@ -34,6 +34,14 @@ class PruneDefaults:
 
 
 @dataclass(frozen=True, slots=True)
+class HostSettings:
+    """`[host.NAME]`: the remote sessionview command and extra ssh options for one host."""
+
+    command: str = ""
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Every setting, with its default. See the README's configuration reference."""
 
@@ -51,6 +59,12 @@ class Config:
     #: Poll instead of inotify (network filesystems), and how often.
     polling: bool = False
     poll_interval: float = 0.5
+    #: Other machines whose sessions join the list (ssh destinations), see sessionview.remote.
+    hosts: tuple[str, ...] = ()
+    #: The ssh command (words split like a shell would): `ssh` on PATH by default.
+    ssh: str = "ssh"
+    #: `[host.NAME]` tables: remote command and ssh options per host.
+    host_settings: dict[str, HostSettings] = field(default_factory=dict)
     #: One line per problem found while reading the file.
     problems: tuple[str, ...] = ()
     source: str = ""
@@ -84,6 +98,9 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
         "follow_by_default",
         "polling",
         "poll_interval",
+        "hosts",
+        "ssh",
+        "host",
     }
     for key in data:
         if key not in known:
@@ -139,6 +156,7 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
         value = _expect(data, key, kind, problems, "")
         if value is not None:
             kwargs[key] = value
+    _parse_hosts(data, problems, kwargs)
     interval = _expect(data, "poll_interval", (int, float), problems, "")
     if interval is not None:
         if interval > 0:
@@ -146,6 +164,40 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
         else:
             problems.append("poll_interval: must be above 0")
     return Config(**kwargs, problems=tuple(problems), source=source)
+
+
+def _parse_hosts(data: dict[str, Any], problems: list[str], kwargs: dict[str, Any]) -> None:
+    """`hosts`, `ssh` and the `[host.NAME]` tables; a host name is validated when used."""
+    hosts = _expect(data, "hosts", list, problems, "")
+    if hosts is not None:
+        good = [h for h in hosts if isinstance(h, str) and h]
+        if len(good) != len(hosts):
+            problems.append("hosts: every entry must be a non-empty string")
+        kwargs["hosts"] = tuple(good)
+    ssh = _expect(data, "ssh", str, problems, "")
+    if ssh is not None:
+        if ssh.strip():
+            kwargs["ssh"] = ssh
+        else:
+            problems.append("ssh: must name a command")
+    tables = _expect(data, "host", dict, problems, "")
+    if tables is None:
+        return
+    settings: dict[str, HostSettings] = {}
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            problems.append(f"host.{name}: expected a table")
+            continue
+        command = _expect(table, "command", str, problems, f"host.{name}.") or ""
+        options = _expect(table, "options", list, problems, f"host.{name}.") or []
+        if not all(isinstance(o, str) for o in options):
+            problems.append(f"host.{name}.options: every entry must be a string")
+            options = []
+        for key in table:
+            if key not in ("command", "options"):
+                problems.append(f"host.{name}.{key}: unknown key (known: command, options)")
+        settings[name] = HostSettings(command=command, options=tuple(options))
+    kwargs["host_settings"] = settings
 
 
 def load_config(path: Path | None = None) -> Config:

@@ -7,6 +7,7 @@ import sys
 from sessionview.cli.common import (
     STATES,
     dir_options,
+    host_option,
     load_config,
     open_index,
     parse_states,
@@ -22,6 +23,7 @@ HELP = "list sessions, newest activity first"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     dir_options(p)
+    host_option(p)
     p.add_argument(
         "--state",
         metavar="S",
@@ -46,8 +48,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _ls(args: argparse.Namespace) -> int:
     config = load_config(only_if_present=True)
-    index = open_index(args, config)
     wanted = parse_states(args.state, STATES) if args.state else None
+    if getattr(args, "host", None) or (config is not None and config.hosts):
+        from sessionview.cli import fleet
+
+        specs = fleet.host_specs(args, config)
+        if specs is not None:
+            return fleet.ls(args, config, specs, wanted)
+    index = open_index(args, config)
     if args.json:
         # Rows of unchanged files are the cached bytes (see SessionIndex.scan_json).
         listing = index.scan_json(wanted)

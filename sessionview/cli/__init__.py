@@ -58,7 +58,7 @@ def quick_ls_args(words: Sequence[str]) -> Any:
             values[key] = value
     from types import SimpleNamespace
 
-    return SimpleNamespace(command="ls", demo=False, json=as_json, **values)
+    return SimpleNamespace(command="ls", demo=False, json=as_json, host=None, **values)
 
 
 def _handler(command: str | None) -> Any:

@@ -153,3 +153,21 @@ def test_ids_are_qualified_only_where_they_are_not_unique() -> None:
     with pytest.raises(SessionNotFound):
         locate(rows, "zzz", hosts)
     assert split_qualified("ci:abc", hosts) == (None, "ci:abc")
+
+
+def test_the_remote_package_and_serve_import_without_textual() -> None:
+    import subprocess
+    import sys
+
+    check = (
+        "import importlib, pkgutil, sys, sessionview.remote\n"
+        "names = [m.name for m in pkgutil.walk_packages(sessionview.remote.__path__, "
+        "'sessionview.remote.')] + ['sessionview.cli.serve', 'sessionview.cli.fleet']\n"
+        "[importlib.import_module(n) for n in names]\n"
+        "print(len(names), sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True
+    ).stdout.split(" ", 1)
+    assert int(out[0]) >= 8
+    assert out[1].strip() == "[]"

@@ -28,10 +28,13 @@ from sessionview.app.screens.main import STATE_FILTERS, MainScreen
 from sessionview.app.screens.prune import PruneScreen
 from sessionview.app.screens.resume import ResumeScreen
 from sessionview.app.screens.transcript import TranscriptScreen
-from sessionview.app.text import clean, human_size, one_line, utc_now
 from sessionview.app.widgets.session_table import session_key
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.config import Config
+from sessionview.render.humanize import human_bytes as human_size
+from sessionview.render.humanize import utc_now
+from sessionview.render.safe import first_line as one_line
+from sessionview.render.safe import screen_text as clean
 from sessionview.store import actions
 from sessionview.store.errors import PersistenceError
 from sessionview.store.index import SessionIndex

@@ -67,7 +67,7 @@ def open_index(args: argparse.Namespace, config: Any) -> Any:
 
 def safe_line(text: object) -> str:
     """Untrusted text (file names, ids, errors) as one line with every control escaped."""
-    from sessionview.text import one_line
+    from sessionview.render.safe import one_line
 
     return one_line(str(text))
 

@@ -73,7 +73,8 @@ def _ls(args: argparse.Namespace) -> int:
         where = ", ".join(r.dir for r in index.roots) or "no directory found"
         print(f"no sessions in {safe_line(where)}; try `sessionview --demo`")
         return 0
-    from sessionview.text import ago, human_bytes, one_line
+    from sessionview.render.humanize import ago, human_bytes
+    from sessionview.render.safe import one_line
 
     rows = [
         (

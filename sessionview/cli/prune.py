@@ -40,8 +40,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sessionview.render.humanize import human_bytes
     from sessionview.store.actions import execute_prune, parse_age, plan_prune
-    from sessionview.text import human_bytes
 
     try:
         age = parse_age(args.older_than)

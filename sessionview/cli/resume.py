@@ -38,9 +38,9 @@ def run_local(args: argparse.Namespace, config: Any) -> int:
     info = resolve(index, args.id)
     plan = resume_plan(info, config.resume)
     if args.print or plan.command is None:
-        from sessionview.text import visible
+        from sessionview.render.safe import safe_text
 
-        print(visible(plan.display()))
+        print(safe_text(plan.display()))
         if plan.command is None:
             print(f"# {plan.hint}", file=sys.stderr)
         return 0

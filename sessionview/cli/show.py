@@ -47,7 +47,7 @@ def chunk_json(chunk: Any) -> dict[str, Any]:
 
 
 def _print_chunk(chunk: Any) -> None:
-    from sessionview.transcript import chunk_to_text
+    from sessionview.render.chunk_text import chunk_to_text
 
     sys.stdout.write(chunk_to_text(chunk) + "\n")
     sys.stdout.flush()
@@ -95,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    from sessionview.text import one_line, short_time
+    from sessionview.render.humanize import short_time
+    from sessionview.render.safe import one_line
 
     print(
         f"{info.glyph} {info.state.value} ({one_line(info.state_reason)})  {info.format}  "

@@ -10,8 +10,8 @@ from hostile_helpers import assert_terminal_safe, parse_json, sv_inproc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sessionview.render.safe import one_line, safe_text
 from sessionview.store.writer import SessionWriter
-from sessionview.text import one_line, visible
 
 HOSTILE = [
     "\x1b[31m",
@@ -78,7 +78,7 @@ def test_show_plain_is_safe_and_json_round_trips(tmp_path_factory, content, name
 
 @given(st.text(st.characters(blacklist_categories=())))  # lone surrogates too
 def test_visible_and_one_line_never_leave_a_control(text: str) -> None:
-    assert_terminal_safe(visible(text))
+    assert_terminal_safe(safe_text(text))
     flat = one_line(text)
     assert "\n" not in flat
     assert_terminal_safe(flat)

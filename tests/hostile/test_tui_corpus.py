@@ -9,8 +9,8 @@ import time
 import pytest
 from hostile_helpers import load_build
 
-from sessionview.app.text import pretty_json
 from sessionview.config import Config
+from sessionview.render.chunk_text import pretty_json
 from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionState
 
@@ -80,7 +80,7 @@ TUI_REGRESSIONS = {
     "duplicate-id": "two files whose headers claim one id (a copy, or a hostile header) "
     "both listed by the index, keyed by (format, dir, header id): DuplicateKey stopped the "
     "app. Rows are now keyed by path (OpenRath: by file stem and id).",
-    "deep-1000": "JSON nested ~1000 levels: app/text.pretty_json fell back to repr(), which "
+    "deep-1000": "JSON nested ~1000 levels: pretty_json (now render/chunk_text) fell back to repr(), which "
     "raised RecursionError; the transcript load worker died and the screen stayed "
     "'loading' forever.",
 }

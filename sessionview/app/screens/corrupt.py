@@ -10,7 +10,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from sessionview.app.text import clean, clean_lines, human_size, reason_text, short_path
+from sessionview.app.display import reason_text, short_path
+from sessionview.render.humanize import human_bytes
+from sessionview.render.safe import screen_lines, screen_text
 from sessionview.store.model import SessionInfo
 from sessionview.store.preview import offending_line
 
@@ -40,7 +42,7 @@ class CorruptScreen(Screen):
             Content.assemble(
                 (f"{info.glyph} corrupt", "bold $sv-corrupt"),
                 (
-                    f"  {clean(info.short_id)} · {clean(info.format)} · {short_path(info.path)}",
+                    f"  {screen_text(info.short_id)} · {screen_text(info.format)} · {short_path(info.path)}",
                     "$text-muted",
                 ),
             )
@@ -67,14 +69,14 @@ class CorruptScreen(Screen):
             ("reason   ", "$text-muted"),
             (error + "\n", "$sv-corrupt"),
             ("size     ", "$text-muted"),
-            human_size(info.bytes) + "\n\n",
+            human_bytes(info.bytes) + "\n\n",
         ]
         if self.bad is not None:
             lineno, text = self.bad
             parts.append(
                 (f"line {lineno} (as stored, control characters made visible):\n", "$text-muted")
             )
-            parts.append(("\n".join(clean_lines(text)), "$text"))
+            parts.append(("\n".join(screen_lines(text)), "$text"))
         elif self.looked:
             parts.append(("(no single line to show)", "$text-muted"))
         else:

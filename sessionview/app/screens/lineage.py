@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from sessionview.app.text import clean, one_line
+from sessionview.render.safe import first_line, screen_text
 from sessionview.store.model import SessionInfo
 
 
@@ -26,9 +26,9 @@ class LineageScreen(ModalScreen[SessionInfo | None]):
         for n, (relation, sid, info) in enumerate(self.items):
             label = Content.assemble(
                 (f"{relation:<7}", "$text-muted"),
-                (clean(sid[:8]), "$accent" if info else "$text-muted"),
+                (screen_text(sid[:8]), "$accent" if info else "$text-muted"),
                 "  ",
-                one_line(info.title, 60) if info else ("(not in the list)", "$text-muted"),
+                first_line(info.title, 60) if info else ("(not in the list)", "$text-muted"),
             )
             options.append(Option(label, id=str(n), disabled=info is None))
         with Vertical(id="dialog", classes="dialog"):

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
-from sessionview.app.text import short_path
+from sessionview.app.display import short_path
 from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.session_table import SessionTable, session_key
 from sessionview.store.model import STATE_GLYPHS, SessionInfo, SessionState

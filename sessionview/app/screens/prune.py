@@ -12,8 +12,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
-from sessionview.app.text import clean, human_size, local_time, one_line
+from sessionview.app.display import local_time
 from sessionview.config import PruneDefaults
+from sessionview.render.humanize import human_bytes
+from sessionview.render.safe import first_line, screen_text
 from sessionview.store.actions import PrunePlan, parse_age, plan_prune
 from sessionview.store.model import SessionInfo
 
@@ -112,7 +114,7 @@ class PruneScreen(ModalScreen[PrunePlan | None]):
         summary.update(
             Content.assemble(
                 (f"{count} session{'s' if count != 1 else ''}", "bold"),
-                f" would go to the trash, reclaiming {human_size(self.plan.bytes)}",
+                f" would go to the trash, reclaiming {human_bytes(self.plan.bytes)}",
                 ("  (running sessions are never pruned)", "$text-muted"),
             )
         )
@@ -122,11 +124,11 @@ class PruneScreen(ModalScreen[PrunePlan | None]):
             parts.append((f"{info.glyph} {info.state.value:<8}", f"$sv-{info.state.value}"))
             parts.append(
                 (
-                    f" {clean(info.short_id)}  {local_time(when)}  {human_size(info.bytes):>9}  ",
+                    f" {screen_text(info.short_id)}  {local_time(when)}  {human_bytes(info.bytes):>9}  ",
                     "$text-muted",
                 )
             )
-            parts.append(one_line(info.title, 40) + "\n")
+            parts.append(first_line(info.title, 40) + "\n")
         if count > LIST_LIMIT:
             parts.append((f"… and {count - LIST_LIMIT} more", "$text-muted"))
         listing.update(

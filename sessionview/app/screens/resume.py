@@ -9,7 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from sessionview.app.text import clean_lines, home_to_tilde
+from sessionview.render.humanize import home_to_tilde
+from sessionview.render.safe import screen_lines
 from sessionview.store.resume import ResumePlan
 
 
@@ -28,7 +29,7 @@ class ResumeScreen(ModalScreen[None]):
         self.note = note
 
     def compose(self) -> ComposeResult:
-        text = "\n".join(clean_lines(home_to_tilde(self.plan.display())))
+        text = "\n".join(screen_lines(home_to_tilde(self.plan.display())))
         with Vertical(id="dialog", classes="dialog wide"):
             yield Static(Content.styled(self.title_text, "bold"), classes="dialog-title")
             if self.note:

@@ -15,8 +15,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from sessionview.app.text import clean, human_count, human_size, keep_end, one_line, short_path
+from sessionview.app.display import human_count, keep_end, short_path
 from sessionview.app.widgets.transcript_view import Measure, TranscriptView, measure
+from sessionview.render.humanize import human_bytes
+from sessionview.render.safe import first_line, screen_text
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats import DecodeState, FormatAdapter, get_adapter
 from sessionview.store.model import Chunk, SessionInfo, SessionState
@@ -360,10 +362,10 @@ class TranscriptScreen(Screen):
         (the path keeps its file name) when the terminal is narrow."""
         info = self.info
         state = f"{info.glyph} {info.state.value}  "
-        meta = f"  {clean(info.short_id)} · {clean(info.format)} · "
+        meta = f"  {screen_text(info.short_id)} · {screen_text(info.format)} · "
         room = max(0, (self.size.width or 120) - 2 - len(state) - len(meta))
         path = short_path(info.path)
-        title = one_line(info.title, max(12, room - min(len(path), 16))) or "(no title)"
+        title = first_line(info.title, max(12, room - min(len(path), 16))) or "(no title)"
         parts: list[tuple[str, str] | str] = [
             (state, f"bold $sv-{info.state.value}"),
             (title, "bold"),
@@ -375,18 +377,18 @@ class TranscriptScreen(Screen):
         view = self.query_one(TranscriptView)
         parts: list[tuple[str, str] | str] = []
         if self.load_error:
-            parts.append((f"cannot open: {clean(self.load_error)}", "bold $error"))
+            parts.append((f"cannot open: {screen_text(self.load_error)}", "bold $error"))
         elif not self.loaded and self.quick:
             where = "last" if view.following else "first"
             parts.append(
                 (
                     f"showing the {where} {self.quick} chunks · loading the rest of "
-                    f"{human_size(self.info.bytes)}…",
+                    f"{human_bytes(self.info.bytes)}…",
                     "$text-muted",
                 )
             )
         elif not self.loaded:
-            parts.append((f"loading {human_size(self.info.bytes)}…", "$text-muted"))
+            parts.append((f"loading {human_bytes(self.info.bytes)}…", "$text-muted"))
         else:
             count = len(view.chunks)
             noun = "chunk" if count == 1 else "chunks"
@@ -394,7 +396,7 @@ class TranscriptScreen(Screen):
             if self.ended:
                 style = "$sv-closed" if self.ended.startswith("closed") else "$sv-crashed"
                 parts.append(("  ■ session ended: ", f"bold {style}"))
-                parts.append((clean(self.ended), style))
+                parts.append((screen_text(self.ended), style))
             elif self.info.state is SessionState.RUNNING or view.following or view.unseen:
                 if view.following:
                     parts.append(("  ● following", "bold $sv-running"))

@@ -11,20 +11,18 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from sessionview.app.chunks import KIND_LABELS, chunk_summary
-from sessionview.app.text import (
+from sessionview.app.display import (
     ago,
-    clean,
-    content_text,
     human_count,
-    human_size,
     keep_end,
     local_time,
-    one_line,
     reason_text,
     short_path,
     without_path,
 )
+from sessionview.render.chunk_text import KIND_LABELS, chunk_summary, plain_text
+from sessionview.render.humanize import human_bytes
+from sessionview.render.safe import first_line, screen_text
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats import get_adapter
 from sessionview.store.model import SessionInfo, SessionState
@@ -128,7 +126,7 @@ class PreviewPane(VerticalScroll):
             body.update(Content.styled("no session selected", LABEL))
             return
         parts: list[tuple[str, str] | str] = []
-        parts += _row("id", clean(info.id), (f"   {clean(info.format)}", LABEL))
+        parts += _row("id", screen_text(info.id), (f"   {screen_text(info.format)}", LABEL))
         parts += _row("path", keep_end(short_path(info.path), self._text_width() - 9))
         state_style = f"$sv-{info.state.value}"
         parts += _row(
@@ -153,16 +151,16 @@ class PreviewPane(VerticalScroll):
         parts += _row(
             "usage",
             f"{human_count(info.chunks)} chunk{'' if info.chunks == 1 else 's'}"
-            f" · {human_size(info.bytes)} · tokens {tokens}",
+            f" · {human_bytes(info.bytes)} · tokens {tokens}",
         )
         if info.sandbox:
             sandbox = info.sandbox
             spec = sandbox.get("spec") if isinstance(sandbox.get("spec"), dict) else {}
-            bits = [clean(str(sandbox.get("backend") or "?"))]
+            bits = [screen_text(str(sandbox.get("backend") or "?"))]
             if spec and spec.get("working_dir"):
                 bits.append(f"dir {short_path(str(spec['working_dir']))}")
             if sandbox.get("handle_id"):
-                bits.append(f"handle {clean(str(sandbox['handle_id']))[:8]}")
+                bits.append(f"handle {screen_text(str(sandbox['handle_id']))[:8]}")
             parts += _row("sandbox", " · ".join(bits))
         if self._parents:
             parts += _row("parents", *self._lineage(self._parents))
@@ -171,7 +169,7 @@ class PreviewPane(VerticalScroll):
         if info.state is SessionState.CORRUPT:
             if self._bad_line is not None:
                 lineno, text = self._bad_line
-                parts += _row(f"line {lineno}", (clean(text[:500]), "$text-muted"))
+                parts += _row(f"line {lineno}", (screen_text(text[:500]), "$text-muted"))
         else:
             preview = self._preview
             if preview is None:
@@ -180,14 +178,14 @@ class PreviewPane(VerticalScroll):
                 parts += _row("error", (without_path(preview.error, info.path), "$error"))
             else:
                 first = preview.first_user
-                text = one_line(content_text(first.payload.get("content")), 300) if first else ""
+                text = first_line(plain_text(first), 300) if first else ""
                 if not text and info.title:
-                    text = one_line(info.title, 300)  # e.g. Codex: the prompt is the title
+                    text = first_line(info.title, 300)  # e.g. Codex: the prompt is the title
                 parts += _row("first", text or ("(no user message)", LABEL))
                 # The newest chunks that fit: one line each, under what is above.
                 room = max(1, self.scrollable_content_region.height - parts.count("\n"))
                 for n, chunk in enumerate(preview.last[-room:]):
-                    label = KIND_LABELS.get(chunk.kind, clean(chunk.kind))
+                    label = KIND_LABELS.get(chunk.kind, screen_text(chunk.kind))
                     parts += _row(
                         "" if n else "latest",
                         (f"{label:<12}", f"$sv-{_kind_var(chunk.kind)}"),
@@ -205,9 +203,9 @@ class PreviewPane(VerticalScroll):
         for n, (sid, info) in enumerate(items[:6]):
             if n:
                 out.append(("  ", LABEL))
-            out.append((clean(sid[:8]), "$accent" if info else LABEL))
+            out.append((screen_text(sid[:8]), "$accent" if info else LABEL))
             if info and info.title:
-                out.append(f" {one_line(info.title, 30)}")
+                out.append(f" {first_line(info.title, 30)}")
             elif not info:
                 out.append(("(not listed)", LABEL))
         if len(items) > 6:

@@ -11,7 +11,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
-from sessionview.app.text import ago, clean, human_count, human_size, local_time, reason_text
+from sessionview.app.display import ago, human_count, local_time, reason_text
+from sessionview.render.humanize import human_bytes as human_size
+from sessionview.render.safe import screen_text as clean
 from sessionview.store.model import SessionInfo, SessionState
 
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (

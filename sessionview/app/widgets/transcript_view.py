@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from sessionview.app.chunks import LINE_LIMIT, Line, chunk_lines
+from sessionview.render.chunk_text import LINE_LIMIT, Line, chunk_lines
 from sessionview.store.model import Chunk
 
 SHORT = 20

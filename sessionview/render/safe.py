@@ -1,0 +1,84 @@
+"""Untrusted text made safe to show: one rule for which characters are never written raw.
+
+Session content comes from models and shells: it may hold ANSI/OSC/DCS escapes, BEL,
+backspaces, bidi overrides (Trojan Source), line/paragraph separators, a byte-order mark
+and lone surrogates (which cannot even be encoded). Written raw, those drive or confuse
+the terminal. Every such character is shown as a visible code instead. Two media share
+the rule and differ only in how a code looks:
+
+- the terminal (CLI): `\\e`, `\\x07`, `\\u202e` (`safe_text`, `one_line`);
+- the screen (TUI): C0 controls as Unicode control pictures (`␛`, `␇`), a tab as four
+  spaces, the rest as in the terminal (`screen_text`, `screen_lines`, `first_line`).
+"""
+
+from __future__ import annotations
+
+#: Bidi and format controls that can reorder or hide what a reader sees.
+BIDI_CONTROLS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+#: Line/paragraph separators and the byte-order mark (zero-width no-break space).
+SEPARATORS = (0x2028, 0x2029, 0xFEFF)
+_SURROGATES = range(0xD800, 0xE000)
+
+#: Every code point never written raw (newline and tab are kept where a medium allows).
+UNSAFE: frozenset[int] = frozenset(
+    (*range(0x20), 0x7F, *range(0x80, 0xA0), *BIDI_CONTROLS, *SEPARATORS, *_SURROGATES)
+)
+
+
+def escape(code: int) -> str:
+    """The visible code for one unsafe code point: `\\e`, `\\x07`, `\\x9b`, `\\u202e`."""
+    if code == 0x1B:
+        return "\\e"
+    if code < 0x20 or 0x7F <= code < 0xA0:
+        return f"\\x{code:02x}"
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8 (a file name's surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}"
+
+
+def _screen_code(code: int) -> str:
+    if code == 0x09:
+        return "    "
+    if code < 0x20:
+        return chr(0x2400 + code)  # the control picture: ␛ for ESC, ␊ for a newline
+    if code == 0x7F:
+        return "␡"
+    return escape(code)
+
+
+_TERMINAL_LINES = {c: escape(c) for c in UNSAFE if c not in (0x0A, 0x09)}
+_TERMINAL_FLAT = {c: escape(c) for c in UNSAFE}
+_SCREEN_FLAT = {c: _screen_code(c) for c in UNSAFE}
+_SCREEN_LINES = {c: v for c, v in _SCREEN_FLAT.items() if c != 0x0A}
+
+
+def safe_text(text: str) -> str:
+    """`text` for a terminal: every unsafe character escaped, newlines and tabs kept."""
+    return text.translate(_TERMINAL_LINES)
+
+
+def one_line(text: str, width: int | None = None) -> str:
+    """`safe_text` on one line (a newline shows as `\\x0a`), cut to `width` with `…`."""
+    flat = text.translate(_TERMINAL_FLAT)
+    if width is not None and len(flat) > width:
+        return flat[: max(0, width - 1)] + "…"
+    return flat
+
+
+def screen_text(text: str) -> str:
+    """`text` for the TUI on one line: every unsafe character (newlines too) made visible."""
+    return text.translate(_SCREEN_FLAT)
+
+
+def screen_lines(text: str) -> list[str]:
+    """`text` for the TUI split into safe lines (`\\r\\n` is one break; a lone `\\r` shows as `␍`)."""
+    return text.replace("\r\n", "\n").translate(_SCREEN_LINES).split("\n")
+
+
+def first_line(text: str, width: int = 200) -> str:
+    """The first non-blank line for the TUI, stripped, made safe and cut to `width` with `…`."""
+    for line in text.splitlines():
+        if line.strip():
+            line = screen_text(line.strip())
+            return line if len(line) <= width else line[: width - 1] + "…"
+    return ""

@@ -99,8 +99,9 @@ def ls(args: argparse.Namespace, config: Any, specs: list[HostSpec], states: Any
     if not listing.rows:
         print("no sessions on " + ", ".join(safe_line(s.name) for s in specs))
         return status
+    from sessionview.render.humanize import human_bytes
+    from sessionview.render.safe import one_line
     from sessionview.store.model import STATE_GLYPHS, SessionState
-    from sessionview.text import human_bytes, one_line
 
     header = ("HOST", "STATE", "ID", "FORMAT", "ACTIVITY", "CHUNKS", "SIZE", "TITLE")
     table = [header]
@@ -131,7 +132,7 @@ def ls(args: argparse.Namespace, config: Any, specs: list[HostSpec], states: Any
 def _ago(value: Any) -> str:
     from datetime import datetime
 
-    from sessionview.text import ago
+    from sessionview.render.humanize import ago
 
     try:
         return ago(datetime.fromisoformat(value)) if isinstance(value, str) else "-"
@@ -211,9 +212,9 @@ def _print_show(host: str, answer: dict[str, Any], *, as_json: bool) -> int:
             }
         )
         return 0
+    from sessionview.render.chunk_text import chunk_to_text
+    from sessionview.render.safe import one_line
     from sessionview.store.model import STATE_GLYPHS, SessionState
-    from sessionview.text import one_line
-    from sessionview.transcript import chunk_to_text
 
     state = row["state"]
     print(
@@ -232,7 +233,7 @@ def _follow(ep: Endpoint, bare: str, *, as_json: bool) -> int:
     backoff and ask again from the first chunk not printed."""
     from sessionview.remote.client import HostError, RemoteError
     from sessionview.remote.protocol import ProtocolError, chunk_from_message
-    from sessionview.transcript import chunk_to_text
+    from sessionview.render.chunk_text import chunk_to_text
 
     next_index = 0
     failing_since: float | None = None
@@ -385,7 +386,7 @@ def restore(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int
 # --------------------------------------------------------------- prune
 def prune(args: argparse.Namespace, config: Any, specs: list[HostSpec], states: set[str]) -> int:
     from sessionview.remote.client import HostError, RemoteError
-    from sessionview.text import human_bytes
+    from sessionview.render.humanize import human_bytes
 
     eps = endpoints(specs, args, config)
     removed: list[dict[str, Any]] = []

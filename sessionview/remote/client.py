@@ -34,7 +34,7 @@ class HostError(Exception):
     """One host failed: `str()` is the line to print after `sessionview: `."""
 
     def __init__(self, host: str, what: str) -> None:
-        from sessionview.text import one_line
+        from sessionview.render.safe import one_line
 
         super().__init__(f"{one_line(host)}: {one_line(what)}")
         self.host = host

@@ -77,7 +77,7 @@ def validate_dest(name: str) -> str:
     if not name:
         raise HostNameError("empty host name")
     if name.startswith("-") or not _DEST.fullmatch(name):
-        from sessionview.text import one_line
+        from sessionview.render.safe import one_line
 
         raise HostNameError(
             f"{one_line(repr(name))}: not a host name ssh can be given safely "

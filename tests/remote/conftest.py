@@ -11,99 +11,27 @@ sessions, index cache and trash.
 
 from __future__ import annotations
 
-import getpass
 import os
 import shlex
-import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+from tests.remote.sshd import Sshd, SshdMissing, client_config, free_port, start_sshd
+
 WORKTREE = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(what: str, check: Callable[[], object], timeout: float = 30.0) -> object:
-    """Poll `check` until it returns something true; AssertionError naming `what` after
-    `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
-
-
-@dataclass
-class Sshd:
-    port: int
-    keys: Path
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-
-
 def _start_sshd(base: Path) -> Sshd:
-    if not (os.path.exists(SSHD) and shutil.which("ssh") and shutil.which("ssh-keygen")):
-        pytest.skip("OpenSSH (sshd, ssh, ssh-keygen) is not installed; .ci/run installs it")
-    base.mkdir(parents=True, exist_ok=True)
-    for name in ("host_key", "client_key"):
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(base / name)], check=True
-        )
-    shutil.copy(base / "client_key.pub", base / "authorized_keys")
-    if os.geteuid() == 0:
-        os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation directory
-    port = free_port()
-    (base / "sshd_config").write_text(
-        f"Port {port}\n"
-        "ListenAddress 127.0.0.1\n"
-        f"HostKey {base / 'host_key'}\n"
-        f"AuthorizedKeysFile {base / 'authorized_keys'}\n"
-        f"AllowUsers {getpass.getuser()}\n"
-        "PermitRootLogin prohibit-password\n"
-        "PasswordAuthentication no\n"
-        "KbdInteractiveAuthentication no\n"
-        "UsePAM no\n"
-        "StrictModes no\n"
-        "PidFile none\n"
-        "MaxStartups 100\n"
-        "MaxSessions 100\n"
-    )
-    log = base / "sshd.log"
-    proc = subprocess.Popen(
-        [SSHD, "-D", "-e", "-f", str(base / "sshd_config")],
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("wb"),
-    )
-
-    def listening() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"sshd exited: {log.read_text(errors='replace')}")
-        with socket.socket() as s:
-            return s.connect_ex(("127.0.0.1", port)) == 0
-
-    wait_for(f"sshd listening on port {port}", listening)
-    return Sshd(port, base, proc, log)
+    try:
+        return start_sshd(base)
+    except SshdMissing as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="session")
@@ -200,20 +128,7 @@ def fleet(sshd: Sshd, tmp_path: Path) -> Fleet:
     base = tmp_path / "fleet"
     base.mkdir()
     down_port = free_port()
-    user = getpass.getuser()
-    common = (
-        "  HostName 127.0.0.1\n"
-        f"  User {user}\n"
-        f"  IdentityFile {sshd.keys / 'client_key'}\n"
-        "  IdentitiesOnly yes\n"
-        "  StrictHostKeyChecking no\n"
-        "  UserKnownHostsFile /dev/null\n"
-        "  LogLevel ERROR\n"
-    )
-    ssh_config = base / "ssh_config"
-    ssh_config.write_text(
-        f"Host down\n  Port {down_port}\n{common}\nHost *\n  Port {sshd.port}\n{common}"
-    )
+    ssh_config = client_config(sshd, base / "ssh_config", down_port=down_port)
     result = Fleet(sshd, base, ssh_config, down_port=down_port)
     for name in ("hostA", "hostB"):
         host = RemoteHost(name, base / name)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from sessionview.store.writer import SessionWriter
-from tests.remote.conftest import Fleet, LineReader, wait_for
+from tests.remote.conftest import Fleet, LineReader
+from tests.remote.sshd import wait_for
 
 pytestmark = pytest.mark.slow
 

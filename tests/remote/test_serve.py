@@ -13,7 +13,8 @@ import pytest
 from sessionview.remote.client import Connection, RemoteError
 from sessionview.remote.hosts import HostSpec
 from sessionview.store.writer import SessionWriter
-from tests.remote.conftest import Fleet, LineReader, wait_for
+from tests.remote.conftest import Fleet, LineReader
+from tests.remote.sshd import wait_for
 
 
 def serve(*args: str) -> subprocess.Popen[bytes]:

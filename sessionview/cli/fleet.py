@@ -450,6 +450,10 @@ def resume(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int:
         return local_resume.run_local(args, config)
     words = ["resume", bare, *remote_args(args), *(["--print"] if args.print else [])]
     try:
-        return subprocess.call(spec.ssh_argv(words, tty=not args.print))
+        from sessionview.remote.hosts import ssh_defaults
+
+        return subprocess.call(
+            spec.ssh_argv(words, tty=not args.print, defaults=ssh_defaults(spec))
+        )
     except OSError as exc:
         raise CliError(f"{spec.name}: cannot run {spec.ssh[0]}: {exc.strerror or exc}") from None

@@ -54,7 +54,9 @@ class Connection:
 
     def __init__(self, spec: HostSpec, remote_args: Sequence[str] = ()) -> None:
         self.spec = spec
-        self.argv = spec.ssh_argv(["serve", "--stdio", *remote_args])
+        from sessionview.remote.hosts import ssh_defaults
+
+        self.argv = spec.ssh_argv(["serve", "--stdio", *remote_args], defaults=ssh_defaults(spec))
         self.hello: dict[str, Any] = {}
         self._ids = itertools.count(1)
         self._last_id = 0

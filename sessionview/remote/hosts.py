@@ -46,22 +46,28 @@ class HostSpec:
     def is_local(self) -> bool:
         return self.name == LOCAL
 
-    def ssh_argv(self, remote_words: Sequence[str], *, tty: bool = False) -> list[str]:
-        """`ssh -T -o BatchMode=yes -o ConnectTimeout=5 [options] -- DEST <quoted words>`.
+    def ssh_argv(
+        self,
+        remote_words: Sequence[str],
+        *,
+        tty: bool = False,
+        defaults: Sequence[str] | None = None,
+    ) -> list[str]:
+        """`ssh [options] -T [defaults] -- DEST <quoted words>`.
 
-        The host's own options come first: ssh keeps the first value it is given for an
+        `defaults` (BatchMode, ConnectTimeout, connection sharing; see `ssh_defaults`)
+        come after the host's own options: ssh keeps the first value it is given for an
         option, so a configured `-o ConnectTimeout=20` wins over the default.
         """
         validate_dest(self.name)
         words = [*self.command, *remote_words]
+        if defaults is None:
+            defaults = ("-o", "BatchMode=yes", "-o", f"ConnectTimeout={CONNECT_TIMEOUT_S}")
         return [
             *self.ssh,
             *self.options,
             "-t" if tty else "-T",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            f"ConnectTimeout={CONNECT_TIMEOUT_S}",
+            *defaults,
             "--",
             self.name,
             *(shlex.quote(w) for w in words),
@@ -124,3 +130,78 @@ def wanted_hosts(cli_hosts: Sequence[str] | None, config: object | None) -> list
     if configured:
         return [LOCAL, *configured]
     return None
+
+
+def ssh_defaults(spec: HostSpec) -> list[str]:
+    """BatchMode, a 5 s connect timeout and a shared connection (ControlMaster, kept 60 s
+    after the last use, so the next command skips the handshake), each only where the
+    user's ssh config does not already decide it (read with `ssh -G`, which connects
+    nowhere). The control socket lives in a private directory of ours."""
+    validate_dest(spec.name)
+    options = ["-o", "BatchMode=yes"]
+    effective = _effective_config(spec)
+    if effective.get("connecttimeout", "none") == "none":
+        options += ["-o", f"ConnectTimeout={CONNECT_TIMEOUT_S}"]
+    if (
+        effective
+        and effective.get("controlmaster", "false") == "false"
+        and effective.get("controlpath", "none") == "none"
+    ):
+        directory = _control_dir()
+        if directory is not None:
+            options += [
+                "-o",
+                "ControlMaster=auto",
+                "-o",
+                f"ControlPath={directory}/%C",
+                "-o",
+                "ControlPersist=60",
+            ]
+    return options
+
+
+def _effective_config(spec: HostSpec) -> dict[str, str]:
+    """`ssh -G`'s answer (lower-case keys), or {} when it cannot be read."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            [*spec.ssh, *spec.options, "-G", "--", spec.name],
+            capture_output=True,
+            timeout=CONNECT_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    if done.returncode != 0:
+        return {}
+    effective: dict[str, str] = {}
+    for line in done.stdout.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(" ")
+        effective.setdefault(key.lower(), value.strip())
+    return effective
+
+
+def _control_dir() -> str | None:
+    """A directory only this user can use, short enough for a socket path (the limit is
+    ~104 bytes): `$XDG_RUNTIME_DIR/sessionview-ssh`, else `/tmp/sessionview-ssh-UID`.
+    None when it exists but is not ours alone (then no connection sharing)."""
+    import os
+    import stat
+
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = runtime if runtime and len(runtime) < 40 else "/tmp"
+    path = os.path.join(base, f"sessionview-ssh-{os.getuid()}")
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        return None
+    return path

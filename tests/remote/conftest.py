@@ -38,7 +38,26 @@ def _start_sshd(base: Path) -> Sshd:
 def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
     server = _start_sshd(tmp_path_factory.mktemp("sshd"))
     yield server
+    close_shared_connection(server)
     server.stop()
+
+
+def close_shared_connection(server: Sshd) -> None:
+    """End the ControlMaster sessionview's ssh keeps for 60 s (every alias of this sshd
+    shares one: same address, port and user), so nothing outlives the tests."""
+    import getpass
+
+    from sessionview.remote.hosts import _control_dir
+
+    directory = _control_dir()
+    if directory is None:
+        return
+    subprocess.run(
+        ["ssh", "-o", f"ControlPath={directory}/%C", "-p", str(server.port), "-l",
+         getpass.getuser(), "-O", "exit", "127.0.0.1"],
+        capture_output=True,
+        timeout=10,
+    )  # fmt: skip
 
 
 @dataclass

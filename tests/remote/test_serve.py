@@ -174,3 +174,25 @@ def test_no_serve_is_left_running_after_the_command(fleet: Fleet, tmp_path: Path
         return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
 
     wait_for(f"the remote serve (pid {pid}) to exit", gone, timeout=5)
+
+
+@pytest.mark.slow
+def test_commands_share_one_ssh_connection_unless_the_ssh_config_decides(fleet: Fleet) -> None:
+    from sessionview.remote.hosts import ssh_defaults
+
+    s = spec(fleet, "hostA")
+    options = ssh_defaults(s)
+    assert options[:4] == ["-o", "BatchMode=yes", "-o", "ConnectTimeout=5"]
+    path_option = next(o for o in options if o.startswith("ControlPath="))
+    assert "ControlMaster=auto" in options and "ControlPersist=60" in options
+    assert fleet.run("ls", "--host", "hostA").returncode == 0
+    check = subprocess.run(
+        [*s.ssh, "-o", path_option, "-O", "check", "hostA"], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stderr  # a master is there for the next command
+
+    own = fleet.ssh_config.read_text().replace(
+        "Host *\n", f"Host *\n  ControlPath {fleet.base}/cm-%C\n  ConnectTimeout 9\n"
+    )
+    fleet.ssh_config.write_text(own)
+    assert ssh_defaults(s) == ["-o", "BatchMode=yes"]

@@ -266,3 +266,28 @@ def test_follow_survives_a_killed_remote_serve(fleet: Fleet, start_writer, tmp_p
     assert indexes == list(range(total))
     assert any("connection lost" in line and "reconnecting" in line for line in err.lines)
     assert err.lines[-1].startswith("sessionview: hostA: session closed")
+
+
+def test_show_and_resume_on_the_owning_host(fleet: Fleet) -> None:
+    a = fleet.hosts["hostA"]
+    with SessionWriter("rrrr-resumable", directory=a.sessions) as w:
+        w.append("user", {"content": "hello \x1b]0;pwned\x07 there"})
+
+    shown = fleet.run("show", "--host", "hostA", "--host", "hostB", "rrrr")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith("✓ closed (")
+    assert lines[1] == f"  hostA:{a.sessions / 'rrrr-resumable.jsonl'}"
+    assert "hello \\e]0;pwned\\x07 there" in shown.stdout
+    assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+
+    resumed = fleet.run("resume", "--print", "--host", "hostA", "--host", "hostB", "rrrr")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "rrrr-resumable" in resumed.stdout and "load_session" in resumed.stdout
+
+    missing = fleet.run("show", "--host", "hostA", "--host", "hostB", "zzzz")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "sessionview: no session matches 'zzzz'"
+    one_host = fleet.run("show", "--host", "hostA", "zzzz")
+    assert one_host.returncode == 1
+    assert one_host.stderr.strip() == "sessionview: hostA: no session matches 'zzzz'"

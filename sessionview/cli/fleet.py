@@ -94,7 +94,8 @@ def ls(args: argparse.Namespace, config: Any, specs: list[HostSpec], states: Any
         _err(failure)
     status = 1 if listing.failures else 0
     if args.json:
-        sys.stdout.buffer.write(json_bytes([public_row(r) for r in listing.rows]) + b"\n")
+        rows = [public_row(r) for r in listing.rows]
+        sys.stdout.buffer.write(json_bytes(rows, indent=False) + b"\n")
         return status
     if not listing.rows:
         print("no sessions on " + ", ".join(safe_line(s.name) for s in specs))

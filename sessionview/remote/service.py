@@ -97,7 +97,12 @@ class Service:
 
         from sessionview.store.watch import watch
 
-        yield {"type": "rows", "rows": orjson.loads(self.list_json())}
+        rows_now = orjson.loads(self.list_json())
+        yield {"type": "rows", "rows": rows_now}
+        # Liveness is re-checked only while some session runs (as the app does): with
+        # none running, a new writer shows itself by writing, which the watcher sees.
+        running = {r["path"] for r in rows_now if r.get("state") == "running"}
+        del rows_now
         dirs = [root.path for root in self.index.roots]
         changes: list[Any] = []
         ready = threading.Event()
@@ -125,12 +130,21 @@ class Service:
                     removed.append(change.path)
                 else:
                     rows[info.path] = info.to_json()
-            if time.monotonic() - last_liveness >= 1.0:
+            for path in removed:
+                running.discard(path)
+            for path, row in rows.items():
+                if row["state"] == "running":
+                    running.add(path)
+                else:
+                    running.discard(path)
+            if running and time.monotonic() - last_liveness >= 1.0:
                 last_liveness = time.monotonic()
                 with self._lock:
                     flipped = self.index.recheck_liveness()
                 for info in flipped:
                     rows[info.path] = info.to_json()
+                    if info.state.value != "running":
+                        running.discard(info.path)
             if rows or removed:
                 yield {"type": "changed", "rows": list(rows.values()), "removed": removed}
 

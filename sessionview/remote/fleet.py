@@ -172,7 +172,8 @@ def merge_rows(per_host: Sequence[tuple[str, list[dict[str, Any]]]]) -> list[dic
                 row = {**row, "id": f"{host}:{sid}", "_bare": sid}
             row["host"] = host
             merged.append(row)
-    merged.sort(key=_activity, reverse=True)
+    if len(per_host) > 1:  # one host's rows come newest first already
+        merged.sort(key=_activity, reverse=True)
     return merged
 
 

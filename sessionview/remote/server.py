@@ -29,6 +29,8 @@ class Server:
         self._streams: dict[Any, threading.Event] = {}
         self._streams_lock = threading.Lock()
         self.closed = threading.Event()
+        #: Threads answering one request: given a moment to finish after stdin closes.
+        self._answers: list[threading.Thread] = []
 
     def send(self, message: dict[str, Any]) -> None:
         data = encode(message)
@@ -69,9 +71,12 @@ class Server:
             if stop is not None:
                 stop.set()
             return
-        threading.Thread(
+        thread = threading.Thread(
             target=self._run, args=(rid, op, request), name=f"serve-{op}", daemon=True
-        ).start()
+        )
+        if op not in ("follow", "watch"):
+            self._answers.append(thread)
+        thread.start()
 
     def _run(self, rid: Any, op: str, request: dict[str, Any]) -> None:
         from sessionview.store.errors import PersistenceError
@@ -183,6 +188,14 @@ def serve_stdio(service: Service) -> int:
         if line.strip():
             server.handle_line(line)
     server.stop_all()
+    # The exit must come within 2 s: answers under way (a client may close its side
+    # right after asking) and the index cache's save get what is left of 1.5 s.
+    import time
+
+    deadline = time.monotonic() + 1.5
+    for thread in server._answers:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    service.finish(timeout=max(0.0, deadline - time.monotonic()))
     with server._write_lock, contextlib.suppress(OSError):
         out.flush()
     # Daemon threads (a watcher, a tail) must not keep the host busy a moment longer.

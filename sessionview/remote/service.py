@@ -30,6 +30,10 @@ class Service:
             listing = self.index.scan_json(states)
         return listing
 
+    def finish(self, timeout: float) -> None:
+        """Before the process ends: let the index cache the listing wrote land."""
+        self.index.wait_saved(timeout)
+
     def problems(self) -> list[str]:
         return [str(p) for p in self.index.problems]
 

@@ -16,12 +16,18 @@ def make_app(
     watch: bool = True,
     banner: str | None = None,
     now: Callable[[], datetime] | None = None,
+    hosts: list | None = None,
+    remote_args: list[str] | None = None,
 ):
     """The App over `index`. `watch=False` turns off the file watcher and liveness polling
-    (snapshot tests); `now` is the clock behind "12s ago"; `banner` is a line shown on top."""
+    (snapshot tests); `now` is the clock behind "12s ago"; `banner` is a line shown on top;
+    `hosts` (remote `HostSpec`s) join the list live over ssh, with `remote_args` (`--dir`)."""
     from sessionview.app.app import SessionViewApp
 
-    return SessionViewApp(index, config, watch=watch, banner=banner, now=now)
+    app = SessionViewApp(index, config, watch=watch, banner=banner, now=now)
+    if hosts:
+        app.set_remote_hosts(hosts, remote_args or [])
+    return app
 
 
 __all__ = ["make_app"]

@@ -15,8 +15,17 @@ def run(args: argparse.Namespace) -> int:
         from sessionview.demo import run_demo
 
         return run_demo(config)
-    index = open_index(args, config)
+    from sessionview.cli import fleet
+
+    specs = fleet.host_specs(args, config)  # a hostile host name: exit 2 before any ssh
+    if specs is not None and not any(s.is_local for s in specs):
+        from sessionview.store.index import SessionIndex
+
+        index = SessionIndex([])  # `--host devbox` alone: that host only
+    else:
+        index = open_index(args, config)
     from sessionview.app import make_app
 
-    make_app(index, config).run()
+    remote = [s for s in specs or () if not s.is_local]
+    make_app(index, config, hosts=remote, remote_args=fleet.remote_args(args)).run()
     return 0

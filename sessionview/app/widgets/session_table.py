@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from rich.style import Style
@@ -32,6 +33,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 #: (the preview pane repeats all of them).
 DROP_ORDER = ("tokens", "created", "size", "chunks", "id")
 WANT_TITLE = 24
+HOST_WIDTH = 10
 MIN_TITLE = 16
 CELL_PADDING = 2  # DataTable's cell_padding on both sides of each column
 
@@ -68,6 +70,9 @@ def _compute_key(info: SessionInfo) -> str:
     id: the index folds exactly such a pair). Two files whose headers claim one id (a
     copy, a hostile header) get two keys.
     """
+    host = info.extra.get("host") if info.extra else None
+    if host is not None:  # a remote row (`--host`): its path is a path on that host
+        return f"{host}\0" + _compute_key(replace(info, extra={}))
     if info.format != "openrath":
         return f"{info.format}\0{info.path}"
     directory, _, name = info.path.rpartition("/")
@@ -143,8 +148,22 @@ class SessionTable(DataTable):
         self._title_width = 30
         self._built_width = 0
         self._columns: list[str] = [key for key, _, _ in COLUMNS]
+        self._show_hosts = False
 
     # ----------------------------------------------------------------- columns
+    @property
+    def show_hosts(self) -> bool:
+        return self._show_hosts
+
+    @show_hosts.setter
+    def show_hosts(self, value: bool) -> None:
+        """A host column after the state (only with remote hosts)."""
+        if value != self._show_hosts:
+            self._show_hosts = value
+            infos = [self._infos[k] for k in self._keys]
+            self._build_columns(self._built_width or self.size.width or 120)
+            self._rebuild(infos)
+
     def on_mount(self) -> None:
         self._build_columns(self.size.width or 120)
 
@@ -160,7 +179,9 @@ class SessionTable(DataTable):
 
     def _build_columns(self, width: int) -> None:
         self._built_width = width
-        columns, self._title_width = columns_for(width)
+        columns, self._title_width = columns_for(width - (HOST_WIDTH + 2) * self._show_hosts)
+        if self._show_hosts:
+            columns.insert(2, ("host", "host", HOST_WIDTH))
         self._columns = [key for key, _, _ in columns]
         self.clear(columns=True)
         self._keys = []
@@ -188,6 +209,11 @@ class SessionTable(DataTable):
             return text
         if column == "id":
             return Text(clean(info.short_id))
+        if column == "host":
+            host = info.extra.get("host") if info.extra else None
+            text = Text(clean(host)) if host else Text("local", style=self._style("dim"))
+            text.truncate(HOST_WIDTH, overflow="ellipsis")
+            return text
         if column == "format":
             return Text(clean(info.format))
         if column == "created":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shlex
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from sessionview.config import Config
 from sessionview.remote.hosts import HostSpec
 from sessionview.store.index import SessionIndex
 from sessionview.store.writer import SessionWriter
+from tests.app.conftest import utc_tz  # noqa: F401 - autouse: TZ=UTC for the snapshots
 from tests.remote.conftest import Fleet
 
 pytestmark = pytest.mark.slow
@@ -120,3 +122,38 @@ def test_remote_rows_live_with_host_column_header_and_actions(
             )
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (140, 36)])
+def test_snapshot_list_with_hosts(fleet: Fleet, snap_compare, size: tuple[int, int]) -> None:
+    """The host column, the header line (a connected host, one without sessionview), a
+    local row highlighted (a remote path would be a tmp path)."""
+    from tests.app.conftest import copy_fixtures, fixed_now
+
+    home = Path(os.environ["HOME"])
+    local = copy_fixtures(home, only=("230fd66b",))
+    copy_fixtures(fleet.hosts["hostA"].root / "openrath", only=("24d17466", "7d949ee9"))
+    fleet.commands["nosv"] = "/bin/false"
+    app = make_app(
+        SessionIndex([local], use_cache=False),
+        Config(),
+        now=fixed_now,
+        hosts=[spec(fleet, "hostA"), spec(fleet, "nosv")],
+    )
+
+    async def run_before(pilot) -> None:
+        main = pilot.app.main
+        await until(
+            pilot,
+            "both hosts answered",
+            lambda: (
+                len(main.all_rows) == 3
+                and "nosv sessionview not found" in str(main.query_one("#hosts").render())
+            ),
+        )
+        local_key = next(k for k in main.table.keys if not k.startswith("hostA\0"))
+        main.table.select_key(local_key)
+        await until(pilot, "the preview", lambda: main.query_one("#preview").is_loaded)
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=size)

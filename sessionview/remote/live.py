@@ -81,7 +81,9 @@ class HostFeed:
         """Connect, stream, and on any failure wait (backoff) and connect again."""
         attempt = 0
         while not self.stop.is_set():
-            self._set("connecting")
+            if self.state in ("connecting", "connected"):
+                # After a failure the header keeps its reason while retrying.
+                self._set("connecting")
             try:
                 connection = Connection(self.spec, self.remote_args)
             except HostError as exc:

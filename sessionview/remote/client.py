@@ -258,14 +258,26 @@ class Connection:
             )
         return message
 
-    def stream(self, op: str, **params: Any) -> Iterator[dict[str, Any]]:
-        """The messages of a stream (follow, watch) until it ends; closing the iterator
-        cancels it on the host."""
+    def stream(
+        self, op: str, *, stop: threading.Event | None = None, **params: Any
+    ) -> Iterator[dict[str, Any]]:
+        """The messages of a stream (follow, watch) until it ends, or until `stop` is set;
+        closing the iterator cancels it on the host."""
         rid, q = self._open(op, params)
         finished = False
         try:
             while True:
-                message = self._next(q, None)
+                if stop is not None:
+                    try:
+                        message = self._next(q, 0.25)
+                    except ConnectionLost:
+                        raise
+                    except HostError:  # no message within 0.25 s
+                        if stop.is_set():
+                            return
+                        continue
+                else:
+                    message = self._next(q, None)
                 if message.get("type") == "error":
                     finished = True
                     raise RemoteError(str(message.get("message", "error")))

@@ -104,9 +104,7 @@ class HostFeed:
             attempt += 1
 
     def _stream(self, connection: Connection) -> None:
-        stream = connection.stream("watch")
-        stopper = threading.Thread(target=self._close_on_stop, args=(connection,), daemon=True)
-        stopper.start()
+        stream = connection.stream("watch", stop=self.stop)
         for message in stream:
             if self.stop.is_set():
                 return
@@ -119,11 +117,8 @@ class HostFeed:
             elif message.get("type") == "changed":
                 self._apply(message)
                 self.on_change(self)
-        raise HostError(self.name, "the watch stream ended")
-
-    def _close_on_stop(self, connection: Connection) -> None:
-        self.stop.wait()
-        connection.close()
+        if not self.stop.is_set():
+            raise HostError(self.name, "the watch stream ended")
 
     def request(self, op: str, **params: Any) -> dict[str, Any]:
         """One request on the live connection (an action on a row of this host)."""

@@ -314,7 +314,7 @@ class SessionViewApp(App[None]):
     # ------------------------------------------------------------ actions
     def open_session(self, info: SessionInfo) -> None:
         if remote_rows.host_of(info):
-            remote_rows.explain_open(self, info)
+            self.push_screen(remote_rows.transcript(self, info))
         elif info.state is SessionState.CORRUPT:
             self.push_screen(CorruptScreen(info))
         else:

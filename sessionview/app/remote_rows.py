@@ -125,6 +125,14 @@ def resume(app: Any, info: SessionInfo) -> None:
     app.notify(f"resume on {screen_text(spec.name)} exited with status {status}")
 
 
+def transcript(app: Any, info: SessionInfo) -> Any:
+    """The transcript screen of a remote row, fed by its host's follow stream."""
+    from sessionview.app.screens.remote_transcript import RemoteTranscriptScreen
+
+    feed = app.feeds[host_of(info)]
+    return RemoteTranscriptScreen(info, feed, follow=app.config.follow_by_default)
+
+
 def explain_open(app: Any, info: SessionInfo) -> None:
     from sessionview.render.safe import screen_text
 

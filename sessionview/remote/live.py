@@ -120,9 +120,13 @@ class HostFeed:
         if not self.stop.is_set():
             raise HostError(self.name, "the watch stream ended")
 
-    def request(self, op: str, **params: Any) -> dict[str, Any]:
-        """One request on the live connection (an action on a row of this host)."""
+    def connection(self) -> Connection:
+        """The live connection (shared by the watch stream, actions and transcripts)."""
         connection = self._connection
         if connection is None or connection.lost:
             raise HostError(self.name, f"not connected ({self.state})")
-        return connection.request(op, **params)
+        return connection
+
+    def request(self, op: str, **params: Any) -> dict[str, Any]:
+        """One request on the live connection (an action on a row of this host)."""
+        return self.connection().request(op, **params)

@@ -157,3 +157,41 @@ def test_snapshot_list_with_hosts(fleet: Fleet, snap_compare, size: tuple[int, i
         await pilot.pause()
 
     assert snap_compare(app, run_before=run_before, terminal_size=size)
+
+
+def test_remote_transcript_follows_across_a_killed_serve(fleet: Fleet, start_writer) -> None:
+    import signal
+
+    from sessionview.app.screens.remote_transcript import RemoteTranscriptScreen
+    from sessionview.app.widgets.transcript_view import TranscriptView
+
+    a = fleet.hosts["hostA"]
+    writer = start_writer(a.sessions, "followed", every=0.05)
+    app = make_app(SessionIndex([]), Config(), hosts=[spec(fleet, "hostA")])
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            main = app.main
+            await until(pilot, "the remote row", lambda: len(main.all_rows) == 1)
+            await pilot.press("enter")
+            await until(
+                pilot, "the transcript", lambda: isinstance(app.screen, RemoteTranscriptScreen)
+            )
+            view = app.screen.query_one(TranscriptView)
+
+            def indexes() -> list[int]:
+                return [c.index for c in view.chunks]
+
+            await until(pilot, "10 chunks", lambda: len(indexes()) >= 10)
+            feed = app.feeds["hostA"]
+            os.kill(feed.connection().remote_pid, signal.SIGKILL)
+            seen = len(indexes())
+            await until(
+                pilot, "chunks after the reconnect", lambda: len(indexes()) >= seen + 20, 60
+            )
+            writer.stop()
+            await until(pilot, "the end", lambda: app.screen.ended is not None)
+            assert app.screen.ended.startswith("closed")
+            assert indexes() == list(range(len(indexes())))
+
+    asyncio.run(run())

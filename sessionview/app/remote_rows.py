@@ -30,6 +30,17 @@ def host_of(info: SessionInfo) -> str | None:
     return host if isinstance(host, str) else None
 
 
+def display_path(info: SessionInfo) -> str:
+    """`HOST:~/path` for a remote row (`~` = that host's home), made safe to show."""
+    from sessionview.render.safe import screen_text
+
+    path = info.path
+    home = info.extra.get("host_home") if info.extra else None
+    if isinstance(home, str) and home not in ("", "/") and path.startswith(home + "/"):
+        path = "~" + path[len(home) :]
+    return screen_text(f"{host_of(info)}:{path}")
+
+
 def make_feeds(specs: list, remote_args: list[str], app: Any, stop: threading.Event) -> dict:
     from sessionview.app.messages import HostsChanged
     from sessionview.remote.live import HostFeed

@@ -39,6 +39,8 @@ class HostFeed:
         self._rows: dict[str, SessionInfo] = {}
         self._lock = threading.Lock()
         self._connection: Connection | None = None
+        #: The host's home directory (from its hello): its paths are shown as `~/...`.
+        self.home: str | None = None
 
     # ---------------------------------------------------------------- rows
     def infos(self) -> list[SessionInfo]:
@@ -51,7 +53,10 @@ class HostFeed:
             info = SessionInfo.from_json(row)
         except (KeyError, TypeError, ValueError) as exc:
             raise ProtocolError(f"a row that cannot be read: {exc}") from None
-        return replace(info, extra={**(info.extra or {}), "host": self.name})
+        extra = {**(info.extra or {}), "host": self.name}
+        if self.home:
+            extra["host_home"] = self.home
+        return replace(info, extra=extra)
 
     def _replace_all(self, rows: list[Any]) -> None:
         fresh = {}
@@ -90,6 +95,8 @@ class HostFeed:
                 self._set(exc.what, stale=bool(self._rows))
             else:
                 self._connection = connection
+                home = connection.hello.get("home")
+                self.home = home if isinstance(home, str) and home.startswith("/") else None
                 attempt = 0
                 try:
                     self._stream(connection)

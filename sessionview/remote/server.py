@@ -50,6 +50,7 @@ class Server:
                 "protocol": PROTOCOL_VERSION,
                 "version": __version__,
                 "pid": os.getpid(),
+                "home": os.path.expanduser("~"),
                 "ops": list(OPS),
             }
         )

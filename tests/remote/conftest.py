@@ -73,7 +73,7 @@ class RemoteHost:
 
     @property
     def sessions(self) -> Path:
-        return self.root / "openrath" / "sessions"
+        return self.home / ".openrath" / "sessions"
 
     @property
     def trash(self) -> Path:
@@ -88,7 +88,7 @@ class RemoteHost:
             f"XDG_CACHE_HOME={home / '.cache'}",
             f"XDG_DATA_HOME={home / '.local' / 'share'}",
             f"XDG_STATE_HOME={home / '.local' / 'state'}",
-            f"OPENRATH_HOME={self.root / 'openrath'}",
+            f"OPENRATH_HOME={self.home / '.openrath'}",
         ]
 
     def command(self) -> str:
@@ -152,7 +152,7 @@ def fleet(sshd: Sshd, tmp_path: Path) -> Fleet:
     for name in ("hostA", "hostB"):
         host = RemoteHost(name, base / name)
         host.sessions.mkdir(parents=True)
-        host.home.mkdir(parents=True)
+        host.home.mkdir(parents=True, exist_ok=True)
         result.hosts[name] = host
         result.commands[name] = host.command()
     result.write_config()

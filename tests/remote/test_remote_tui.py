@@ -132,7 +132,7 @@ def test_snapshot_list_with_hosts(fleet: Fleet, snap_compare, size: tuple[int, i
 
     home = Path(os.environ["HOME"])
     local = copy_fixtures(home, only=("230fd66b",))
-    copy_fixtures(fleet.hosts["hostA"].root / "openrath", only=("24d17466", "7d949ee9"))
+    copy_fixtures(fleet.hosts["hostA"].home / ".openrath", only=("24d17466", "7d949ee9"))
     fleet.commands["nosv"] = "/bin/false"
     app = make_app(
         SessionIndex([local], use_cache=False),
@@ -195,3 +195,30 @@ def test_remote_transcript_follows_across_a_killed_serve(fleet: Fleet, start_wri
             assert indexes() == list(range(len(indexes())))
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (140, 36)])
+def test_snapshot_remote_transcript(fleet: Fleet, snap_compare, size: tuple[int, int]) -> None:
+    """A closed remote session's transcript; the path shown as `hostA:~/...`."""
+    from tests.app.conftest import copy_fixtures, fixed_now
+
+    copy_fixtures(fleet.hosts["hostA"].home / ".openrath", only=("24d17466",))
+    app = make_app(SessionIndex([]), Config(), now=fixed_now, hosts=[spec(fleet, "hostA")])
+
+    async def run_before(pilot) -> None:
+        from sessionview.app.screens.remote_transcript import RemoteTranscriptScreen
+
+        main = pilot.app.main
+        await until(pilot, "the remote row", lambda: len(main.all_rows) == 1)
+        await pilot.press("enter")
+        await until(
+            pilot,
+            "the whole transcript",
+            lambda: (
+                isinstance(pilot.app.screen, RemoteTranscriptScreen)
+                and pilot.app.screen.ended is not None
+            ),
+        )
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=size)

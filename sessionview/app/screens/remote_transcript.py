@@ -78,6 +78,29 @@ class RemoteTranscriptScreen(TranscriptScreen):
                     return
                 attempt += 1
 
+    def _render_title(self) -> None:
+        """The local screen's title line, with `HOST:~/path` for the path."""
+        from textual.content import Content
+        from textual.widgets import Static
+
+        from sessionview.app.display import keep_end
+        from sessionview.app.remote_rows import display_path
+        from sessionview.render.safe import first_line, screen_text
+
+        info = self.info
+        state = f"{info.glyph} {info.state.value}  "
+        meta = f"  {screen_text(info.short_id)} · {screen_text(info.format)} · "
+        room = max(0, (self.size.width or 120) - 2 - len(state) - len(meta))
+        path = display_path(info)
+        title = first_line(info.title, max(12, room - min(len(path), 16))) or "(no title)"
+        self.query_one("#transcript-title", Static).update(
+            Content.assemble(
+                (state, f"bold $sv-{info.state.value}"),
+                (title, "bold"),
+                (meta + keep_end(path, max(12, room - len(title))), "$text-muted"),
+            )
+        )
+
     def _render_status(self) -> None:
         super()._render_status()
         if self.reconnecting is not None:

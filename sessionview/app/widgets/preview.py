@@ -131,10 +131,10 @@ class PreviewPane(VerticalScroll):
             return
         parts: list[tuple[str, str] | str] = []
         parts += _row("id", screen_text(info.id), (f"   {screen_text(info.format)}", LABEL))
-        host = info.extra.get("host") if info.extra else None
-        if isinstance(host, str):
-            parts += _row("host", screen_text(host))
-            parts += _row("path", keep_end(screen_text(info.path), self._text_width() - 9))
+        if info.extra and info.extra.get("host"):
+            from sessionview.app.remote_rows import display_path
+
+            parts += _row("path", keep_end(display_path(info), self._text_width() - 9))
         else:
             parts += _row("path", keep_end(short_path(info.path), self._text_width() - 9))
         state_style = f"$sv-{info.state.value}"

@@ -56,6 +56,7 @@ def follow_events(
     state = adapter.new_state()
     seen = 0
     idle_since = time.monotonic()
+    first = True
     while not stop.is_set():
         batch = reader.read()
         if batch.deleted:
@@ -69,8 +70,9 @@ def follow_events(
         fresh = list(adapter.chunks_from_records(batch.records, seen, state))
         seen += len(fresh)
         wanted = tuple(c for c in fresh if c.index >= from_chunk)
-        if wanted:
+        if wanted or first:  # the first message is what is written so far, maybe nothing
             yield Chunks(wanted)
+            first = False
         if any(adapter.is_end_record(r) for r in batch.records):
             yield Ended("closed", "the trailer was written")
             return
@@ -108,6 +110,7 @@ def _follow_rewrites(
     from sessionview.store.errors import PersistenceError
 
     seen = from_chunk
+    first = True
     last_sig: tuple[int, int] | None = None
     quiet_since = time.monotonic()
     while not stop.is_set():
@@ -124,8 +127,9 @@ def _follow_rewrites(
                 chunks = adapter.load_chunks(Path(info.path))
             except PersistenceError:
                 chunks = []
-            if chunks[seen:]:
+            if chunks[seen:] or first:
                 yield Chunks(tuple(chunks[seen:]))
+                first = False
             seen = max(seen, len(chunks))
         elif time.monotonic() - quiet_since > 1.0:
             live, why = adapter.is_live(info)

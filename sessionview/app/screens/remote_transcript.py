@@ -47,12 +47,13 @@ class RemoteTranscriptScreen(TranscriptScreen):
                         if self.reconnecting is not None:
                             self.reconnecting = None
                             call(self._render_status)
-                        if not self.loaded:
-                            call(self._loaded, [], [])
                     elif kind == "chunks":
                         chunks = [chunk_from_message(c) for c in message.get("chunks") or ()]
                         chunks = [c for c in chunks if c.index >= next_index or reset]
-                        if chunks:
+                        if not self.loaded:  # the first message: what is written so far
+                            next_index = chunks[-1].index + 1 if chunks else 0
+                            call(self._loaded, chunks, [measure(c) for c in chunks])
+                        elif chunks:
                             next_index = chunks[-1].index + 1
                             call(self._appended, chunks, [measure(c) for c in chunks], reset)
                             reset = False

@@ -279,7 +279,7 @@ def _follow(ep: Endpoint, bare: str, *, as_json: bool) -> int:
 
 # ------------------------------------------------------------------ rm
 def rm(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int:
-    from sessionview.remote.client import ConnectionLost
+    from sessionview.remote.client import ConnectionLost, HostError, RemoteError
 
     eps = endpoints(specs, args, config)
     status = 0
@@ -287,13 +287,17 @@ def rm(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int:
         targets = [_owner(ident, specs, eps) for ident in args.ids]
         for ep, bare in targets:
             try:
-                answer = _ask(ep, "rm", session=bare, force=args.force, purge=args.purge)
-            except CliError as exc:
-                _err(exc)
+                answer = ep.request("rm", session=bare, force=args.force, purge=args.purge)
+            except RemoteError as exc:
+                _err(f"{ep.name}: {exc}")
                 status = 1
                 continue
             except ConnectionLost as exc:
                 _err(f"{exc}: the rm of {bare} was interrupted; " + _after_drop(ep, bare))
+                status = 1
+                continue
+            except HostError as exc:
+                _err(exc)
                 status = 1
                 continue
             sid = safe_line(bare)

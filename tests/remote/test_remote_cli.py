@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -291,3 +292,39 @@ def test_show_and_resume_on_the_owning_host(fleet: Fleet) -> None:
     one_host = fleet.run("show", "--host", "hostA", "zzzz")
     assert one_host.returncode == 1
     assert one_host.stderr.strip() == "sessionview: hostA: no session matches 'zzzz'"
+
+
+FAKE_SERVE = """
+import json, os, sys
+done = sys.argv[1]
+print(json.dumps({"type": "hello", "protocol": 1, "version": "0.1.0", "pid": os.getpid()}), flush=True)
+for line in sys.stdin:
+    request = json.loads(line)
+    if request["op"] == "rm":
+        open(done, "w").write("moved")
+        os._exit(1)  # the connection drops after the rm, before its answer
+    entries = [{"id": "victim", "format": "openrath", "folder": "/t", "deleted_at": "x",
+                "files": ["/s/victim.jsonl"], "bytes": 1}] if os.path.exists(done) else []
+    rows = [] if os.path.exists(done) else [{"id": "victim", "format": "openrath",
+            "state": "closed", "path": "/s/victim.jsonl", "chunks": 1, "bytes": 1}]
+    print(json.dumps({"type": "result", "id": request["id"], "entries": entries, "rows": rows}),
+          flush=True)
+"""
+
+
+def test_an_rm_cut_by_a_dropped_connection_reports_what_happened(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    script = tmp_path / "fake_serve.py"
+    script.write_text(FAKE_SERVE)
+    fleet.commands["flaky"] = shlex.join([sys.executable, str(script), str(tmp_path / "done")])
+    fleet.write_config()
+
+    done = fleet.run("rm", "--host", "flaky", "victim")
+
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("sessionview: flaky: connection lost: ")
+    assert line.endswith(
+        ": the rm of victim was interrupted; it completed (the session is in the trash there)"
+    )

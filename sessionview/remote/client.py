@@ -21,7 +21,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sessionview.remote.hosts import CONNECT_TIMEOUT_S, HostSpec
-from sessionview.remote.protocol import PROTOCOL_VERSION, ProtocolError, decode, encode
+from sessionview.remote.protocol import (
+    MAX_LINE,
+    PROTOCOL_VERSION,
+    ProtocolError,
+    decode,
+    encode,
+)
 
 #: ssh's connect timeout plus a slow remote interpreter's start-up.
 HELLO_TIMEOUT_S = CONNECT_TIMEOUT_S + 20
@@ -97,7 +103,16 @@ class Connection:
         greeted = False
         why = "the connection closed"
         try:
-            for line in self.proc.stdout:
+            while True:
+                # A remote that never ends a line must not fill this machine's memory.
+                line = self.proc.stdout.readline(MAX_LINE + 1)
+                if not line:
+                    break
+                if len(line) > MAX_LINE:
+                    why = f"protocol error: a message over {MAX_LINE >> 20} MiB"
+                    if not greeted:
+                        self._hello_q.put(ProtocolError("no greeting, only other output"))
+                    break
                 if not greeted:
                     try:
                         message = decode(line)
@@ -149,9 +164,18 @@ class Connection:
             raise HostError(
                 self.spec.name, f"unreachable: no answer within {HELLO_TIMEOUT_S} s"
             ) from None
-        if first is _LOST or isinstance(first, ProtocolError):
-            raise self._classify_failure()
         hint = self.spec.install_hint()
+        if isinstance(first, ProtocolError):
+            self._kill()
+            said = self._noise[0].decode("utf-8", "replace").strip() if self._noise else ""
+            raise HostError(
+                self.spec.name,
+                "the remote command did not answer as `sessionview serve` does"
+                + (f" (it printed {said[:80]!r})" if said else "")
+                + f"; install sessionview there with {hint}",
+            )
+        if first is _LOST:
+            raise self._classify_failure()
         if first.get("type") != "hello":
             self._kill()
             raise HostError(

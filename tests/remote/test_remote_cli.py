@@ -328,3 +328,22 @@ def test_an_rm_cut_by_a_dropped_connection_reports_what_happened(
     assert line.endswith(
         ": the rm of victim was interrupted; it completed (the session is in the trash there)"
     )
+
+
+def test_a_remote_that_only_prints_noise_is_one_line(fleet: Fleet, tmp_path: Path) -> None:
+    noisy = tmp_path / "noisy"
+    noisy.write_text("#!/bin/sh\nwhile true; do echo 'Welcome \x1b[31mto\x1b[0m the box'; done\n")
+    noisy.chmod(0o755)
+    fleet.commands["noisy"] = str(noisy)
+    fleet.write_config()
+
+    done = fleet.run("ls", "--json", "--host", "noisy")
+
+    assert done.returncode == 1
+    assert json.loads(done.stdout) == []
+    (line,) = done.stderr.splitlines()
+    assert line == (
+        "sessionview: noisy: the remote command did not answer as `sessionview serve` does "
+        "(it printed 'Welcome \\x1b[31mto\\x1b[0m the box'); install sessionview there with "
+        "uv tool install sessionview (or set [host.noisy] command in config.toml)"
+    )

@@ -37,6 +37,14 @@ class PruneDefaults:
 
 
 @dataclass(frozen=True, slots=True)
+class HostSettings:
+    """`[host.NAME]`: the remote sessionview command and extra ssh options for one host."""
+
+    command: str = ""
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Every setting, with its default. See the README's configuration reference."""
 
@@ -61,14 +69,22 @@ class Config:
     #: Days the trash keeps a deleted session; older ones are purged when the app
     #: starts (and it says how many). 0 keeps them forever.
     trash_days: int = 30
+    #: Other machines whose sessions join the list (ssh destinations), see sessionview.remote.
+    hosts: tuple[str, ...] = ()
+    #: The ssh command (words split like a shell would): `ssh` on PATH by default.
+    ssh: str = "ssh"
+    #: `[host.NAME]` tables: remote command and ssh options per host.
+    host_settings: dict[str, HostSettings] = field(default_factory=dict)
     #: One line per problem found while reading the file.
     problems: tuple[str, ...] = ()
     source: str = ""
 
 
+#: Fields of `Config` whose config.toml key differs (`[host.NAME]` tables).
+_TOML_NAMES = {"host_settings": "host"}
 #: The keys of config.toml: every field of `Config` but what reading the file records.
 SETTINGS: tuple[str, ...] = tuple(
-    f.name for f in fields(Config) if f.name not in ("problems", "source")
+    _TOML_NAMES.get(f.name, f.name) for f in fields(Config) if f.name not in ("problems", "source")
 )
 
 
@@ -168,6 +184,7 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
             kwargs["notify"] = notify
         else:
             problems.append(f"notify: expected one of {', '.join(NOTIFY_CHOICES)}, got {notify!r}")
+    _parse_hosts(data, problems, kwargs)
     interval = _expect(data, "poll_interval", (int, float), problems, "")
     if interval is not None:
         if interval > 0:
@@ -175,6 +192,40 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
         else:
             problems.append("poll_interval: must be above 0")
     return Config(**kwargs, problems=tuple(problems), source=source)
+
+
+def _parse_hosts(data: dict[str, Any], problems: list[str], kwargs: dict[str, Any]) -> None:
+    """`hosts`, `ssh` and the `[host.NAME]` tables; a host name is validated when used."""
+    hosts = _expect(data, "hosts", list, problems, "")
+    if hosts is not None:
+        good = [h for h in hosts if isinstance(h, str) and h]
+        if len(good) != len(hosts):
+            problems.append("hosts: every entry must be a non-empty string")
+        kwargs["hosts"] = tuple(good)
+    ssh = _expect(data, "ssh", str, problems, "")
+    if ssh is not None:
+        if ssh.strip():
+            kwargs["ssh"] = ssh
+        else:
+            problems.append("ssh: must name a command")
+    tables = _expect(data, "host", dict, problems, "")
+    if tables is None:
+        return
+    settings: dict[str, HostSettings] = {}
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            problems.append(f"host.{name}: expected a table")
+            continue
+        command = _expect(table, "command", str, problems, f"host.{name}.") or ""
+        options = _expect(table, "options", list, problems, f"host.{name}.") or []
+        if not all(isinstance(o, str) for o in options):
+            problems.append(f"host.{name}.options: every entry must be a string")
+            options = []
+        for key in table:
+            if key not in ("command", "options"):
+                problems.append(f"host.{name}.{key}: unknown key (known: command, options)")
+        settings[name] = HostSettings(command=command, options=tuple(options))
+    kwargs["host_settings"] = settings
 
 
 def load_config(path: Path | None = None) -> Config:

@@ -19,8 +19,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from sessionview.app import remote_rows
 from sessionview.app.display import short_path
-from sessionview.app.messages import ScanBatch, SessionsChanged
+from sessionview.app.messages import HostsChanged, ScanBatch, SessionsChanged
 from sessionview.app.screens.confirm import ConfirmScreen
 from sessionview.app.screens.corrupt import CorruptScreen
 from sessionview.app.screens.fit import is_short
@@ -101,6 +102,11 @@ class SessionViewApp(App[None]):
         self._scan_drawn = 0.0
         #: (monotonic time, paths) of the latest file event, for the benchmark.
         self.last_event_at: float = 0.0
+        #: Remote hosts' live rows (`sessionview --host`), by host name.
+        self.feeds: dict = {}
+
+    def set_remote_hosts(self, specs: list, remote_args: list[str]) -> None:
+        self.feeds = remote_rows.make_feeds(specs, remote_args, self, self._stop)
 
     # ----------------------------------------------------------- theming
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -166,6 +172,16 @@ class SessionViewApp(App[None]):
         if self.watching:
             self.watch_files()
             self.liveness_loop()
+        if self.feeds:
+            self.main.set_hosts(remote_rows.host_lines(self.feeds))
+            remote_rows.start(self.feeds)
+
+    def on_hosts_changed(self, _message: HostsChanged) -> None:
+        if not self.screen_stack:
+            return
+        self.main.set_hosts(remote_rows.host_lines(self.feeds))
+        if self._scan_overlay is None:
+            self._apply_rows(self.index.sessions())
 
     def on_unmount(self) -> None:
         self._stop_threads()
@@ -297,6 +313,8 @@ class SessionViewApp(App[None]):
                 screen.wake(message.paths)
 
     def _apply_rows(self, rows: list[SessionInfo]) -> None:
+        if self.feeds:
+            rows = remote_rows.merged(rows, self.feeds)
         old = self.rows
         new = {session_key(i): i for i in rows}
         self.rows = new
@@ -352,7 +370,9 @@ class SessionViewApp(App[None]):
 
     # ------------------------------------------------------------ actions
     def open_session(self, info: SessionInfo) -> None:
-        if info.state is SessionState.CORRUPT:
+        if remote_rows.host_of(info):
+            self.push_screen(remote_rows.transcript(self, info))
+        elif info.state is SessionState.CORRUPT:
             self.push_screen(CorruptScreen(info))
         else:
             self.push_screen(TranscriptScreen(info, follow=self.config.follow_by_default))
@@ -403,8 +423,11 @@ class SessionViewApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="delete")
     def delete_worker(self, targets: list[SessionInfo]) -> None:
         roots = [root.path for root in self.index.roots]
-        done: list[actions.TrashEntry] = []
+        done: list = []
         failed: list[str] = []
+        remote = [t for t in targets if remote_rows.host_of(t)]
+        targets = [t for t in targets if not remote_rows.host_of(t)]
+        remote_rows.delete(self.feeds, remote, done, failed)
         for info in targets:
             try:
                 entry = actions.delete_session(info, roots=roots)
@@ -436,6 +459,10 @@ class SessionViewApp(App[None]):
         restored = 0
         failed: list[str] = []
         for entry in entries:
+            if isinstance(entry, remote_rows.RemoteTrash):
+                ok = remote_rows.restore(self.feeds, entry, failed)
+                restored += ok
+                continue
             try:
                 paths = actions.restore(entry)
             except PersistenceError as exc:
@@ -476,7 +503,9 @@ class SessionViewApp(App[None]):
             if plan is not None:
                 self.prune_worker(plan)
 
-        self.push_screen(PruneScreen(self.all_sessions, self.config.prune, self.now), done)
+        # Prune acts on this machine's files only: a remote row's path is not a local file.
+        local = remote_rows.local_only(self.all_sessions)
+        self.push_screen(PruneScreen(local, self.config.prune, self.now), done)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="delete")
     def prune_worker(self, plan: actions.PrunePlan) -> None:
@@ -512,6 +541,9 @@ class SessionViewApp(App[None]):
         self._resume(info)
 
     def _resume(self, info: SessionInfo) -> None:
+        if remote_rows.host_of(info):
+            remote_rows.resume(self, info)
+            return
         try:
             plan = actions.resume_plan(info, self.config.resume)
         except (PersistenceError, KeyError) as exc:
@@ -556,6 +588,9 @@ class SessionViewApp(App[None]):
         self.notify(f"copied {clean(info.id)}")
 
     def open_in_pager(self, info: SessionInfo) -> None:
+        if remote_rows.host_of(info):
+            remote_rows.explain_open(self, info)
+            return
         pager = os.environ.get("PAGER") or "less"
         try:
             with self.suspend():

@@ -20,6 +20,11 @@ class SessionsChanged(Message):
 
 
 @dataclass
+class HostsChanged(Message):
+    """A remote host's rows or connection state changed (see sessionview.remote.live)."""
+
+
+@dataclass
 class ScanBatch(Message):
     """Rows found by the first scan, shown before it finishes."""
 

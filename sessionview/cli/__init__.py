@@ -58,7 +58,9 @@ def quick_ls_args(words: Sequence[str]) -> Any:
             values[key] = value
     from types import SimpleNamespace
 
-    return SimpleNamespace(command="ls", demo=False, json=as_json, project=None, **values)
+    return SimpleNamespace(
+        command="ls", demo=False, json=as_json, project=None, host=None, **values
+    )
 
 
 def _handler(command: str | None) -> Any:
@@ -77,10 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The subcommand named first is the only one this parse can need.
         parser = build_parser(words[0] if words and words[0] in COMMANDS else None)
         args = parser.parse_args(words)
+    from sessionview.cli.common import UsageError
     from sessionview.store.errors import PersistenceError
 
     try:
         return _handler(args.command)(args)
+    except UsageError as exc:
+        print(f"sessionview: {safe_line(exc)}", file=sys.stderr)
+        return 2
     except (CliError, PersistenceError, ValueError) as exc:
         print(f"sessionview: {safe_line(exc)}", file=sys.stderr)
         return 1

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 # Each name is a module under sessionview.cli, imported only when that command runs.
-COMMANDS = ("ls", "show", "search", "export", "rm", "restore", "prune", "resume", "config")
+COMMANDS = ("ls", "show", "search", "export", "rm", "restore", "prune", "resume", "config", "serve")
 FORMATS = FORMAT_NAMES  # the registry's list (`store/registry.py`)
 
 
@@ -32,6 +32,10 @@ def state_names() -> tuple[str, ...]:
 
 class CliError(Exception):
     """A one-line message for stderr, exit status 1."""
+
+
+class UsageError(CliError):
+    """A one-line message for stderr, exit status 2 (a refused host name, ...)."""
 
 
 def load_config(*, only_if_present: bool = False) -> Any:
@@ -120,6 +124,20 @@ def parse_states(text: str, allowed: Sequence[str]) -> set[str]:
 def resolve(index: Any, ident: str) -> Any:
     index.scan()
     return index.resolve(ident)
+
+
+def host_option(parser: argparse.ArgumentParser, *, sub: bool = True) -> None:
+    """`--host DEST` (repeatable): act on those hosts over ssh instead of the configured set."""
+    import argparse
+
+    parser.add_argument(
+        "--host",
+        action="append",
+        metavar="DEST",
+        default=argparse.SUPPRESS if sub else None,
+        help="a host to read over ssh (repeatable; `local` is this machine); "
+        "replaces `hosts` of config.toml",
+    )
 
 
 def dir_options(parser: argparse.ArgumentParser, *, sub: bool = True) -> None:

@@ -56,8 +56,9 @@ def to_toml(config: Any) -> str:
     from sessionview.config import SETTINGS
 
     lines = [f"# {config.source}"]
+    tables = ("resume", "prune", "host")
     for key in SETTINGS:
-        if key not in ("resume", "prune"):
+        if key not in tables:
             lines.append(f"{key} = {_value(getattr(config, key))}")
     lines += ["", "[resume]"]
     lines += [f"{_key(fmt)} = {_value(cmd)}" for fmt, cmd in sorted(config.resume.items())]
@@ -69,6 +70,9 @@ def to_toml(config: Any) -> str:
         f"by = {_value(prune.by)}",
         f"states = {_value(prune.states)}",
     ]
+    for name, host in sorted(config.host_settings.items()):
+        lines += ["", f"[host.{_key(name)}]"]
+        lines += [f"command = {_value(host.command)}", f"options = {_value(host.options)}"]
     return "\n".join(lines)
 
 

@@ -6,6 +6,7 @@ import sys
 
 from sessionview.cli.common import (
     dir_options,
+    host_option,
     load_config,
     open_index,
     parse_states,
@@ -22,6 +23,7 @@ HELP = "list sessions, newest activity first"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     dir_options(p)
+    host_option(p)
     p.add_argument(
         "--state",
         metavar="S",
@@ -51,8 +53,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _ls(args: argparse.Namespace) -> int:
     config = load_config(only_if_present=True)
-    index = open_index(args, config)
     wanted = parse_states(args.state, state_names()) if args.state else None
+    if getattr(args, "host", None) or (config is not None and config.hosts):
+        from sessionview.cli import fleet
+
+        specs = fleet.host_specs(args, config)
+        if specs is not None:
+            return fleet.ls(args, config, specs, wanted)
+    index = open_index(args, config)
     project = getattr(args, "project", None)
     if project:
         import os

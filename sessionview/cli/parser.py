@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from sessionview import __version__
-from sessionview.cli.common import COMMANDS, dir_options
+from sessionview.cli.common import COMMANDS, dir_options, host_option
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -43,6 +43,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="open the UI on simulated agents writing live sessions into a temporary directory",
     )
     dir_options(parser, sub=False)
+    host_option(parser, sub=False)
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         if only is None or name == only:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sessionview.cli.common import (
     CliError,
     dir_options,
+    host_option,
     load_config,
     open_index,
     parse_states,
@@ -27,6 +28,7 @@ DESCRIPTION = (
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     dir_options(p)
+    host_option(p)
     p.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 30d, 12h, 2w")
     p.add_argument(
         "--by", choices=("created", "updated"), default="created", help="which time to compare"
@@ -51,6 +53,11 @@ def run(args: argparse.Namespace) -> int:
 
     states = parse_states(args.state, KNOWN_STATES)
     config = load_config()
+    from sessionview.cli import fleet
+
+    specs = fleet.host_specs(args, config)
+    if specs is not None:
+        return fleet.prune(args, config, specs, states)
     index = open_index(args, config)
     plan = plan_prune(index.scan(), older_than=age, by=args.by, states=states)
     if args.dry_run:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from sessionview.cli.common import CliError, bad_dirs, safe_line, write_json
+from sessionview.cli.common import (
+    CliError,
+    bad_dirs,
+    host_option,
+    load_config,
+    safe_line,
+    write_json,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,6 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="only sessions deleted from this directory (repeatable)",
     )
+    host_option(p)
 
 
 def _from_dirs(entry: TrashEntry, dirs: list[str]) -> bool:
@@ -46,6 +54,15 @@ def run(args: argparse.Namespace) -> int:
     from sessionview.store.actions import find_trash, list_trash, restore
     from sessionview.store.errors import PersistenceError
 
+    config = load_config(only_if_present=True)
+    if getattr(args, "host", None) or (config is not None and config.hosts):
+        from sessionview.cli import fleet
+
+        specs = fleet.host_specs(args, config)
+        if specs is not None:
+            if len(args.ids) > 1 or args.all or args.dir:
+                raise CliError("with --host, restore one id at a time (no --all or --dir)")
+            return fleet.restore(args, config, specs)
     problems = bad_dirs(args.dir)
     if problems:
         raise CliError("; ".join(problems))

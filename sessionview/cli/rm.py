@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from sessionview.cli.common import dir_options, load_config, open_index, safe_line
+from sessionview.cli.common import dir_options, host_option, load_config, open_index, safe_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -15,6 +15,7 @@ HELP = "move sessions to the trash (restorable)"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     dir_options(p)
+    host_option(p)
     p.add_argument("ids", nargs="+", metavar="ID")
     p.add_argument("--force", action="store_true", help="also delete a running session")
     p.add_argument("--purge", action="store_true", help="unlink instead of moving to the trash")
@@ -26,6 +27,11 @@ def run(args: argparse.Namespace) -> int:
     from sessionview.store.errors import PersistenceError, SessionBusy
 
     config = load_config()
+    from sessionview.cli import fleet
+
+    specs = fleet.host_specs(args, config)
+    if specs is not None:
+        return fleet.rm(args, config, specs)
     index = open_index(args, config)
     index.scan()
     targets = [index.resolve(ident) for ident in args.ids]

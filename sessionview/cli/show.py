@@ -8,6 +8,7 @@ import sys
 from sessionview.cli.common import (
     CliError,
     dir_options,
+    host_option,
     json_bytes,
     load_config,
     open_index,
@@ -26,6 +27,7 @@ HELP = "print a session's transcript"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     dir_options(p)
+    host_option(p)
     p.add_argument("id", metavar="ID", help="session id or a unique prefix of it")
     p.add_argument(
         "--json", action="store_true", help="print JSON (one object per chunk with --follow)"
@@ -53,6 +55,11 @@ def _print_chunk(chunk: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config()
+    from sessionview.cli import fleet
+
+    specs = fleet.host_specs(args, config)
+    if specs is not None:
+        return fleet.show(args, config, specs)
     index = open_index(args, config)
     info = resolve(index, args.id)
     from sessionview.store.formats import get_adapter

@@ -15,9 +15,24 @@ def run(args: argparse.Namespace) -> int:
 
         return run_demo()  # its own config, cache and trash: never the user's
     config = load_config()
-    # A mistyped --dir is said on screen (the app still watches it: it may appear).
-    index = open_index(args, config, check=False)
+    from sessionview.cli import fleet
+
+    specs = fleet.host_specs(args, config)  # a hostile host name: exit 2 before any ssh
+    if specs is not None and not any(s.is_local for s in specs):
+        from sessionview.store.index import SessionIndex
+
+        index = SessionIndex([])  # `--host devbox` alone: that host only
+    else:
+        # A mistyped --dir is said on screen (the app still watches it: it may appear).
+        index = open_index(args, config, check=False)
     from sessionview.app import make_app
 
-    make_app(index, config, dir_problems=bad_dirs(args.dir)).run()
+    remote = [s for s in specs or () if not s.is_local]
+    make_app(
+        index,
+        config,
+        dir_problems=bad_dirs(args.dir),
+        hosts=remote,
+        remote_args=fleet.remote_args(args),
+    ).run()
     return 0

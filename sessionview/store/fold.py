@@ -29,6 +29,11 @@ def row_key(info: SessionInfo) -> str:
     """
     from sessionview.store.formats import get_adapter
 
+    host = info.extra.get("host") if info.extra else None
+    if host is not None:  # a remote row (`--host`): its path is a path on that host
+        from dataclasses import replace
+
+        return f"{host}\0" + row_key(replace(info, extra={}))
     suffix = get_adapter(info.format).partial_suffix
     if suffix is None:
         return f"{info.format}\0{info.path}"

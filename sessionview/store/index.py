@@ -275,6 +275,13 @@ class SessionIndex:
                 return
         index_cache.save(self.cache_path, files, walks)
 
+    def wait_saved(self, timeout: float | None = None) -> None:
+        """Wait for a background cache save (a process leaving with `os._exit` would cut
+        it off, and the next listing would start cold)."""
+        saving = self._saving
+        if saving is not None:
+            saving.join(timeout)
+
     def _keep_verdict(
         self, path: str, key: StatKey, verdict: tuple, state: str, row: bytes
     ) -> None:

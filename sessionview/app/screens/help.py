@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.keys import key_to_character
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -19,7 +20,15 @@ KEY_NAMES = {
 
 
 def key_label(keys: str) -> str:
-    return ", ".join(KEY_NAMES.get(k, k) for k in keys.split(","))
+    """`greater_than_sign` as `>`: what the user types, not Textual's key name."""
+    return ", ".join(_one_key(k) for k in keys.split(","))
+
+
+def _one_key(key: str) -> str:
+    if key in KEY_NAMES:
+        return KEY_NAMES[key]
+    character = key_to_character(key)
+    return character if character and character.isprintable() and character != " " else key
 
 
 class HelpScreen(ModalScreen[None]):

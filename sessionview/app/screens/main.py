@@ -48,6 +48,7 @@ class MainScreen(Screen):
         Binding("w", "cycle_project", "Project filter (cycle)", show=False),
         Binding("greater_than_sign", "cycle_sort", "Sort by the next column", show=False),
         Binding("less_than_sign", "reverse_sort", "Reverse the sort", show=False),
+        Binding("h", "cycle_host", "Host filter (cycle)", show=False),
         Binding("1", "state_filter('all')", "All states", show=False),
         Binding("2", "state_filter('running')", "Running only", show=False),
         Binding("3", "state_filter('crashed')", "Crashed only", show=False),
@@ -86,6 +87,9 @@ class MainScreen(Screen):
         self.format_filter = "all"
         #: "all", or one project directory (see `sessionview.projects`).
         self.project_filter = "all"
+        #: "all", or one host name (`--host`): only that host's sessions are listed.
+        self.host_filter = "all"
+        self.hosts: list[str] = []
         self.scanning = False
         self._preview_timer = None
 
@@ -94,6 +98,7 @@ class MainScreen(Screen):
         if self.banner:
             yield Static(Content(self.banner), id="banner")
         yield Static(id="status")
+        yield Static(id="hosts")
         yield ProgressBar(id="scan-progress", show_eta=False)
         yield Input(placeholder="filter: title, id or format", id="filter")
         with Vertical(id="body"):
@@ -173,8 +178,42 @@ class MainScreen(Screen):
             bar.update(total=max(total or 1, seen), progress=seen)
         self._apply()
 
+    def set_hosts(self, lines: list[tuple[str, str, bool]]) -> None:
+        """One header line: each remote host and its connection's state."""
+        from sessionview.render.safe import first_line
+
+        self.hosts = [name for name, _, _ in lines]
+        self.table.show_hosts = True
+        parts: list[tuple[str, str] | str] = [("hosts: ", "$text-muted")]
+        if self.host_filter != "all":
+            parts.append((f"[host: {first_line(self.host_filter, 40)}]  ", "bold $accent"))
+        for name, state, stale in lines:
+            style = "$success" if state == "connected" else "$warning"
+            if state.startswith(("unreachable", "sessionview", "error", "protocol")):
+                style = "$error"
+            parts.append((first_line(name, 40), "bold"))
+            parts.append((f" {first_line(state, 120)}", style))
+            if stale:
+                parts.append((" (rows stale)", "$text-muted"))
+            parts.append("  ")
+        line = self.query_one("#hosts", Static)
+        line.update(Content.assemble(*parts).rstrip())
+        line.display = True
+
+    def action_cycle_host(self) -> None:
+        if not self.hosts:
+            self.notify("no remote hosts: start with --host DEST or hosts in config.toml")
+            return
+        names = ["all", "local", *self.hosts]
+        at = names.index(self.host_filter) if self.host_filter in names else 0
+        self.host_filter = names[(at + 1) % len(names)]
+        self._apply()
+
     def _visible(self) -> list[SessionInfo]:
         rows = self.all_rows
+        if self.host_filter != "all":
+            wanted = None if self.host_filter == "local" else self.host_filter
+            rows = [r for r in rows if (r.extra or {}).get("host") == wanted]
         if self.format_filter != "all":
             rows = [r for r in rows if r.format == self.format_filter]
         if self.state_filter != "all":

@@ -96,6 +96,10 @@ class PreviewPane(VerticalScroll):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
     def _load(self, info: SessionInfo) -> None:
+        if info.extra and info.extra.get("host"):
+            # A remote row (`--host`): its path names a file on that host, never read here.
+            self.app.call_from_thread(self._loaded, info, Preview())
+            return
         if info.state is SessionState.CORRUPT:
             bad = offending_line(info)
             self.app.call_from_thread(self._corrupt_loaded, info, bad)
@@ -124,7 +128,12 @@ class PreviewPane(VerticalScroll):
             return
         parts: list[tuple[str, str] | str] = []
         parts += _row("id", screen_text(info.id), (f"   {screen_text(info.format)}", LABEL))
-        parts += _row("path", keep_end(short_path(info.path), self._text_width() - 9))
+        if info.extra and info.extra.get("host"):
+            from sessionview.app.remote_rows import display_path
+
+            parts += _row("path", keep_end(display_path(info), self._text_width() - 9))
+        else:
+            parts += _row("path", keep_end(short_path(info.path), self._text_width() - 9))
         state_style = f"$sv-{info.state.value}"
         parts += _row(
             "state",

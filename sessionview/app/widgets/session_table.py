@@ -33,6 +33,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 #: (the preview pane repeats all of them).
 DROP_ORDER = ("tokens", "created", "size", "chunks", "id")
 WANT_TITLE = 24
+HOST_WIDTH = 10
 MIN_TITLE = 16
 CELL_PADDING = 2  # DataTable's cell_padding on both sides of each column
 
@@ -130,8 +131,22 @@ class SessionTable(DataTable):
         #: The session the cursor was last on: a filter that shows no rows for a
         #: while must not lose it (the cursor returns to it when it is shown again).
         self._remembered: str | None = None
+        self._show_hosts = False
 
     # ----------------------------------------------------------------- columns
+    @property
+    def show_hosts(self) -> bool:
+        return self._show_hosts
+
+    @show_hosts.setter
+    def show_hosts(self, value: bool) -> None:
+        """A host column after the state (only with remote hosts)."""
+        if value != self._show_hosts:
+            self._show_hosts = value
+            infos = [self._infos[k] for k in self._keys]
+            self._build_columns(self._built_width or self.size.width or 120)
+            self._rebuild(infos)
+
     def on_mount(self) -> None:
         self._build_columns(self.size.width or 120)
 
@@ -147,7 +162,9 @@ class SessionTable(DataTable):
 
     def _build_columns(self, width: int) -> None:
         self._built_width = width
-        columns, self._title_width = columns_for(width)
+        columns, self._title_width = columns_for(width - (HOST_WIDTH + 2) * self._show_hosts)
+        if self._show_hosts:
+            columns.insert(2, ("host", "host", HOST_WIDTH))
         self._columns = [key for key, _, _ in columns]
         self.clear(columns=True)
         self._keys = []
@@ -175,6 +192,11 @@ class SessionTable(DataTable):
             return text
         if column == "id":
             return Text(clean(info.short_id))
+        if column == "host":
+            host = info.extra.get("host") if info.extra else None
+            text = Text(clean(host)) if host else Text("local", style=self._style("dim"))
+            text.truncate(HOST_WIDTH, overflow="ellipsis")
+            return text
         if column == "format":
             return Text(clean(info.format))
         if column == "created":

@@ -1,0 +1,231 @@
+"""Remote hosts over loopback SSH against the same work done locally, in one run.
+
+    uv run python benchmarks/bench_remote.py [--sessions 10000] [--scale 0.02] [--repeat 5]
+        [--appends 40] [--idle 10] [--data DIR]
+
+Starts a throwaway sshd on 127.0.0.1 (tests/remote/sshd.py; needs OpenSSH, as the
+tests do) and one "host" behind it: this interpreter's `sessionview` with its own HOME
+and cache directories, reading the same generated directory. Then, side by side:
+
+(a) listing: `ls --json --dir D` (local) vs `ls --json --host H --dir D` as whole
+    commands, warm caches on both sides (each primed once), medians of --repeat runs.
+    Target: remote - local <= 0.5 s. Also `ssh H true` over the shared connection:
+    what the remote login shell costs on this machine (root's bashrc running
+    `pyenv init` is ~0.8 s on the dev box), so sessionview's own part shows apart.
+(b) append -> screen: a writer appends a chunk every 100 ms to a running session;
+    `show --follow --json` (local, then `--host H`) prints it; the delay from the
+    append's `flush()` to the line on the follower's stdout. Target: remote median
+    <= 150 ms.
+(c) idle: a remote `serve` with a `watch` stream open over the directory, and this
+    client process, each measured over --idle seconds of no change (CPU time from
+    /proc and process_time). Target: each < 1% of a core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.remote.sshd import client_config, start_sshd  # noqa: E402
+
+
+def env_words(home: Path) -> list[str]:
+    return [
+        "env",
+        f"HOME={home}",
+        f"XDG_CONFIG_HOME={home / '.config'}",
+        f"XDG_CACHE_HOME={home / '.cache'}",
+        f"XDG_DATA_HOME={home / '.local/share'}",
+        f"XDG_STATE_HOME={home / '.local/state'}",
+    ]
+
+
+def timed(argv: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t0
+
+
+def follow_latency(
+    argv: list[str], env: dict[str, str], directory: Path, appends: int
+) -> list[float]:
+    """Delays (s) from a flushed append to its line on the follower's stdout."""
+    from sessionview.store.writer import SessionWriter
+
+    writer = SessionWriter(directory=directory)
+    writer.append("user", {"content": "start"})
+    proc = subprocess.Popen(
+        [*argv, writer.session_id], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    arrived: dict[int, float] = {}
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            arrived[json.loads(line)["index"]] = time.perf_counter()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 60
+    while 0 not in arrived:
+        if time.monotonic() > deadline:
+            raise SystemExit("the follower printed nothing within 60 s")
+        time.sleep(0.01)
+    sent: dict[int, float] = {}
+    for _ in range(appends):
+        index = writer.append("assistant", {"content": f"chunk at {time.time()}"})
+        sent[index] = time.perf_counter()
+        time.sleep(0.1)
+    writer.close()
+    proc.wait(timeout=60)
+    reader.join(5)
+    missing = sorted(set(sent) - set(arrived))
+    if missing:
+        raise SystemExit(f"chunks never printed: {missing[:10]}")
+    return [arrived[i] - sent[i] for i in sorted(sent)]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=10_000)
+    parser.add_argument("--scale", type=float, default=0.02, help="generate.py's chunk scale")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--appends", type=int, default=40)
+    parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle measured")
+    parser.add_argument("--data", type=Path, help="an existing sessions directory to use")
+    args = parser.parse_args(argv)
+
+    py = sys.executable
+    subprocess.run([py, "-m", "compileall", "-q", str(REPO / "sessionview")], check=True)
+    with tempfile.TemporaryDirectory(prefix="bench-remote-") as tmp_name:
+        tmp = Path(tmp_name)
+        data = args.data
+        if data is None:
+            data = tmp / "sessions"
+            subprocess.run(
+                [py, str(REPO / "benchmarks/generate.py"), "--sessions", str(args.sessions),
+                 "--scale", str(args.scale), "--no-large", "--out", str(data)],
+                check=True, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+        sshd = start_sshd(tmp / "sshd")
+        try:
+            ssh_config = client_config(sshd, tmp / "ssh_config")
+            local_home, remote_home = tmp / "local", tmp / "remote"
+            command = shlex.join([*env_words(remote_home), py, "-m", "sessionview"])
+            config_dir = local_home / ".config" / "sessionview"
+            config_dir.mkdir(parents=True)
+            (config_dir / "config.toml").write_text(
+                f"ssh = {json.dumps(shlex.join(['ssh', '-F', str(ssh_config)]))}\n"
+                f"[host.bench]\ncommand = {json.dumps(command)}\n"
+            )
+            env = {**os.environ, **dict(w.split("=", 1) for w in env_words(local_home)[1:])}
+            env.pop("SESSIONVIEW_DIR", None)
+            base = [py, "-m", "sessionview"]
+            local_ls = [*base, "ls", "--json", "--dir", str(data)]
+            remote_ls = [*base, "ls", "--json", "--host", "bench", "--dir", str(data)]
+            rows = len(
+                json.loads(
+                    subprocess.run(remote_ls, env=env, capture_output=True, check=True).stdout
+                )
+            )
+            timed(local_ls, env)  # prime the local cache (the remote one is primed above)
+            local_t, remote_t = [], []
+            for _ in range(args.repeat):
+                local_t.append(timed(local_ls, env))
+                remote_t.append(timed(remote_ls, env))
+            from sessionview.remote.hosts import HostSpec, ssh_defaults
+
+            spec = HostSpec(
+                "bench", ssh=("ssh", "-F", str(ssh_config)), command=tuple(shlex.split(command))
+            )
+            floor_argv = [*spec.ssh, *ssh_defaults(spec), "bench", "true"]
+            floor = statistics.median(timed(floor_argv, env) for _ in range(args.repeat))
+            lm, rm = statistics.median(local_t), statistics.median(remote_t)
+            print(f"(a) listing {rows} sessions, warm, median of {args.repeat}:")
+            print(
+                f"    local  ls --json --dir          {lm:.3f} s  (runs: {', '.join(f'{t:.3f}' for t in local_t)})"
+            )
+            print(
+                f"    remote ls --json --host --dir   {rm:.3f} s  (runs: {', '.join(f'{t:.3f}' for t in remote_t)})"
+            )
+            print(
+                f"    remote - local = {rm - lm:+.3f} s (target <= 0.5 s): {'ok' if rm - lm <= 0.5 else 'MISSED'}"
+            )
+            rest = rm - lm - floor
+            print(
+                f"    of which `ssh bench true` (shared connection + login shell there): {floor:.3f} s"
+            )
+            print(f"    remote - local - ssh floor = {rest:+.3f} s (sessionview's own part)")
+
+            live = tmp / "live"
+            live.mkdir()
+            follow_local = [*base, "show", "--follow", "--json", "--dir", str(live)]
+            follow_remote = [
+                *base,
+                "show",
+                "--follow",
+                "--json",
+                "--host",
+                "bench",
+                "--dir",
+                str(live),
+            ]
+            lat_l = follow_latency(follow_local, env, live, args.appends)
+            lat_r = follow_latency(follow_remote, env, live, args.appends)
+
+            def stats(values: list[float]) -> str:
+                q = statistics.quantiles(values, n=10)
+                return (
+                    f"median {statistics.median(values) * 1000:.0f} ms, p90 {q[-1] * 1000:.0f} ms"
+                )
+
+            print(f"(b) append -> follower's stdout, {args.appends} appends 100 ms apart:")
+            print(f"    local  show --follow            {stats(lat_l)}")
+            print(f"    remote show --follow --host     {stats(lat_r)}")
+            ok = statistics.median(lat_r) <= 0.150
+            print(f"    remote median target <= 150 ms: {'ok' if ok else 'MISSED'}")
+
+            from sessionview.remote.client import Connection
+
+            with Connection(spec, ["--dir", str(data)]) as conn:
+                stream = conn.stream("watch")
+                first = next(stream)
+                pid = conn.remote_pid
+                assert first["type"] == "rows" and pid is not None
+                time.sleep(1.0)  # the watcher settles after the first listing
+                serve0, self0, t0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
+                time.sleep(args.idle)
+                serve1, self1, t1 = cpu_seconds(pid), time.process_time(), time.perf_counter()
+                stream.close()
+            wall = t1 - t0
+            serve_pct = (serve1 - serve0) / wall * 100
+            self_pct = (self1 - self0) / wall * 100
+            print(f"(c) idle over {wall:.1f} s watching {len(first['rows'])} sessions:")
+            print(
+                f"    remote serve {serve_pct:.2f}% of a core, local client {self_pct:.2f}% (target < 1% each): "
+                f"{'ok' if serve_pct < 1 and self_pct < 1 else 'MISSED'}"
+            )
+        finally:
+            sshd.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""Many hosts as one: each host's rows with `host` added, ids made unique, and which
+host owns a session id.
+
+An `Endpoint` is one host's answers: `LocalEndpoint` calls the `Service` in this
+process, `RemoteEndpoint` asks a `Connection`; both return the same messages, so the
+commands treat `local` and `devbox` alike.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sessionview.remote.client import Connection, HostError
+from sessionview.remote.hosts import HostSpec
+
+
+class Endpoint(Protocol):
+    name: str
+
+    def request(self, op: str, **params: Any) -> dict[str, Any]: ...
+
+    def stream(self, op: str, **params: Any) -> Iterator[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+class LocalEndpoint:
+    """This machine, answered in-process by the same `Service` a remote serve uses."""
+
+    def __init__(self, service: Any) -> None:
+        self.name = "local"
+        self.service = service
+
+    def request(self, op: str, **params: Any) -> dict[str, Any]:
+        from sessionview.remote.client import RemoteError
+        from sessionview.store.errors import PersistenceError
+
+        service = self.service
+        try:
+            if op == "list":
+                import orjson
+
+                rows = orjson.loads(service.list_json(params.get("states")))
+                return {"type": "result", "rows": rows, "problems": service.problems()}
+            if op == "show":
+                return service.show(params["session"])
+            if op == "rm":
+                return service.rm(params["session"], force=params["force"], purge=params["purge"])
+            if op == "restore":
+                return service.restore(params["session"])
+            if op == "trash":
+                return service.trash()
+            if op == "prune":
+                return service.prune(**params)
+        except (PersistenceError, ValueError) as exc:
+            raise RemoteError(str(exc)) from None
+        raise ValueError(f"unknown op {op!r}")
+
+    def stream(self, op: str, **params: Any) -> Iterator[dict[str, Any]]:
+        from sessionview.remote.client import RemoteError
+        from sessionview.store.errors import PersistenceError
+
+        stop = threading.Event()
+        try:
+            if op == "follow":
+                yield from self.service.follow(params["session"], params["from_chunk"], stop)
+            else:
+                yield from self.service.watch(stop)
+        except PersistenceError as exc:
+            raise RemoteError(str(exc)) from None
+        finally:
+            stop.set()
+
+    def close(self) -> None:
+        pass
+
+
+class RemoteEndpoint:
+    """A host over ssh; connects on first use."""
+
+    def __init__(self, spec: HostSpec, remote_args: Sequence[str]) -> None:
+        self.name = spec.name
+        self.spec = spec
+        self.remote_args = list(remote_args)
+        self.connection: Connection | None = None
+
+    def connect(self) -> Connection:
+        if self.connection is None or self.connection.lost:
+            if self.connection is not None:
+                self.connection.close()
+            self.connection = Connection(self.spec, self.remote_args)
+        return self.connection
+
+    def request(self, op: str, **params: Any) -> dict[str, Any]:
+        return self.connect().request(op, **params)
+
+    def stream(self, op: str, **params: Any) -> Iterator[dict[str, Any]]:
+        return self.connect().stream(op, **params)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+@dataclass(slots=True)
+class Listing:
+    """Rows of every host that answered, newest activity first, and the hosts that did not."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[HostError] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def list_hosts(endpoints: Sequence[Endpoint], states: list[str] | None = None) -> Listing:
+    """Ask every host at once (one thread each); merge, qualify ids, sort."""
+    from sessionview.remote.protocol import ProtocolError, check_row
+
+    answers: dict[str, list[dict[str, Any]]] = {}
+    listing = Listing()
+    lock = threading.Lock()
+
+    def one(endpoint: Endpoint) -> None:
+        try:
+            result = endpoint.request("list", states=states)
+            rows = result.get("rows")
+            if not isinstance(rows, list):
+                raise ProtocolError("a listing without rows")
+            checked = [check_row(r) for r in rows]
+            problems = [str(p) for p in result.get("problems") or () if isinstance(p, str)]
+        except ProtocolError as exc:
+            with lock:
+                listing.failures.append(HostError(endpoint.name, f"protocol error: {exc}"))
+            return
+        except HostError as exc:
+            with lock:
+                listing.failures.append(exc)
+            return
+        except Exception as exc:  # RemoteError and anything else: this host only
+            with lock:
+                listing.failures.append(HostError(endpoint.name, f"error: {exc}"))
+            return
+        with lock:
+            answers[endpoint.name] = checked
+            listing.problems.extend(f"{endpoint.name}: {p}" for p in problems)
+
+    threads = [threading.Thread(target=one, args=(e,), daemon=True) for e in endpoints]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    order = [e.name for e in endpoints]
+    listing.failures.sort(key=lambda f: order.index(f.host) if f.host in order else 0)
+    listing.rows = merge_rows([(name, answers[name]) for name in order if name in answers])
+    return listing
+
+
+def merge_rows(per_host: Sequence[tuple[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    """Each row gains `host`; an id found on more than one host becomes `HOST:id`."""
+    counts: dict[str, int] = {}
+    for _, rows in per_host:
+        for sid in {r["id"] for r in rows}:
+            counts[sid] = counts.get(sid, 0) + 1
+    merged: list[dict[str, Any]] = []
+    for host, rows in per_host:
+        for row in rows:
+            sid = row["id"]
+            if counts[sid] > 1:
+                # `_bare` is ours (the id on its host); `public_row` drops it for output.
+                row = {**row, "id": f"{host}:{sid}", "_bare": sid}
+            row["host"] = host
+            merged.append(row)
+    if len(per_host) > 1:  # one host's rows come newest first already
+        merged.sort(key=_activity, reverse=True)
+    return merged
+
+
+def _activity(row: dict[str, Any]) -> float:
+    from datetime import datetime
+
+    value = row.get("updated_at")
+    if not isinstance(value, str):
+        return 0.0
+    try:
+        return datetime.fromisoformat(value).timestamp()
+    except (ValueError, OverflowError, OSError):
+        return 0.0
+
+
+def split_qualified(ident: str, hosts: Sequence[str]) -> tuple[str | None, str]:
+    """`devbox:abc` -> ("devbox", "abc") when devbox is one of the hosts; else (None, ident)."""
+    for host in sorted(hosts, key=len, reverse=True):
+        if ident.startswith(host + ":") and len(ident) > len(host) + 1:
+            return host, ident[len(host) + 1 :]
+    return None, ident
+
+
+def locate(rows: Sequence[dict[str, Any]], ident: str, hosts: Sequence[str]) -> tuple[str, str]:
+    """(host, bare id) of the one row an id (or `HOST:id`, or a unique prefix) names."""
+    from sessionview.store.errors import AmbiguousSessionId, SessionNotFound
+    from sessionview.store.ids import validate_session_id
+
+    host, bare = split_qualified(ident, hosts)
+    validate_session_id(bare)
+    candidates = [r for r in rows if host is None or r["host"] == host]
+    exact = [r for r in candidates if _bare(r) == bare or r["id"] == ident]
+    matches = exact or [r for r in candidates if _bare(r).startswith(bare)]
+    if not matches:
+        raise SessionNotFound(f"no session matches {ident!r}")
+    if len(matches) > 1:
+        names = ", ".join(
+            r["id"] if r["id"] != _bare(r) else f"{r['host']}:{r['id']}" for r in matches[:5]
+        )
+        more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
+        raise AmbiguousSessionId(f"{ident!r} matches {len(matches)} sessions: {names}{more}")
+    return matches[0]["host"], _bare(matches[0])
+
+
+def _bare(row: dict[str, Any]) -> str:
+    return row.get("_bare", row["id"])
+
+
+def public_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as `ls --json` prints it (without the bookkeeping of `merge_rows`)."""
+    if "_bare" not in row:
+        return row
+    return {k: v for k, v in row.items() if k != "_bare"}

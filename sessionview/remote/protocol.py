@@ -1,0 +1,103 @@
+"""The JSON-lines protocol between `sessionview` and a remote `sessionview serve --stdio`.
+
+PROTOCOL.md at the repository root is its reference: every message and what it carries.
+This module holds the version, the encoding of one message as one line, and the checks
+that turn a malformed or hostile answer into a `ProtocolError` for that host (never a
+crash, never text reaching a terminal unescaped).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sessionview.store.model import SessionState
+
+PROTOCOL_VERSION = 1
+#: One message never exceeds this (a 10,000-session listing is ~10 MB).
+MAX_LINE = 256 << 20
+STATES = frozenset(state.value for state in SessionState)
+
+
+class ProtocolError(Exception):
+    """The remote's stream is not what the protocol allows."""
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One message as one line (orjson, or the stdlib for what it refuses)."""
+    from sessionview.store.jsonl import dumps_lenient
+
+    return dumps_lenient(message) + b"\n"
+
+
+def decode(line: bytes) -> dict[str, Any]:
+    """One received line as a message object, or ProtocolError."""
+    if len(line) > MAX_LINE:
+        raise ProtocolError(f"a message of {len(line)} bytes (limit {MAX_LINE})")
+    import orjson
+
+    try:
+        message = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise ProtocolError(f"not a JSON message: {exc}") from None
+    if not isinstance(message, dict):
+        raise ProtocolError("a message that is not a JSON object")
+    return message
+
+
+def check_row(row: Any) -> dict[str, Any]:
+    """A listing row as `ls --json` prints it; ProtocolError when its required fields are
+    missing or of the wrong type (everything else in it is data, shown escaped)."""
+    if not isinstance(row, dict):
+        raise ProtocolError("a row that is not an object")
+    for key in ("id", "format", "state", "path"):
+        if not isinstance(row.get(key), str):
+            raise ProtocolError(f"a row without a string {key!r}")
+    if row["state"] not in STATES:
+        raise ProtocolError(f"a row with an unknown state {row['state'][:40]!r}")
+    if not isinstance(row.get("chunks", 0), int) or not isinstance(row.get("bytes", 0), int):
+        raise ProtocolError("a row whose chunks/bytes are not integers")
+    return row
+
+
+def check_chunk(chunk: Any) -> dict[str, Any]:
+    """A transcript chunk `{index, kind, payload[, raw]}` as `show --json` prints it."""
+    if not isinstance(chunk, dict):
+        raise ProtocolError("a chunk that is not an object")
+    if not isinstance(chunk.get("index"), int) or isinstance(chunk.get("index"), bool):
+        raise ProtocolError("a chunk without an integer index")
+    if not isinstance(chunk.get("kind"), str) or not isinstance(chunk.get("payload"), dict):
+        raise ProtocolError("a chunk without a string kind and an object payload")
+    return chunk
+
+
+def chunk_message(chunk: Any) -> dict[str, Any]:
+    """A store `Chunk` as it travels (the shape of `show --json`'s chunks)."""
+    data: dict[str, Any] = {"index": chunk.index, "kind": chunk.kind, "payload": chunk.payload}
+    if chunk.raw is not None and chunk.raw.get("record_type") != "chunk":
+        data["raw"] = chunk.raw
+    if chunk.timestamp is not None:
+        data["timestamp"] = chunk.timestamp.isoformat()
+    return data
+
+
+def chunk_from_message(data: dict[str, Any]) -> Any:
+    """The store `Chunk` back from `chunk_message` (checked)."""
+    from datetime import datetime
+
+    from sessionview.store.model import Chunk
+
+    check_chunk(data)
+    when = None
+    if isinstance(data.get("timestamp"), str):
+        try:
+            when = datetime.fromisoformat(data["timestamp"])
+        except ValueError:
+            when = None
+    raw = data.get("raw")
+    return Chunk(
+        data["index"],
+        data["kind"],
+        data["payload"],
+        raw if isinstance(raw, dict) else None,
+        when,
+    )

@@ -1,0 +1,203 @@
+"""`sessionview serve --stdio`: the protocol of PROTOCOL.md on stdin/stdout.
+
+The main thread reads requests; each request runs in its own daemon thread (a follow
+or a watch stream lives as long as its client wants it) and every message is written
+whole under one lock. When stdin closes (the local command ended, the connection
+dropped) every stream is stopped and the process exits at once: nothing is left
+running on the host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+from typing import IO, Any
+
+from sessionview.remote.protocol import PROTOCOL_VERSION, ProtocolError, decode, encode
+from sessionview.remote.service import Service
+
+OPS = ("list", "show", "follow", "watch", "rm", "restore", "trash", "prune", "cancel")
+
+
+class Server:
+    def __init__(self, service: Service, out: IO[bytes]) -> None:
+        self.service = service
+        self.out = out
+        self._write_lock = threading.Lock()
+        self._streams: dict[Any, threading.Event] = {}
+        self._streams_lock = threading.Lock()
+        self.closed = threading.Event()
+        #: Threads answering one request: given a moment to finish after stdin closes.
+        self._answers: list[threading.Thread] = []
+
+    def send(self, message: dict[str, Any]) -> None:
+        data = encode(message)
+        with self._write_lock:
+            try:
+                self.out.write(data)
+                self.out.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                self.closed.set()
+
+    def hello(self) -> None:
+        from sessionview import __version__
+
+        self.send(
+            {
+                "type": "hello",
+                "protocol": PROTOCOL_VERSION,
+                "version": __version__,
+                "pid": os.getpid(),
+                "home": os.path.expanduser("~"),
+                "ops": list(OPS),
+            }
+        )
+
+    def handle_line(self, line: bytes) -> None:
+        try:
+            request = decode(line)
+        except ProtocolError as exc:
+            self.send({"type": "error", "id": None, "message": f"bad request: {exc}"})
+            return
+        rid = request.get("id")
+        op = request.get("op")
+        if op not in OPS:
+            self.send({"type": "error", "id": rid, "message": f"unknown op {str(op)[:40]!r}"})
+            return
+        if op == "cancel":
+            with self._streams_lock:
+                stop = self._streams.pop(request.get("target"), None)
+            if stop is not None:
+                stop.set()
+            return
+        thread = threading.Thread(
+            target=self._run, args=(rid, op, request), name=f"serve-{op}", daemon=True
+        )
+        if op not in ("follow", "watch"):
+            self._answers.append(thread)
+        thread.start()
+
+    def _run(self, rid: Any, op: str, request: dict[str, Any]) -> None:
+        from sessionview.store.errors import PersistenceError
+
+        try:
+            if op in ("follow", "watch"):
+                self._stream(rid, op, request)
+            else:
+                self._answer(rid, op, request)
+        except (PersistenceError, ValueError, TypeError, KeyError) as exc:
+            self.send({"type": "error", "id": rid, "message": str(exc)})
+        except OSError as exc:
+            self.send(
+                {"type": "error", "id": rid, "message": f"{exc.strerror or exc}: {exc.filename}"}
+            )
+        except Exception as exc:  # a bug on this side: the client hears it, we go on
+            self.send(
+                {
+                    "type": "error",
+                    "id": rid,
+                    "message": f"internal error: {type(exc).__name__}: {exc}",
+                }
+            )
+
+    def _answer(self, rid: Any, op: str, request: dict[str, Any]) -> None:
+        service = self.service
+        if op == "list":
+            states = request.get("states")
+            listing = service.list_json(states)
+            head = encode({"type": "result", "id": rid, "problems": service.problems()})
+            # The listing's bytes go in as they are (no decode/encode of 10 MB of rows).
+            data = head[:-2] + b',"rows":' + listing + b"}\n"
+            with self._write_lock:
+                try:
+                    self.out.write(data)
+                    self.out.flush()
+                except (BrokenPipeError, OSError, ValueError):
+                    self.closed.set()
+            return
+        if op == "show":
+            result = service.show(_str(request, "session"))
+        elif op == "rm":
+            result = service.rm(
+                _str(request, "session"),
+                force=bool(request.get("force")),
+                purge=bool(request.get("purge")),
+            )
+        elif op == "restore":
+            result = service.restore(_str(request, "session"))
+        elif op == "trash":
+            result = service.trash()
+        else:  # prune
+            states = request.get("states") or ["closed", "crashed"]
+            result = service.prune(
+                older_than=_str(request, "older_than"),
+                by=str(request.get("by") or "created"),
+                states=[str(s) for s in states],
+                dry_run=bool(request.get("dry_run")),
+                purge=bool(request.get("purge")),
+            )
+        self.send({**result, "type": "result", "id": rid})
+
+    def _stream(self, rid: Any, op: str, request: dict[str, Any]) -> None:
+        stop = threading.Event()
+        with self._streams_lock:
+            self._streams[rid] = stop
+        try:
+            if op == "follow":
+                from_chunk = request.get("from_chunk", 0)
+                if not isinstance(from_chunk, int) or from_chunk < 0:
+                    raise ValueError("from_chunk must be a non-negative integer")
+                events = self.service.follow(_str(request, "session"), from_chunk, stop)
+            else:
+                events = self.service.watch(stop)
+            for message in events:
+                if stop.is_set() or self.closed.is_set():
+                    break
+                self.send({**message, "id": rid})
+        finally:
+            stop.set()
+            with self._streams_lock:
+                self._streams.pop(rid, None)
+
+    def stop_all(self) -> None:
+        with self._streams_lock:
+            for stop in self._streams.values():
+                stop.set()
+
+
+def _str(request: dict[str, Any], key: str) -> str:
+    value = request.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"{key!r} must be a string")
+    return value
+
+
+def serve_stdio(service: Service) -> int:
+    """Answer requests from stdin until it closes; then exit at once."""
+    out = sys.stdout.buffer
+    # Nothing else may write to the protocol stream: stray prints go to stderr.
+    sys.stdout = sys.stderr
+    server = Server(service, out)
+    server.hello()
+    stdin = sys.stdin.buffer
+    while not server.closed.is_set():
+        line = stdin.readline()
+        if not line:
+            break
+        if line.strip():
+            server.handle_line(line)
+    server.stop_all()
+    # The exit must come within 2 s: answers under way (a client may close its side
+    # right after asking) and the index cache's save get what is left of 1.5 s.
+    import time
+
+    deadline = time.monotonic() + 1.5
+    for thread in server._answers:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    service.finish(timeout=max(0.0, deadline - time.monotonic()))
+    with server._write_lock, contextlib.suppress(OSError):
+        out.flush()
+    # Daemon threads (a watcher, a tail) must not keep the host busy a moment longer.
+    os._exit(0)

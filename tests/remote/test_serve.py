@@ -1,0 +1,198 @@
+"""`sessionview serve --stdio` itself, and the client's streams over the real sshd."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sessionview.remote.client import Connection, RemoteError
+from sessionview.remote.hosts import HostSpec
+from sessionview.store.writer import SessionWriter
+from tests.remote.conftest import Fleet, LineReader
+from tests.remote.sshd import wait_for
+
+
+def serve(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sessionview", "serve", "--stdio", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def ask(proc: subprocess.Popen[bytes], message: dict) -> None:
+    assert proc.stdin is not None
+    proc.stdin.write((json.dumps(message) + "\n").encode())
+    proc.stdin.flush()
+
+
+def read(proc: subprocess.Popen[bytes]) -> dict:
+    assert proc.stdout is not None
+    return json.loads(proc.stdout.readline())
+
+
+def test_hello_then_list_rows_are_exactly_ls_json(tmp_path: Path) -> None:
+    with SessionWriter("s1", directory=tmp_path / "s") as w:
+        w.append("user", {"content": "hello \x1b[2J"})
+    proc = serve("--dir", str(tmp_path / "s"))
+    try:
+        hello = read(proc)
+        assert hello["type"] == "hello" and hello["protocol"] == 1
+        assert hello["pid"] == proc.pid
+        ask(proc, {"id": 1, "op": "list", "states": None})
+        answer = read(proc)
+    finally:
+        proc.stdin.close()  # type: ignore[union-attr]
+        proc.wait(timeout=10)
+    listed = subprocess.run(
+        [sys.executable, "-m", "sessionview", "ls", "--json", "--dir", str(tmp_path / "s")],
+        capture_output=True,
+        check=True,
+    )
+    assert answer["type"] == "result" and answer["id"] == 1
+    assert answer["rows"] == json.loads(listed.stdout)
+
+
+def test_errors_name_the_problem(tmp_path: Path) -> None:
+    proc = serve("--dir", str(tmp_path))
+    try:
+        read(proc)
+        assert proc.stdin is not None
+        proc.stdin.write(b"not json\n")
+        proc.stdin.flush()
+        bad = read(proc)
+        assert bad["type"] == "error" and bad["id"] is None
+        assert bad["message"].startswith("bad request: not a JSON message")
+        ask(proc, {"id": 2, "op": "frobnicate"})
+        assert read(proc) == {"type": "error", "id": 2, "message": "unknown op 'frobnicate'"}
+        ask(proc, {"id": 3, "op": "show", "session": "../etc/passwd"})
+        refused = read(proc)
+        assert refused["id"] == 3 and "an id is never a path" in refused["message"]
+        ask(proc, {"id": 4, "op": "follow", "session": "x", "from_chunk": -1})
+        assert read(proc)["message"] == "from_chunk must be a non-negative integer"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_serve_exits_within_2_s_of_stdin_closing_even_while_streaming(tmp_path: Path) -> None:
+    sessions = tmp_path / "s"
+    writer = SessionWriter("live", directory=sessions)
+    writer.append("user", {"content": "go"})
+    proc = serve("--dir", str(sessions))
+    try:
+        read(proc)
+        ask(proc, {"id": 1, "op": "watch"})
+        ask(proc, {"id": 2, "op": "follow", "session": "live", "from_chunk": 0})
+        kinds = {(m["id"], m["type"]) for m in (read(proc), read(proc), read(proc))}
+        assert kinds == {(1, "rows"), (2, "session"), (2, "chunks")}
+        proc.stdin.close()  # type: ignore[union-attr]
+        assert proc.wait(timeout=2) == 0
+    finally:
+        writer.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def spec(fleet: Fleet, name: str) -> HostSpec:
+    return HostSpec(
+        name,
+        ssh=("ssh", "-F", str(fleet.ssh_config)),
+        command=tuple(shlex.split(fleet.hosts[name].command())),
+    )
+
+
+@pytest.mark.slow
+def test_watch_streams_live_changes_from_the_remote_host(fleet: Fleet, start_writer) -> None:
+    host = fleet.hosts["hostA"]
+    with Connection(spec(fleet, "hostA")) as conn:
+        stream = conn.stream("watch")
+        first = next(stream)
+        assert first["type"] == "rows" and first["rows"] == []
+        writer = start_writer(host.sessions, "wwww-live", every=0.05)
+
+        def row_with(predicate):
+            while True:
+                message = next(stream)
+                for row in message.get("rows", ()):
+                    if row["id"] == "wwww-live" and predicate(row):
+                        return row
+
+        running = row_with(lambda r: r["state"] == "running" and r["chunks"] >= 3)
+        assert running["path"].endswith("wwww-live.jsonl.__partial__")
+        writer.stop()
+        closed = row_with(lambda r: r["state"] == "closed")
+        assert closed["path"] == str(host.sessions / "wwww-live.jsonl")
+        stream.close()  # cancels the watch; the connection stays usable
+        assert conn.request("list")["rows"][0]["state"] == "closed"
+        with pytest.raises(RemoteError, match="no session matches 'nope'"):
+            conn.request("show", session="nope")
+
+
+@pytest.mark.slow
+def test_dirs_with_spaces_and_shell_characters_reach_the_remote_as_one_word(
+    fleet: Fleet,
+) -> None:
+    odd = fleet.base / "odd dir; touch pwned $(id)"
+    with SessionWriter("odd1", directory=odd) as w:
+        w.append("user", {"content": "x"})
+
+    done = fleet.run("ls", "--json", "--host", "hostA", "--dir", str(odd))
+
+    assert done.returncode == 0, done.stderr
+    assert [(r["host"], r["id"]) for r in json.loads(done.stdout)] == [("hostA", "odd1")]
+    assert not (fleet.base / "pwned").exists()
+    assert not list(Path(fleet.hosts["hostA"].home).glob("pwned*"))
+
+
+@pytest.mark.slow
+def test_no_serve_is_left_running_after_the_command(fleet: Fleet, tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    fleet.commands["hostA"] = fleet.hosts["hostA"].command_recording_pids(pids)
+    fleet.write_config()
+    follow = subprocess.Popen(
+        [sys.executable, "-m", "sessionview", "ls", "--host", "hostA"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    LineReader(follow.stdout)
+    assert follow.wait(timeout=60) == 0
+    (pid,) = pids.read_text().split()
+
+    def gone() -> bool:
+        try:
+            Path(f"/proc/{pid}").stat()
+        except FileNotFoundError:
+            return True
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+
+    wait_for(f"the remote serve (pid {pid}) to exit", gone, timeout=5)
+
+
+@pytest.mark.slow
+def test_commands_share_one_ssh_connection_unless_the_ssh_config_decides(fleet: Fleet) -> None:
+    from sessionview.remote.hosts import ssh_defaults
+
+    s = spec(fleet, "hostA")
+    options = ssh_defaults(s)
+    assert options[:4] == ["-o", "BatchMode=yes", "-o", "ConnectTimeout=5"]
+    path_option = next(o for o in options if o.startswith("ControlPath="))
+    assert "ControlMaster=auto" in options and "ControlPersist=60" in options
+    assert fleet.run("ls", "--host", "hostA").returncode == 0
+    check = subprocess.run(
+        [*s.ssh, "-o", path_option, "-O", "check", "hostA"], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stderr  # a master is there for the next command
+
+    own = fleet.ssh_config.read_text().replace(
+        "Host *\n", f"Host *\n  ControlPath {fleet.base}/cm-%C\n  ConnectTimeout 9\n"
+    )
+    fleet.ssh_config.write_text(own)
+    assert ssh_defaults(s) == ["-o", "BatchMode=yes"]

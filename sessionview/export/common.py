@@ -7,14 +7,13 @@ terminal, in Markdown and in a browser; only the escaping differs by medium.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sessionview.render.chunk_text import PRETTY_LIMIT, Block, blocks, pretty_json, role
 from sessionview.render.redact import Redactor, may_hold_secrets
-from sessionview.render.safe import UNSAFE, one_line, safe_text
+from sessionview.render.safe import one_line, safe_text
 from sessionview.store.model import Chunk, SessionInfo
 
 __all__ = [
@@ -32,24 +31,8 @@ FOLD_LINES = 30
 FOLD_CHARS = 3000
 
 
-def _charset(codes: frozenset[int]) -> str:
-    """A regex character class of `codes`, as ranges."""
-    ranges: list[list[int]] = []
-    for code in sorted(codes):
-        if ranges and code == ranges[-1][1] + 1:
-            ranges[-1][1] = code
-        else:
-            ranges.append([code, code])
-    return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]"
-
-
-_UNSAFE_RE = re.compile(_charset(UNSAFE - {0x0A, 0x09}))
-
-
-def safe(text: str) -> str:
-    """`render.safe.safe_text`, skipped for text with nothing to escape: most text, and
-    one regex search is many times faster than the translation of non-ASCII text."""
-    return safe_text(text) if _UNSAFE_RE.search(text) else text
+#: `render.safe.safe_text` (it skips text with nothing to escape: most text).
+safe = safe_text
 
 
 def redactor_for(redactor: Redactor | None, line: bytes | None) -> Redactor | None:

@@ -22,6 +22,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import re2
+
 # Each rule's pattern starts with a literal (`sk-`, `AKIA`, `-----BEGIN`...), so the
 # regex engine skips ahead to it instead of trying every position: a rule costs about
 # one `str.find` over the text. That a token is a whole word (not the middle of a
@@ -133,6 +135,12 @@ _IDENTIFIER = re.compile(r"[A-Za-z_]+(?:\.[A-Za-z_]+)*")
 _SECRET_KEY = re.compile(r"(?i)[a-z0-9_.-]*?(?:" + "|".join(_SECRET_NAMES) + ")")
 
 
+def _latin1() -> re2.Options:
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    return options
+
+
 #: No secret any rule finds is shorter than this (`://a:bcd@`).
 SHORTEST = 9
 
@@ -145,9 +153,20 @@ _NAME_HINTS = r"pass|pi[_-]?k|priv|cre[dt]|ccess|ken|bear"
 # Two searches, the names on the lowered text: many times faster than one with `(?i)`.
 _TOKENS = re.compile(_TOKEN_HINTS)
 _NAMES = re.compile(_NAME_HINTS)
-# The same for raw JSON lines, where `/` may be written `\/` and any character as `\u00XX`.
-_LINE_TOKENS = re.compile((_TOKEN_HINTS + r"|:\\/|\\u00[0-7]").encode())
-_LINE_NAMES = re.compile(_NAME_HINTS.encode())
+# For raw JSON lines: one literal that every match of a rule must hold, per rule (and per
+# `_SECRET_KEY` name), searched at once by RE2's automaton in Latin-1 (byte) mode. Python's
+# `re` tries each alternative at each candidate byte, ~30 ns a byte over a 130 MB session
+# (eight times the JSON parse); RE2 scans the line once. Besides the literals, a line
+# passes when it holds what could hide one: an ASCII character written `\\u00XX`, and
+# the four non-ASCII letters that match an ASCII one (`K` KELVIN SIGN lowers to `k`;
+# `ſ`, `ı`, `İ` match `s`, `i` under `re.IGNORECASE`), raw in UTF-8 or escaped.
+_LINE_HINTS = re2.compile(
+    rb"-----BEGIN|sk-|xox|gh[pousr]_|github_pat_|A(?:KIA|SIA|BIA|CCA|3T|Iza)|\.eyJ"
+    rb"|hooks\.slack\.com|@"
+    rb"|(?i:pass|secret|key|token|credential|bearer)"
+    rb"|\\u(?:00[0-7]|013[01]|017[fF]|212[aA])|\xc4[\xb0\xb1]|\xc5\xbf|\xe2\x84\xaa",
+    options=_latin1(),
+)
 
 
 def marker(kind: str) -> str:
@@ -273,11 +292,10 @@ def may_hold_secrets(raw: bytes) -> bool:
     """Whether a record's JSON line holds anything a rule could match: no line that
     fails this has a secret, so its strings need no redaction pass at all.
 
-    One search of the lowered line for every rule's leading literal (and for an
-    ASCII character written as a `\\u00XX` escape, which could hide one); about the
+    One RE2 search for a literal of every rule (see `_LINE_HINTS`); a fraction of the
     cost of parsing the line, where redacting its strings one by one costs many times
     that. Lines that pass get the full `Redactor` treatment."""
-    return _LINE_TOKENS.search(raw) is not None or _LINE_NAMES.search(raw.lower()) is not None
+    return _LINE_HINTS.search(raw) is not None
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}

@@ -52,14 +52,28 @@ _SCREEN_FLAT = {c: _screen_code(c) for c in UNSAFE}
 _SCREEN_LINES = {c: v for c, v in _SCREEN_FLAT.items() if c != 0x0A}
 
 
+def _all_printable(text: str, keep: str = "") -> bool:
+    """Whether `text` (less the characters of `keep`) has nothing to escape: every unsafe
+    character is non-printable to `str.isprintable`, a single pass in C, where
+    `str.translate` costs ~10x more on non-ASCII text. False also for harmless
+    non-printables (a no-break space): those take the translation, which keeps them."""
+    if text.isprintable():
+        return True
+    for char in keep:
+        text = text.replace(char, "")
+    return bool(keep) and text.isprintable()
+
+
 def safe_text(text: str) -> str:
     """`text` for a terminal: every unsafe character escaped, newlines and tabs kept."""
+    if _all_printable(text, "\n\t"):
+        return text
     return text.translate(_TERMINAL_LINES)
 
 
 def one_line(text: str, width: int | None = None) -> str:
     """`safe_text` on one line (a newline shows as `\\x0a`), cut to `width` with `…`."""
-    flat = text.translate(_TERMINAL_FLAT)
+    flat = text if text.isprintable() else text.translate(_TERMINAL_FLAT)
     if width is not None and len(flat) > width:
         return flat[: max(0, width - 1)] + "…"
     return flat

@@ -7,13 +7,15 @@ terminal, in Markdown and in a browser; only the escaping differs by medium.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from sessionview.render.byte_search import compile_bytes
 from sessionview.render.chunk_text import PRETTY_LIMIT, Block, blocks, pretty_json, role
-from sessionview.render.redact import Redactor, may_hold_secrets
-from sessionview.render.safe import one_line, safe_text
+from sessionview.render.redact import LINE_HINTS, Redactor, may_hold_secrets
+from sessionview.render.safe import UNSAFE_LINE_HINTS, may_hold_unsafe, one_line, safe_text
 from sessionview.store.model import Chunk, SessionInfo
 
 __all__ = [
@@ -33,6 +35,29 @@ FOLD_CHARS = 3000
 
 #: `render.safe.safe_text` (it skips text with nothing to escape: most text).
 safe = safe_text
+
+
+#: Either kind of hint: a line without any (most) needs neither redaction nor escaping,
+#: and one search tells it.
+_ANY_HINT = compile_bytes(LINE_HINTS + b"|" + UNSAFE_LINE_HINTS)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def chunk_checks(
+    redactor: Redactor | None, line: bytes | None
+) -> tuple[Redactor | None, Callable[[str], str]]:
+    """For one chunk: the redactor to use (None when its line holds nothing any rule
+    could match) and the escape for its texts (`safe`, or the text unchanged when its
+    line holds no unsafe character). A chunk without its line gets both."""
+    if line is None:
+        return redactor, safe
+    if _ANY_HINT.search(line) is None:
+        return None, _same
+    found = redactor if redactor is not None and may_hold_secrets(line) else None
+    return found, safe if may_hold_unsafe(line) else _same
 
 
 def redactor_for(redactor: Redactor | None, line: bytes | None) -> Redactor | None:

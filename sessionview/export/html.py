@@ -14,14 +14,15 @@ placed first on screen by CSS grid.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import BinaryIO
 
 from sessionview.export.common import (
     chunk_blocks,
+    chunk_checks,
     header_facts,
     is_long,
     one_line,
-    redactor_for,
     role,
     safe,
     size_note,
@@ -119,7 +120,7 @@ def write_html(transcript: Transcript, out: BinaryIO, redactor: Redactor | None)
     count = 0
     for chunk, line in transcript.entries:
         count += 1
-        put(_chunk(chunk, redactor_for(redactor, line), toc))
+        put(_chunk(chunk, *chunk_checks(redactor, line), toc))
     if count == 0:
         put('<p class="placeholder">(no chunks)</p>\n')
     put('</main>\n<nav aria-label="User turns">\n<h2>User turns</h2>\n<ol>\n')
@@ -128,7 +129,14 @@ def write_html(transcript: Transcript, out: BinaryIO, redactor: Redactor | None)
     return count
 
 
-def _chunk(chunk: Chunk, redactor: Redactor | None, toc: list[str]) -> str:
+def _chunk(
+    chunk: Chunk, redactor: Redactor | None, escape: Callable[[str], str], toc: list[str]
+) -> str:
+    """One chunk's `<article>`; `escape` makes its texts terminal-safe (see `_e`)."""
+
+    def _e(text: str) -> str:
+        return html.escape(escape(text), quote=True)
+
     who = html.escape(role(chunk), quote=True)
     index = int(chunk.index)
     found = chunk_blocks(chunk, redactor)

@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import re2
+from sessionview.render.byte_search import compile_bytes
 
 # Each rule's pattern starts with a literal (`sk-`, `AKIA`, `-----BEGIN`...), so the
 # regex engine skips ahead to it instead of trying every position: a rule costs about
@@ -135,12 +135,6 @@ _IDENTIFIER = re.compile(r"[A-Za-z_]+(?:\.[A-Za-z_]+)*")
 _SECRET_KEY = re.compile(r"(?i)[a-z0-9_.-]*?(?:" + "|".join(_SECRET_NAMES) + ")")
 
 
-def _latin1() -> re2.Options:
-    options = re2.Options()
-    options.encoding = re2.Options.Encoding.LATIN1
-    return options
-
-
 #: No secret any rule finds is shorter than this (`://a:bcd@`).
 SHORTEST = 9
 
@@ -153,20 +147,19 @@ _NAME_HINTS = r"pass|pi[_-]?k|priv|cre[dt]|ccess|ken|bear"
 # Two searches, the names on the lowered text: many times faster than one with `(?i)`.
 _TOKENS = re.compile(_TOKEN_HINTS)
 _NAMES = re.compile(_NAME_HINTS)
-# For raw JSON lines: one literal that every match of a rule must hold, per rule (and per
-# `_SECRET_KEY` name), searched at once by RE2's automaton in Latin-1 (byte) mode. Python's
-# `re` tries each alternative at each candidate byte, ~30 ns a byte over a 130 MB session
-# (eight times the JSON parse); RE2 scans the line once. Besides the literals, a line
-# passes when it holds what could hide one: an ASCII character written `\\u00XX`, and
-# the four non-ASCII letters that match an ASCII one (`K` KELVIN SIGN lowers to `k`;
-# `ſ`, `ı`, `İ` match `s`, `i` under `re.IGNORECASE`), raw in UTF-8 or escaped.
-_LINE_HINTS = re2.compile(
+#: For raw JSON lines: one literal that every match of a rule must hold, per rule (and
+#: per `_SECRET_KEY` name), all searched in one pass (see `render.byte_search`). Besides
+#: the literals, a line passes when it holds what could hide one: an ASCII character
+#: written `\\u00XX`, and the four non-ASCII letters that match an ASCII one (`K` KELVIN
+#: SIGN lowers to `k`; `ſ`, `ı`, `İ` match `s`, `i` under `re.IGNORECASE`), raw in UTF-8
+#: or escaped.
+LINE_HINTS = (
     rb"-----BEGIN|sk-|xox|gh[pousr]_|github_pat_|A(?:KIA|SIA|BIA|CCA|3T|Iza)|\.eyJ"
     rb"|hooks\.slack\.com|@"
     rb"|(?i:pass|secret|key|token|credential|bearer)"
-    rb"|\\u(?:00[0-7]|013[01]|017[fF]|212[aA])|\xc4[\xb0\xb1]|\xc5\xbf|\xe2\x84\xaa",
-    options=_latin1(),
+    rb"|\\u(?:00[0-7]|013[01]|017[fF]|212[aA])|\xc4[\xb0\xb1]|\xc5\xbf|\xe2\x84\xaa"
 )
+_LINE_HINTS = compile_bytes(LINE_HINTS)
 
 
 def marker(kind: str) -> str:
@@ -292,7 +285,7 @@ def may_hold_secrets(raw: bytes) -> bool:
     """Whether a record's JSON line holds anything a rule could match: no line that
     fails this has a secret, so its strings need no redaction pass at all.
 
-    One RE2 search for a literal of every rule (see `_LINE_HINTS`); a fraction of the
+    One search for a literal of every rule (see `LINE_HINTS`); a fraction of the
     cost of parsing the line, where redacting its strings one by one costs many times
     that. Lines that pass get the full `Redactor` treatment."""
     return _LINE_HINTS.search(raw) is not None

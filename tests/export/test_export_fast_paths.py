@@ -24,7 +24,14 @@ from hypothesis import strategies as st
 from sessionview.export import _writer, write_export
 from sessionview.export.source import Transcript, open_transcript
 from sessionview.render.redact import Redactor, may_hold_secrets
-from sessionview.render.safe import _TERMINAL_FLAT, _TERMINAL_LINES, UNSAFE, one_line, safe_text
+from sessionview.render.safe import (
+    _TERMINAL_FLAT,
+    _TERMINAL_LINES,
+    UNSAFE,
+    may_hold_unsafe,
+    one_line,
+    safe_text,
+)
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -85,6 +92,12 @@ PIECES = [
     "\U0001f600",
     "\x1b[31m",
     "\u202e",
+    "\r",
+    "\x85",
+    "\x7f",
+    "\u2028",
+    "\ufeff",
+    "\\r",
 ]
 #: Names of secrets (some spelled with a letter that case-folds to ASCII), then a value.
 NAMES = [
@@ -239,6 +252,25 @@ def test_every_rule_literal_hidden_in_any_spelling_passes_the_check() -> None:
     assert not may_hold_secrets(json.dumps("plain words, \u4e2d, code = 1").encode())
 
 
+def _spellings(value: object) -> list[bytes]:
+    ascii_json = json.dumps(value)
+    return [
+        ascii_json.encode(),
+        json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"),
+        _escape_some(ascii_json, 2**61 - 1).encode(),
+    ]
+
+
+def test_every_unsafe_character_in_any_spelling_and_inside_json_text_passes_the_check() -> None:
+    for code in sorted(UNSAFE - {0x0A, 0x09}):
+        text = f"a{chr(code)}b"
+        for value in (text, json.dumps(text), json.dumps(text, ensure_ascii=False)):
+            for line in _spellings({"content": value}):
+                assert may_hold_unsafe(line), (hex(code), line)
+    clean = {"content": "tabs\tand\nnewlines, \u4e2d \U0001f600 <b>"}
+    assert not may_hold_unsafe(json.dumps(clean, ensure_ascii=False).encode())
+
+
 UNSAFE_CHARS = st.sampled_from([chr(c) for c in sorted(UNSAFE)])
 ANY_TEXT = st.lists(
     st.one_of(
@@ -248,6 +280,14 @@ ANY_TEXT = st.lists(
     ),
     max_size=12,
 ).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=ANY_TEXT)
+def test_a_line_without_an_unsafe_hint_has_nothing_to_escape(text: str) -> None:
+    for line in _spellings({"content": text, text: 1}):
+        if not may_hold_unsafe(line):
+            assert safe_text(text) == text
 
 
 @settings(max_examples=400, deadline=None)

@@ -8,7 +8,6 @@ terminal, in Markdown and in a browser; only the escaping differs by medium.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,13 +73,13 @@ def chunk_blocks(chunk: Chunk, redactor: Redactor | None) -> list[Block]:
     found = [_pretty_result(b) if b.kind == "tool_result" else b for b in blocks(chunk)]
     if redactor is None:
         return found
-    return [replace(b, text=redactor.text(b.text)) for b in found]
+    return [Block(b.kind, redactor.text(b.text), b.tool_name, b.call_id) for b in found]
 
 
 def _pretty_result(block: Block) -> Block:
     text = block.text
     if text.lstrip()[:1] in ("{", "[") and len(text) < PRETTY_LIMIT:
-        return replace(block, text=pretty_json(text))
+        return Block(block.kind, pretty_json(text), block.tool_name, block.call_id)
     return block
 
 

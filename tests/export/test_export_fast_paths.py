@@ -229,6 +229,14 @@ def test_a_line_that_fails_the_check_has_nothing_to_redact(text: str) -> None:
             assert redactor.total == 0
 
 
+@settings(max_examples=600, deadline=None)
+@given(text=TEXT)
+def test_text_without_a_rule_literal_is_left_as_the_rules_leave_it(text: str) -> None:
+    quick, full = Redactor(), Redactor()
+    assert quick.text(text) == full.text_in_full(text)
+    assert quick.counts == full.counts
+
+
 def test_every_rule_literal_hidden_in_any_spelling_passes_the_check() -> None:
     for text in (
         "AKIAIOSFODNN7EXAMPLE",

@@ -53,10 +53,13 @@ def chunk_checks(
     line holds no unsafe character). A chunk without its line gets both."""
     if line is None:
         return redactor, safe
-    if _ANY_HINT.search(line) is None:
+    first = _ANY_HINT.search(line)
+    if first is None:
         return None, _same
-    found = redactor if redactor is not None and may_hold_secrets(line) else None
-    return found, safe if may_hold_unsafe(line) else _same
+    # No hint of either kind starts before the first one: look for each from there.
+    start = first.start()
+    found = redactor if redactor is not None and may_hold_secrets(line, start) else None
+    return found, safe if may_hold_unsafe(line, start) else _same
 
 
 def redactor_for(redactor: Redactor | None, line: bytes | None) -> Redactor | None:

@@ -153,7 +153,7 @@ def _chunk(
     def _e(text: str) -> str:
         return html.escape(escape(text), quote=True)
 
-    who = html.escape(role(chunk), quote=True)
+    who = role(chunk)  # user, assistant, tool or system: nothing to escape
     index = int(chunk.index)
     found = chunk_blocks(chunk, redactor)
     # `when` and `size_note` write digits, letters, `-:,.` and spaces: nothing to escape.

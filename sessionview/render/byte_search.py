@@ -13,7 +13,7 @@ pattern can name raw UTF-8 sequences (`\\xe2\\x80\\xae`) as well as ASCII text.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import re2
 
@@ -21,9 +21,10 @@ __all__ = ["ByteSearch", "compile_bytes"]
 
 
 class ByteSearch(Protocol):
-    """A compiled pattern: `search` returns a match object, or None."""
+    """A compiled pattern: `search` returns the leftmost match at or after `pos` (an
+    object with `start()`), or None."""
 
-    def search(self, text: bytes) -> object | None: ...
+    def search(self, text: bytes, pos: int = 0) -> Any: ...
 
 
 def compile_bytes(pattern: bytes) -> ByteSearch:

@@ -274,14 +274,15 @@ def _lower(text: str) -> str:
     return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
 
 
-def may_hold_secrets(raw: bytes) -> bool:
+def may_hold_secrets(raw: bytes, start: int = 0) -> bool:
     """Whether a record's JSON line holds anything a rule could match: no line that
     fails this has a secret, so its strings need no redaction pass at all.
 
     One search for a literal of every rule (see `LINE_HINTS`); a fraction of the
     cost of parsing the line, where redacting its strings one by one costs many times
-    that. Lines that pass get the full `Redactor` treatment."""
-    return _LINE_HINTS.search(raw) is not None
+    that. Lines that pass get the full `Redactor` treatment. `start`: where to begin
+    (a caller that knows no literal starts before it)."""
+    return _LINE_HINTS.search(raw, start) is not None
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}

@@ -55,9 +55,10 @@ UNSAFE_LINE_HINTS = (
 _UNSAFE_LINE_HINTS = compile_bytes(UNSAFE_LINE_HINTS)
 
 
-def may_hold_unsafe(raw: bytes) -> bool:
-    """Whether any string of a JSON line may hold a character `safe_text` escapes."""
-    return _UNSAFE_LINE_HINTS.search(raw) is not None
+def may_hold_unsafe(raw: bytes, start: int = 0) -> bool:
+    """Whether any string of a JSON line may hold a character `safe_text` escapes
+    (looking from `start`, for a caller that knows no hint starts before it)."""
+    return _UNSAFE_LINE_HINTS.search(raw, start) is not None
 
 
 def _screen_code(code: int) -> str:

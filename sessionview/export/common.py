@@ -7,14 +7,14 @@ terminal, in Markdown and in a browser; only the escaping differs by medium.
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sessionview.render.byte_search import compile_bytes
 from sessionview.render.chunk_text import PRETTY_LIMIT, Block, blocks, pretty_json, role
-from sessionview.render.redact import Redactor, may_hold_secrets
-from sessionview.render.safe import UNSAFE, one_line, safe_text
+from sessionview.render.redact import LINE_HINTS, Redactor, may_hold_secrets
+from sessionview.render.safe import UNSAFE_LINE_HINTS, may_hold_unsafe, one_line, safe_text
 from sessionview.store.model import Chunk, SessionInfo
 
 __all__ = [
@@ -32,24 +32,34 @@ FOLD_LINES = 30
 FOLD_CHARS = 3000
 
 
-def _charset(codes: frozenset[int]) -> str:
-    """A regex character class of `codes`, as ranges."""
-    ranges: list[list[int]] = []
-    for code in sorted(codes):
-        if ranges and code == ranges[-1][1] + 1:
-            ranges[-1][1] = code
-        else:
-            ranges.append([code, code])
-    return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]"
+#: `render.safe.safe_text` (it skips text with nothing to escape: most text).
+safe = safe_text
 
 
-_UNSAFE_RE = re.compile(_charset(UNSAFE - {0x0A, 0x09}))
+#: Either kind of hint: a line without any (most) needs neither redaction nor escaping,
+#: and one search tells it.
+_ANY_HINT = compile_bytes(LINE_HINTS + b"|" + UNSAFE_LINE_HINTS)
 
 
-def safe(text: str) -> str:
-    """`render.safe.safe_text`, skipped for text with nothing to escape: most text, and
-    one regex search is many times faster than the translation of non-ASCII text."""
-    return safe_text(text) if _UNSAFE_RE.search(text) else text
+def _same(text: str) -> str:
+    return text
+
+
+def chunk_checks(
+    redactor: Redactor | None, line: bytes | None
+) -> tuple[Redactor | None, Callable[[str], str]]:
+    """For one chunk: the redactor to use (None when its line holds nothing any rule
+    could match) and the escape for its texts (`safe`, or the text unchanged when its
+    line holds no unsafe character). A chunk without its line gets both."""
+    if line is None:
+        return redactor, safe
+    first = _ANY_HINT.search(line)
+    if first is None:
+        return None, _same
+    # No hint of either kind starts before the first one: look for each from there.
+    start = first.start()
+    found = redactor if redactor is not None and may_hold_secrets(line, start) else None
+    return found, safe if may_hold_unsafe(line, start) else _same
 
 
 def redactor_for(redactor: Redactor | None, line: bytes | None) -> Redactor | None:
@@ -66,13 +76,13 @@ def chunk_blocks(chunk: Chunk, redactor: Redactor | None) -> list[Block]:
     found = [_pretty_result(b) if b.kind == "tool_result" else b for b in blocks(chunk)]
     if redactor is None:
         return found
-    return [replace(b, text=redactor.text(b.text)) for b in found]
+    return [Block(b.kind, redactor.text(b.text), b.tool_name, b.call_id) for b in found]
 
 
 def _pretty_result(block: Block) -> Block:
     text = block.text
     if text.lstrip()[:1] in ("{", "[") and len(text) < PRETTY_LIMIT:
-        return replace(block, text=pretty_json(text))
+        return Block(block.kind, pretty_json(text), block.tool_name, block.call_id)
     return block
 
 

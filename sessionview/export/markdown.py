@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from typing import BinaryIO
 
 from sessionview.export.common import (
     chunk_blocks,
+    chunk_checks,
     header_facts,
     is_long,
     one_line,
-    redactor_for,
     role,
-    safe,
     size_note,
     title_of,
     when,
@@ -51,18 +51,18 @@ def write_markdown(transcript: Transcript, out: BinaryIO, redactor: Redactor | N
     count = 0
     for chunk, line in transcript.entries:
         count += 1
-        put(_chunk(chunk, redactor_for(redactor, line)))
+        put(_chunk(chunk, *chunk_checks(redactor, line)))
     if count == 0:
         put("*(no chunks)*\n")
     return count
 
 
-def _chunk(chunk: Chunk, redactor: Redactor | None) -> str:
+def _chunk(chunk: Chunk, redactor: Redactor | None, escape: Callable[[str], str]) -> str:
     who = role(chunk)
     stamp = f" · {when(chunk.timestamp)}" if chunk.timestamp else ""
     parts = [f'<a id="chunk-{chunk.index}"></a>\n\n### {chunk.index} · {who}{stamp}\n\n']
     for block in chunk_blocks(chunk, redactor):
-        text = safe(block.text)
+        text = escape(block.text)
         if block.kind == "text":
             parts.append(_markdown_text(text) + "\n\n")
         elif block.kind == "tool_call":

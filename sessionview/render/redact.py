@@ -22,6 +22,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from sessionview.render.byte_search import compile_bytes
+
 # Each rule's pattern starts with a literal (`sk-`, `AKIA`, `-----BEGIN`...), so the
 # regex engine skips ahead to it instead of trying every position: a rule costs about
 # one `str.find` over the text. That a token is a whole word (not the middle of a
@@ -136,18 +138,19 @@ _SECRET_KEY = re.compile(r"(?i)[a-z0-9_.-]*?(?:" + "|".join(_SECRET_NAMES) + ")"
 #: No secret any rule finds is shorter than this (`://a:bcd@`).
 SHORTEST = 9
 
-# Text holding none of these has no secret: a quick test before the rules run. Each
-# alternative starts with a fairly rare character, so the regex engine skips ahead
-# over most of the text. Tokens are looked for in the original case (`AKIA`, `eyJ`),
-# names of secrets in lower case (`ken` for token, `cre` for secret and credential).
-_TOKEN_HINTS = r"-----|k-|xox|yJ|g(?:h[pousr]_|ithub_pat_)|A(?:KIA|SIA|BIA|CCA|3T|Iza)|:/"
-_NAME_HINTS = r"pass|pi[_-]?k|priv|cre[dt]|ccess|ken|bear"
-# Two searches, the names on the lowered text: many times faster than one with `(?i)`.
-_TOKENS = re.compile(_TOKEN_HINTS)
-_NAMES = re.compile(_NAME_HINTS)
-# The same for raw JSON lines, where `/` may be written `\/` and any character as `\u00XX`.
-_LINE_TOKENS = re.compile((_TOKEN_HINTS + r"|:\\/|\\u00[0-7]").encode())
-_LINE_NAMES = re.compile(_NAME_HINTS.encode())
+#: One literal that every match of a rule must hold, per rule (and per `_SECRET_KEY`
+#: name), all searched in one pass (see `render.byte_search`) of a text's UTF-8 or a raw
+#: JSON line. Besides the literals, a line passes when it holds what could hide one: an ASCII character
+#: written `\\u00XX`, and the four non-ASCII letters that match an ASCII one (`K` KELVIN
+#: SIGN lowers to `k`; `ſ`, `ı`, `İ` match `s`, `i` under `re.IGNORECASE`), raw in UTF-8
+#: or escaped.
+LINE_HINTS = (
+    rb"-----BEGIN|sk-|xox|gh[pousr]_|github_pat_|A(?:KIA|SIA|BIA|CCA|3T|Iza)|\.eyJ"
+    rb"|hooks\.slack\.com|@"
+    rb"|(?i:pass|secret|key|token|credential|bearer)"
+    rb"|\\u(?:00[0-7]|013[01]|017[fF]|212[aA])|\xc4[\xb0\xb1]|\xc5\xbf|\xe2\x84\xaa"
+)
+_LINE_HINTS = compile_bytes(LINE_HINTS)
 
 
 def marker(kind: str) -> str:
@@ -176,11 +179,13 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """`text` with every secret replaced by `[REDACTED:kind]`."""
-        if len(text) < SHORTEST:
+        if len(text) < SHORTEST or not may_hold_secrets(text.encode("utf-8", "surrogatepass")):
             return text
+        return self.text_in_full(text)
+
+    def text_in_full(self, text: str) -> str:
+        """`text` with every rule applied, without the quick test for their literals."""
         low = _lower(text)
-        if _TOKENS.search(text) is None and _NAMES.search(low) is None:
-            return text
         for rule in RULES:
             redacted = self._apply(rule, text, low)
             if redacted is not text:
@@ -269,15 +274,15 @@ def _lower(text: str) -> str:
     return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
 
 
-def may_hold_secrets(raw: bytes) -> bool:
+def may_hold_secrets(raw: bytes, start: int = 0) -> bool:
     """Whether a record's JSON line holds anything a rule could match: no line that
     fails this has a secret, so its strings need no redaction pass at all.
 
-    One search of the lowered line for every rule's leading literal (and for an
-    ASCII character written as a `\\u00XX` escape, which could hide one); about the
+    One search for a literal of every rule (see `LINE_HINTS`); a fraction of the
     cost of parsing the line, where redacting its strings one by one costs many times
-    that. Lines that pass get the full `Redactor` treatment."""
-    return _LINE_TOKENS.search(raw) is not None or _LINE_NAMES.search(raw.lower()) is not None
+    that. Lines that pass get the full `Redactor` treatment. `start`: where to begin
+    (a caller that knows no literal starts before it)."""
+    return _LINE_HINTS.search(raw, start) is not None
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}

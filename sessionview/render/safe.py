@@ -13,6 +13,8 @@ the rule and differ only in how a code looks:
 
 from __future__ import annotations
 
+from sessionview.render.byte_search import compile_bytes
+
 #: Bidi and format controls that can reorder or hide what a reader sees.
 BIDI_CONTROLS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 #: Line/paragraph separators and the byte-order mark (zero-width no-break space).
@@ -36,6 +38,29 @@ def escape(code: int) -> str:
     return f"\\u{code:04x}"
 
 
+#: What a JSON line holds when one of its strings holds an unsafe character (newlines and
+#: tabs aside), or could once decoded twice (JSON text inside a string, which the export
+#: parses to pretty-print): a control byte or DEL; an escape `\\r`, `\\b`, `\\f`, or
+#: `\\u` of a bidi control, a separator, the BOM, a surrogate or any code below U+0100
+#: (C0 and C1 controls, DEL, and the ASCII letters of an escape written as escapes);
+#: or the raw UTF-8 of a C1 control, bidi control, separator, BOM or surrogate. Some
+#: lines pass that need no escaping (`\\\\r`, an emoji as a surrogate pair): the check
+#: only has to let every unsafe line through.
+UNSAFE_LINE_HINTS = (
+    rb"[\x00-\x08\x0b-\x1f\x7f]|\\[rbf]"
+    rb"|\\u(?:00|061[cC]|200[eEfF]|202[89a-eA-E]|206[6-9]|[fF][eE][fF][fF]|[dD][89a-fA-F])"
+    rb"|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]"
+    rb"|\xef\xbb\xbf|\xed[\xa0-\xbf]"
+)
+_UNSAFE_LINE_HINTS = compile_bytes(UNSAFE_LINE_HINTS)
+
+
+def may_hold_unsafe(raw: bytes, start: int = 0) -> bool:
+    """Whether any string of a JSON line may hold a character `safe_text` escapes
+    (looking from `start`, for a caller that knows no hint starts before it)."""
+    return _UNSAFE_LINE_HINTS.search(raw, start) is not None
+
+
 def _screen_code(code: int) -> str:
     if code == 0x09:
         return "    "
@@ -52,14 +77,28 @@ _SCREEN_FLAT = {c: _screen_code(c) for c in UNSAFE}
 _SCREEN_LINES = {c: v for c, v in _SCREEN_FLAT.items() if c != 0x0A}
 
 
+def _all_printable(text: str, keep: str = "") -> bool:
+    """Whether `text` (less the characters of `keep`) has nothing to escape: every unsafe
+    character is non-printable to `str.isprintable`, a single pass in C, where
+    `str.translate` costs ~10x more on non-ASCII text. False also for harmless
+    non-printables (a no-break space): those take the translation, which keeps them."""
+    if text.isprintable():
+        return True
+    for char in keep:
+        text = text.replace(char, "")
+    return bool(keep) and text.isprintable()
+
+
 def safe_text(text: str) -> str:
     """`text` for a terminal: every unsafe character escaped, newlines and tabs kept."""
+    if _all_printable(text, "\n\t"):
+        return text
     return text.translate(_TERMINAL_LINES)
 
 
 def one_line(text: str, width: int | None = None) -> str:
     """`safe_text` on one line (a newline shows as `\\x0a`), cut to `width` with `…`."""
-    flat = text.translate(_TERMINAL_FLAT)
+    flat = text if text.isprintable() else text.translate(_TERMINAL_FLAT)
     if width is not None and len(flat) > width:
         return flat[: max(0, width - 1)] + "…"
     return flat

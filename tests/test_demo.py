@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from sessionview.config import Config
 from sessionview.demo import DemoAgents, run_demo
 from sessionview.store.index import SessionIndex
 from sessionview.store.liveness import LivenessProbe
+from tests.helpers.wait import pilot_wait_until, wait_until
 
 
 def test_demo_agents_produce_every_state_and_release_their_locks(tmp_path: Path) -> None:
@@ -18,20 +18,23 @@ def test_demo_agents_produce_every_state_and_release_their_locks(tmp_path: Path)
     agents.start()
     try:
         index = SessionIndex([tmp_path / "sessions"], use_cache=False)
-        deadline = time.monotonic() + 20
-        states: set[str] = set()
-        huge_bytes = 0
-        while time.monotonic() < deadline:
+        last: list[tuple[set[str], int]] = []  # (states, bytes of the huge session)
+
+        def every_state_and_the_huge_result() -> bool:
             rows = index.scan()
             states = {s.state.value for s in rows}
-            huge_bytes = max(
+            huge = max(
                 [s.bytes for s in rows if s.title.startswith("Read the whole server log")] or [0]
             )
-            if states == {"running", "crashed", "closed"} and huge_bytes > 1_000_000:
-                break
-            time.sleep(0.1)
-        assert states == {"running", "crashed", "closed"}
-        assert huge_bytes > 1_000_000, "the huge tool result was never written"
+            last[:] = [(states, huge)]
+            return states == {"running", "crashed", "closed"} and huge > 1_000_000
+
+        wait_until(
+            every_state_and_the_huge_result,
+            timeout=20,
+            what=lambda: f"running, crashed and closed sessions and a huge tool result; saw {last}",
+            interval=0.1,
+        )
     finally:
         agents.stop()
     probe = LivenessProbe()
@@ -48,9 +51,13 @@ def test_run_demo_opens_the_app_with_a_banner_and_removes_its_directory() -> Non
             async with app.run_test(size=(120, 36)) as pilot:
                 root = app.index.roots[0].path
                 seen["root"] = root
-                deadline = time.monotonic() + 20
-                while time.monotonic() < deadline and len(app.index.sessions()) < 5:
-                    await pilot.pause(0.1)
+                await pilot_wait_until(
+                    pilot,
+                    lambda: len(app.index.sessions()) >= 5,
+                    timeout=20,
+                    what=lambda: f"5 sessions listed; {len(app.index.sessions())} are",
+                    interval=0.1,
+                )
                 seen["rows"] = len(app.index.sessions())
                 seen["banner"] = app.banner
                 assert root.is_dir()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from sessionview.store.follow import (
 from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionInfo, SessionState
 from sessionview.store.writer import SessionWriter
+from tests.helpers.wait import wait_until
 
 
 def info_of(directory: Path, sid: str) -> SessionInfo:
@@ -38,14 +38,12 @@ def poll_until(
 ) -> list[FollowEvent]:
     """Poll (as the CLI and the TUI do) until `done(every event so far)`; raise otherwise."""
     events: list[FollowEvent] = []
-    deadline = time.monotonic() + timeout
-    while not done(events):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; events: {events}")
-        new = follower.poll()
-        events += new
-        if not new:
-            time.sleep(0.02)
+
+    def polled_enough() -> bool:
+        events.extend(follower.poll())
+        return done(events)
+
+    wait_until(polled_enough, timeout=timeout, what=lambda: f"{what}; events: {events}")
     return events
 
 
@@ -176,10 +174,7 @@ def test_follow_stops_when_asked(sessions_dir: Path) -> None:
 
     thread = threading.Thread(target=run)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not seen:
-        assert time.monotonic() < deadline, "no first batch"
-        time.sleep(0.01)
+    wait_until(lambda: seen, timeout=10, what="the first batch")
     stop.set()
     thread.join(10)
     assert not thread.is_alive() and chunks_in(seen) == [0] and ended(seen) is None

@@ -162,6 +162,24 @@ def test_whole_file_growth_rewrite_and_deletion(tmp_path: Path) -> None:
     assert end is not None and end.deleted
 
 
+def test_a_partial_file_renamed_since_the_listing_is_read_under_its_final_name(
+    sessions_dir: Path,
+) -> None:
+    """Listed as `X.jsonl.__partial__` (not running: its trailer was written, or its writer
+    died), renamed to `X.jsonl` before the follower's first read: `show --follow` failed
+    with "No such file or directory" (seen in test_concurrency under load)."""
+    writer = SessionWriter("moved", directory=sessions_dir)
+    writer.append("user", {"content": "first"})
+    writer.abandon()
+    info = info_of(sessions_dir, "moved")
+    assert info.path.endswith(".__partial__") and info.state is not SessionState.RUNNING
+    final = Path(info.path.removesuffix(".__partial__"))
+    os.rename(info.path, final)
+    follower = Follower(info)
+    assert chunks_in(follower.poll()) == [0]
+    assert follower.path == final
+
+
 def test_follow_stops_when_asked(sessions_dir: Path) -> None:
     writer = SessionWriter("long", directory=sessions_dir)
     writer.append("user", {"content": "x"})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from sessionview.app import make_app
 from sessionview.app.widgets.session_table import SessionTable
 from sessionview.config import Config
@@ -49,6 +51,7 @@ def _many(directory: Path, count: int) -> None:
         (directory / f"{sid}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
 
 
+@pytest.mark.slow
 @sync
 async def test_quitting_during_the_first_scan_is_clean(tmp_path: Path) -> None:
     _many(tmp_path / "s", 3000)
@@ -59,6 +62,7 @@ async def test_quitting_during_the_first_scan_is_clean(tmp_path: Path) -> None:
     assert app.return_code in (0, None)
 
 
+@pytest.mark.slow
 @sync
 async def test_a_live_session_in_a_long_list_moves_to_the_top_and_the_cursor_stays(
     tmp_path: Path,

@@ -30,6 +30,7 @@ OPEN = [
 ]
 
 
+@pytest.mark.slow
 def test_tui_opens_hostile_rows(tmp_path) -> None:
     target = tmp_path / "sessions"
     build.build(target, big=True)

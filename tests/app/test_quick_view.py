@@ -33,7 +33,8 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     real = Follower.poll
 
     def gated(self: Follower) -> list:
-        opened.wait(20)
+        if not opened.wait(20):
+            raise AssertionError("the test never opened the gate of the full read")
         return real(self)
 
     monkeypatch.setattr(transcript_screen, "QUICK_VIEW_BYTES", 0)

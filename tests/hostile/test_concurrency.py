@@ -23,6 +23,10 @@ from sessionview.store.index import SessionIndex
 from sessionview.store.watch import watch
 from tests.helpers.wait import wait_until
 
+#: Timing-sensitive (latency bounds, a prompt stop, a heavy real-process scenario): with
+#: pytest-xdist these run one after another on one worker (`--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("timing")
+
 AGENT = Path(__file__).with_name("agent_proc.py")
 WRITERS = 24
 SESSIONS_EACH = 2

@@ -10,10 +10,16 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from sessionview.store.index import SessionIndex
 from sessionview.store.watch import Change, watch_forever
 from sessionview.store.writer import SessionWriter
 from tests.helpers.wait import wait_until
+
+#: Timing-sensitive (latency bounds, a prompt stop, a heavy real-process scenario): with
+#: pytest-xdist these run one after another on one worker (`--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("timing")
 
 
 class Collector:

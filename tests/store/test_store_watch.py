@@ -9,8 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from sessionview.store.watch import Change, FileChange, watch
 from tests.helpers.wait import wait_until
+
+#: Timing-sensitive (latency bounds, a prompt stop, a heavy real-process scenario): with
+#: pytest-xdist these run one after another on one worker (`--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("timing")
 
 Seen = tuple[str, Change]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from sessionview.config import Config
 from sessionview.demo import DemoAgents, run_demo
 from sessionview.store.index import SessionIndex
 from sessionview.store.liveness import LivenessProbe
+from tests.helpers.wait import pilot_wait_until, wait_until
 
 
 def test_demo_agents_produce_every_state_and_release_their_locks(tmp_path: Path) -> None:
@@ -18,20 +18,24 @@ def test_demo_agents_produce_every_state_and_release_their_locks(tmp_path: Path)
     agents.start()
     try:
         index = SessionIndex([tmp_path / "sessions"], use_cache=False)
-        deadline = time.monotonic() + 20
-        states: set[str] = set()
-        huge_bytes = 0
-        while time.monotonic() < deadline:
+        last: list[tuple[set[str], int]] = []  # (states, bytes of the huge session)
+
+        def every_state_and_the_huge_result() -> bool:
             rows = index.scan()
             states = {s.state.value for s in rows}
-            huge_bytes = max(
+            huge = max(
                 [s.bytes for s in rows if s.title.startswith("Read the whole server log")] or [0]
             )
-            if {"running", "crashed", "closed"} <= states and huge_bytes > 1_000_000:
-                break
-            time.sleep(0.1)
-        assert states == {"running", "crashed", "closed", "corrupt"}  # the seeded broken file
-        assert huge_bytes > 1_000_000, "the huge tool result was never written"
+            last[:] = [(states, huge)]
+            return {"running", "crashed", "closed"} <= states and huge > 1_000_000
+
+        wait_until(
+            every_state_and_the_huge_result,
+            timeout=20,
+            what=lambda: f"running, crashed and closed sessions and a huge tool result; saw {last}",
+            interval=0.1,
+        )
+        assert last[-1][0] == {"running", "crashed", "closed", "corrupt"}  # the seeded broken file
     finally:
         agents.stop()
     probe = LivenessProbe()
@@ -48,9 +52,13 @@ def test_run_demo_opens_the_app_with_a_banner_and_removes_its_directory() -> Non
             async with app.run_test(size=(120, 36)) as pilot:
                 root = app.index.roots[0].path
                 seen["root"] = root
-                deadline = time.monotonic() + 20
-                while time.monotonic() < deadline and len(app.index.sessions()) < 5:
-                    await pilot.pause(0.1)
+                await pilot_wait_until(
+                    pilot,
+                    lambda: len(app.index.sessions()) >= 5,
+                    timeout=20,
+                    what=lambda: f"5 sessions listed; {len(app.index.sessions())} are",
+                    interval=0.1,
+                )
                 seen["rows"] = len(app.index.sessions())
                 seen["banner"] = app.banner
                 assert root.is_dir()
@@ -81,31 +89,36 @@ def test_the_demo_leaves_the_users_config_cache_and_trash_alone(isolated_home: P
         async def go() -> None:
             async with app.run_test(size=(120, 36)) as pilot:
                 seen["root"] = app.index.roots[0].path
-                deadline = time.monotonic() + 20
-                closed = None
-                while time.monotonic() < deadline and closed is None:
-                    await pilot.pause(0.1)
-                    closed = next(
-                        (
-                            k
-                            for k in app.main.table.keys
-                            if app.main.table.info(k).state is SessionState.CLOSED
-                        ),
+                table = app.main.table
+
+                def a_closed_row() -> str | None:
+                    return next(
+                        (k for k in table.keys if table.info(k).state is SessionState.CLOSED),
                         None,
                     )
-                assert closed is not None, "no closed session in the demo"
-                app.main.table.select_key(closed)
+
+                await pilot_wait_until(pilot, a_closed_row, timeout=20, what="a closed session")
+                table.select_key(a_closed_row())
                 await pilot.press("d")
-                while time.monotonic() < deadline and not isinstance(app.screen, ConfirmScreen):
-                    await pilot.pause(0.05)
+                await pilot_wait_until(
+                    pilot,
+                    lambda: isinstance(app.screen, ConfirmScreen),
+                    timeout=10,
+                    what="the confirmation",
+                )
                 await pilot.press("y")
-                while time.monotonic() < deadline and not list_trash():
-                    await pilot.pause(0.05)
+                await pilot_wait_until(
+                    pilot, list_trash, timeout=10, what="the delete in the demo's trash"
+                )
                 seen["demo_trash"] = default_trash_dir()
                 seen["trashed"] = len(list_trash())
                 app.theme = "sessionview-light"
-                while time.monotonic() < deadline and not config_mod.config_path().exists():
-                    await pilot.pause(0.05)
+                await pilot_wait_until(
+                    pilot,
+                    lambda: config_mod.config_path().exists(),
+                    timeout=10,
+                    what="the demo's config file",
+                )
                 seen["demo_config"] = config_mod.config_path()
                 await pilot.press("q")
 
@@ -138,13 +151,12 @@ def test_the_demo_is_varied_and_bounded(tmp_path: Path) -> None:
             ],
             use_cache=False,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            rows = index.scan()
-            closed = [r for r in rows if r.state.value == "closed"]
-            if len(closed) >= 12:
-                break
-            time.sleep(0.2)
+        wait_until(
+            lambda: len([r for r in index.scan() if r.state.value == "closed"]) >= 12,
+            timeout=60,
+            what="12 closed demo sessions",
+            interval=0.2,
+        )
         rows = index.scan()
     finally:
         agents.stop()

@@ -180,6 +180,21 @@ class Follower:
             if any(self.adapter.is_end_record(r) for r in records):
                 self._pending_end = True
             return chunks
+        try:
+            return self._first_read_closed()
+        except (FileNotFoundError, PersistenceError):
+            suffix = self.adapter.partial_suffix
+            if not suffix or not self._path.name.endswith(suffix) or self._path.exists():
+                raise
+            final = self._path.with_name(self._path.name.removesuffix(suffix))
+            if not final.exists():
+                raise
+            # Closed since the listing: its writer renamed the partial file.
+            self._path = final
+            return self._first_read_closed()
+
+    def _first_read_closed(self) -> list[Chunk]:
+        """`load_chunks` until the file stops growing; the tail reader starts after."""
         before = 0
         chunks: list[Chunk] = []
         for _ in range(READ_TRIES):

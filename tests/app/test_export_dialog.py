@@ -10,8 +10,7 @@ import pytest
 
 from sessionview.app.screens.export import ExportScreen
 from sessionview.app.screens.transcript import TranscriptScreen
-from tests.app.conftest import build_app, copy_fixtures, settle
-from tests.app.test_live import sync
+from tests.helpers.app import build_app, copy_fixtures, settle, sync
 
 CLOSED = "230fd66b-c1a9-48f7-9181-064ac2297361"
 
@@ -31,13 +30,6 @@ def root(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Two closed fixtures; the app runs in HOME, so paths show as `~/...`."""
     monkeypatch.chdir(home)
     return copy_fixtures(home, only=("230fd66b", "24d17466"))
-
-
-async def _until(pilot, condition, what: str, timeout: float = 10.0) -> None:
-    """`settle`, then fail naming what did not happen in time."""
-    await settle(pilot, condition, timeout)
-    if not condition():
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def _notes(app) -> list[tuple[str, str]]:
@@ -60,7 +52,12 @@ async def test_e_exports_the_highlighted_session_to_html(root: Path, home: Path)
         await settle(pilot)
         _select(pilot, CLOSED)
         await pilot.press("e")
-        await _until(pilot, lambda: isinstance(app.screen, ExportScreen), "the export dialog")
+        await settle(
+            pilot,
+            lambda: isinstance(app.screen, ExportScreen),
+            timeout=10,
+            what="the export dialog",
+        )
         dialog = app.screen
         assert isinstance(dialog, ExportScreen) and [s.id for s in dialog.sessions] == [CLOSED]
         path = dialog.query_one("#export-path").value
@@ -70,7 +67,9 @@ async def test_e_exports_the_highlighted_session_to_html(root: Path, home: Path)
         path = dialog.query_one("#export-path").value
         assert path.endswith(".html")
         await pilot.click("#export-go")
-        await _until(pilot, lambda: dialog.written is not None, "the export to finish")
+        await settle(
+            pilot, lambda: dialog.written is not None, timeout=10, what="the export to finish"
+        )
         written = Path(os.path.expanduser(path))
         assert dialog.written == str(written)
         assert written.read_text().startswith("<!DOCTYPE html>")
@@ -89,7 +88,12 @@ async def test_marked_sessions_go_to_a_directory_and_errors_are_shown(
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         await pilot.press("space", "down", "space", "e")
-        await _until(pilot, lambda: isinstance(app.screen, ExportScreen), "the export dialog")
+        await settle(
+            pilot,
+            lambda: isinstance(app.screen, ExportScreen),
+            timeout=10,
+            what="the export dialog",
+        )
         dialog = app.screen
         assert len(dialog.sessions) == 2
         field = dialog.query_one("#export-path")
@@ -97,12 +101,19 @@ async def test_marked_sessions_go_to_a_directory_and_errors_are_shown(
         await pilot.click("#fmt-json")
         field.focus()
         await pilot.press("enter")  # submits the path
-        await _until(pilot, lambda: dialog.written is not None, "the export to finish")
+        await settle(
+            pilot, lambda: dialog.written is not None, timeout=10, what="the export to finish"
+        )
         names = sorted(os.listdir(home / "exports"))
         assert len(names) == 2 and all(n.endswith(".json") for n in names)
         dialog.written = None
         await pilot.click("#export-go")  # again: the files exist and force is off
-        await _until(pilot, lambda: any(t == "Export failed" for t, _ in notes), "the failure")
+        await settle(
+            pilot,
+            lambda: any(t == "Export failed" for t, _ in notes),
+            timeout=10,
+            what="the failure",
+        )
         assert any("already exists" in msg for t, msg in notes if t == "Export failed")
 
 
@@ -113,9 +124,19 @@ async def test_e_in_a_transcript_exports_that_session(root: Path, home: Path) ->
         await settle(pilot)
         _select(pilot, CLOSED)
         await pilot.press("enter")
-        await _until(pilot, lambda: isinstance(app.screen, TranscriptScreen), "the transcript")
+        await settle(
+            pilot,
+            lambda: isinstance(app.screen, TranscriptScreen),
+            timeout=10,
+            what="the transcript",
+        )
         await pilot.press("e")
-        await _until(pilot, lambda: isinstance(app.screen, ExportScreen), "the export dialog")
+        await settle(
+            pilot,
+            lambda: isinstance(app.screen, ExportScreen),
+            timeout=10,
+            what="the export dialog",
+        )
         assert [s.id for s in app.screen.sessions] == [CLOSED]
 
 
@@ -126,7 +147,12 @@ class TestExportDialog:
             await settle(pilot)
             _select(pilot, CLOSED)
             await pilot.press("e")
-            await _until(pilot, lambda: isinstance(pilot.app.screen, ExportScreen), "the dialog")
+            await settle(
+                pilot,
+                lambda: isinstance(pilot.app.screen, ExportScreen),
+                timeout=10,
+                what="the dialog",
+            )
 
         assert snap_compare(build_app(root), run_before=run_before, terminal_size=size)
 
@@ -135,9 +161,16 @@ class TestExportDialog:
             await settle(pilot)
             _select(pilot, CLOSED)
             await pilot.press("e")
-            await _until(pilot, lambda: isinstance(pilot.app.screen, ExportScreen), "the dialog")
+            await settle(
+                pilot,
+                lambda: isinstance(pilot.app.screen, ExportScreen),
+                timeout=10,
+                what="the dialog",
+            )
             await pilot.press("enter")
-            await _until(pilot, lambda: pilot.app.screen.written is not None, "the export")
+            await settle(
+                pilot, lambda: pilot.app.screen.written is not None, timeout=10, what="the export"
+            )
             pilot.app.clear_notifications()
             await settle(pilot)
 

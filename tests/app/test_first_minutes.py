@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sessionview.app.widgets.session_table import SessionTable
-from tests.app.conftest import build_app, copy_fixtures, settle, sync
+from tests.helpers.app import build_app, copy_fixtures, settle, sync
 
 SMALL = (80, 24)
 
@@ -98,7 +98,7 @@ async def test_a_missing_dir_is_said_on_screen(home: Path) -> None:
     from sessionview.cli.common import bad_dirs
     from sessionview.config import Config
     from sessionview.store.index import SessionIndex
-    from tests.app.conftest import fixed_now
+    from tests.helpers.app import fixed_now
 
     missing = str(home / "nope")
     app = make_app(
@@ -120,7 +120,7 @@ async def test_a_missing_dir_is_said_on_screen(home: Path) -> None:
 async def test_resume_on_a_running_session_asks_first(mixed_root: Path) -> None:
     from sessionview.app.screens.confirm import ConfirmScreen
     from sessionview.app.screens.resume import ResumeScreen
-    from tests.app.conftest import RUNNING_ID
+    from tests.helpers.app import RUNNING_ID
 
     app = build_app(mixed_root)
     async with app.run_test(size=SMALL) as pilot:
@@ -277,7 +277,7 @@ async def test_old_trash_is_purged_on_start_and_said(home: Path) -> None:
 @sync
 async def test_project_filter_cycles_through_working_directories(home: Path) -> None:
     from sessionview.projects import project_of
-    from tests.app.conftest import copy_formats
+    from tests.helpers.app import copy_formats
 
     root = copy_formats(home)
     app = build_app(root)

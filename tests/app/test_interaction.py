@@ -14,8 +14,7 @@ from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.session_table import SessionTable
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.config import Config
-from tests.app.conftest import SIZE, build_app, copy_fixtures, copy_formats, settle
-from tests.app.test_live import sync
+from tests.helpers.app import SIZE, build_app, copy_fixtures, copy_formats, settle, sync
 
 
 def _titles(app, screen) -> set[str]:

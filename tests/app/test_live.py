@@ -14,7 +14,7 @@ from sessionview.app.widgets.session_table import session_key
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.store.model import SessionState
 from sessionview.store.writer import SessionWriter
-from tests.app.conftest import SIZE, build_app, copy_fixtures, copy_formats, settle, sync
+from tests.helpers.app import SIZE, build_app, copy_fixtures, copy_formats, settle, sync
 
 
 def _row(app, writer: SessionWriter):
@@ -36,7 +36,7 @@ async def test_appends_show_in_list_and_followed_transcript(home: Path, writers)
     writer.append("user", {"content": "live session"})
     app = build_app(root, watch=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, lambda: _row(app, writer) is not None)
+        await settle(pilot, lambda: _row(app, writer) is not None and app.watch_armed.is_set())
         table = app.main.table
         key = session_key(_row(app, writer))
         assert _row(app, writer).state is SessionState.RUNNING
@@ -74,7 +74,7 @@ async def test_deleted_file_vanishes(home: Path) -> None:
     root = _root(home)
     app = build_app(root, watch=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, lambda: len(app.main.all_rows) == 3)
+        await settle(pilot, lambda: len(app.main.all_rows) == 3 and app.watch_armed.is_set())
         os.unlink(root / "230fd66b-c1a9-48f7-9181-064ac2297361.jsonl")
         await settle(pilot, lambda: len(app.main.all_rows) == 2)
         assert all(not r.id.startswith("230fd66b") for r in app.main.all_rows)
@@ -92,8 +92,7 @@ async def test_sessions_directory_deleted_and_recreated(home: Path) -> None:
     app = build_app(root, watch=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, lambda: len(app.main.all_rows) == 3)
-        await settle(pilot, app.watch_armed.is_set)
-        assert app.watch_armed.is_set(), "the watcher was not armed"
+        await settle(pilot, app.watch_armed.is_set, what="the watcher to be armed")
         shutil.rmtree(root)
         await settle(pilot, lambda: not app.main.all_rows, timeout=10)
         assert app.main.all_rows == []
@@ -104,8 +103,7 @@ async def test_sessions_directory_deleted_and_recreated(home: Path) -> None:
         row = app.main.all_rows[0]
         assert row.id == w.session_id and row.state is SessionState.CLOSED
         # And it is still watched afterwards.
-        await settle(pilot, app.watch_armed.is_set)
-        assert app.watch_armed.is_set(), "the watcher was not armed again"
+        await settle(pilot, app.watch_armed.is_set, what="the watcher to be armed again")
         with SessionWriter(directory=root) as w2:
             w2.append("user", {"content": "one more"})
         await settle(pilot, lambda: len(app.main.all_rows) == 2, timeout=10)
@@ -119,8 +117,7 @@ async def test_root_missing_at_startup_is_watched_once_it_appears(home: Path) ->
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.main.all_rows == []
-        await settle(pilot, app.watch_armed.is_set)
-        assert app.watch_armed.is_set(), "the watcher was not started"
+        await settle(pilot, app.watch_armed.is_set, what="the watcher to wait for the root")
         root.mkdir(parents=True)
         with SessionWriter(directory=root) as w:
             w.append("user", {"content": "first session in a new root"})
@@ -135,7 +132,7 @@ async def test_abandoned_writer_becomes_crashed(home: Path, writers) -> None:
     writer.append("user", {"content": "about to die"})
     app = build_app(root, watch=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, lambda: _row(app, writer) is not None)
+        await settle(pilot, lambda: _row(app, writer) is not None and app.watch_armed.is_set())
         assert _row(app, writer).state is SessionState.RUNNING
         writer.abandon()  # releases the lock without a trailer: what a crash leaves
         await settle(pilot, lambda: _row(app, writer).state is SessionState.CRASHED, timeout=5)
@@ -219,7 +216,7 @@ async def test_claude_append_shows_in_open_transcript(home: Path) -> None:
     path = root / f"{CLAUDE_SID}.jsonl"
     app = build_app(root, watch=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, lambda: len(app.main.all_rows) == 1)
+        await settle(pilot, lambda: len(app.main.all_rows) == 1 and app.watch_armed.is_set())
         await pilot.press("enter")
         screen = app.screen
         assert isinstance(screen, TranscriptScreen)
@@ -272,7 +269,7 @@ async def test_tool_result_appended_after_a_full_load_has_its_tool_name(home: Pa
             fh.write(_claude_record("assistant", f"a9{n}", "a9", [{"type": "text", "text": "…"}]))
     app = build_app(root, watch=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, lambda: len(app.main.all_rows) == 1)
+        await settle(pilot, lambda: len(app.main.all_rows) == 1 and app.watch_armed.is_set())
         await pilot.press("enter")
         screen = app.screen
         assert isinstance(screen, TranscriptScreen)
@@ -321,7 +318,7 @@ async def test_nanobot_rewrite_rereads_and_keeps_scroll(home: Path) -> None:
     path.write_bytes(_nanobot_lines(messages))
     app = build_app(root, watch=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, lambda: len(app.main.all_rows) == 1)
+        await settle(pilot, lambda: len(app.main.all_rows) == 1 and app.watch_armed.is_set())
         await pilot.press("enter")
         screen = app.screen
         await settle(pilot, lambda: screen.loaded)
@@ -357,13 +354,13 @@ async def test_opening_a_busy_session_keeps_following(home: Path, writers) -> No
         writer.append("assistant", {"content": f"chunk {n}\n" * 3})
     app = build_app(root, watch=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, lambda: len(app.main.all_rows) == 1)
+        await settle(pilot, lambda: len(app.main.all_rows) == 1 and app.watch_armed.is_set())
         await pilot.press("enter")
         screen = app.screen
         view = screen.query_one(TranscriptView)
         for n in range(8):
             writer.append("assistant", {"content": f"more {n}\n" * 4})
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.1)  # the scenario: a writer pacing its appends
         await settle(pilot, lambda: len(view.chunks) == 14)
         assert view.following and view.unseen == 0
         assert view.scroll_y == view.max_scroll_y

@@ -12,7 +12,7 @@ from real_openrath import holding_writer, write
 
 from sessionview.app.screens.confirm import ConfirmScreen
 from sessionview.store.model import SessionState
-from tests.app.conftest import SIZE, build_app, settle, sync
+from tests.helpers.app import SIZE, build_app, settle, sync
 
 
 def _files(directory: Path) -> dict[str, bytes]:

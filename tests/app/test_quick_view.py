@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,8 @@ from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.store.follow import Follower
 from sessionview.store.writer import SessionWriter
-from tests.app.conftest import SIZE, build_app, sync
+from tests.helpers.app import SIZE, build_app, sync
+from tests.helpers.wait import pilot_wait_until
 
 
 def _session(directory: Path, chunks: int, *, close: bool) -> SessionWriter:
@@ -33,7 +33,8 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     real = Follower.poll
 
     def gated(self: Follower) -> list:
-        opened.wait(20)
+        if not opened.wait(20):
+            raise AssertionError("the test never opened the gate of the full read")
         return real(self)
 
     monkeypatch.setattr(transcript_screen, "QUICK_VIEW_BYTES", 0)
@@ -43,20 +44,11 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
 
 
 async def _open(pilot, app, follow: bool) -> TranscriptScreen:
-    deadline = time.monotonic() + 10
-    while not app.index.sessions() and time.monotonic() < deadline:
-        await pilot.pause(0.05)
+    await pilot_wait_until(pilot, app.index.sessions, timeout=10, what="the session listed")
     app.push_screen(TranscriptScreen(app.index.sessions()[0], follow=follow))
     await pilot.pause()
     assert isinstance(app.screen, TranscriptScreen)
     return app.screen
-
-
-async def _until(pilot, condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        await pilot.pause(0.02)
-    assert condition()
 
 
 @sync
@@ -69,12 +61,14 @@ async def test_closed_session_shows_its_first_chunks_before_the_full_read(
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(pilot, app, follow=False)
         view = screen.query_one(TranscriptView)
-        await _until(pilot, lambda: len(view.chunks) == 50)
+        await pilot_wait_until(
+            pilot, lambda: len(view.chunks) == 50, timeout=10, what="the first 50 chunks shown"
+        )
         assert not screen.loaded
         assert [c.index for c in view.chunks] == list(range(50))
         assert "showing the first 50 chunks" in str(screen.query_one("#transcript-status").render())
         gate.set()
-        await _until(pilot, lambda: screen.loaded)
+        await pilot_wait_until(pilot, lambda: screen.loaded, timeout=10, what="the full read")
         assert [c.index for c in view.chunks] == list(range(400))
 
 
@@ -89,13 +83,17 @@ async def test_followed_session_shows_its_last_chunks_before_the_full_read(
         async with app.run_test(size=SIZE) as pilot:
             screen = await _open(pilot, app, follow=True)
             view = screen.query_one(TranscriptView)
-            await _until(pilot, lambda: len(view.chunks) == 50)
+            await pilot_wait_until(
+                pilot, lambda: len(view.chunks) == 50, timeout=10, what="the first 50 chunks shown"
+            )
             assert not screen.loaded
             assert [c.index for c in view.chunks] == list(range(350, 400))
             gate.set()
-            await _until(pilot, lambda: screen.loaded)
+            await pilot_wait_until(pilot, lambda: screen.loaded, timeout=10, what="the full read")
             assert len(view.chunks) == 400
             writer.append("assistant", {"content": "one more"})
-            await _until(pilot, lambda: len(view.chunks) == 401)
+            await pilot_wait_until(
+                pilot, lambda: len(view.chunks) == 401, timeout=10, what="the appended chunk shown"
+            )
     finally:
         writer.close()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
+
+import pytest
 
 from sessionview.app import make_app
 from sessionview.app.widgets.session_table import SessionTable
 from sessionview.config import Config
 from sessionview.store.index import SessionIndex
 from sessionview.store.writer import SessionWriter
-from tests.app.conftest import sync
+from tests.helpers.app import sync
+from tests.helpers.wait import pilot_wait_until
 
 
 def _many(directory: Path, count: int) -> None:
@@ -49,16 +51,18 @@ def _many(directory: Path, count: int) -> None:
         (directory / f"{sid}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
 
 
+@pytest.mark.slow
 @sync
 async def test_quitting_during_the_first_scan_is_clean(tmp_path: Path) -> None:
     _many(tmp_path / "s", 3000)
     app = make_app(SessionIndex([tmp_path / "s"], use_cache=False), Config(), watch=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.1)
+        await pilot.pause(0.1)  # the scenario: quit 0.1 s into the scan
     # run_test re-raises anything the app raised while shutting down; reaching here is the test.
     assert app.return_code in (0, None)
 
 
+@pytest.mark.slow
 @sync
 async def test_a_live_session_in_a_long_list_moves_to_the_top_and_the_cursor_stays(
     tmp_path: Path,
@@ -68,35 +72,36 @@ async def test_a_live_session_in_a_long_list_moves_to_the_top_and_the_cursor_sta
     app = make_app(SessionIndex([directory], use_cache=False), Config(), watch=True)
     async with app.run_test(size=(100, 30)) as pilot:
         table = app.screen.query_one(SessionTable)
-        deadline = time.monotonic() + 30
-        while table.row_count < 1500 and time.monotonic() < deadline:
-            await pilot.pause(0.05)
-        assert table.row_count == 1500
+        await pilot_wait_until(
+            pilot, lambda: table.row_count == 1500, timeout=30, what="1500 rows listed"
+        )
+        await pilot_wait_until(pilot, app.watch_armed.is_set, timeout=10, what="the watcher armed")
         table.move_cursor(row=10)
         await pilot.pause()
         chosen = table.current_key
         writer = SessionWriter("live-one", directory=directory)
         writer.append("user", {"content": "a new live session"})
         try:
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                await pilot.pause(0.05)
-                top = table.info(table.keys[0])
-                if table.row_count == 1501 and top is not None and top.id == "live-one":
-                    break
-            top = table.info(table.keys[0])
-            assert table.row_count == 1501 and top is not None and top.id == "live-one"
-            assert top.state.value == "running"
+
+            def top():
+                return table.info(table.keys[0])
+
+            await pilot_wait_until(
+                pilot,
+                lambda: table.row_count == 1501 and top() is not None and top().id == "live-one",
+                timeout=10,
+                what=lambda: f"the live session on top of 1501 rows; top is {top()}",
+            )
+            assert top().state.value == "running"
             assert table.current_key == chosen, "the cursor must stay on its session"
             for _ in range(3):
                 writer.append("assistant", {"content": "step", "tool_calls": None})
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                await pilot.pause(0.05)
-                top = table.info(table.keys[0])
-                if top is not None and top.chunks == 4:
-                    break
-            assert top is not None and top.chunks == 4
+            await pilot_wait_until(
+                pilot,
+                lambda: top() is not None and top().chunks == 4,
+                timeout=10,
+                what=lambda: f"4 chunks in the top row; it is {top()}",
+            )
             assert table.current_key == chosen
         finally:
             writer.close()

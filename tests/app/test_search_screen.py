@@ -11,7 +11,7 @@ from sessionview.app.screens.search import SearchScreen
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.store.search import SearchIndex
-from tests.app.conftest import build_app, copy_fixtures, settle, start_running, sync
+from tests.helpers.app import build_app, copy_fixtures, settle, start_running, sync
 
 SIZES = [(80, 24), (160, 45)]
 

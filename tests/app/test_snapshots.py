@@ -10,7 +10,7 @@ from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.config import Config
 from sessionview.store.writer import SessionWriter
-from tests.app.conftest import (
+from tests.helpers.app import (
     HOSTILE_ID,
     SIZE,
     build_app,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.app.conftest import build_app, settle
 from tests.app.test_snapshots import _select
+from tests.helpers.app import build_app, settle
 
 SMALL = (80, 24)
 BANNER = "Demo · simulated agents writing into /tmp/sessionview-demo-x/sessions · removed on exit"

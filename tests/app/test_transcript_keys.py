@@ -8,7 +8,7 @@ from pathlib import Path
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.store.writer import SessionWriter
-from tests.app.conftest import build_app, settle, sync
+from tests.helpers.app import build_app, settle, sync
 
 SMALL = (80, 24)
 

@@ -7,10 +7,12 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
+import threading
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.wait import wait_until
 
 CLOSED_ID = "24d17466-8c81-478b-ab51-29cbc79b9a05"
 TRAILER_NO_RENAME_ID = "e77c7e9f-df03-4b9b-b1fb-c1cd1644388f"
@@ -46,7 +48,7 @@ WRITER = textwrap.dedent(
     print("ready", flush=True)
     n = int(sys.argv[3])
     for i in range(n):
-        time.sleep(0.02)
+        time.sleep(0.02)  # the scenario: a writer pacing its appends
         w.append("assistant", {"content": f"step {i}", "tool_calls": None})
     sys.stdin.readline()
     w.close(usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3})
@@ -64,6 +66,19 @@ def start_writer(directory: Path, sid: str, appends: int = 0) -> subprocess.Pope
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
     return proc
+
+
+def lines_of(proc: subprocess.Popen[str]) -> list[str]:
+    """The lines `proc` prints, collected by a thread as they come."""
+    lines: list[str] = []
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
 
 
 def test_version_and_help() -> None:
@@ -345,11 +360,16 @@ def test_follow_sees_every_chunk_once_until_close(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)
-    writer.communicate("\n", timeout=10)
-    out, err = follower.communicate(timeout=20)
-    assert follower.returncode == 0, err
-    chunks = [json.loads(line) for line in out.splitlines()]
+    out = lines_of(follower)
+    # Every chunk reaches the follower while the session is still being written ...
+    wait_until(
+        lambda: len(out) == 41,
+        timeout=20,
+        what=lambda: f"the follower to print 41 chunks; it printed {len(out)}",
+    )
+    writer.communicate("\n", timeout=10)  # ... then the writer closes it.
+    assert follower.wait(timeout=20) == 0, follower.stderr.read()
+    chunks = [json.loads(line) for line in out]
     assert [c["index"] for c in chunks] == list(range(41))
     assert chunks[0]["payload"]["content"] == "live one"
     assert (directory / "followed.jsonl").exists()
@@ -373,12 +393,16 @@ def test_follow_exits_when_writer_dies(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.0)
+    out = lines_of(follower)
+    wait_until(
+        lambda: any("live one" in line for line in out),
+        timeout=20,
+        what=lambda: f"the follower to print the first chunk; it printed {out}",
+    )
     writer.kill()
     writer.wait()
-    out, err = follower.communicate(timeout=20)
-    assert follower.returncode == 0
-    assert "live one" in out and "crashed" in err
+    assert follower.wait(timeout=20) == 0
+    assert "crashed" in follower.stderr.read()
 
 
 def test_listing_commands_never_import_textual(openrath_dir: Path) -> None:

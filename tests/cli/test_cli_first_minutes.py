@@ -119,7 +119,7 @@ def test_prune_says_trash_and_how_to_restore(openrath_dir: Path) -> None:
 
 
 def test_ls_project_filter(home: Path) -> None:
-    from tests.app.conftest import copy_formats
+    from tests.helpers.app import copy_formats
 
     root = copy_formats(home)
     rows = json.loads(

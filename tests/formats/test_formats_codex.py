@@ -165,6 +165,7 @@ def test_liveness_open_file_in_a_subprocess(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
+            # The scenario: a process holding the rollout open (killed by the test).
             "import sys, time\nf = open(sys.argv[1], 'a')\nprint('open', flush=True)\ntime.sleep(60)",
             str(path),
         ],

@@ -240,6 +240,7 @@ def test_delete_is_refused_while_nanobot_runs(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
+            # The scenario: a live `nanobot gateway` process (killed by the test).
             "import sys, time; print('up', flush=True); time.sleep(60)",
             "nanobot",
             "gateway",

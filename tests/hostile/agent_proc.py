@@ -56,7 +56,7 @@ def sessions(directory: str, count: int, chunks: int, max_delay: float, seed: in
         emit(event="start", id=sid, path=str(writer.partial_path))
         try:
             for i in range(chunks):
-                time.sleep(rng.random() * max_delay)
+                time.sleep(rng.random() * max_delay)  # the scenario: an agent thinking
                 kind, payload = expected_payload(sid, i)
                 writer.append(kind, payload)
             writer.close(usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3})

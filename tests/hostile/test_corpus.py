@@ -111,6 +111,7 @@ def _check_show(entry, plain, as_json) -> None:
         one_line_error(as_json)
 
 
+@pytest.mark.slow
 def test_show_every_small_entry(corpus) -> None:
     """In process, with a strict UTF-8 stdout: an escaping exception fails the test."""
     target, entries = corpus

@@ -4,7 +4,6 @@ corrupt, hostile and huge rows open (or say why not) without an exception."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from hostile_helpers import load_build
@@ -13,6 +12,7 @@ from sessionview.config import Config
 from sessionview.render.chunk_text import pretty_json
 from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionState
+from tests.helpers.wait import pilot_wait_until
 
 app_module = pytest.importorskip("sessionview.app")
 build = load_build()
@@ -30,41 +30,44 @@ OPEN = [
 ]
 
 
+@pytest.mark.slow
 def test_tui_opens_hostile_rows(tmp_path) -> None:
     target = tmp_path / "sessions"
     build.build(target, big=True)
     index = SessionIndex([target], use_cache=False)
     app = app_module.make_app(index, Config(), watch=True)
 
-    async def wait(pilot, condition, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            await pilot.pause()
-            if condition():
-                return True
-            await asyncio.sleep(0.05)
-        return False
-
     async def run() -> list[str]:
         opened: list[str] = []
         async with app.run_test(size=(120, 40)) as pilot:
-            assert await wait(pilot, lambda: len(app.main.all_rows) >= 200, 30)
+            await pilot_wait_until(
+                pilot, lambda: len(app.main.all_rows) >= 200, timeout=30, what="200 rows listed"
+            )
             by_prefix = {info.id: info for info in app.main.all_rows}
             for sid in OPEN:
                 info = next(i for k, i in by_prefix.items() if k.startswith(sid))
                 app.open_session(info)
                 screen = app.screen
                 if info.state is SessionState.CORRUPT:
-                    assert await wait(pilot, lambda s=screen: s.looked, 10), sid
-                else:
-                    done = await wait(
-                        pilot, lambda s=screen: s.loaded or s.load_error is not None, 60
+                    await pilot_wait_until(
+                        pilot,
+                        lambda s=screen: s.looked,
+                        timeout=10,
+                        what=f"{sid}: the corrupt screen",
                     )
-                    assert done, f"{sid}: transcript neither loaded nor failed"
+                else:
+                    await pilot_wait_until(
+                        pilot,
+                        lambda s=screen: s.loaded or s.load_error is not None,
+                        timeout=60,
+                        what=f"{sid}: the transcript to load or fail",
+                    )
                     if screen.load_error:
                         assert "\n" not in screen.load_error
                 await pilot.press("escape")
-                assert await wait(pilot, lambda: len(app.screen_stack) == 1, 5)
+                await pilot_wait_until(
+                    pilot, lambda: len(app.screen_stack) == 1, timeout=5, what="the list again"
+                )
                 opened.append(sid)
             # Still alive and listing after all that.
             await pilot.press("down", "down", "up")
@@ -101,21 +104,22 @@ def test_tui_hostile_regressions(tmp_path, case: str) -> None:
 
     async def run() -> bool:
         async with app.run_test(size=(120, 40)) as pilot:
-            for _ in range(40):
-                await pilot.pause()
-                if len(app.main.all_rows) == len(names[case]):
-                    break
-                await asyncio.sleep(0.05)
-            assert len(app.main.all_rows) == len(names[case])
+            await pilot_wait_until(
+                pilot,
+                lambda: len(app.main.all_rows) == len(names[case]),
+                timeout=5,
+                what=f"{len(names[case])} rows listed",
+            )
             assert len(app.main.table.keys) == len(names[case])  # one row per file
             app.open_session(app.main.all_rows[0])
             screen = app.screen
-            for _ in range(40):
-                await pilot.pause()
-                if screen.loaded or screen.load_error is not None:
-                    return screen.loaded
-                await asyncio.sleep(0.05)
-            return False
+            await pilot_wait_until(
+                pilot,
+                lambda: screen.loaded or screen.load_error is not None,
+                timeout=5,
+                what="the transcript to load or fail",
+            )
+            return screen.loaded
 
     assert asyncio.run(run())
 

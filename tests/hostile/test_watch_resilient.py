@@ -10,9 +10,16 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from sessionview.store.index import SessionIndex
 from sessionview.store.watch import Change, watch_forever
 from sessionview.store.writer import SessionWriter
+from tests.helpers.wait import wait_until
+
+#: Timing-sensitive (latency bounds, a prompt stop, a heavy real-process scenario): with
+#: pytest-xdist these run one after another on one worker (`--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("timing")
 
 
 class Collector:
@@ -42,17 +49,18 @@ class Collector:
         except BaseException as exc:  # pragma: no cover - reported by the test
             self.error = exc
 
-    def wait_for(self, path: Path, change: Change, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if (str(path), change) in self.events:
-                return
-            time.sleep(0.02)
-        raise AssertionError(f"no {change} for {path}; saw {self.events[-10:]}")
+    def wait_for(self, path: Path, change: Change) -> None:
+        wait_until(
+            lambda: (str(path), change) in self.events,
+            timeout=15,
+            what=lambda: f"{change} for {path}; saw {self.events[-10:]}",
+        )
 
     def wait_armed(self) -> None:
         """Until the watcher watches its directory (or waits for it to exist)."""
-        assert self.armed.wait(10), f"the watcher was not armed within 10 s; saw {self.events}"
+        wait_until(
+            self.armed.is_set, timeout=10, what=lambda: f"the watcher armed; saw {self.events}"
+        )
 
     def close(self) -> None:
         self.stop.set()
@@ -96,16 +104,19 @@ def test_watcher_survives_the_directory_going_and_coming_back(tmp_path: Path) ->
         watcher.wait_for(b, Change.DELETED)
         watcher.wait_for(c, Change.DELETED)
         sessions.write_text("now a regular file")  # replaced by a file
-        time.sleep(0.4)
+        time.sleep(0.4)  # the scenario: it stays a file over a few checks (check_interval 0.1 s)
         sessions.unlink()
         d = write(sessions, "d")
         watcher.wait_for(d, Change.ADDED)
         watcher.wait_armed()
         e = write(sessions, "e")
         watcher.wait_for(e, Change.ADDED)
-        time.sleep(0.3)
 
-        assert states(index) == {("d", "closed"), ("e", "closed")}
+        wait_until(
+            lambda: states(index) == {("d", "closed"), ("e", "closed")},
+            timeout=5,
+            what=lambda: f"the index to hold d and e only; it holds {states(index)}",
+        )
         fresh = SessionIndex([sessions], use_cache=False)
         fresh.scan()
         assert states(index) == states(fresh)
@@ -147,8 +158,10 @@ def test_a_file_written_while_the_watch_is_being_armed_is_reported(tmp_path: Pat
     index = SessionIndex([sessions], use_cache=False)
     index.scan()
     late: list[Path] = []
+    rearms: list[bool] = []
 
     def on_rearm(directory: Path, present: bool) -> None:
+        rearms.append(present)
         if present and not late:
             late.append(write(sessions, "late"))
 
@@ -167,14 +180,15 @@ def test_a_file_written_while_the_watch_is_being_armed_is_reported(tmp_path: Pat
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
-        assert armed.wait(10), "the watcher was not armed within 10 s"
+        wait_until(armed.is_set, timeout=10, what="the watcher armed")
         shutil.rmtree(sessions)
-        time.sleep(0.4)
+        wait_until(lambda: False in rearms, timeout=10, what="the watcher to see the directory go")
         sessions.mkdir()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not (late and (str(late[0]), Change.ADDED) in events):
-            time.sleep(0.02)
-        assert late and (str(late[0]), Change.ADDED) in events, events
+        wait_until(
+            lambda: late and (str(late[0]), Change.ADDED) in events,
+            timeout=10,
+            what=lambda: f"ADDED for the session written while arming; saw {events}",
+        )
         assert states(index) == {("late", "closed")}
     finally:
         stop.set()

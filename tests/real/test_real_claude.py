@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,17 +21,9 @@ from sessionview.store.formats import get_adapter
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.preview import load_preview
 from sessionview.store.tail import TailReader
+from tests.helpers.claude_subagents import AGENT, FIXTURE, SID, install
 
-FIXTURE = Path(__file__).parent.parent / "fixtures" / "claude-subagents"
-SID = "7c1e4b2a-9d3f-4e5a-8b6c-0d1e2f3a4b5c"
-AGENT = "agent-a9f8e7d6c5b4a3f2"
 A = get_adapter("claude")
-
-
-def install(home: Path) -> Path:
-    """The fixture where Claude Code keeps it (`~/.claude/projects/...`); the session file."""
-    shutil.copytree(FIXTURE / "projects", home / ".claude" / "projects")
-    return home / ".claude" / "projects" / "-home-bob-proj" / f"{SID}.jsonl"
 
 
 def facts(path: Path):

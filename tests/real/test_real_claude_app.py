@@ -10,8 +10,8 @@ from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.render.chunk_text import chunk_lines
-from tests.app.conftest import SIZE, build_app, settle, sync
-from tests.real.test_real_claude import AGENT, SID, install
+from tests.helpers.app import SIZE, build_app, settle, sync
+from tests.helpers.claude_subagents import AGENT, SID, install
 
 
 def _select(app, sid: str) -> None:

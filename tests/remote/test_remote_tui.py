@@ -16,7 +16,7 @@ from sessionview.config import Config
 from sessionview.remote.hosts import HostSpec
 from sessionview.store.index import SessionIndex
 from sessionview.store.writer import SessionWriter
-from tests.app.conftest import utc_tz  # noqa: F401 - autouse: TZ=UTC for the snapshots
+from tests.helpers.app import utc_tz  # noqa: F401 - autouse: TZ=UTC for the snapshots
 from tests.remote.conftest import Fleet
 
 pytestmark = pytest.mark.slow
@@ -128,7 +128,7 @@ def test_remote_rows_live_with_host_column_header_and_actions(
 def test_snapshot_list_with_hosts(fleet: Fleet, snap_compare, size: tuple[int, int]) -> None:
     """The host column, the header line (a connected host, one without sessionview), a
     local row highlighted (a remote path would be a tmp path)."""
-    from tests.app.conftest import copy_fixtures, fixed_now
+    from tests.helpers.app import copy_fixtures, fixed_now
 
     home = Path(os.environ["HOME"])
     local = copy_fixtures(home, only=("230fd66b",))
@@ -200,7 +200,7 @@ def test_remote_transcript_follows_across_a_killed_serve(fleet: Fleet, start_wri
 @pytest.mark.parametrize("size", [(80, 24), (140, 36)])
 def test_snapshot_remote_transcript(fleet: Fleet, snap_compare, size: tuple[int, int]) -> None:
     """A closed remote session's transcript; the path shown as `hostA:~/...`."""
-    from tests.app.conftest import copy_fixtures, fixed_now
+    from tests.helpers.app import copy_fixtures, fixed_now
 
     copy_fixtures(fleet.hosts["hostA"].home / ".openrath", only=("24d17466",))
     app = make_app(SessionIndex([]), Config(), now=fixed_now, hosts=[spec(fleet, "hostA")])

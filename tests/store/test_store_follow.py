@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from sessionview.store.follow import (
 from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionInfo, SessionState
 from sessionview.store.writer import SessionWriter
+from tests.helpers.wait import wait_until
 
 
 def info_of(directory: Path, sid: str) -> SessionInfo:
@@ -38,14 +38,12 @@ def poll_until(
 ) -> list[FollowEvent]:
     """Poll (as the CLI and the TUI do) until `done(every event so far)`; raise otherwise."""
     events: list[FollowEvent] = []
-    deadline = time.monotonic() + timeout
-    while not done(events):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; events: {events}")
-        new = follower.poll()
-        events += new
-        if not new:
-            time.sleep(0.02)
+
+    def polled_enough() -> bool:
+        events.extend(follower.poll())
+        return done(events)
+
+    wait_until(polled_enough, timeout=timeout, what=lambda: f"{what}; events: {events}")
     return events
 
 
@@ -164,6 +162,24 @@ def test_whole_file_growth_rewrite_and_deletion(tmp_path: Path) -> None:
     assert end is not None and end.deleted
 
 
+def test_a_partial_file_renamed_since_the_listing_is_read_under_its_final_name(
+    sessions_dir: Path,
+) -> None:
+    """Listed as `X.jsonl.__partial__` (not running: its trailer was written, or its writer
+    died), renamed to `X.jsonl` before the follower's first read: `show --follow` failed
+    with "No such file or directory" (seen in test_concurrency under load)."""
+    writer = SessionWriter("moved", directory=sessions_dir)
+    writer.append("user", {"content": "first"})
+    writer.abandon()
+    info = info_of(sessions_dir, "moved")
+    assert info.path.endswith(".__partial__") and info.state is not SessionState.RUNNING
+    final = Path(info.path.removesuffix(".__partial__"))
+    os.rename(info.path, final)
+    follower = Follower(info)
+    assert chunks_in(follower.poll()) == [0]
+    assert follower.path == final
+
+
 def test_follow_stops_when_asked(sessions_dir: Path) -> None:
     writer = SessionWriter("long", directory=sessions_dir)
     writer.append("user", {"content": "x"})
@@ -176,10 +192,7 @@ def test_follow_stops_when_asked(sessions_dir: Path) -> None:
 
     thread = threading.Thread(target=run)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not seen:
-        assert time.monotonic() < deadline, "no first batch"
-        time.sleep(0.01)
+    wait_until(lambda: seen, timeout=10, what="the first batch")
     stop.set()
     thread.join(10)
     assert not thread.is_alive() and chunks_in(seen) == [0] and ended(seen) is None

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from store_helpers import FIXTURES, MANIFEST
@@ -185,6 +186,7 @@ def _good_neighbour(directory: Path) -> Path:
     return w.path
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(corrupted())
 def test_corrupt_files_raise_only_persistence_error(case: tuple[str, bytes, str]) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 from store_helpers import run_writer
 
 from sessionview.store.tail import TailReader
+from tests.helpers.wait import wait_until
 
 
 def rec(i: int, text: str = "x") -> bytes:
@@ -165,16 +165,23 @@ def test_a_real_writer_tailed_live_sees_every_chunk_once_in_order(tmp_path: Path
         seen: list[int] = []
         kinds: list[str] = []
         reads = 0
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def read_through_the_trailer() -> bool:
+            nonlocal reads
             b = reader.read()
             reads += 1
             assert not b.reset and not b.errors and not b.deleted
-            kinds += [r["record_type"] for r in b.records]
-            seen += [r["index"] for r in b.records if r["record_type"] == "chunk"]
-            if kinds and kinds[-1] == "trailer":
-                break
-            time.sleep(0.0005)
+            kinds.extend(r["record_type"] for r in b.records)
+            seen.extend(r["index"] for r in b.records if r["record_type"] == "chunk")
+            return bool(kinds) and kinds[-1] == "trailer"
+
+        # Read as often as possible while the writer writes (the race is the point).
+        wait_until(
+            read_through_the_trailer,
+            timeout=60,
+            what=lambda: f"the trailer; read {len(seen)} chunks in {reads} reads",
+            interval=0.0005,
+        )
         assert proc.wait(timeout=30) == 0
         # The trailer can be read before the writer renames the file: one more read
         # after the writer is gone finds the renamed file, re-reading nothing.

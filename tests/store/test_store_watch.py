@@ -3,77 +3,109 @@
 from __future__ import annotations
 
 import os
-import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sessionview.store.watch import Change, FileChange, watch
+import pytest
 
-Batch = tuple[float, list[FileChange]]
+from sessionview.store.watch import Change, FileChange, watch
+from tests.helpers.wait import wait_until
+
+#: Timing-sensitive (latency bounds, a prompt stop, a heavy real-process scenario): with
+#: pytest-xdist these run one after another on one worker (`--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("timing")
+
+Seen = tuple[str, Change]
+
+
+class Changes:
+    """What the watcher reported, filled by its thread: each (path, change) with the
+    arrival time of the first batch that held it since the last `clear()`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._at: dict[Seen, float] = {}
+        self._last = time.monotonic()
+
+    def add(self, batch: list[FileChange]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for c in batch:
+                self._at.setdefault((c.path, c.change), now)
+            self._last = now
+
+    def clear(self) -> None:
+        with self._lock:
+            self._at.clear()
+
+    def has(self, *wanted: Seen) -> bool:
+        with self._lock:
+            return all(w in self._at for w in wanted)
+
+    def at(self, wanted: Seen) -> float:
+        with self._lock:
+            return self._at[wanted]
+
+    def quiet_for(self, seconds: float) -> bool:
+        with self._lock:
+            return time.monotonic() - self._last >= seconds
+
+    def __repr__(self) -> str:
+        with self._lock:
+            return repr(sorted(self._at))
 
 
 @contextmanager
-def watching(directory: Path, **kw) -> Iterator[queue.Queue[Batch]]:
-    """The watcher's batches, once it is armed (every change from then on is reported)."""
+def watching(directory: Path, **kw) -> Iterator[Changes]:
+    """The watcher's changes, once it is armed (every change from then on is reported)."""
     stop = threading.Event()
     armed = threading.Event()
-    batches: queue.Queue[Batch] = queue.Queue()
+    changes = Changes()
 
     def run() -> None:
         for batch in watch([directory], stop_event=stop, armed=armed, **kw):
-            batches.put((time.monotonic(), batch))
+            changes.add(batch)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
-        assert armed.wait(10), f"the watcher of {directory} was not armed within 10 s"
-        yield batches
+        wait_until(armed.is_set, timeout=10, what=f"the watcher of {directory} to be armed")
+        yield changes
     finally:
         stop.set()
         thread.join(timeout=5)
         assert not thread.is_alive(), "watch() must stop when its stop_event is set"
 
 
-def wait_for(
-    batches: queue.Queue[Batch], pred: Callable[[set[tuple[str, Change]]], bool], timeout: float = 5
-) -> tuple[float, set[tuple[str, Change]]]:
-    """Collect changes until `pred` holds; returns (arrival time of the last batch, changes)."""
-    seen: set[tuple[str, Change]] = set()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            at, batch = batches.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            break
-        seen |= {(c.path, c.change) for c in batch}
-        if pred(seen):
-            return at, seen
-    raise AssertionError(f"expected change never arrived; saw {sorted(seen)}")
+def expect(changes: Changes, *wanted: Seen, timeout: float = 5) -> None:
+    wait_until(
+        lambda: changes.has(*wanted),
+        timeout=timeout,
+        what=lambda: f"{wanted}; saw {changes}",
+    )
 
 
-def drain(batches: queue.Queue[Batch], quiet: float = 0.15) -> None:
-    while True:
-        try:
-            batches.get(timeout=quiet)
-        except queue.Empty:
-            return
+def settle_then_clear(changes: Changes, quiet: float) -> None:
+    """Until no batch came for `quiet` s (the last write's batches are all in); then forget them."""
+    wait_until(lambda: changes.quiet_for(quiet), timeout=5, what=f"the watcher quiet for {quiet} s")
+    changes.clear()
 
 
 def test_inotify_append_new_file_delete_rename(tmp_path: Path) -> None:
     partial = tmp_path / "a.jsonl.__partial__"
     partial.write_bytes(b'{"record_type": "header"}\n')
-    with watching(tmp_path) as batches:
+    with watching(tmp_path) as changes:
         latencies = []
         for i in range(5):
             t0 = time.monotonic()
             with partial.open("ab") as fh:
                 fh.write(b'{"record_type": "chunk", "index": %d}\n' % i)
-            at, _ = wait_for(batches, lambda s: (str(partial), Change.MODIFIED) in s)
-            latencies.append(at - t0)
-            drain(batches, 0.08)
+            expect(changes, (str(partial), Change.MODIFIED))
+            latencies.append(changes.at((str(partial), Change.MODIFIED)) - t0)
+            settle_then_clear(changes, 0.08)
         latencies.sort()
         print(
             f"\ninotify append -> batch latency: median {latencies[2] * 1000:.1f} ms, "
@@ -83,19 +115,16 @@ def test_inotify_append_new_file_delete_rename(tmp_path: Path) -> None:
 
         new = tmp_path / "b.jsonl.__partial__"
         new.write_bytes(b"{}\n")
-        wait_for(batches, lambda s: (str(new), Change.ADDED) in s)
-        drain(batches, 0.08)
+        expect(changes, (str(new), Change.ADDED))
+        settle_then_clear(changes, 0.08)
 
         new.unlink()
-        wait_for(batches, lambda s: (str(new), Change.DELETED) in s)
-        drain(batches, 0.08)
+        expect(changes, (str(new), Change.DELETED))
+        settle_then_clear(changes, 0.08)
 
         final = tmp_path / "a.jsonl"
         os.replace(partial, final)
-        wait_for(
-            batches,
-            lambda s: (str(partial), Change.DELETED) in s and (str(final), Change.ADDED) in s,
-        )
+        expect(changes, (str(partial), Change.DELETED), (str(final), Change.ADDED))
 
 
 def test_missing_directories_are_skipped(tmp_path: Path) -> None:
@@ -105,17 +134,19 @@ def test_missing_directories_are_skipped(tmp_path: Path) -> None:
 def test_polling_sees_every_append_within_one_second(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl.__partial__"
     path.write_bytes(b'{"record_type": "header"}\n')
-    with watching(tmp_path, polling=True, poll_interval=0.02) as batches:
-        drain(batches, 0.05)
+    with watching(tmp_path, polling=True, poll_interval=0.02) as changes:
+        settle_then_clear(changes, 0.05)
         appended: list[float] = []
         arrivals: list[float] = []
         start = time.monotonic()
         for i in range(5):
+            changes.clear()
             appended.append(time.monotonic())
             with path.open("ab") as fh:
                 fh.write(b'{"record_type": "chunk", "index": %d}\n' % i)
-            at, _ = wait_for(batches, lambda s: (str(path), Change.MODIFIED) in s, timeout=2)
-            arrivals.append(at)
+            expect(changes, (str(path), Change.MODIFIED), timeout=2)
+            arrivals.append(changes.at((str(path), Change.MODIFIED)))
+            # The scenario: appends 100 ms apart.
             time.sleep(max(0.0, appended[-1] + 0.1 - time.monotonic()))
         assert time.monotonic() - start < 1.5
         # Every append produced its own batch before the next append was made.
@@ -130,24 +161,19 @@ def test_polling_sees_every_append_within_one_second(tmp_path: Path) -> None:
 
         other = tmp_path / "t.jsonl"
         other.write_bytes(b"{}\n")
-        wait_for(batches, lambda s: (str(other), Change.ADDED) in s)
+        expect(changes, (str(other), Change.ADDED))
         other.unlink()
-        wait_for(batches, lambda s: (str(other), Change.DELETED) in s)
+        expect(changes, (str(other), Change.DELETED))
         os.replace(path, tmp_path / "s.jsonl")
-        wait_for(
-            batches,
-            lambda s: (
-                (str(path), Change.DELETED) in s and (str(tmp_path / "s.jsonl"), Change.ADDED) in s
-            ),
-        )
+        expect(changes, (str(path), Change.DELETED), (str(tmp_path / "s.jsonl"), Change.ADDED))
 
 
 def test_polling_catches_a_same_size_rewrite_within_one_second(tmp_path: Path) -> None:
     """mtime_ns (not whole seconds) is compared: a same-size rewrite is seen too."""
     path = tmp_path / "s.jsonl"
     path.write_bytes(b"aaaa\n")
-    with watching(tmp_path, polling=True, poll_interval=0.02) as batches:
-        drain(batches, 0.05)
-        time.sleep(0.01)  # a later mtime_ns for the same-size rewrite
+    with watching(tmp_path, polling=True, poll_interval=0.02) as changes:
+        settle_then_clear(changes, 0.05)
+        time.sleep(0.01)  # the scenario: a later mtime_ns for the same-size rewrite
         path.write_bytes(b"bbbb\n")
-        wait_for(batches, lambda s: (str(path), Change.MODIFIED) in s, timeout=2)
+        expect(changes, (str(path), Change.MODIFIED), timeout=2)

@@ -56,7 +56,7 @@ def append(directory: Path, count: int, delay: float) -> None:
     writer = SessionWriter(directory=directory)
     print(writer.partial_path, flush=True)
     for i in range(count):
-        time.sleep(delay)
+        time.sleep(delay)  # the scenario: a writer pacing its appends
         writer.append(
             "assistant", {"content": f"chunk {i} " + "数据" * (i % 7), "tool_calls": None}
         )

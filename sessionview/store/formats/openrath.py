@@ -315,7 +315,7 @@ class OpenRathFormat(FormatAdapter):
         partial = path.endswith(PARTIAL_SUFFIX)
         if not stat_mod.S_ISREG(st.st_mode):
             raise PersistenceError(f"{path}: not a regular file")
-        # Two reads serve almost every file: the first 16 KB (header and, nearly
+        # Two reads serve almost every file: the first HEAD_READ (8 KB: header and, nearly
         # always, the first user chunk for the title) and the last 4 KB (trailer).
         head_block = os.pread(fd, min(size, HEAD_READ), 0) if size else b""
         first_nl = head_block.find(b"\n")

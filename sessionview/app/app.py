@@ -16,6 +16,7 @@ from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -351,10 +352,11 @@ class SessionViewApp(App[None]):
 
     def _flush_announcements(self) -> None:
         infos, self._announcements = self._announcements, []
-        for state, severity in (
+        levels: tuple[tuple[SessionState, SeverityLevel], ...] = (
             (SessionState.CRASHED, "warning"),
             (SessionState.CLOSED, "information"),
-        ):
+        )
+        for state, severity in levels:
             these = [i for i in infos if i.state is state]
             if not these:
                 continue
@@ -363,7 +365,7 @@ class SessionViewApp(App[None]):
                 text = f"{glyph} {state.value}: {_label(these[0], 24)}"
             else:
                 text = f"{glyph} {len(these)} sessions {state.value}"
-            self.notify(text, severity=severity, timeout=ANNOUNCE_TIMEOUT)  # type: ignore[arg-type]
+            self.notify(text, severity=severity, timeout=ANNOUNCE_TIMEOUT)
 
     def all_sessions(self) -> list[SessionInfo]:
         return list(self.rows.values())

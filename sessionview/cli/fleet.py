@@ -105,7 +105,7 @@ def ls(args: argparse.Namespace, config: Any, specs: list[HostSpec], states: Any
     from sessionview.store.model import STATE_GLYPHS, SessionState
 
     header = ("HOST", "STATE", "ID", "FORMAT", "ACTIVITY", "CHUNKS", "SIZE", "TITLE")
-    table = [header]
+    table: list[tuple[str, ...]] = [header]
     for r in listing.rows:
         state = r["state"]
         table.append(
@@ -370,7 +370,7 @@ def restore(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int
         owners = [
             h
             for h, entries in trashes.items()
-            if any(str(e.get("id", "")).startswith(bare) for e in entries)
+            if any(str(e.get("id", "")).startswith(bare or "") for e in entries)
         ]
         if not owners:
             raise CliError(f"nothing in the trash matches {bare!r}")

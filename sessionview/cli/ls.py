@@ -112,9 +112,9 @@ def _ls(args: argparse.Namespace) -> int:
     ]
     header = ("STATE", "ID", "FORMAT", "ACTIVITY", "CHUNKS", "SIZE", "TOKENS", "TITLE")
     out = sys.stdout
-    rows = [tuple(one_line(cell) for cell in row) for row in rows]  # ids come from files
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    for row in [header, *rows]:
-        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
-        out.write("  ".join(cells) + "  " + row[-1] + "\n")
+    cells = [tuple(one_line(cell) for cell in row) for row in rows]  # ids come from files
+    widths = [max(len(r[i]) for r in [header, *cells]) for i in range(len(header) - 1)]
+    for row in [header, *cells]:
+        padded = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        out.write("  ".join(padded) + "  " + row[-1] + "\n")
     return 0

@@ -95,7 +95,7 @@ def validate_dest(name: str) -> str:
 def host_specs(names: Sequence[str], config: object | None) -> list[HostSpec]:
     """The hosts to read, each validated, with its settings from config.toml; duplicates
     dropped (first one kept)."""
-    ssh = DEFAULT_SSH
+    ssh: tuple[str, ...] = DEFAULT_SSH
     settings: dict = {}
     if config is not None:
         ssh = tuple(shlex.split(getattr(config, "ssh", "") or "ssh")) or DEFAULT_SSH
@@ -111,7 +111,7 @@ def host_specs(names: Sequence[str], config: object | None) -> list[HostSpec]:
             continue
         validate_dest(name)
         own = settings.get(name)
-        command = DEFAULT_COMMAND
+        command: tuple[str, ...] = DEFAULT_COMMAND
         options: tuple[str, ...] = ()
         if own is not None:
             if own.command:

@@ -189,7 +189,7 @@ class Service:
             sessions = self.index.scan()
         plan = plan_prune(sessions, older_than=age, by=by, states=states)
         if dry_run:
-            removed, skipped = list(plan.sessions), []
+            removed, skipped = list(plan.sessions), list[tuple[Any, str]]()
         else:
             entries, skipped = execute_prune(plan, purge=purge, roots=self._roots())
             done = {e.id for e in entries}

@@ -141,7 +141,7 @@ def _tool_call_block(call: Any) -> Block:
     """An OpenAI-shaped call (`function: {name, arguments}`) or an Anthropic one (`name`, `input`)."""
     if not isinstance(call, dict):
         return Block("tool_call", pretty_json(call), tool_name="?", call_id="")
-    fn = call.get("function") if isinstance(call.get("function"), dict) else call
+    fn: dict[str, Any] = call["function"] if isinstance(call.get("function"), dict) else call
     args = fn.get("arguments", fn.get("input", ""))
     return Block(
         "tool_call",

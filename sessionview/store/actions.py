@@ -219,9 +219,9 @@ def delete_session(
         )
     except (OSError, ValueError, TypeError, SessionBusy) as exc:
         # Put back whatever moved so the session stays intact.
-        for original, stored in reversed(moved):
+        for original, kept in reversed(moved):
             with contextlib.suppress(OSError):
-                _move(Path(stored), Path(original))
+                _move(Path(kept), Path(original))
         shutil.rmtree(folder, ignore_errors=True)
         if isinstance(exc, SessionBusy):
             raise SessionBusy(f"{exc}; nothing was deleted") from None

@@ -300,9 +300,9 @@ class SessionIndex:
         """
         names = _active_formats(root)
         wkey = (root.dir, root.format or "", names)
-        cached = self._walks.get(wkey)
+        cached: Any = self._walks.get(wkey)
         if self.reuse_listings and index_cache.walk_still_valid(cached):
-            return list(cached[2]), cached[3]  # type: ignore[index]
+            return list(cached[2]), cached[3]
         from sessionview.store.walk import walk
 
         formats = _formats()
@@ -389,6 +389,8 @@ class SessionIndex:
         #    (ties sort the same, warm or cold): a file that takes the long way holds
         #    its place with None until its entry is known.
         fresh: dict[str, _Entry | None] = dict.fromkeys(c[0] for c in candidates)
+        entry: _Entry | None
+        cached: Any
         root_of = self._root_of
         later: list[tuple[int, os.stat_result | None]] = []  # st None: stat it again
         if wants_locks:
@@ -415,9 +417,11 @@ class SessionIndex:
         found: list[_Entry | None] = [None] * len(candidates)
         to_read: list[tuple[int, os.stat_result]] = []
         cached_entry = self._cached_entry
-        for i, st in later:
+        for i, maybe_st in later:
             path, _root, claimants = candidates[i]
-            if st is None:
+            if maybe_st is not None:
+                st = maybe_st
+            else:
                 try:
                     st = os.stat(path)
                 except OSError:
@@ -450,23 +454,22 @@ class SessionIndex:
                 root_of[path] = root
             elif path.endswith(PARTIAL_TAIL):
                 renamed.append((path[: -len(PARTIAL_TAIL)], root, claimants))
-        if None in fresh.values():
-            fresh = {p: e for p, e in fresh.items() if e is not None}
+        listed = {p: e for p, e in fresh.items() if e is not None}
         for final, root, claimants in renamed:
-            if final not in fresh:
+            if final not in listed:
                 entry = self._facts(final, claimants, probe)
                 if entry is not None:
-                    fresh[final] = entry
+                    listed[final] = entry
                     root_of[final] = root
                     emit(entry)
         if on_batch is not None and batch:
             on_batch(batch)
         with self._lock:
-            gone = [p for p in tuple(self._cache) if p not in fresh and self._under_roots(p)]
+            gone = [p for p in tuple(self._cache) if p not in listed and self._under_roots(p)]
             for p in gone:
                 del self._cache[p]
                 self._cache_dirty = True
-            self._entries = fresh
+            self._entries = listed
         self.save_cache(background=save_in_background)
 
     def scan(
@@ -612,7 +615,7 @@ class SessionIndex:
             mode = BY_ADAPTER
         else:
             fmt, state, updated, sid, row, mode = record
-            lock_rows = {} if mode == BY_LOCK else None
+            lock_rows: dict[Any, Any] | None = {} if mode == BY_LOCK else None
             with self._lock:  # a watcher thread's refresh() may write it too
                 self._cache[path] = (
                     *key, fmt, state, updated, sid, row, mode, lock_rows, ctime, claimants
@@ -666,8 +669,10 @@ class SessionIndex:
         (no `SessionInfo`), its row kept for the verdict; None to take the long way."""
         import orjson
 
+        if entry.row is None:
+            return None
         try:
-            base = orjson.loads(entry.row)  # type: ignore[arg-type]
+            base = orjson.loads(entry.row)
         except orjson.JSONDecodeError:
             return None
         if type(base) is not dict or not adapter.lock_decides_liveness(base):

@@ -111,7 +111,7 @@ class PersistedSession:
                     system = str(content) if content is not None else None
                     break
         try:
-            from rath.session.persistence import loader as rath_loader  # type: ignore
+            from rath.session.persistence import loader as rath_loader
         except ImportError:
             return ResumablePair(self.chunks, system)
         try:
@@ -126,9 +126,9 @@ class PersistedSession:
 def _rath_session(rath_loader: Any, session: PersistedSession) -> Any:
     """OpenRath's `PersistedSession` for what sessionview loaded (the same header fields,
     the same chunk rows, in order), decoded with OpenRath's own helpers."""
-    from rath.backend.persistence.spec_json import spec_from_jsonable  # type: ignore
-    from rath.session.chunk import ChunkKind, ChunkRow, ChunkTable  # type: ignore
-    from rath.session.persistence._serialize import (  # type: ignore
+    from rath.backend.persistence.spec_json import spec_from_jsonable
+    from rath.session.chunk import ChunkKind, ChunkRow, ChunkTable
+    from rath.session.persistence._serialize import (
         coerce_lineage_kind,
         lineage_extras_from_jsonable,
         parse_uuid_list,

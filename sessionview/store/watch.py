@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 DEBOUNCE_MS = 50
 STEP_MS = 10
@@ -59,13 +60,13 @@ class FileChange:
     change: Change
 
 
-def _from_watchfiles(raw: set[tuple[object, str]]) -> list[FileChange]:
+def _from_watchfiles(raw: set[tuple[Any, str]]) -> list[FileChange]:
     from watchfiles import Change as WChange
 
     mapping = {WChange.added: Change.ADDED, WChange.modified: Change.MODIFIED}
     out: dict[str, FileChange] = {}
     for change, path in raw:
-        kind = mapping.get(change, Change.DELETED)  # type: ignore[arg-type]
+        kind = mapping.get(change, Change.DELETED)
         out[path] = FileChange(path, kind)
     return list(out.values())
 

@@ -7,17 +7,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from sessionview.app.display import reason_text, short_path
+from sessionview.app.screens.base import SessionViewScreen
 from sessionview.render.humanize import human_bytes
 from sessionview.render.safe import screen_lines, screen_text
 from sessionview.store.model import SessionInfo
 from sessionview.store.preview import offending_line
 
 
-class CorruptScreen(Screen):
+class CorruptScreen(SessionViewScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("o", "pager", "Pager"),
@@ -87,7 +87,7 @@ class CorruptScreen(Screen):
         self.dismiss()
 
     def action_pager(self) -> None:
-        self.app.open_in_pager(self.info)  # type: ignore[attr-defined]
+        self.sv_app.open_in_pager(self.info)
 
     def action_delete(self) -> None:
-        self.app.request_delete([self.info])  # type: ignore[attr-defined]
+        self.sv_app.request_delete([self.info])

@@ -10,10 +10,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
 from sessionview.app.display import short_path
+from sessionview.app.screens.base import SessionViewScreen
 from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.session_table import SessionTable, session_key
 from sessionview.projects import project_of
@@ -26,7 +28,7 @@ STATE_FILTERS = ("all", "running", "crashed", "closed", "corrupt")
 COLLAPSE_BELOW = (60, 18)
 
 
-class MainScreen(Screen):
+class MainScreen(SessionViewScreen):
     """Sessions, newest activity first; the cursor stays on its session through updates."""
 
     AUTO_FOCUS = "#sessions"
@@ -91,7 +93,7 @@ class MainScreen(Screen):
         self.host_filter = "all"
         self.hosts: list[str] = []
         self.scanning = False
-        self._preview_timer = None
+        self._preview_timer: Timer | None = None
 
     # ------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -447,7 +449,7 @@ class MainScreen(Screen):
     def set_sort(self, order: SortOrder) -> None:
         self.sort = order
         self._apply()
-        self.app.remember_sort(order)  # type: ignore[attr-defined]
+        self.sv_app.remember_sort(order)
 
     def action_cycle_sort(self) -> None:
         self.set_sort(self.sort.next_column())
@@ -470,7 +472,8 @@ class MainScreen(Screen):
     def selected_for_action(self) -> list[SessionInfo]:
         table = self.table
         if table.marked:
-            return [table.info(k) for k in table.keys if k in table.marked]  # type: ignore[misc]
+            marked = (table.info(k) for k in table.keys if k in table.marked)
+            return [info for info in marked if info is not None]
         info = self.current
         return [info] if info else []
 
@@ -490,31 +493,31 @@ class MainScreen(Screen):
     def action_open(self) -> None:
         info = self.current
         if info is not None:
-            self.app.open_session(info)  # type: ignore[attr-defined]
+            self.sv_app.open_session(info)
 
     def action_delete(self) -> None:
-        self.app.request_delete(self.selected_for_action())  # type: ignore[attr-defined]
+        self.sv_app.request_delete(self.selected_for_action())
 
     def action_undo(self) -> None:
-        self.app.undo_delete()  # type: ignore[attr-defined]
+        self.sv_app.undo_delete()
 
     def action_prune(self) -> None:
-        self.app.open_prune()  # type: ignore[attr-defined]
+        self.sv_app.open_prune()
 
     def action_resume(self) -> None:
         if self.current is not None:
-            self.app.resume(self.current)  # type: ignore[attr-defined]
+            self.sv_app.resume(self.current)
 
     def action_copy_id(self) -> None:
         if self.current is not None:
-            self.app.copy_id(self.current)  # type: ignore[attr-defined]
+            self.sv_app.copy_id(self.current)
 
     def action_pager(self) -> None:
         if self.current is not None:
-            self.app.open_in_pager(self.current)  # type: ignore[attr-defined]
+            self.sv_app.open_in_pager(self.current)
 
     def action_lineage(self) -> None:
-        self.app.open_lineage()  # type: ignore[attr-defined]
+        self.sv_app.open_lineage()
 
     def action_export(self) -> None:
         sessions = self.selected_for_action()
@@ -530,4 +533,4 @@ class MainScreen(Screen):
         self.app.push_screen(SearchScreen())
 
     def action_trash(self) -> None:
-        self.app.open_trash()  # type: ignore[attr-defined]
+        self.sv_app.open_trash()

@@ -17,12 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, ProgressBar, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from sessionview.app.screens.base import SessionViewScreen
 from sessionview.render.safe import first_line as one_line
 from sessionview.render.safe import screen_text as clean
 from sessionview.store.model import SessionInfo
@@ -51,7 +51,7 @@ def _signature(info: SessionInfo) -> tuple:
     return (info.path, info.bytes, info.chunks, info.updated_at, info.state)
 
 
-class SearchScreen(Screen):
+class SearchScreen(SessionViewScreen):
     """A query box, format/state/kind filters, and the matching chunks per session."""
 
     AUTO_FOCUS = "#search-query"
@@ -101,7 +101,7 @@ class SearchScreen(Screen):
 
     # ------------------------------------------------------------- the index
     def _sessions(self) -> list[SessionInfo]:
-        return list(self.app.all_sessions())  # type: ignore[attr-defined]
+        return list(self.sv_app.all_sessions())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search-index")
     def _build(self) -> None:

@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from sessionview.app.display import human_count, keep_end, short_path
+from sessionview.app.screens.base import SessionViewScreen
 from sessionview.app.widgets.transcript_view import Measure, TranscriptView, measure
 from sessionview.render.chunk_text import chunk_lines
 from sessionview.render.humanize import human_bytes, plural
@@ -47,7 +48,7 @@ QUICK_VIEW_CHUNKS = 300
 FIND_DEBOUNCE = 0.15
 
 
-class TranscriptScreen(Screen):
+class TranscriptScreen(SessionViewScreen):
     """Every chunk as a block; `f`/`end` follow, `x` expands cut lines, `escape` goes back."""
 
     BINDINGS = [
@@ -94,7 +95,7 @@ class TranscriptScreen(Screen):
         self.find_chunks: list[int] = []
         self.find_done = True
         self._find_row = -1.0
-        self._find_timer = None
+        self._find_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="transcript-title")
@@ -543,10 +544,10 @@ class TranscriptScreen(Screen):
             self.notify("nothing to expand")
 
     def action_resume(self) -> None:
-        self.app.resume(self.info)  # type: ignore[attr-defined]
+        self.sv_app.resume(self.info)
 
     def action_copy_id(self) -> None:
-        self.app.copy_id(self.info)  # type: ignore[attr-defined]
+        self.sv_app.copy_id(self.info)
 
     def action_export(self) -> None:
         from sessionview.app.screens.export import ExportScreen
@@ -554,4 +555,4 @@ class TranscriptScreen(Screen):
         self.app.push_screen(ExportScreen([self.info]))
 
     def action_pager(self) -> None:
-        self.app.open_in_pager(self.info)  # type: ignore[attr-defined]
+        self.sv_app.open_in_pager(self.info)

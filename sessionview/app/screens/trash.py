@@ -10,10 +10,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from sessionview.app.display import ago, short_path
+from sessionview.app.screens.base import SessionViewScreen
 from sessionview.app.screens.confirm import ConfirmScreen
 from sessionview.render.humanize import human_bytes as human_size
 from sessionview.render.humanize import plural
@@ -38,7 +38,7 @@ def _deleted_at(entry: actions.TrashEntry) -> datetime | None:
         return None
 
 
-class TrashScreen(Screen):
+class TrashScreen(SessionViewScreen):
     """Entries newest first; `space` marks, `r` restores, `d` purges (after a question)."""
 
     BINDINGS = [
@@ -153,7 +153,7 @@ class TrashScreen(Screen):
         chosen = self._chosen()
         if chosen:
             self.marked.clear()
-            self.app.restore_worker(chosen)  # type: ignore[attr-defined]
+            self.sv_app.restore_worker(chosen)
 
     def action_purge(self) -> None:
         chosen = self._chosen()

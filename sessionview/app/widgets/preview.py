@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from textual import work
@@ -74,8 +74,8 @@ class PreviewPane(VerticalScroll):
     def show(
         self,
         info: SessionInfo | None,
-        parents: list[tuple[str, SessionInfo | None]] = (),  # type: ignore[assignment]
-        children: list[SessionInfo] = (),  # type: ignore[assignment]
+        parents: Sequence[tuple[str, SessionInfo | None]] = (),
+        children: Sequence[SessionInfo] = (),
     ) -> None:
         same = self.info is not None and info is not None and self.info.id == info.id
         self.info = info

@@ -311,7 +311,7 @@ class CodexFormat(FormatAdapter):
         sid = meta.get("id") or meta.get("session_id")
         if not isinstance(sid, str) or not sid:
             sid = self.id_from_path(path)
-        git = meta.get("git") if isinstance(meta.get("git"), dict) else {}
+        git: dict[str, Any] = meta["git"] if isinstance(meta.get("git"), dict) else {}
         reason = "ended"
         why = facts.interrupted()
         if why:

@@ -285,7 +285,7 @@ class NanobotFormat(FormatAdapter):
         key = meta.get("key") if meta is not None else None
         if not isinstance(key, str) or not key:
             key = self.id_from_path(path)
-        title = md.get("title") if isinstance(md.get("title"), str) else ""
+        title: str = md["title"] if isinstance(md.get("title"), str) else ""
         if title and md.get("title_user_edited") is not True:
             title = strip_think(title)
         title = re.sub(r"\s+", " ", title).strip()

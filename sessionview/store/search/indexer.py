@@ -304,7 +304,7 @@ class Indexer:
                     continue  # another process got there first; the next pass checks again
                 st = job.st
                 if current is None:
-                    file_id = con.execute(
+                    cursor = con.execute(
                         "INSERT INTO files (path, format, dev, ino, size, mtime_ns, offset,"
                         " lineno, chunks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
@@ -318,7 +318,9 @@ class Indexer:
                             parsed.lineno,
                             parsed.chunks,
                         ),
-                    ).lastrowid
+                    )
+                    assert cursor.lastrowid is not None  # an INSERT sets it
+                    file_id = cursor.lastrowid
                 else:
                     file_id = current[0]
                     # Appended: drop nothing below the old end; whole: drop everything.

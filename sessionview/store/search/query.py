@@ -85,12 +85,12 @@ def match_spans(text: str, terms: list[Term]) -> list[tuple[int, int]]:
                 last = folded[i + n - 1]
                 if last == term.words[-1] or (term.prefix and last.startswith(term.words[-1])):
                     spans.append((tokens[i][0], tokens[i + n - 1][1]))
-    for term in terms:
-        if isinstance(term, GramTerm):
-            start = text.find(term.chars)
+    for gram in terms:
+        if isinstance(gram, GramTerm):
+            start = text.find(gram.chars)
             while start >= 0:
-                spans.append((start, start + len(term.chars)))
-                start = text.find(term.chars, start + 1)
+                spans.append((start, start + len(gram.chars)))
+                start = text.find(gram.chars, start + 1)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for s, e in spans:

@@ -95,18 +95,24 @@ def run(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    from sessionview.render.humanize import short_time
+    _print_header(info)
+    for chunk in chunks:
+        _print_chunk(chunk)
+    return 0
+
+
+def _print_header(info: Any) -> None:
+    """The lines above a transcript: state with its evidence, format, id, path, counts."""
+    from sessionview.render.humanize import plural, short_time
     from sessionview.render.safe import one_line
 
     print(
         f"{info.glyph} {info.state.value} ({one_line(info.state_reason)})  {info.format}  "
-        f"{one_line(info.id)}\n"
+        f"{one_line(info.ref)}\n"
         f"  {one_line(info.path)}\n  created {short_time(info.created_at)}  "
-        f"{info.chunks} chunks"
+        f"{plural(info.chunks, 'chunk')}",
+        flush=True,
     )
-    for chunk in chunks:
-        _print_chunk(chunk)
-    return 0
 
 
 def _read_transcript(info: Any, adapter: Any) -> tuple[list[Any], Any]:
@@ -122,6 +128,8 @@ def _follow(info: Any, *, as_json: bool) -> int:
     from sessionview.store.follow import ChunksAppended, FollowEnded, FollowReset, follow
     from sessionview.store.model import SessionState
 
+    if not as_json:
+        _print_header(info)
     for event in follow(info):
         if isinstance(event, ChunksAppended):
             for problem in event.problems:
@@ -135,6 +143,11 @@ def _follow(info: Any, *, as_json: bool) -> int:
         elif isinstance(event, FollowReset):
             print(f"sessionview: {safe_line(event.reason)}; reading again", file=sys.stderr)
         elif isinstance(event, FollowEnded):
+            if as_json:  # the last line says how it ended, for a script reading the stream
+                state = "deleted" if event.deleted else event.state.value
+                end = {"end": True, "state": state, "reason": event.reason}
+                sys.stdout.buffer.write(json_bytes(end, indent=False) + b"\n")
+                sys.stdout.flush()
             if event.deleted or event.state is SessionState.CORRUPT:
                 print(f"sessionview: {safe_line(event.reason)}", file=sys.stderr)
                 return 1

@@ -363,13 +363,15 @@ def test_follow_sees_every_chunk_once_until_close(tmp_path: Path) -> None:
     out = lines_of(follower)
     # Every chunk reaches the follower while the session is still being written ...
     wait_until(
-        lambda: len(out) == 41,
+        lambda: len(out) >= 41,
         timeout=20,
         what=lambda: f"the follower to print 41 chunks; it printed {len(out)}",
     )
     writer.communicate("\n", timeout=10)  # ... then the writer closes it.
     assert follower.wait(timeout=20) == 0, follower.stderr.read()
-    chunks = [json.loads(line) for line in out]
+    *chunks, end = [json.loads(line) for line in out]
+    # The last line says how it ended (issue 13 item 9), so a script need not read stderr.
+    assert end == {"end": True, "state": "closed", "reason": end["reason"]} and end["reason"]
     assert [c["index"] for c in chunks] == list(range(41))
     assert chunks[0]["payload"]["content"] == "live one"
     assert (directory / "followed.jsonl").exists()
@@ -403,6 +405,8 @@ def test_follow_exits_when_writer_dies(tmp_path: Path) -> None:
     writer.wait()
     assert follower.wait(timeout=20) == 0
     assert "crashed" in follower.stderr.read()
+    # The same header as `show` comes first (issue 13 item 9).
+    assert out[0].startswith("● running (") and "openrath  doomed" in out[0]
 
 
 def test_listing_commands_never_import_textual(openrath_dir: Path) -> None:

@@ -85,6 +85,7 @@ class PreviewPane(VerticalScroll):
             self._preview = None
             self._bad_line = None
             self._bad_done = False
+            self._loaded_for = None  # what was read is gone: read it again when shown
             self.scroll_home(animate=False)
         self._refresh_body()
         if info is None:

@@ -55,6 +55,15 @@ class LocalEndpoint:
                 return service.trash()
             if op == "prune":
                 return service.prune(**params)
+            if op == "search":
+                return service.search(
+                    params["query"],
+                    formats=params.get("formats"),
+                    states=params.get("states"),
+                    kinds=params.get("kinds"),
+                    since=params.get("since"),
+                    limit=params.get("limit", 20),
+                )
         except (PersistenceError, ValueError) as exc:
             raise RemoteError(str(exc)) from None
         raise ValueError(f"unknown op {op!r}")
@@ -95,7 +104,26 @@ class RemoteEndpoint:
         return self.connection
 
     def request(self, op: str, **params: Any) -> dict[str, Any]:
-        return self.connect().request(op, **params)
+        from sessionview.remote.client import RemoteError
+
+        connection = self.connect()
+        ops = connection.hello.get("ops")
+        if isinstance(ops, list) and op not in ops:
+            raise self.too_old(op)
+        try:
+            return connection.request(op, **params)
+        except RemoteError as exc:
+            if str(exc).startswith("unknown op"):  # an older serve that lists no ops
+                raise self.too_old(op) from None
+            raise
+
+    def too_old(self, op: str) -> HostError:
+        """A serve that predates the request `op` (added compatibly, protocol 1 still)."""
+        return HostError(
+            self.name,
+            f"sessionview too old on {self.name}: its serve does not answer `{op}`; "
+            f"upgrade it with {self.spec.install_hint()}",
+        )
 
     def stream(self, op: str, **params: Any) -> Iterator[dict[str, Any]]:
         return self.connect().stream(op, **params)

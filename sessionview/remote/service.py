@@ -154,6 +154,40 @@ class Service:
             if rows or removed:
                 yield {"type": "changed", "rows": list(rows.values()), "removed": removed}
 
+    # -------------------------------------------------------------- search
+    def search(
+        self,
+        text: str,
+        *,
+        formats: list[str] | None = None,
+        states: list[str] | None = None,
+        kinds: list[str] | None = None,
+        since: str | None = None,
+        limit: int | None = 20,
+    ) -> dict[str, Any]:
+        """`search --json`'s rows (plus `updated_at`, `matching_chunks` and `score` for the
+        client's text output and merge), found by the same store search as locally, and
+        the search index's notices (one-line strings)."""
+        from sessionview.store.search import SearchIndex, SearchUnavailable, search_rows
+
+        with self._lock:
+            sessions = self.index.scan()
+        search = SearchIndex()
+        try:
+            rows = search_rows(
+                search,
+                text,
+                sessions,
+                formats=formats,
+                states=states,
+                kinds=kinds or (),
+                since=since,
+                limit=limit,
+            )
+        except SearchUnavailable as exc:
+            raise ValueError(str(exc)) from None
+        return {"results": rows, "notices": list(search.notices)}
+
     # ------------------------------------------------------------- actions
     def _roots(self) -> list[Any]:
         return [r.path for r in self.index.roots]

@@ -85,18 +85,20 @@ def ls(args: argparse.Namespace, config: Any, specs: list[HostSpec], states: Any
 
     eps = endpoints(specs, args, config)
     try:
-        listing = list_hosts(eps, sorted(states) if states else None)
+        listing = list_hosts(eps, sorted(states) if states else None, last=True)
+        for problem in listing.problems:
+            _err(problem)
+        for failure in listing.failures:
+            _err(failure)
+        status = 1 if listing.failures else 0
+        if args.json:
+            # Printed before waiting for ssh to end (the remotes exit meanwhile).
+            rows = [public_row(r) for r in listing.rows]
+            sys.stdout.buffer.write(json_bytes(rows, indent=False) + b"\n")
+            sys.stdout.flush()
+            return status
     finally:
         _close(eps)
-    for problem in listing.problems:
-        _err(problem)
-    for failure in listing.failures:
-        _err(failure)
-    status = 1 if listing.failures else 0
-    if args.json:
-        rows = [public_row(r) for r in listing.rows]
-        sys.stdout.buffer.write(json_bytes(rows, indent=False) + b"\n")
-        return status
     if not listing.rows:
         print("no sessions on " + ", ".join(safe_line(s.name) for s in specs))
         return status

@@ -128,6 +128,11 @@ class RemoteEndpoint:
     def stream(self, op: str, **params: Any) -> Iterator[dict[str, Any]]:
         return self.connect().stream(op, **params)
 
+    def end_input(self) -> None:
+        """No more requests: the remote serve may exit now (`close` still waits for ssh)."""
+        if self.connection is not None:
+            self.connection.end_input()
+
     def close(self) -> None:
         if self.connection is not None:
             self.connection.close()
@@ -142,8 +147,12 @@ class Listing:
     problems: list[str] = field(default_factory=list)
 
 
-def list_hosts(endpoints: Sequence[Endpoint], states: list[str] | None = None) -> Listing:
-    """Ask every host at once (one thread each); merge, qualify ids, sort."""
+def list_hosts(
+    endpoints: Sequence[Endpoint], states: list[str] | None = None, *, last: bool = False
+) -> Listing:
+    """Ask every host at once (one thread each); merge, qualify ids, sort. `last`: no
+    further request follows (`ls`), so each connection's input is closed as soon as its
+    listing arrived: the remote serve exits while this side checks and prints the rows."""
     from sessionview.remote.protocol import ProtocolError, check_row
 
     answers: dict[str, list[dict[str, Any]]] = {}
@@ -153,6 +162,8 @@ def list_hosts(endpoints: Sequence[Endpoint], states: list[str] | None = None) -
     def one(endpoint: Endpoint) -> None:
         try:
             result = endpoint.request("list", states=states)
+            if last and isinstance(endpoint, RemoteEndpoint):
+                endpoint.end_input()
             rows = result.get("rows")
             if not isinstance(rows, list):
                 raise ProtocolError("a listing without rows")

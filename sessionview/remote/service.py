@@ -25,9 +25,19 @@ class Service:
 
     # ------------------------------------------------------------- listing
     def list_json(self, states: list[str] | None = None) -> bytes:
-        """The `ls --json` array, as bytes."""
+        """The `ls --json` array, as bytes. The collector is paused meanwhile, as `ls`
+        does: the listing makes ~100,000 small objects and no cycles (~10% of a warm
+        listing otherwise)."""
+        import gc
+
         with self._lock:
-            listing = self.index.scan_json(states)
+            was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                listing = self.index.scan_json(states)
+            finally:
+                if was_enabled:
+                    gc.enable()
         return listing
 
     def finish(self, timeout: float) -> None:

@@ -85,18 +85,20 @@ def ls(args: argparse.Namespace, config: Any, specs: list[HostSpec], states: Any
 
     eps = endpoints(specs, args, config)
     try:
-        listing = list_hosts(eps, sorted(states) if states else None)
+        listing = list_hosts(eps, sorted(states) if states else None, last=True)
+        for problem in listing.problems:
+            _err(problem)
+        for failure in listing.failures:
+            _err(failure)
+        status = 1 if listing.failures else 0
+        if args.json:
+            # Printed before waiting for ssh to end (the remotes exit meanwhile).
+            rows = [public_row(r) for r in listing.rows]
+            sys.stdout.buffer.write(json_bytes(rows, indent=False) + b"\n")
+            sys.stdout.flush()
+            return status
     finally:
         _close(eps)
-    for problem in listing.problems:
-        _err(problem)
-    for failure in listing.failures:
-        _err(failure)
-    status = 1 if listing.failures else 0
-    if args.json:
-        rows = [public_row(r) for r in listing.rows]
-        sys.stdout.buffer.write(json_bytes(rows, indent=False) + b"\n")
-        return status
     if not listing.rows:
         print("no sessions on " + ", ".join(safe_line(s.name) for s in specs))
         return status
@@ -275,6 +277,122 @@ def _follow(ep: Endpoint, bare: str, *, as_json: bool) -> int:
             _err(f"{exc}; reconnecting")
             time.sleep(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
             attempt += 1
+
+
+# -------------------------------------------------------------- search
+#: What the protocol's search rows carry beyond `search --json`'s row (for merge and text).
+_SEARCH_EXTRA = ("updated_at", "matching_chunks", "score")
+
+
+def search(
+    args: argparse.Namespace,
+    config: Any,
+    specs: list[HostSpec],
+    *,
+    text: str,
+    formats: list[str] | None,
+    states: list[str] | None,
+    kinds: list[str],
+) -> int:
+    """Each host searches its own files (its own search index) at once; the rows are
+    merged best first, `host` added, ids qualified where not unique among them."""
+    import threading
+
+    from sessionview.remote.client import HostError, RemoteError
+    from sessionview.remote.fleet import merge_rows, public_row
+    from sessionview.remote.protocol import ProtocolError, check_search_row
+
+    eps = endpoints(specs, args, config)
+    answers: dict[str, list[dict[str, Any]]] = {}
+    notices: dict[str, list[str]] = {}
+    failures: dict[str, str] = {}
+    lock = threading.Lock()
+
+    def one(ep: Endpoint) -> None:
+        try:
+            answer = ep.request(
+                "search",
+                query=text,
+                formats=formats,
+                states=states,
+                kinds=kinds,
+                since=args.since,
+                limit=args.limit,
+            )
+            rows = answer.get("results")
+            if not isinstance(rows, list):
+                raise ProtocolError("a search answer without results")
+            checked = [check_search_row(r) for r in rows]
+            said = [str(n) for n in answer.get("notices") or () if isinstance(n, str)]
+        except ProtocolError as exc:
+            failure = f"{ep.name}: protocol error: {exc}"
+        except RemoteError as exc:
+            failure = f"{ep.name}: {exc}"
+        except HostError as exc:
+            failure = str(exc)
+        except Exception as exc:  # this host only
+            failure = f"{ep.name}: error: {exc}"
+        else:
+            with lock:
+                answers[ep.name], notices[ep.name] = checked, said
+            return
+        with lock:
+            failures[ep.name] = failure
+
+    try:
+        threads = [threading.Thread(target=one, args=(ep,), daemon=True) for ep in eps]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        _close(eps)
+    order = [s.name for s in specs]
+    for name in order:
+        for notice in notices.get(name, ()):
+            _err(f"{name}: {notice}")
+        if name in failures:
+            _err(failures[name])
+    rows = merge_rows([(name, answers[name]) for name in order if name in answers])
+    rows.sort(key=lambda r: (r["score"], -_timestamp(r.get("updated_at"))))
+    if args.limit is not None:
+        rows = rows[: args.limit]
+    status = 1 if failures else 0
+    if args.json:
+        out = [{k: v for k, v in public_row(r).items() if k not in _SEARCH_EXTRA} for r in rows]
+        sys.stdout.buffer.write(json_bytes(out, indent=False) + b"\n")
+        return status
+    if not rows:
+        where = ", ".join(safe_line(name) for name in answers) or "no host that answered"
+        print(f"no session contains {safe_line(text)} on {where}")
+        return status
+    from sessionview.render.safe import one_line
+    from sessionview.store.model import STATE_GLYPHS, SessionState
+
+    out_text = sys.stdout
+    for r in rows:
+        more = r["matching_chunks"] - len(r["hits"])
+        out_text.write(
+            f"{STATE_GLYPHS[SessionState(r['state'])]} {one_line(r['id'])}  {one_line(r['host'])}  "
+            f"{one_line(r['format'])}  {_ago(r.get('updated_at'))}  "
+            f"{one_line(str(r.get('title') or ''), 60)}\n"
+        )
+        for hit in r["hits"]:
+            out_text.write(
+                f"  #{hit['chunk']} {one_line(hit['kind'])}: {one_line(hit['excerpt'])}\n"
+            )
+        if more > 0:
+            out_text.write(f"  ... {more} more matching chunks\n")
+    return status
+
+
+def _timestamp(value: Any) -> float:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value).timestamp() if isinstance(value, str) else 0.0
+    except (ValueError, OverflowError, OSError):
+        return 0.0
 
 
 # ------------------------------------------------------------------ rm

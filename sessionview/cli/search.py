@@ -8,6 +8,7 @@ from sessionview.cli.common import (
     FORMATS,
     CliError,
     dir_options,
+    host_option,
     load_config,
     open_index,
     parse_states,
@@ -31,6 +32,7 @@ KINDS = ("user", "assistant", "tool", "system")
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     dir_options(p)
+    host_option(p)
     p.add_argument("query", metavar="QUERY", nargs="+", help="what to find")
     p.add_argument("--json", action="store_true", help="print one JSON array")
     p.add_argument("--agent", metavar="F", help=f"only these formats ({', '.join(FORMATS)})")
@@ -87,6 +89,20 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CliError(str(exc)) from None
     config = load_config(only_if_present=True)
+    if getattr(args, "host", None) or (config is not None and config.hosts):
+        from sessionview.cli import fleet
+
+        specs = fleet.host_specs(args, config)
+        if specs is not None:
+            return fleet.search(
+                args,
+                config,
+                specs,
+                text=text,
+                formats=sorted(formats) if formats is not None else None,
+                states=sorted(states) if states is not None else None,
+                kinds=kinds,
+            )
     index = open_index(args, config)
     sessions = index.scan()
     for problem in index.problems:
@@ -115,21 +131,7 @@ def run(args: argparse.Namespace) -> int:
     except SearchUnavailable as exc:
         raise CliError(str(exc)) from None
     if args.json:
-        write_json(
-            [
-                {
-                    "id": r.info.id,
-                    "format": r.info.format,
-                    "state": r.info.state.value,
-                    "title": r.info.title,
-                    "path": r.info.path,
-                    "hits": [
-                        {"chunk": h.chunk, "kind": h.kind, "excerpt": h.marked()} for h in r.hits
-                    ],
-                }
-                for r in results
-            ]
-        )
+        write_json([r.to_json() for r in results])
         return 0
     if not results:
         print(f"no session contains {safe_line(text)}")

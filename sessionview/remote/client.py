@@ -323,13 +323,19 @@ class Connection:
         pid = self.hello.get("pid")
         return pid if isinstance(pid, int) else None
 
+    def end_input(self) -> None:
+        """Close stdin: the remote serve stops and exits (within 2 s); answers already
+        received stay readable."""
+        with self._write_lock:
+            try:
+                if self.proc.stdin is not None:
+                    self.proc.stdin.close()
+            except OSError:
+                pass
+
     def close(self) -> None:
         """Close stdin (the remote exits within 2 s), then make sure ssh is gone."""
-        try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
-        except OSError:
-            pass
+        self.end_input()
         try:
             self.proc.wait(timeout=3)
         except subprocess.TimeoutExpired:

@@ -55,6 +55,15 @@ class LocalEndpoint:
                 return service.trash()
             if op == "prune":
                 return service.prune(**params)
+            if op == "search":
+                return service.search(
+                    params["query"],
+                    formats=params.get("formats"),
+                    states=params.get("states"),
+                    kinds=params.get("kinds"),
+                    since=params.get("since"),
+                    limit=params.get("limit", 20),
+                )
         except (PersistenceError, ValueError) as exc:
             raise RemoteError(str(exc)) from None
         raise ValueError(f"unknown op {op!r}")
@@ -95,10 +104,34 @@ class RemoteEndpoint:
         return self.connection
 
     def request(self, op: str, **params: Any) -> dict[str, Any]:
-        return self.connect().request(op, **params)
+        from sessionview.remote.client import RemoteError
+
+        connection = self.connect()
+        ops = connection.hello.get("ops")
+        if isinstance(ops, list) and op not in ops:
+            raise self.too_old(op)
+        try:
+            return connection.request(op, **params)
+        except RemoteError as exc:
+            if str(exc).startswith("unknown op"):  # an older serve that lists no ops
+                raise self.too_old(op) from None
+            raise
+
+    def too_old(self, op: str) -> HostError:
+        """A serve that predates the request `op` (added compatibly, protocol 1 still)."""
+        return HostError(
+            self.name,
+            f"sessionview too old on {self.name}: its serve does not answer `{op}`; "
+            f"upgrade it with {self.spec.install_hint()}",
+        )
 
     def stream(self, op: str, **params: Any) -> Iterator[dict[str, Any]]:
         return self.connect().stream(op, **params)
+
+    def end_input(self) -> None:
+        """No more requests: the remote serve may exit now (`close` still waits for ssh)."""
+        if self.connection is not None:
+            self.connection.end_input()
 
     def close(self) -> None:
         if self.connection is not None:
@@ -114,8 +147,12 @@ class Listing:
     problems: list[str] = field(default_factory=list)
 
 
-def list_hosts(endpoints: Sequence[Endpoint], states: list[str] | None = None) -> Listing:
-    """Ask every host at once (one thread each); merge, qualify ids, sort."""
+def list_hosts(
+    endpoints: Sequence[Endpoint], states: list[str] | None = None, *, last: bool = False
+) -> Listing:
+    """Ask every host at once (one thread each); merge, qualify ids, sort. `last`: no
+    further request follows (`ls`), so each connection's input is closed as soon as its
+    listing arrived: the remote serve exits while this side checks and prints the rows."""
     from sessionview.remote.protocol import ProtocolError, check_row
 
     answers: dict[str, list[dict[str, Any]]] = {}
@@ -125,6 +162,8 @@ def list_hosts(endpoints: Sequence[Endpoint], states: list[str] | None = None) -
     def one(endpoint: Endpoint) -> None:
         try:
             result = endpoint.request("list", states=states)
+            if last and isinstance(endpoint, RemoteEndpoint):
+                endpoint.end_input()
             rows = result.get("rows")
             if not isinstance(rows, list):
                 raise ProtocolError("a listing without rows")

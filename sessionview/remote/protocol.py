@@ -59,6 +59,36 @@ def check_row(row: Any) -> dict[str, Any]:
     return row
 
 
+def check_search_row(row: Any) -> dict[str, Any]:
+    """A `search` result row: `search --json`'s row plus `updated_at`, `matching_chunks`
+    and `score`; ProtocolError when a field the client uses has the wrong type."""
+    if not isinstance(row, dict):
+        raise ProtocolError("a search row that is not an object")
+    for key in ("id", "format", "state", "path"):
+        if not isinstance(row.get(key), str):
+            raise ProtocolError(f"a search row without a string {key!r}")
+    if row["state"] not in STATES:
+        raise ProtocolError(f"a search row with an unknown state {row['state'][:40]!r}")
+    score = row.get("score")
+    if not isinstance(score, int | float) or isinstance(score, bool):
+        raise ProtocolError("a search row without a numeric score")
+    count = row.get("matching_chunks")
+    if not isinstance(count, int) or isinstance(count, bool):
+        raise ProtocolError("a search row without an integer matching_chunks")
+    hits = row.get("hits")
+    if not isinstance(hits, list):
+        raise ProtocolError("a search row without a list of hits")
+    for hit in hits:
+        if (
+            not isinstance(hit, dict)
+            or not isinstance(hit.get("chunk"), int)
+            or not isinstance(hit.get("kind"), str)
+            or not isinstance(hit.get("excerpt"), str)
+        ):
+            raise ProtocolError("a search hit without an integer chunk and string kind/excerpt")
+    return row
+
+
 def check_chunk(chunk: Any) -> dict[str, Any]:
     """A transcript chunk `{index, kind, payload[, raw]}` as `show --json` prints it."""
     if not isinstance(chunk, dict):

@@ -18,7 +18,18 @@ from typing import IO, Any
 from sessionview.remote.protocol import PROTOCOL_VERSION, ProtocolError, decode, encode
 from sessionview.remote.service import Service
 
-OPS = ("list", "show", "follow", "watch", "rm", "restore", "trash", "prune", "cancel")
+OPS = (
+    "list",
+    "show",
+    "follow",
+    "watch",
+    "rm",
+    "restore",
+    "trash",
+    "prune",
+    "search",
+    "cancel",
+)
 
 
 class Server:
@@ -129,6 +140,18 @@ class Server:
             result = service.restore(_str(request, "session"))
         elif op == "trash":
             result = service.trash()
+        elif op == "search":
+            limit = request.get("limit", 20)
+            if limit is not None and (not isinstance(limit, int) or limit < 1):
+                raise ValueError("limit must be a positive integer or null")
+            result = service.search(
+                _str(request, "query"),
+                formats=_names(request, "formats"),
+                states=_names(request, "states"),
+                kinds=_names(request, "kinds"),
+                since=request.get("since") if isinstance(request.get("since"), str) else None,
+                limit=limit,
+            )
         else:  # prune
             states = request.get("states") or ["closed", "crashed"]
             result = service.prune(
@@ -171,6 +194,15 @@ def _str(request: dict[str, Any], key: str) -> str:
     value = request.get(key)
     if not isinstance(value, str):
         raise ValueError(f"{key!r} must be a string")
+    return value
+
+
+def _names(request: dict[str, Any], key: str) -> list[str] | None:
+    value = request.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{key!r} must be a list of strings or null")
     return value
 
 

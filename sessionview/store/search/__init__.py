@@ -13,6 +13,7 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from sessionview.store.model import SessionInfo
 from sessionview.store.search.db import SearchUnavailable, connect, default_path
@@ -83,6 +84,52 @@ class SearchIndex:
             return search(con, text, sessions, roles=roles_mask(kinds), limit=limit)
 
 
+def search_rows(
+    index: SearchIndex,
+    text: str,
+    sessions: Iterable[SessionInfo],
+    *,
+    formats: Iterable[str] | None = None,
+    states: Iterable[str] | None = None,
+    kinds: Iterable[str] = (),
+    since: str | None = None,
+    limit: int | None = 20,
+    progress: ProgressFn | None = None,
+) -> list[dict[str, Any]]:
+    """One host's whole search as JSON rows, best first: index what changed, keep the
+    sessions the filters allow, search. `search --json`'s row plus `updated_at`,
+    `matching_chunks` and `score` (lower is better), so rows of several hosts merge.
+    The remote `serve` answers `search` with this; ValueError for a bad `since`."""
+    from datetime import UTC, datetime
+
+    cutoff = None
+    if since:
+        from sessionview.store.actions import parse_age
+
+        cutoff = datetime.now(UTC) - parse_age(since)
+    sessions = list(sessions)
+    index.update(sessions, progress=progress)
+    wanted_formats = None if formats is None else set(formats)
+    wanted_states = None if states is None else set(states)
+    wanted = [
+        s
+        for s in sessions
+        if (wanted_formats is None or s.format in wanted_formats)
+        and (wanted_states is None or s.state.value in wanted_states)
+        and (cutoff is None or (s.updated_at or s.created_at or cutoff) >= cutoff)
+    ]
+    results = index.search(text, wanted, kinds=kinds, limit=limit)
+    return [
+        {
+            **r.to_json(),
+            "updated_at": r.info.updated_at.isoformat() if r.info.updated_at else None,
+            "matching_chunks": r.matching_chunks,
+            "score": r.score,
+        }
+        for r in results
+    ]
+
+
 __all__ = [
     "Hit",
     "SearchIndex",
@@ -91,4 +138,5 @@ __all__ = [
     "UpdateStats",
     "default_path",
     "parse",
+    "search_rows",
 ]

@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sessionview.store.model import SessionInfo
 from sessionview.store.search.db import CHUNK_SHIFT, FILE_SHIFT, file_range
@@ -63,6 +64,18 @@ class SessionHits:
     hits: tuple[Hit, ...]
     matching_chunks: int
     score: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The row `search --json` prints (excerpts terminal-safe, matches marked)."""
+        info = self.info
+        return {
+            "id": info.id,
+            "format": info.format,
+            "state": info.state.value,
+            "title": info.title,
+            "path": info.path,
+            "hits": [{"chunk": h.chunk, "kind": h.kind, "excerpt": h.marked()} for h in self.hits],
+        }
 
 
 def roles_mask(kinds: Iterable[str]) -> int:

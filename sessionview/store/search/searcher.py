@@ -8,18 +8,20 @@ never a result, even before the index has dropped it.
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sessionview.store.model import SessionInfo
 from sessionview.store.search.db import CHUNK_SHIFT, FILE_SHIFT, file_range
+from sessionview.store.search.listing import Listed
 from sessionview.store.search.query import GramTerm, Term, match_spans, parse
 from sessionview.store.search.text import ROLE_BITS
+
+if TYPE_CHECKING:
+    from sessionview.store.model import SessionInfo
 
 #: Hits listed per session (its first matching chunks, in transcript order).
 MAX_HITS = 10
@@ -131,15 +133,10 @@ def _excerpt(text: str, terms: list[Term]) -> tuple[tuple[str, bool], ...]:
     return tuple(segments)
 
 
-def _recency(info: SessionInfo) -> float:
-    when: datetime | None = info.updated_at or info.created_at
-    return when.timestamp() if when is not None else 0.0
-
-
 def search(
     con: sqlite3.Connection,
     text: str,
-    sessions: Iterable[SessionInfo],
+    sessions: Iterable[Listed],
     *,
     roles: int = 0,
     limit: int | None = 20,
@@ -148,8 +145,8 @@ def search(
     terms = parse(text)
     if not terms:
         return []
-    by_path = {os.path.abspath(s.path): s for s in sessions}
-    ids: dict[int, SessionInfo] = {}
+    by_path = {s.path: s for s in sessions}
+    ids: dict[int, Listed] = {}
     for file_id, path in con.execute("SELECT id, path FROM files"):
         info = by_path.get(path)
         if info is not None:
@@ -172,11 +169,13 @@ def search(
         if not scores:
             return []
     assert scores is not None
-    ranked = sorted(scores, key=lambda f: (scores[f], -_recency(ids[f])))
+    ranked = sorted(scores, key=lambda f: (scores[f], -ids[f].recency()))
     if limit is not None:
         ranked = ranked[:limit]
     hits = _hits(con, terms, ranked, where)
-    return [SessionHits(ids[f], hits.get(f, ()), counts.get(f, 0), scores[f]) for f in ranked]
+    return [
+        SessionHits(ids[f].info(), hits.get(f, ()), counts.get(f, 0), scores[f]) for f in ranked
+    ]
 
 
 def _hits(

@@ -151,27 +151,24 @@ def search(
         info = by_path.get(path)
         if info is not None:
             ids[file_id] = info
-    scores: dict[int, float] | None = None
-    counts: dict[int, int] = {}
     where = _where_roles(roles)
-    for term in terms:
-        found: dict[int, float] = {}
-        rows = con.execute(
-            f"SELECT rowid >> {FILE_SHIFT} AS f, min(rank), count(*) FROM fts"
-            f" WHERE fts MATCH ?{where} GROUP BY f",
-            (term.fts(),),
-        )
-        for file_id, rank, count in rows:
-            if file_id in ids and (scores is None or file_id in scores):
-                found[file_id] = rank + (scores[file_id] if scores is not None else 0.0)
-                counts[file_id] = max(counts.get(file_id, 0), count)
-        scores = found
-        if not scores:
-            return []
-    assert scores is not None
-    ranked = sorted(scores, key=lambda f: (scores[f], -ids[f].recency()))
-    if limit is not None:
-        ranked = ranked[:limit]
+    total = _total_rows(con)
+    weighted = [t for t in terms if 2 * _rows_matching(con, t) < total]
+    weightless = [t for t in terms if t not in weighted]
+    counts: dict[int, int] = {}
+    if weighted:
+        scores = _scored(con, weighted, ids, counts, where)
+        if weightless:
+            scores = _filtered(con, weightless, scores, where)
+        ranked = sorted(scores, key=lambda f: (scores[f], -ids[f].recency()))
+        if limit is not None:
+            ranked = ranked[:limit]
+    else:
+        ranked = _newest_matching(con, weightless, ids, where, limit)
+        scores = dict.fromkeys(ranked, 0.0)
+    for f in ranked:
+        if f not in counts:
+            counts[f] = max(_count_in(con, t, f, where) for t in terms)
     hits = _hits(con, terms, ranked, where)
     return [
         SessionHits(ids[f].info(), hits.get(f, ()), counts.get(f, 0), scores[f]) for f in ranked
@@ -212,3 +209,125 @@ def _hits(
             for rowid, kind, z in rows
         )
     return out
+
+
+#: A term in at least half of all indexed chunks has BM25 weight ~0 (its idf is <= 0,
+#: which FTS5 clamps to 1e-6): it only filters, and is never scored chunk by chunk,
+#: which for a word in nearly every session was most of the query's time.
+def _total_rows(con: sqlite3.Connection) -> int:
+    """How many rows the text index holds: the first varint of FTS5's averages record."""
+    row = con.execute("SELECT block FROM fts_data WHERE id = 1").fetchone()
+    if row is None or not row[0]:
+        return 0
+    value = 0
+    for i, byte in enumerate(bytes(row[0][:9])):
+        if i == 8:
+            return (value << 8) | byte
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            break
+    return value
+
+
+def _rows_matching(con: sqlite3.Connection, term: Term) -> int:
+    return con.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (term.fts(),)).fetchone()[0]
+
+
+def _scored(
+    con: sqlite3.Connection,
+    terms: list[Term],
+    ids: dict[int, Listed],
+    counts: dict[int, int],
+    where: str,
+) -> dict[int, float]:
+    """Per file: the sum over terms of its best chunk's BM25 (lower is better)."""
+    scores: dict[int, float] | None = None
+    for term in terms:
+        found: dict[int, float] = {}
+        rows = con.execute(
+            f"SELECT rowid >> {FILE_SHIFT} AS f, min(rank), count(*) FROM fts"
+            f" WHERE fts MATCH ?{where} GROUP BY f",
+            (term.fts(),),
+        )
+        for file_id, rank, count in rows:
+            if file_id in ids and (scores is None or file_id in scores):
+                found[file_id] = rank + (scores[file_id] if scores is not None else 0.0)
+                counts[file_id] = max(counts.get(file_id, 0), count)
+        scores = found
+        if not scores:
+            return {}
+    return scores or {}
+
+
+#: Above this many candidate files, a weightless term is matched in one pass over its
+#: rows rather than looked up file by file.
+LOOKUPS = 2000
+
+
+def _has(con: sqlite3.Connection, term: Term, file_id: int, where: str) -> bool:
+    low, high = file_range(file_id)
+    return (
+        con.execute(
+            f"SELECT 1 FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?{where} LIMIT 1",
+            (term.fts(), low, high),
+        ).fetchone()
+        is not None
+    )
+
+
+def _count_in(con: sqlite3.Connection, term: Term, file_id: int, where: str) -> int:
+    low, high = file_range(file_id)
+    return con.execute(
+        f"SELECT count(*) FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?{where}",
+        (term.fts(), low, high),
+    ).fetchone()[0]
+
+
+def _files_with(con: sqlite3.Connection, term: Term, where: str) -> set[int]:
+    return {
+        f
+        for (f,) in con.execute(
+            f"SELECT DISTINCT rowid >> {FILE_SHIFT} FROM fts WHERE fts MATCH ?{where}",
+            (term.fts(),),
+        )
+    }
+
+
+def _filtered(
+    con: sqlite3.Connection, terms: list[Term], scores: dict[int, float], where: str
+) -> dict[int, float]:
+    """The scored files that also contain every weightless term."""
+    for term in terms:
+        if len(scores) <= LOOKUPS:
+            scores = {f: v for f, v in scores.items() if _has(con, term, f, where)}
+        else:
+            files = _files_with(con, term, where)
+            scores = {f: v for f, v in scores.items() if f in files}
+    return scores
+
+
+def _newest_matching(
+    con: sqlite3.Connection,
+    terms: list[Term],
+    ids: dict[int, Listed],
+    where: str,
+    limit: int | None,
+) -> list[int]:
+    """Only weightless terms: the newest sessions containing them all, looked up
+    newest first until `limit` are found (a `grep -l` that stops early)."""
+    newest = sorted(ids, key=lambda f: -ids[f].recency())
+    if limit is not None:
+        found: list[int] = []
+        for checked, f in enumerate(newest):
+            if checked >= LOOKUPS:
+                break
+            if all(_has(con, t, f, where) for t in terms):
+                found.append(f)
+                if len(found) >= limit:
+                    return found
+        else:
+            return found
+    files = set(ids)
+    for term in terms:
+        files &= _files_with(con, term, where)
+    return [f for f in newest if f in files][:limit]

@@ -157,9 +157,10 @@ def search(
     weightless = [t for t in terms if t not in weighted]
     counts: dict[int, int] = {}
     if weighted:
-        scores = _scored(con, weighted, ids, counts, where)
+        files = _matching(con, weighted, ids, counts, where)
         if weightless:
-            scores = _filtered(con, weightless, scores, where)
+            files = _filtered(con, weightless, files, where)
+        scores = _scored(con, weighted, files, ids, where)
         ranked = sorted(scores, key=lambda f: (scores[f], -ids[f].recency()))
         if limit is not None:
             ranked = ranked[:limit]
@@ -233,30 +234,66 @@ def _rows_matching(con: sqlite3.Connection, term: Term) -> int:
     return con.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (term.fts(),)).fetchone()[0]
 
 
-def _scored(
+def _matching(
     con: sqlite3.Connection,
     terms: list[Term],
     ids: dict[int, Listed],
     counts: dict[int, int],
     where: str,
-) -> dict[int, float]:
-    """Per file: the sum over terms of its best chunk's BM25 (lower is better)."""
-    scores: dict[int, float] | None = None
+) -> dict[int, int]:
+    """The listed files in which every term matches, with their most matching chunks for
+    one term (no scoring: a pass over each term's rows, no BM25 per chunk)."""
+    files: dict[int, int] | None = None
     for term in terms:
-        found: dict[int, float] = {}
+        found: dict[int, int] = {}
         rows = con.execute(
-            f"SELECT rowid >> {FILE_SHIFT} AS f, min(rank), count(*) FROM fts"
+            f"SELECT rowid >> {FILE_SHIFT} AS f, count(*) FROM fts"
             f" WHERE fts MATCH ?{where} GROUP BY f",
             (term.fts(),),
         )
-        for file_id, rank, count in rows:
-            if file_id in ids and (scores is None or file_id in scores):
-                found[file_id] = rank + (scores[file_id] if scores is not None else 0.0)
-                counts[file_id] = max(counts.get(file_id, 0), count)
-        scores = found
-        if not scores:
+        for file_id, count in rows:
+            if file_id in ids and (files is None or file_id in files):
+                found[file_id] = count
+        files = found
+        if not files:
             return {}
-    return scores or {}
+    assert files is not None
+    for file_id in files:
+        counts[file_id] = max(counts.get(file_id, 0), files[file_id])
+    return files
+
+
+#: At most this many sessions are ranked by BM25: a query matching more (a word found in
+#: nearly every session) ranks the newest this many of them, and scores no chunk of the
+#: others (scoring every chunk of 10,000 sessions was most of such a query's time).
+RANKED = 500
+
+
+def _scored(
+    con: sqlite3.Connection,
+    terms: list[Term],
+    files: dict[int, int],
+    ids: dict[int, Listed],
+    where: str,
+) -> dict[int, float]:
+    """Per file: the sum over terms of its best chunk's BM25 (lower is better)."""
+    chosen = list(files)
+    if len(chosen) > RANKED:
+        chosen = sorted(chosen, key=lambda f: -ids[f].recency())[:RANKED]
+    if not chosen:
+        return {}
+    scores = dict.fromkeys(chosen, 0.0)
+    among = ",".join(str(int(f)) for f in chosen)
+    for term in terms:
+        rows = con.execute(
+            f"SELECT rowid >> {FILE_SHIFT} AS f, min(rank) FROM fts WHERE fts MATCH ?{where}"
+            f" AND (rowid >> {FILE_SHIFT}) IN ({among}) GROUP BY f",
+            (term.fts(),),
+        )
+        for file_id, rank in rows:
+            if file_id in scores:
+                scores[file_id] += rank
+    return scores
 
 
 #: Above this many candidate files, a weightless term is matched in one pass over its
@@ -294,16 +331,16 @@ def _files_with(con: sqlite3.Connection, term: Term, where: str) -> set[int]:
 
 
 def _filtered(
-    con: sqlite3.Connection, terms: list[Term], scores: dict[int, float], where: str
-) -> dict[int, float]:
-    """The scored files that also contain every weightless term."""
+    con: sqlite3.Connection, terms: list[Term], files: dict[int, int], where: str
+) -> dict[int, int]:
+    """The files that also contain every weightless term."""
     for term in terms:
-        if len(scores) <= LOOKUPS:
-            scores = {f: v for f, v in scores.items() if _has(con, term, f, where)}
+        if len(files) <= LOOKUPS:
+            files = {f: v for f, v in files.items() if _has(con, term, f, where)}
         else:
-            files = _files_with(con, term, where)
-            scores = {f: v for f, v in scores.items() if f in files}
-    return scores
+            found = _files_with(con, term, where)
+            files = {f: v for f, v in files.items() if f in found}
+    return files
 
 
 def _newest_matching(

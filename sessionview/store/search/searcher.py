@@ -276,13 +276,14 @@ def _scored(
     ids: dict[int, Listed],
     where: str,
 ) -> dict[int, float]:
-    """Per file: the sum over terms of its best chunk's BM25 (lower is better)."""
+    """Per file: the sum over terms of its best chunk's BM25 (lower is better; BM25 is
+    negative in FTS5, so the files left unscored, at 0, come after the ranked ones)."""
     chosen = list(files)
     if len(chosen) > RANKED:
         chosen = sorted(chosen, key=lambda f: -ids[f].recency())[:RANKED]
     if not chosen:
         return {}
-    scores = dict.fromkeys(chosen, 0.0)
+    scores = dict.fromkeys(files, 0.0)
     among = ",".join(str(int(f)) for f in chosen)
     for term in terms:
         rows = con.execute(

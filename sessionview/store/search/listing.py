@@ -35,7 +35,7 @@ class Listed:
             self._info: SessionInfo | None = None
             self.state: str = source.state
             #: The `stat` key the listing read just now; None: stat the file.
-            self.key: StatKey | None = tuple(source.key)  # type: ignore[assignment]
+            self.key: StatKey | None = tuple(source.key)
         else:
             self._info = source
             self.state = source.state.value

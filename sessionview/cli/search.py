@@ -71,6 +71,7 @@ def _progress_line() -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from sessionview.store.search import SearchIndex, SearchUnavailable
+    from sessionview.store.search.listing import as_listed
 
     text = " ".join(args.query)
     formats = _names(args.agent, FORMATS, "format") if args.agent else None
@@ -104,10 +105,11 @@ def run(args: argparse.Namespace) -> int:
                 kinds=kinds,
             )
     index = open_index(args, config)
-    sessions = index.scan()
+    sessions = index.scan_entries()  # no SessionInfo per row: see search/listing.py
     for problem in index.problems:
         print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
     search = SearchIndex()
+    sessions = as_listed(sessions)
     progress = _progress_line()
     try:
         search.update(sessions, progress=progress)
@@ -123,8 +125,8 @@ def run(args: argparse.Namespace) -> int:
         s
         for s in sessions
         if (formats is None or s.format in formats)
-        and (states is None or s.state.value in states)
-        and (cutoff is None or (s.updated_at or s.created_at or cutoff) >= cutoff)
+        and (states is None or s.state in states)
+        and (cutoff is None or (s.updated_at() or cutoff) >= cutoff)
     ]
     try:
         results = search.search(text, wanted, kinds=kinds, limit=args.limit)

@@ -487,6 +487,14 @@ class SessionIndex:
         self._scan_entries(on_batch, batch_size, on_total)
         return self.sessions()
 
+    def scan_entries(self) -> list[_Entry]:
+        """`scan()` without building a `SessionInfo` per row: the listing's entries
+        (`path`, `format`, `state`, `updated`, `key`: the `stat` key just read,
+        `materialize()`), for callers that need the full row of a few (search).
+        """
+        self._scan_entries(None, 0)
+        return self._best_entries()
+
     def scan_json(self, states: Iterable[str] | None = None) -> bytes:
         """`scan()` for `ls --json`: one JSON array of rows, newest activity first.
 

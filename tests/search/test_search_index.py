@@ -258,3 +258,53 @@ def test_cache_dir_that_cannot_exist_is_a_clear_error(tmp_path: Path, corpus: Pa
     search = SearchIndex(str(blocker / "cache" / "search.sqlite3"))
     with pytest.raises(SearchUnavailable, match="search is unavailable: cannot create"):
         search.update(listing(corpus, tmp_path / "l.bin"))
+
+
+def _ids(results) -> list[str]:
+    return [r.info.id for r in results]
+
+
+def test_a_word_in_most_chunks_filters_and_newest_come_first(tmp_path: Path):
+    """A term in half or more of the chunks has no BM25 weight: it still must match, and
+    sessions holding only such terms come newest first, as many as asked for."""
+    d = tmp_path / "sessions"
+    d.mkdir()
+    ids = [f"{n:08x}-0000-4000-8000-00000000000{n}" for n in range(1, 6)]
+    for n, sid in enumerate(ids):
+        texts = ["the build passed", "the tests ran"] if n != 2 else ["nothing here"]
+        if n == 4:
+            texts.append("the zyzzyva word")
+        path = write_session(d, sid, texts)
+        os.utime(path, (1_700_000_000 + n, 1_700_000_000 + n))
+    search = SearchIndex(str(tmp_path / "cache" / "search.sqlite3"))
+    sessions = listing(d, tmp_path / "l.bin")
+    search.update(sessions)
+    every = search.search("the", sessions, limit=None)
+    assert set(_ids(every)) == {ids[0], ids[1], ids[3], ids[4]}
+    newest = [s.id for s in sorted(sessions, key=lambda s: s.updated_at or s.created_at)]
+    expected = [sid for sid in reversed(newest) if sid != ids[2]]
+    assert _ids(every) == expected
+    assert _ids(search.search("the", sessions, limit=2)) == expected[:2]
+    assert _ids(search.search("the zyzzyva", sessions)) == [ids[4]]
+    assert _ids(search.search("nothing the", sessions)) == []
+    assert all(r.hits and r.matching_chunks >= 2 for r in every)
+
+
+def test_only_the_newest_sessions_are_ranked_when_too_many_match(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from sessionview.store.search import searcher
+
+    d = tmp_path / "sessions"
+    d.mkdir()
+    ids = [f"{n:08x}-0000-4000-8000-00000000000{n}" for n in range(1, 6)]
+    for sid in ids:
+        write_session(d, sid, ["a migration plan", "unrelated text one", "more unrelated text"])
+    search = SearchIndex(str(tmp_path / "cache" / "search.sqlite3"))
+    sessions = listing(d, tmp_path / "l.bin")
+    search.update(sessions)
+    assert len(search.search("migration", sessions, limit=None)) == 5
+    monkeypatch.setattr(searcher, "RANKED", 2)
+    results = search.search("migration", sessions, limit=None)
+    assert len(results) == 5  # all still found; only two were scored
+    assert sum(r.score != 0.0 for r in results) == 2

@@ -13,13 +13,16 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sessionview.store.model import SessionInfo
 from sessionview.store.search.db import SearchUnavailable, connect, default_path
 from sessionview.store.search.indexer import Indexer, ProgressFn, UpdateStats
+from sessionview.store.search.listing import Listed, as_listed
 from sessionview.store.search.query import parse
 from sessionview.store.search.searcher import Hit, SessionHits, roles_mask, search
+
+if TYPE_CHECKING:
+    from sessionview.store.model import SessionInfo
 
 
 class SearchIndex:
@@ -56,32 +59,32 @@ class SearchIndex:
 
     def update(
         self,
-        sessions: Iterable[SessionInfo],
+        sessions: Iterable[Any],
         *,
         progress: ProgressFn | None = None,
         stop: threading.Event | None = None,
     ) -> UpdateStats:
         """Index what changed in these sessions' files; drop files gone from disk."""
         with self._connection() as con:
-            return Indexer(con).update(sessions, progress=progress, stop=stop)
+            return Indexer(con).update(as_listed(sessions), progress=progress, stop=stop)
 
-    def pending(self, sessions: Iterable[SessionInfo]) -> int:
+    def pending(self, sessions: Iterable[Any]) -> int:
         """How many files `update` would read (0: the index is current)."""
         with self._connection() as con:
-            jobs, _ = Indexer(con).plan(sessions)
+            jobs, _ = Indexer(con).plan(as_listed(sessions))
             return len(jobs)
 
     def search(
         self,
         text: str,
-        sessions: Iterable[SessionInfo],
+        sessions: Iterable[Any],
         *,
         kinds: Iterable[str] = (),
         limit: int | None = 20,
     ) -> list[SessionHits]:
         """Sessions in which every term matches, best first (see `searcher.search`)."""
         with self._connection() as con:
-            return search(con, text, sessions, roles=roles_mask(kinds), limit=limit)
+            return search(con, text, as_listed(sessions), roles=roles_mask(kinds), limit=limit)
 
 
 def search_rows(
@@ -132,6 +135,7 @@ def search_rows(
 
 __all__ = [
     "Hit",
+    "Listed",
     "SearchIndex",
     "SearchUnavailable",
     "SessionHits",

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sessionview.store.model import SessionInfo, SessionState
 from sessionview.store.search.db import chunk_rowid, file_range
+from sessionview.store.search.listing import Listed
 from sessionview.store.search.text import columns, role_bits, searchable
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ class UpdateStats:
 @dataclass(slots=True)
 class _Job:
     path: str
-    info: SessionInfo
+    format: str
     st: os.stat_result
     base: _Row | None  # the `files` row this job was planned from
     append: bool
@@ -92,7 +92,7 @@ def _parse(job: _Job) -> _Parsed:
     from sessionview.store.errors import PersistenceError
     from sessionview.store.formats import get_adapter
 
-    adapter = get_adapter(job.info.format)
+    adapter = get_adapter(job.format)
     size = job.st.st_size
     if not adapter.append_only:
         try:
@@ -197,20 +197,25 @@ class Indexer:
             )
         }
 
-    def plan(self, sessions: Iterable[SessionInfo]) -> tuple[list[_Job], list[_Row]]:
-        """The files to read and the rows of files gone from the listing."""
+    def plan(self, sessions: Iterable[Listed]) -> tuple[list[_Job], list[_Row]]:
+        """The files to read and the rows of files gone from the listing.
+
+        A file whose listing entry carries the `stat` key the index has is current
+        without another `stat` (the listing stat'ed it just now).
+        """
         rows = self._rows()
-        wanted = {
-            os.path.abspath(s.path): s for s in sessions if s.state is not SessionState.CORRUPT
-        }
+        wanted = {s.path: s for s in sessions if s.state != "corrupt"}
         by_inode = {(r[2], r[3]): r for p, r in rows.items() if p not in wanted}
         jobs: list[_Job] = []
+        rows_get, stat = rows.get, os.stat
         for path, info in wanted.items():
+            base = rows_get(path)
+            if base is not None and info.key is not None and base[2:6] == info.key:
+                continue
             try:
-                st = os.stat(path)
+                st = stat(path)
             except OSError:
                 continue
-            base = rows.get(path)
             if base is None:
                 moved = by_inode.pop((st.st_dev, st.st_ino), None)
                 if moved is not None and not os.path.exists(moved[1]):
@@ -226,7 +231,7 @@ class Indexer:
                 and st.st_size > base[4]
                 and base[6] <= st.st_size
             )
-            jobs.append(_Job(path, info, st, base, append))
+            jobs.append(_Job(path, info.format, st, base, append))
         gone = [r for p, r in rows.items() if p not in wanted]
         return jobs, gone
 
@@ -238,7 +243,7 @@ class Indexer:
 
     def update(
         self,
-        sessions: Iterable[SessionInfo],
+        sessions: Iterable[Listed],
         *,
         progress: ProgressFn | None = None,
         stop: threading.Event | None = None,
@@ -309,7 +314,7 @@ class Indexer:
                         " lineno, chunks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             job.path,
-                            job.info.format,
+                            job.format,
                             st.st_dev,
                             st.st_ino,
                             parsed.size,
@@ -329,7 +334,7 @@ class Indexer:
                         "UPDATE files SET format = ?, dev = ?, ino = ?, size = ?, mtime_ns = ?,"
                         " offset = ?, lineno = ?, chunks = ? WHERE id = ?",
                         (
-                            job.info.format,
+                            job.format,
                             st.st_dev,
                             st.st_ino,
                             parsed.size,

@@ -8,19 +8,20 @@ never a result, even before the index has dropped it.
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sessionview.store.model import SessionInfo
 from sessionview.store.search.db import CHUNK_SHIFT, FILE_SHIFT, file_range
+from sessionview.store.search.listing import Listed
 from sessionview.store.search.query import GramTerm, Term, match_spans, parse
 from sessionview.store.search.text import ROLE_BITS
+
+if TYPE_CHECKING:
+    from sessionview.store.model import SessionInfo
 
 #: Hits listed per session (its first matching chunks, in transcript order).
 MAX_HITS = 10
@@ -144,15 +145,10 @@ def _excerpt(text: str, terms: list[Term]) -> tuple[tuple[str, bool], ...]:
     return tuple(segments)
 
 
-def _recency(info: SessionInfo) -> float:
-    when: datetime | None = info.updated_at or info.created_at
-    return when.timestamp() if when is not None else 0.0
-
-
 def search(
     con: sqlite3.Connection,
     text: str,
-    sessions: Iterable[SessionInfo],
+    sessions: Iterable[Listed],
     *,
     roles: int = 0,
     limit: int | None = 20,
@@ -161,35 +157,35 @@ def search(
     terms = parse(text)
     if not terms:
         return []
-    by_path = {os.path.abspath(s.path): s for s in sessions}
-    ids: dict[int, SessionInfo] = {}
+    by_path = {s.path: s for s in sessions}
+    ids: dict[int, Listed] = {}
     for file_id, path in con.execute("SELECT id, path FROM files"):
         info = by_path.get(path)
         if info is not None:
             ids[file_id] = info
-    scores: dict[int, float] | None = None
-    counts: dict[int, int] = {}
     where = _where_roles(roles)
-    for term in terms:
-        found: dict[int, float] = {}
-        rows = con.execute(
-            f"SELECT rowid >> {FILE_SHIFT} AS f, min(rank), count(*) FROM fts"
-            f" WHERE fts MATCH ?{where} GROUP BY f",
-            (term.fts(),),
-        )
-        for file_id, rank, count in rows:
-            if file_id in ids and (scores is None or file_id in scores):
-                found[file_id] = rank + (scores[file_id] if scores is not None else 0.0)
-                counts[file_id] = max(counts.get(file_id, 0), count)
-        scores = found
-        if not scores:
-            return []
-    assert scores is not None
-    ranked = sorted(scores, key=lambda f: (scores[f], -_recency(ids[f])))
-    if limit is not None:
-        ranked = ranked[:limit]
+    total = _total_rows(con)
+    weighted = [t for t in terms if 2 * _rows_matching(con, t) < total]
+    weightless = [t for t in terms if t not in weighted]
+    counts: dict[int, int] = {}
+    if weighted:
+        files = _matching(con, weighted, ids, counts, where)
+        if weightless:
+            files = _filtered(con, weightless, files, where)
+        scores = _scored(con, weighted, files, ids, where)
+        ranked = sorted(scores, key=lambda f: (scores[f], -ids[f].recency()))
+        if limit is not None:
+            ranked = ranked[:limit]
+    else:
+        ranked = _newest_matching(con, weightless, ids, where, limit)
+        scores = dict.fromkeys(ranked, 0.0)
+    for f in ranked:
+        if f not in counts:
+            counts[f] = max(_count_in(con, t, f, where) for t in terms)
     hits = _hits(con, terms, ranked, where)
-    return [SessionHits(ids[f], hits.get(f, ()), counts.get(f, 0), scores[f]) for f in ranked]
+    return [
+        SessionHits(ids[f].info(), hits.get(f, ()), counts.get(f, 0), scores[f]) for f in ranked
+    ]
 
 
 def _hits(
@@ -226,3 +222,162 @@ def _hits(
             for rowid, kind, z in rows
         )
     return out
+
+
+#: A term in at least half of all indexed chunks has BM25 weight ~0 (its idf is <= 0,
+#: which FTS5 clamps to 1e-6): it only filters, and is never scored chunk by chunk,
+#: which for a word in nearly every session was most of the query's time.
+def _total_rows(con: sqlite3.Connection) -> int:
+    """How many rows the text index holds: the first varint of FTS5's averages record."""
+    row = con.execute("SELECT block FROM fts_data WHERE id = 1").fetchone()
+    if row is None or not row[0]:
+        return 0
+    value = 0
+    for i, byte in enumerate(bytes(row[0][:9])):
+        if i == 8:
+            return (value << 8) | byte
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            break
+    return value
+
+
+def _rows_matching(con: sqlite3.Connection, term: Term) -> int:
+    return con.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (term.fts(),)).fetchone()[0]
+
+
+def _matching(
+    con: sqlite3.Connection,
+    terms: list[Term],
+    ids: dict[int, Listed],
+    counts: dict[int, int],
+    where: str,
+) -> dict[int, int]:
+    """The listed files in which every term matches, with their most matching chunks for
+    one term (no scoring: a pass over each term's rows, no BM25 per chunk)."""
+    files: dict[int, int] | None = None
+    for term in terms:
+        found: dict[int, int] = {}
+        rows = con.execute(
+            f"SELECT rowid >> {FILE_SHIFT} AS f, count(*) FROM fts"
+            f" WHERE fts MATCH ?{where} GROUP BY f",
+            (term.fts(),),
+        )
+        for file_id, count in rows:
+            if file_id in ids and (files is None or file_id in files):
+                found[file_id] = count
+        files = found
+        if not files:
+            return {}
+    assert files is not None
+    for file_id in files:
+        counts[file_id] = max(counts.get(file_id, 0), files[file_id])
+    return files
+
+
+#: At most this many sessions are ranked by BM25: a query matching more (a word found in
+#: nearly every session) ranks the newest this many of them, and scores no chunk of the
+#: others (scoring every chunk of 10,000 sessions was most of such a query's time).
+RANKED = 500
+
+
+def _scored(
+    con: sqlite3.Connection,
+    terms: list[Term],
+    files: dict[int, int],
+    ids: dict[int, Listed],
+    where: str,
+) -> dict[int, float]:
+    """Per file: the sum over terms of its best chunk's BM25 (lower is better; BM25 is
+    negative in FTS5, so the files left unscored, at 0, come after the ranked ones)."""
+    chosen = list(files)
+    if len(chosen) > RANKED:
+        chosen = sorted(chosen, key=lambda f: -ids[f].recency())[:RANKED]
+    if not chosen:
+        return {}
+    scores = dict.fromkeys(files, 0.0)
+    among = ",".join(str(int(f)) for f in chosen)
+    for term in terms:
+        rows = con.execute(
+            f"SELECT rowid >> {FILE_SHIFT} AS f, min(rank) FROM fts WHERE fts MATCH ?{where}"
+            f" AND (rowid >> {FILE_SHIFT}) IN ({among}) GROUP BY f",
+            (term.fts(),),
+        )
+        for file_id, rank in rows:
+            if file_id in scores:
+                scores[file_id] += rank
+    return scores
+
+
+#: Above this many candidate files, a weightless term is matched in one pass over its
+#: rows rather than looked up file by file.
+LOOKUPS = 2000
+
+
+def _has(con: sqlite3.Connection, term: Term, file_id: int, where: str) -> bool:
+    low, high = file_range(file_id)
+    return (
+        con.execute(
+            f"SELECT 1 FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?{where} LIMIT 1",
+            (term.fts(), low, high),
+        ).fetchone()
+        is not None
+    )
+
+
+def _count_in(con: sqlite3.Connection, term: Term, file_id: int, where: str) -> int:
+    low, high = file_range(file_id)
+    return con.execute(
+        f"SELECT count(*) FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?{where}",
+        (term.fts(), low, high),
+    ).fetchone()[0]
+
+
+def _files_with(con: sqlite3.Connection, term: Term, where: str) -> set[int]:
+    return {
+        f
+        for (f,) in con.execute(
+            f"SELECT DISTINCT rowid >> {FILE_SHIFT} FROM fts WHERE fts MATCH ?{where}",
+            (term.fts(),),
+        )
+    }
+
+
+def _filtered(
+    con: sqlite3.Connection, terms: list[Term], files: dict[int, int], where: str
+) -> dict[int, int]:
+    """The files that also contain every weightless term."""
+    for term in terms:
+        if len(files) <= LOOKUPS:
+            files = {f: v for f, v in files.items() if _has(con, term, f, where)}
+        else:
+            found = _files_with(con, term, where)
+            files = {f: v for f, v in files.items() if f in found}
+    return files
+
+
+def _newest_matching(
+    con: sqlite3.Connection,
+    terms: list[Term],
+    ids: dict[int, Listed],
+    where: str,
+    limit: int | None,
+) -> list[int]:
+    """Only weightless terms: the newest sessions containing them all, looked up
+    newest first until `limit` are found (a `grep -l` that stops early)."""
+    newest = sorted(ids, key=lambda f: -ids[f].recency())
+    if limit is not None:
+        found: list[int] = []
+        for checked, f in enumerate(newest):
+            if checked >= LOOKUPS:
+                break
+            if all(_has(con, t, f, where) for t in terms):
+                found.append(f)
+                if len(found) >= limit:
+                    return found
+        else:
+            return found
+    files = set(ids)
+    for term in terms:
+        files &= _files_with(con, term, where)
+    return [f for f in newest if f in files][:limit]

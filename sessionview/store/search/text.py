@@ -39,13 +39,23 @@ GRAM_RANGES = (
     "\u3040-\u30ff\u3100-\u318f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
     "\uf900-\ufaff\U0001f000-\U0001faff\U00020000-\U0003ffff"
 )
-_GRAM_RUN = re.compile(f"[{GRAM_RANGES}]+")
-_GRAM_SPLIT = re.compile(f"([{GRAM_RANGES}]+)")
+
+
+# Compiled on first use: a class of these ranges takes 10-20 ms to compile, and a query
+# of ASCII words (most of them) needs neither.
+@lru_cache(maxsize=1)
+def _gram_run() -> re.Pattern[str]:
+    return re.compile(f"[{GRAM_RANGES}]+")
+
+
+@lru_cache(maxsize=1)
+def _gram_split() -> re.Pattern[str]:
+    return re.compile(f"([{GRAM_RANGES}]+)")
 
 
 def is_gram_char(ch: str) -> bool:
     """CJK letters and symbols such as emoji: searched as substrings, not words."""
-    return _GRAM_RUN.match(ch) is not None
+    return _gram_run().match(ch) is not None
 
 
 def role_bits(chunk: Chunk) -> int:
@@ -87,14 +97,14 @@ def gram_runs(text: str) -> list[tuple[int, int]]:
     """`(start, end)` of every maximal run of gram characters."""
     if text.isascii():
         return []
-    return [m.span() for m in _GRAM_RUN.finditer(text)]
+    return [m.span() for m in _gram_run().finditer(text)]
 
 
 def columns(text: str) -> tuple[str, str]:
     """`(words, grams)`: the text with gram characters blanked, and their bigram codes."""
     if text.isascii():
         return text, ""
-    parts = _GRAM_SPLIT.split(text)  # words, run, words, run, ..., words
+    parts = _gram_split().split(text)  # words, run, words, run, ..., words
     if len(parts) == 1:
         return text, ""
     grams: list[str] = []

@@ -243,6 +243,13 @@ def test_rm_purge_unlinks(openrath_dir: Path) -> None:
     assert json.loads(sv("restore", "--list", "--json").stdout) == []
 
 
+def test_rm_one_session_named_twice_is_removed_once(openrath_dir: Path) -> None:
+    result = sv("rm", CLOSED_ID[:8], CLOSED_ID, "--dir", str(openrath_dir))
+    assert result.returncode == 0 and not result.stderr, result
+    assert result.stdout.count("moved ") == 1
+    assert len(json.loads(sv("restore", "--list", "--json").stdout)) == 1
+
+
 def test_rm_symlink_removes_link_not_target(tmp_path: Path, openrath_dir: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

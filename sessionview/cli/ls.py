@@ -75,6 +75,7 @@ def _ls(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(b"\n")
         return 0
     sessions = index.scan()
+    found = len(sessions)
     if wanted:
         sessions = [s for s in sessions if s.state.value in wanted]
     if project:
@@ -90,6 +91,12 @@ def _ls(args: argparse.Namespace) -> int:
         return 0
     for problem in index.problems:
         print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
+    if not sessions and found:
+        # There are sessions; --state / --project left none (the demo is no answer).
+        given = [f"--state {args.state}"] if wanted else []
+        given += [f"--project {project}"] if project else []
+        print(f"none of the {found} sessions matches {safe_line(' '.join(given))}")
+        return 0
     if not sessions:
         where = ", ".join(r.dir for r in index.roots) or "no directory found"
         print(f"no sessions in {safe_line(where)}; try `sessionview --demo`")

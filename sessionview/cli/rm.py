@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
         return fleet.rm(args, config, specs)
     index = open_index(args, config)
     index.scan()
-    targets = [index.resolve(ident) for ident in args.ids]
+    # One session named twice (`rm 3f6c 3f6c0a`) is removed once, not refused the second time.
+    targets = list({t.path: t for t in (index.resolve(ident) for ident in args.ids)}.values())
     roots = [r.path for r in index.roots]
     status = 0
     for info in targets:

@@ -74,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
     from sessionview.store.search.listing import as_listed
 
     text = " ".join(args.query)
+    if not text.strip():
+        # Nothing to look for: "no session contains " would read as a broken line.
+        raise CliError('give a word to search for (words, "a phrase", prefix*)')
     formats = _names(args.agent, FORMATS, "format") if args.agent else None
     states = parse_states(args.state, state_names()) if args.state else None
     kinds = sorted(_names(args.kind, KINDS, "kind")) if args.kind else []

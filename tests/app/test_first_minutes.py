@@ -372,3 +372,28 @@ async def test_keys_typed_in_one_burst_after_slash_go_to_the_filter(home: Path) 
         await settle(pilot, lambda: app.main.filter_text == "run")
         assert app.main.filter_text == "run"
         assert app.screen is app.main  # `r` did not resume anything
+
+
+@sync
+async def test_escape_on_the_list_clears_a_kept_filter(mixed_root: Path) -> None:
+    """`/ text enter` keeps the filter and focuses the list; `escape` there clears it
+    (marks first: a first escape clears the marks, a second the filter)."""
+    app = build_app(mixed_root)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        table = app.main.query_one(SessionTable)
+        everything = table.row_count
+        await pilot.press("slash", *"zzzz", "enter")
+        await settle(pilot, lambda: table.row_count == 0)
+        assert app.focused is table, app.focused
+        await pilot.press("escape")
+        await settle(pilot, lambda: table.row_count == everything)
+        assert app.main.filter_text == ""
+        assert not app.main.query_one("#filter").display
+        await pilot.press("space", "slash", *"a", "enter")
+        await settle(pilot, lambda: app.main.filter_text == "a")
+        await pilot.press("escape")
+        await settle(pilot, lambda: not table.marked)
+        assert app.main.filter_text == "a"
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.main.filter_text == "")

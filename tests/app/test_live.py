@@ -332,6 +332,8 @@ async def test_nanobot_rewrite_rereads_and_keeps_scroll(home: Path) -> None:
         await settle(pilot, lambda: len(view.chunks) == 41)
         assert view.chunks[-1].payload["content"] == "message 40"
         assert view.scroll_y == 17 and view.unseen == 1
+        status = str(screen.query_one("#transcript-status").render())
+        assert "1 new chunk " in status + " " and "1 new chunks" not in status, status
 
         edited = ["edited first message", *messages[1:], "message 40"]  # rewritten in place
         _rewrite(path, _nanobot_lines(edited))

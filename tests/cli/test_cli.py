@@ -132,6 +132,12 @@ def test_ls_empty_dir_says_where_and_what_to_try(tmp_path: Path) -> None:
     assert f"no sessions in {empty}" in out and "sessionview --demo" in out
 
 
+def test_ls_filter_matching_nothing_says_so_not_try_the_demo(openrath_dir: Path) -> None:
+    out = sv("ls", "--dir", str(openrath_dir), "--state", "corrupt", check=True).stdout
+    assert out.startswith("none of the ") and "matches --state corrupt" in out, out
+    assert "--demo" not in out
+
+
 def test_ls_global_dir_option_and_env(openrath_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(json.loads(sv("--dir", str(openrath_dir), "ls", "--json").stdout)) == 21
     monkeypatch.setenv("SESSIONVIEW_DIR", str(openrath_dir))
@@ -235,6 +241,13 @@ def test_rm_purge_unlinks(openrath_dir: Path) -> None:
     sv("rm", CLOSED_ID, "--purge", "--dir", str(openrath_dir), check=True)
     assert not original.exists()
     assert json.loads(sv("restore", "--list", "--json").stdout) == []
+
+
+def test_rm_one_session_named_twice_is_removed_once(openrath_dir: Path) -> None:
+    result = sv("rm", CLOSED_ID[:8], CLOSED_ID, "--dir", str(openrath_dir))
+    assert result.returncode == 0 and not result.stderr, result
+    assert result.stdout.count("moved ") == 1
+    assert len(json.loads(sv("restore", "--list", "--json").stdout)) == 1
 
 
 def test_rm_symlink_removes_link_not_target(tmp_path: Path, openrath_dir: Path) -> None:

@@ -65,6 +65,14 @@ def test_no_result_is_an_empty_array(dirs: list[str]):
     assert "Traceback" not in result.stderr
 
 
+def test_a_blank_query_is_one_line_error(dirs: list[str]):
+    for query in ("", "   "):
+        result = sv("search", query, *dirs)
+        assert result.returncode == 1 and not result.stdout, result
+        assert result.stderr.startswith("sessionview: give a word to search for")
+        assert len(result.stderr.splitlines()) == 1
+
+
 def test_filters(dirs: list[str]):
     everything = json.loads(sv("search", "verbose", "--json", "--limit", "100", *dirs).stdout)
     assert {r["format"] for r in everything} == {"claude", "codex"}

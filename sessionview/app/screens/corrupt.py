@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Static
 
-from sessionview.app.display import reason_text, short_path
+from sessionview.app.display import keep_end, reason_text, short_path
 from sessionview.app.screens.base import SessionViewScreen
 from sessionview.render.humanize import human_bytes
 from sessionview.render.safe import screen_lines, screen_text
@@ -38,13 +39,14 @@ class CorruptScreen(SessionViewScreen):
 
     def on_mount(self) -> None:
         info = self.info
+        head = f"{info.glyph} corrupt"
+        meta = f"  {screen_text(info.short_id)} · {screen_text(info.format)} · "
+        # One line: a path too long for it would wrap onto a line the title has not got.
+        room = self.app.size.width - 2 - cell_len(head + meta)
         self.query_one("#corrupt-title", Static).update(
             Content.assemble(
-                (f"{info.glyph} corrupt", "bold $sv-corrupt"),
-                (
-                    f"  {screen_text(info.short_id)} · {screen_text(info.format)} · {short_path(info.path)}",
-                    "$text-muted",
-                ),
+                (head, "bold $sv-corrupt"),
+                (meta + keep_end(short_path(info.path), max(12, room)), "$text-muted"),
             )
         )
         self._refresh_body()

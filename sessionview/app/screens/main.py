@@ -482,10 +482,18 @@ class MainScreen(SessionViewScreen):
         self._render_status()
 
     def action_clear_marks(self) -> None:
+        """`escape` on the list: clear the marks, else a text filter kept with `enter`
+        (its box holds no focus then, so its own `escape` could not be reached)."""
         if self.table.marked:
             self.table.marked.clear()
             self.table.restyle()
             self._render_status()
+        elif self.filter_text:
+            box = self.query_one("#filter", Input)
+            box.value = ""
+            box.display = False
+            self.filter_text = ""
+            self._apply()
 
     def clear_marks(self) -> None:
         self.action_clear_marks()

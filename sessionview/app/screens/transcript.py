@@ -363,7 +363,9 @@ class TranscriptScreen(SessionViewScreen):
                 else:
                     parts.append(("  ‖ paused", "bold $warning"))
                     if view.unseen:
-                        parts.append((f"  {view.unseen} new chunks", "bold reverse $warning"))
+                        parts.append(
+                            (f"  {plural(view.unseen, 'new chunk')}", "bold reverse $warning")
+                        )
                     parts.append(("  (f or end to follow)", "$text-muted"))
         if self.find_query:
             found = f"{plural(len(self.find_chunks), 'chunk')} match"

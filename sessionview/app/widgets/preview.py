@@ -82,6 +82,8 @@ class PreviewPane(VerticalScroll):
         self._parents = list(parents)
         self._children = list(children)
         if not same:
+            # What was read is dropped, so it must be read again even when the file is
+            # unchanged (a filter that matched nothing, then cleared: None, then this row).
             self._preview = None
             self._bad_line = None
             self._bad_done = False

@@ -75,8 +75,12 @@ def run(args: argparse.Namespace) -> int:
 
     text = " ".join(args.query)
     if not text.strip():
-        # Nothing to look for: "no session contains " would read as a broken line.
-        raise CliError('give a word to search for (words, "a phrase", prefix*)')
+        # Any text is a valid query: a blank one finds nothing, and says what to type.
+        if args.json:
+            write_json([])
+        else:
+            print('nothing to search for: give words, "a phrase" or prefix*')
+        return 0
     formats = _names(args.agent, FORMATS, "format") if args.agent else None
     states = parse_states(args.state, state_names()) if args.state else None
     kinds = sorted(_names(args.kind, KINDS, "kind")) if args.kind else []

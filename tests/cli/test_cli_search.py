@@ -65,12 +65,13 @@ def test_no_result_is_an_empty_array(dirs: list[str]):
     assert "Traceback" not in result.stderr
 
 
-def test_a_blank_query_is_one_line_error(dirs: list[str]):
+def test_a_blank_query_finds_nothing_and_says_what_to_type(dirs: list[str]):
     for query in ("", "   "):
         result = sv("search", query, *dirs)
-        assert result.returncode == 1 and not result.stdout, result
-        assert result.stderr.startswith("sessionview: give a word to search for")
-        assert len(result.stderr.splitlines()) == 1
+        assert result.returncode == 0 and not result.stderr, result
+        assert result.stdout == 'nothing to search for: give words, "a phrase" or prefix*\n'
+        as_json = sv("search", query, "--json", *dirs)
+        assert as_json.returncode == 0 and json.loads(as_json.stdout) == []
 
 
 def test_filters(dirs: list[str]):

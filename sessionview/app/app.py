@@ -297,7 +297,7 @@ class SessionViewApp(App[None]):
                 self._problems_shown = True
                 self.notify(
                     "\n".join(clean(p) for p in self.index.problems[:8]),
-                    title="some files were not listed",
+                    title="not everything could be listed",
                     severity="warning",
                     timeout=8,
                 )

@@ -262,6 +262,10 @@ def _follow(ep: Endpoint, bare: str, *, as_json: bool) -> int:
                     next_index = 0
                 elif kind == "end":
                     state = str(message.get("state"))
+                    if as_json:  # the last line says how it ended, as a local follow's
+                        end = {"end": True, "state": state, "reason": message.get("reason")}
+                        sys.stdout.buffer.write(json_bytes(end, indent=False) + b"\n")
+                        sys.stdout.flush()
                     _err(f"{ep.name}: session {state}: {message.get('reason')}")
                     return 1 if state == "deleted" else 0
             raise HostError(ep.name, "the follow stream ended without an end message")

@@ -173,7 +173,8 @@ def test_writers_listings_followers_and_watcher_together(tmp_path: Path) -> None
         code, out, err, spawned = outputs[sid]
         assert code == 0, (sid, err[-1000:])
         assert b"Traceback" not in err
-        seen = [orjson.loads(line) for line in out.splitlines()]
+        *seen, end = [orjson.loads(line) for line in out.splitlines()]
+        assert end.get("end") is True and end["state"] == "closed", (sid, end)
         assert [c["index"] for c in seen] == list(range(CHUNKS)), sid
         assert [(c["kind"], c["payload"]) for c in seen] == [
             expected_payload(sid, i) for i in range(CHUNKS)

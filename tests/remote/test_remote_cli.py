@@ -262,7 +262,9 @@ def test_follow_survives_a_killed_remote_serve(fleet: Fleet, start_writer, tmp_p
             follow.kill()
     out.join()
     err.join()
-    indexes = [json.loads(line)["index"] for line in out.lines]
+    *chunks, end = [json.loads(line) for line in out.lines]
+    assert end["end"] is True and end["state"] == "closed"
+    indexes = [c["index"] for c in chunks]
     total = json.loads(fleet.run("ls", "--json", "--host", "hostA").stdout)[0]["chunks"]
     assert indexes == list(range(total))
     assert any("connection lost" in line and "reconnecting" in line for line in err.lines)

@@ -353,6 +353,15 @@ def test_builtin_formats_are_the_registry() -> None:
     assert tuple(formats_mod.ADAPTERS) == index.BUILTIN_FORMATS
 
 
+def test_builtin_partial_suffixes_are_the_adapters() -> None:
+    """A warm listing folds final/partial pairs without importing an adapter."""
+    from sessionview.store.registry import BUILTIN_PARTIAL_SUFFIXES
+
+    assert {
+        name: a.partial_suffix for name, a in formats_mod.ADAPTERS.items() if a.partial_suffix
+    } == BUILTIN_PARTIAL_SUFFIXES
+
+
 def test_a_cached_walk_notices_what_appears_inside_a_declined_folder(tmp_path: Path) -> None:
     """nanobot descends into a folder only once it holds `.workspace`: creating that file
     changes the folder, not the root, and the cached walk must see it."""
@@ -373,3 +382,17 @@ def test_a_cached_walk_notices_what_appears_inside_a_declined_folder(tmp_path: P
     (workspace / ".workspace").write_bytes((source / ".workspace").read_bytes())
     rows = SessionIndex(roots, cache_path=cache).scan()
     assert [r.format for r in rows] == ["nanobot"]
+
+
+def test_the_row_shape_has_one_definition() -> None:
+    """`SessionInfo.to_json`, the adapters' empty row and the builder agree on the keys."""
+    from sessionview.store.formats.base import facts_row
+    from sessionview.store.model import ROW_FIELDS, SessionInfo, session_row
+
+    info = SessionInfo(
+        id="s", format="openrath", state=SessionState.CLOSED, state_reason="", path="/x"
+    )
+    assert tuple(info.to_json()) == ROW_FIELDS
+    assert tuple(facts_row("openrath", "s", "closed", "")) == ROW_FIELDS
+    assert tuple(session_row("s", "openrath", "closed", "")) == ROW_FIELDS
+    assert SessionInfo.from_json(info.to_json()) == info

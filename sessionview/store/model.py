@@ -122,26 +122,26 @@ class SessionInfo:
 
     def to_json(self) -> dict[str, Any]:
         """The JSON shape printed by `sessionview ls --json` (and kept in the index cache)."""
-        return {
-            "id": self.ref,
-            "format": self.format,
-            "state": self.state.value,
-            "state_reason": self.state_reason,
-            "path": self.path,
-            "created_at": _iso(self.created_at),
-            "updated_at": _iso(self.updated_at),
-            "chunks": self.chunks,
-            "bytes": self.bytes,
-            "title": self.title,
-            "usage": self.usage,
-            "parents": list(self.parents),
-            "sandbox": self.sandbox,
-            "error": self.error,
-            "cwd": self.cwd,
-            "extra": self.extra,
-            "session_id": self.id,
-            "files": [{"path": p, "state": s} for p, s in self.file_states],
-        }
+        return session_row(
+            self.ref,
+            self.format,
+            self.state.value,
+            self.state_reason,
+            path=self.path,
+            created_at=_iso(self.created_at),
+            updated_at=_iso(self.updated_at),
+            chunks=self.chunks,
+            size=self.bytes,
+            title=self.title,
+            usage=self.usage,
+            parents=list(self.parents),
+            sandbox=self.sandbox,
+            error=self.error,
+            cwd=self.cwd,
+            extra=self.extra,
+            session_id=self.id,
+            files=[{"path": p, "state": s} for p, s in self.file_states],
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SessionInfo:
@@ -177,3 +177,58 @@ def _iso(value: datetime | None) -> str | None:
 
 def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+#: The keys of a listing row (`ls --json`, the index cache), in their order.
+ROW_FIELDS: tuple[str, ...] = (
+    "id", "format", "state", "state_reason", "path", "created_at", "updated_at", "chunks",
+    "bytes", "title", "usage", "parents", "sandbox", "error", "cwd", "extra", "session_id",
+    "files",
+)  # fmt: skip
+
+
+def session_row(
+    ref: str,
+    fmt: str,
+    state: str,
+    reason: str,
+    *,
+    path: str = "",
+    created_at: str | None = None,
+    updated_at: str | None = None,
+    chunks: int = 0,
+    size: int = 0,
+    title: str = "",
+    usage: dict[str, Any] | None = None,
+    parents: list[str] | None = None,
+    sandbox: Any = None,
+    error: str | None = None,
+    cwd: str | None = None,
+    extra: dict[str, Any] | None = None,
+    session_id: str | None = None,
+    files: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """A listing row, the one place its shape is built (keys in `ROW_FIELDS` order):
+    `SessionInfo.to_json` and the adapters' `read_facts_row` both build it here.
+    `ref` is the id as listed (qualified or bare), `session_id` the session's own id
+    (`ref` when not given)."""
+    return {
+        "id": ref,
+        "format": fmt,
+        "state": state,
+        "state_reason": reason,
+        "path": path,
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "chunks": chunks,
+        "bytes": size,
+        "title": title,
+        "usage": usage,
+        "parents": [] if parents is None else parents,
+        "sandbox": sandbox,
+        "error": error,
+        "cwd": cwd,
+        "extra": {} if extra is None else extra,
+        "session_id": ref if session_id is None else session_id,
+        "files": [] if files is None else files,
+    }

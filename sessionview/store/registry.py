@@ -18,3 +18,7 @@ BUILTIN_ADAPTERS: tuple[tuple[str, str, str], ...] = (
     ("snapshot", "sessionview.store.formats.snapshot", "SnapshotFormat"),
 )
 FORMAT_NAMES: tuple[str, ...] = tuple(name for name, _, _ in BUILTIN_ADAPTERS)
+#: The built-in formats whose running session lives in a partial file renamed when it
+#: closes: format name -> its adapter's `partial_suffix` (a test checks), so that a warm
+#: listing folds a final/partial pair without importing an adapter.
+BUILTIN_PARTIAL_SUFFIXES: dict[str, str] = {"openrath": ".__partial__"}

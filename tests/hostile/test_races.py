@@ -17,6 +17,7 @@ from sessionview.store.actions import delete_session, execute_prune, plan_prune
 from sessionview.store.errors import PersistenceError, SessionBusy
 from sessionview.store.formats.openrath import OpenRathFormat
 from sessionview.store.index import SessionIndex
+from sessionview.store.index.walk_cache import WalkCache
 from sessionview.store.model import SessionInfo, SessionState
 from sessionview.store.tail import TailReader
 from sessionview.store.writer import SessionWriter
@@ -271,15 +272,15 @@ def test_a_session_closed_between_the_walk_and_the_stat_is_listed_by_its_final_n
     sessions.mkdir()
     writer = SessionWriter(directory=sessions)
     writer.append("user", {"content": "almost done"})
-    original = SessionIndex._walk_root
+    original = WalkCache.walk_root
 
-    def walk_then_close(self, root):
-        walked = original(self, root)
+    def walk_then_close(self, root, problems):
+        walked = original(self, root, problems)
         if not writer.path.exists():
             writer.close()
         return walked
 
-    monkeypatch.setattr(SessionIndex, "_walk_root", walk_then_close)
+    monkeypatch.setattr(WalkCache, "walk_root", walk_then_close)
     index = SessionIndex([sessions], use_cache=False)
     batches: list[int] = []
     rows = index.scan(on_batch=(lambda b: batches.append(len(b))) if streaming else None)

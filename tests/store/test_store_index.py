@@ -12,9 +12,12 @@ import orjson
 import pytest
 from store_helpers import MANIFEST, fixture_entry, live_writer
 
-from sessionview.store import SessionIndex, SessionState, index, index_cache
+from sessionview.store import SessionIndex, SessionState, index
 from sessionview.store import formats as formats_mod
 from sessionview.store.formats.openrath import OpenRathFormat, parse_file
+from sessionview.store.index import disk_cache, walk_cache
+from sessionview.store.index.records import BY_ADAPTER, FileRecord
+from sessionview.store.roots import Root
 from sessionview.store.writer import SessionWriter
 
 
@@ -130,13 +133,15 @@ def test_second_scan_reads_no_file_bodies(openrath_dir: Path, tmp_path: Path, co
     first = SessionIndex([openrath_dir], cache_path=cache)
     rows1 = first.scan()
     assert sorted(counting.reads) == sorted(e["file"] for e in MANIFEST)
-    files, walks = index_cache.load(str(cache))
+    files, walks = disk_cache.load(str(cache))
     assert len(files) == len(MANIFEST) and len(walks) == 1
     for path_str, entry in files.items():
         st = os.stat(path_str)
-        assert entry[:4] == (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-        assert entry[4] == "openrath"
-        assert orjson.loads(entry[8])["path"] == path_str
+        record = FileRecord.from_tuple(entry)
+        assert record is not None
+        assert record.key == (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        assert record.format == "openrath"
+        assert orjson.loads(record.row)["path"] == path_str
 
     counting.reads.clear()
     second = SessionIndex([openrath_dir], cache_path=cache)  # a new process would do this
@@ -161,27 +166,27 @@ def test_second_scan_reads_no_file_bodies(openrath_dir: Path, tmp_path: Path, co
 
 def _framed(payload: bytes) -> bytes:
     """A cache file around `payload`, with a checksum that matches."""
-    return index_cache.MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload
+    return disk_cache.MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload
 
 
 def _write_cache(cache: Path, files: object, walks: object = None) -> None:
-    payload = (index_cache.CACHE_VERSION, files, {} if walks is None else walks)
+    payload = (disk_cache.CACHE_VERSION, files, {} if walks is None else walks)
     cache.write_bytes(_framed(marshal.dumps(payload)))
 
 
 def test_cache_survives_garbage(openrath_dir: Path, tmp_path: Path, counting) -> None:
     cache = tmp_path / "index.bin"
-    good = _framed(marshal.dumps((index_cache.CACHE_VERSION, {}, {})))
+    good = _framed(marshal.dumps((disk_cache.CACHE_VERSION, {}, {})))
     for garbage in (
         b"not a cache",
         b"",
-        index_cache.MAGIC,
+        disk_cache.MAGIC,
         _framed(b"\xff\x00garbage"),
         good[:-3],
         good[:-1] + b"\x00",  # one byte flipped: the checksum says so
         _framed(marshal.dumps((99, {}, {}))),
-        _framed(marshal.dumps([index_cache.CACHE_VERSION, {}, {}])),
-        _framed(marshal.dumps((index_cache.CACHE_VERSION, [], {}))),
+        _framed(marshal.dumps([disk_cache.CACHE_VERSION, {}, {}])),
+        _framed(marshal.dumps((disk_cache.CACHE_VERSION, [], {}))),
     ):
         cache.write_bytes(garbage)
         assert len(SessionIndex([openrath_dir], cache_path=cache).scan()) == len(MANIFEST)
@@ -214,9 +219,12 @@ def test_cache_survives_garbage(openrath_dir: Path, tmp_path: Path, counting) ->
     # A full cache whose rows are garbage JSON for open sessions: re-read, not a crash.
     cache.unlink()
     SessionIndex([openrath_dir], cache_path=cache).scan()
-    files, walks = index_cache.load(str(cache))
+    files, walks = disk_cache.load(str(cache))
+    records = {p: FileRecord.from_tuple(e) for p, e in files.items()}
     files = {
-        p: (*e[:8], b"{not json", index_cache.BY_ADAPTER, None, e[11]) for p, e in files.items()
+        p: r._replace(row=b"{not json", mode=BY_ADAPTER, lock_rows=None).to_tuple()
+        for p, r in records.items()
+        if r is not None
     }
     _write_cache(cache, files, walks)
     rows = {r.path: r for r in SessionIndex([openrath_dir], cache_path=cache).scan()}
@@ -231,8 +239,8 @@ def test_cached_walk_sees_new_removed_and_renamed_files(sessions_dir: Path, tmp_
     first = SessionIndex([sessions_dir], cache_path=cache).scan()
     assert [r.id for r in first] == [w.session_id]
     # Age the listing as if it had been made long after the directory last changed.
-    files, walks = index_cache.load(str(cache))
-    walks = {k: (v[0] + 10 * index_cache.RACY_NS, *v[1:]) for k, v in walks.items()}
+    files, walks = disk_cache.load(str(cache))
+    walks = {k: (v[0] + 10 * walk_cache.RACY_NS, *v[1:]) for k, v in walks.items()}
     _write_cache(cache, files, walks)
     assert [r.id for r in SessionIndex([sessions_dir], cache_path=cache).scan()] == [w.session_id]
     with SessionWriter(directory=sessions_dir) as w2:
@@ -252,11 +260,11 @@ def test_a_listing_made_while_the_directory_changed_is_not_reused(
     with SessionWriter(directory=sessions_dir) as w:
         w.append("user", {"content": "one"})
     SessionIndex([sessions_dir], cache_path=cache).scan()
-    _, walks = index_cache.load(str(cache))
-    assert walks and not any(index_cache.walk_still_valid(v) for v in walks.values())
+    _, walks = disk_cache.load(str(cache))
+    assert walks and not any(walk_cache.walk_still_valid(v) for v in walks.values())
     # The same listing, aged: now it is trusted, and a scan does not list the directory.
-    aged = {k: (v[0] + 10 * index_cache.RACY_NS, *v[1:]) for k, v in walks.items()}
-    assert all(index_cache.walk_still_valid(v) for v in aged.values())
+    aged = {k: (v[0] + 10 * walk_cache.RACY_NS, *v[1:]) for k, v in walks.items()}
+    assert all(walk_cache.walk_still_valid(v) for v in aged.values())
 
 
 def test_refresh_after_append_and_delete(sessions_dir: Path, tmp_path: Path) -> None:
@@ -345,6 +353,15 @@ def test_builtin_formats_are_the_registry() -> None:
     assert tuple(formats_mod.ADAPTERS) == index.BUILTIN_FORMATS
 
 
+def test_builtin_partial_suffixes_are_the_adapters() -> None:
+    """A warm listing folds final/partial pairs without importing an adapter."""
+    from sessionview.store.registry import BUILTIN_PARTIAL_SUFFIXES
+
+    assert {
+        name: a.partial_suffix for name, a in formats_mod.ADAPTERS.items() if a.partial_suffix
+    } == BUILTIN_PARTIAL_SUFFIXES
+
+
 def test_a_cached_walk_notices_what_appears_inside_a_declined_folder(tmp_path: Path) -> None:
     """nanobot descends into a folder only once it holds `.workspace`: creating that file
     changes the folder, not the root, and the cached walk must see it."""
@@ -356,12 +373,26 @@ def test_a_cached_walk_notices_what_appears_inside_a_declined_folder(tmp_path: P
     for f in source.glob("*.jsonl"):
         (workspace / f.name).write_bytes(f.read_bytes())
     cache = tmp_path / "c.bin"
-    roots = [index.Root(root, "nanobot")]
+    roots = [Root(root, "nanobot")]
     assert SessionIndex(roots, cache_path=cache).scan() == []
-    files, walks = index_cache.load(str(cache))
+    files, walks = disk_cache.load(str(cache))
     _write_cache(
-        cache, files, {k: (v[0] + 10 * index_cache.RACY_NS, *v[1:]) for k, v in walks.items()}
+        cache, files, {k: (v[0] + 10 * walk_cache.RACY_NS, *v[1:]) for k, v in walks.items()}
     )
     (workspace / ".workspace").write_bytes((source / ".workspace").read_bytes())
     rows = SessionIndex(roots, cache_path=cache).scan()
     assert [r.format for r in rows] == ["nanobot"]
+
+
+def test_the_row_shape_has_one_definition() -> None:
+    """`SessionInfo.to_json`, the adapters' empty row and the builder agree on the keys."""
+    from sessionview.store.formats.base import facts_row
+    from sessionview.store.model import ROW_FIELDS, SessionInfo, session_row
+
+    info = SessionInfo(
+        id="s", format="openrath", state=SessionState.CLOSED, state_reason="", path="/x"
+    )
+    assert tuple(info.to_json()) == ROW_FIELDS
+    assert tuple(facts_row("openrath", "s", "closed", "")) == ROW_FIELDS
+    assert tuple(session_row("s", "openrath", "closed", "")) == ROW_FIELDS
+    assert SessionInfo.from_json(info.to_json()) == info

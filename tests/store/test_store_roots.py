@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sessionview.store import index_cache
+from sessionview.store.index import disk_cache, walk_cache
 from sessionview.store.roots import Root, posix_path, resolve_roots
 from sessionview.store.writer import SessionWriter
 
@@ -63,7 +63,7 @@ def test_a_warm_listing_imports_no_pathlib_argparse_or_re(tmp_path: Path) -> Non
     assert run(), "a cold listing reads files with the adapters"
     # Age the directory listing, as if the directory had been quiet for a while.
     index_bin = str(cache / "sessionview" / "index.bin")
-    files, walks = index_cache.load(index_bin)
-    walks = {k: (v[0] + 10 * index_cache.RACY_NS, *v[1:]) for k, v in walks.items()}
-    index_cache.save(index_bin, files, walks)
+    files, walks = disk_cache.load(index_bin)
+    walks = {k: (v[0] + 10 * walk_cache.RACY_NS, *v[1:]) for k, v in walks.items()}
+    disk_cache.save(index_bin, files, walks)
     assert run() == []

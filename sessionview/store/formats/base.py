@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sessionview.store.liveness import LivenessProbe
-from sessionview.store.model import Chunk, SessionInfo, SessionState
+from sessionview.store.model import Chunk, SessionInfo, SessionState, session_row
 from sessionview.store.resume import ResumePlan
 
 
@@ -45,25 +45,8 @@ class DecodeState:
 
 
 def facts_row(fmt: str, sid: str, state: str, reason: str) -> dict[str, Any]:
-    """An empty row of `SessionInfo.to_json()`'s shape, in its key order, to fill in."""
-    return {
-        "id": sid,
-        "format": fmt,
-        "state": state,
-        "state_reason": reason,
-        "path": "",
-        "created_at": None,
-        "updated_at": None,
-        "chunks": 0,
-        "bytes": 0,
-        "title": "",
-        "usage": None,
-        "parents": [],
-        "sandbox": None,
-        "error": None,
-        "cwd": None,
-        "extra": {},
-    }
+    """An empty listing row (`model.session_row`) for an adapter to fill in."""
+    return session_row(sid, fmt, state, reason)
 
 
 def corrupt_row(fmt: str, sid: str, path: str, st: os.stat_result, error: str) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from sessionview.store.jsonl import (
 )
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.migrations import header_version, upgrade_chunk, upgrade_header
-from sessionview.store.model import Chunk, SessionInfo, SessionState
+from sessionview.store.model import Chunk, SessionInfo, SessionState, session_row
 from sessionview.store.paths import openrath_home
 from sessionview.store.resume import ResumePlan, fill_template
 
@@ -395,29 +395,27 @@ class OpenRathFormat(FormatAdapter):
         if torn:
             reason += "; torn last line dropped"
         created = utc_iso(header.get("created_at"))
-        return {
-            "id": header["id"],
-            "format": self.name,
-            "state": state,
-            "state_reason": reason,
-            "path": path,
-            "created_at": created,
-            "updated_at": updated,
-            "chunks": chunks,
-            "bytes": size,
-            "title": title,
-            "usage": _usage(trailer.get("cumulative_usage")) if trailer else None,
-            "parents": [str(p) for p in parents] if isinstance(parents, list) else [],
-            "sandbox": sandbox,
-            "error": None,
-            "cwd": None,
-            "extra": {
+        return session_row(
+            header["id"],
+            self.name,
+            state,
+            reason,
+            path=path,
+            created_at=created,
+            updated_at=updated,
+            chunks=chunks,
+            size=size,
+            title=title,
+            usage=_usage(trailer.get("cumulative_usage")) if trailer else None,
+            parents=[str(p) for p in parents] if isinstance(parents, list) else [],
+            sandbox=sandbox,
+            extra={
                 "lineage_operator": header.get("lineage_operator"),
                 "lineage_kind": header.get("lineage_kind"),
                 "has_trailer": trailer is not None,
                 "torn_tail": torn,
             },
-        }
+        )
 
     def _title(self, fd: int, start: int, size: int, head_block: bytes = b"") -> str:
         """First line of the first user chunk, looked for in the first 1 MB only."""

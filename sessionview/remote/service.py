@@ -65,14 +65,7 @@ class Service:
         if info.state is SessionState.CORRUPT:
             raise PersistenceError(info.error or f"{info.path}: cannot be read")
         adapter = self.index.adapter_for(info)
-        header = None
-        if info.format == "openrath":
-            from sessionview.store.formats.openrath import parse_file
-
-            parsed = parse_file(Path(info.path))
-            chunks, header = list(parsed.chunks), parsed.header
-        else:
-            chunks = adapter.load_chunks(Path(info.path))
+        chunks, header = adapter.load_transcript(Path(info.path))
         return {
             "session": info.to_json(),
             "header": header,

@@ -85,6 +85,11 @@ class FormatAdapter(ABC):
     #: (see `store/fold.py`). None for formats whose session stays in one file.
     partial_suffix: ClassVar[str | None] = None
 
+    def project_dir(self, info: SessionInfo) -> str | None:
+        """The project a session of this format belongs to when it records no `cwd`
+        (None: no project). OpenRath derives it from where its store lives."""
+        return None
+
     @abstractmethod
     def claims(self, path: Path) -> bool:
         """Whether a file with this name belongs to this format. Name only, no I/O.

@@ -261,6 +261,17 @@ class OpenRathFormat(FormatAdapter):
     append_only = True
     partial_suffix = ".__partial__"
 
+    def project_dir(self, info: SessionInfo) -> str | None:
+        """A project-local store is `<project>/.openrath/sessions` (OpenRath's own
+        resolution): the project holds `.openrath`; `~/.openrath/sessions` is no project's."""
+        store = os.path.dirname(info.path)
+        dot, name = os.path.split(store)
+        if name == "sessions" and os.path.basename(dot) == ".openrath":
+            project = os.path.dirname(dot)
+            if project and project != os.path.expanduser("~"):
+                return project
+        return None
+
     def claims(self, path: Path) -> bool:
         name = path.name
         return (name.endswith(FINAL_SUFFIX) or name.endswith(PARTIAL_SUFFIX)) and not (

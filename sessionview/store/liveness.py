@@ -111,11 +111,6 @@ class LivenessProbe:
         self._prefetch = threading.Thread(target=read, name="sessionview-proc-locks", daemon=True)
         self._prefetch.start()
 
-    def wait_for_prefetch(self) -> None:
-        """Let a running `prefetch_locks` finish (before a fork: no thread may run)."""
-        if self._prefetch is not None:
-            self._prefetch.join()
-
     def memo(self, key: object, factory: Callable[[], T]) -> T:
         """`factory()` computed once per probe (once per scan), e.g. a pid registry."""
         if key not in self._memo:

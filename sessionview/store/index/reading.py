@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from sessionview.store.liveness import LivenessProbe
 
 #: What reading a file gives, as cached: `(format, state, updated, id, row, mode)`.
-#: Builtin types only: a forked reader sends these back (`forked_read`).
+#: Builtin types only, as the marshal cache keeps them.
 ReadRecord = tuple[str, str, str, str, bytes, int]
 
 

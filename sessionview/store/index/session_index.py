@@ -14,15 +14,13 @@ row is printed as the bytes it was cached as.
 from __future__ import annotations
 
 import os
-import stat as stat_mod
 from _thread import RLock  # threading's own RLock; `threading` is a slower import
 
-from sessionview.store import forked_read
 from sessionview.store.index import disk_cache, folding
 from sessionview.store.index.adapters import active_formats, formats, partial_suffixes
-from sessionview.store.index.entries import IndexEntry, Lenient
+from sessionview.store.index.entries import IndexEntry
 from sessionview.store.index.liveness import needs_check
-from sessionview.store.index.reading import EntryReader, ReadRecord, read_record
+from sessionview.store.index.reading import EntryReader
 from sessionview.store.index.records import BY_LOCK, STATIC, records_of, tuples_of
 from sessionview.store.index.resolve import resolve_id
 from sessionview.store.index.walk_cache import WalkCache
@@ -220,16 +218,11 @@ class SessionIndex:
             else:
                 found[i] = entry
                 emit(entry)
-        # 2. The rest needs its adapter: mostly files to read, on two cores when many.
-        if on_batch is None and len(to_read) >= forked_read.MIN_FILES:
-            probe.wait_for_prefetch()  # its thread must be gone before any fork
-        if on_batch is None and forked_read.worthwhile(len(to_read)):
-            self._read_forked(candidates, to_read, found, probe)
-        else:
-            for i, st in to_read:
-                path, _root, claimants = candidates[i]
-                found[i] = entry = reader.entry_of(path, st, claimants, probe)
-                emit(entry)
+        # 2. The rest needs its adapter: mostly files to read.
+        for i, st in to_read:
+            path, _root, claimants = candidates[i]
+            found[i] = entry = reader.entry_of(path, st, claimants, probe)
+            emit(entry)
         # 3. A partial file that vanished since the walk was most likely closed: renamed
         #    to its final name, which the walk did not see yet. That file is listed instead.
         suffixes = partial_suffixes()
@@ -309,44 +302,6 @@ class SessionIndex:
 
     def _under_roots(self, path: str) -> bool:
         return any(path.startswith(root.dir + os.sep) for root in self.roots)
-
-    def _read_forked(
-        self,
-        candidates: list[Candidate],
-        to_read: list[tuple[int, os.stat_result]],
-        found: list[IndexEntry | None],
-        probe: LivenessProbe,
-    ) -> None:
-        """Phase 2 of a scan with many files to read, split with a forked child."""
-        reader = self._reader
-        jobs = []
-        for i, st in to_read:
-            path, _root, claimants = candidates[i]
-            record = reader.files.get(path)
-            if stat_mod.S_ISREG(st.st_mode) and not (
-                record is not None and record.describes(st, claimants)
-            ):
-                jobs.append((i, st))
-            else:  # cheap: a cached row that wants its adapter, or a non-file
-                found[i] = reader.entry_of(path, st, claimants, probe)
-
-        def read_one(job: tuple[int, os.stat_result]) -> ReadRecord | Lenient | None:
-            path, _root, claimants = candidates[job[0]]
-            return read_record(path, job[1], claimants)
-
-        def use(k: int, read: ReadRecord | Lenient | None) -> None:
-            i, st = jobs[k]
-            path, _root, claimants = candidates[i]
-            found[i] = reader.entry_from_record(path, st, claimants, read, probe)
-
-        formats()  # imported once, before the fork, for both processes
-        forked_read.read_all(
-            jobs,
-            read_one,
-            use,
-            portable=lambda r: not isinstance(r, Lenient),
-            after_fork=probe.prefetch_locks,  # the verdicts `use` gives need /proc/locks
-        )
 
     def refresh(self, path: str | Path) -> SessionInfo | None:
         """Re-read one file after a change; None when it is gone (its entry is dropped)."""

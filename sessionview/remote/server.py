@@ -44,7 +44,10 @@ class Server:
         self._answers: list[threading.Thread] = []
 
     def send(self, message: dict[str, Any]) -> None:
-        data = encode(message)
+        self._write(encode(message))
+
+    def _write(self, data: bytes) -> None:
+        """One whole message line; a reader gone away closes the connection."""
         with self._write_lock:
             try:
                 self.out.write(data)
@@ -120,13 +123,7 @@ class Server:
             listing = service.list_json(states)
             head = encode({"type": "result", "id": rid, "problems": service.problems()})
             # The listing's bytes go in as they are (no decode/encode of 10 MB of rows).
-            data = head[:-2] + b',"rows":' + listing + b"}\n"
-            with self._write_lock:
-                try:
-                    self.out.write(data)
-                    self.out.flush()
-                except (BrokenPipeError, OSError, ValueError):
-                    self.closed.set()
+            self._write(head[:-2] + b',"rows":' + listing + b"}\n")
             return
         if op == "show":
             result = service.show(_str(request, "session"))

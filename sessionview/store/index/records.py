@@ -60,18 +60,7 @@ class FileRecord(_Fields):
         """The record a loaded tuple holds, or None when it is not one (a damaged or
         older cache): with the field types the listing relies on (a row it prints,
         the keys it sorts and groups by)."""
-        if (
-            type(value) is tuple
-            and len(value) == len(FIELDS)
-            and type(value[8]) is bytes
-            and type(value[6]) is str
-            and type(value[5]) is str
-            and type(value[4]) is str
-            and type(value[7]) is str
-            and type(value[9]) is int
-        ):
-            return tuple.__new__(cls, value)
-        return None
+        return records_of({"": value}).get("")
 
     def to_tuple(self) -> tuple[Any, ...]:
         """The builtin tuple `marshal` writes."""
@@ -108,8 +97,9 @@ class FileRecord(_Fields):
 def records_of(files: dict[Any, Any]) -> dict[str, FileRecord]:
     """The loaded `files` table as records; entries that are not records are dropped.
 
-    The checks of `FileRecord.from_tuple`, inlined: this runs for every cached file
-    on every warm start, and a call per file would cost more than the rest of it.
+    The checks are written out in the comprehension, not called per file: this runs
+    for every cached file on every warm start, where a call per file would cost more
+    than the rest of it (`FileRecord.from_tuple` is this, for one value).
     """
     import gc
 

@@ -308,21 +308,23 @@ class Indexer:
                 if current != job.base:
                     continue  # another process got there first; the next pass checks again
                 st = job.st
+                # What the files table says of a file: its format, stat key and how far
+                # it is indexed (the byte offset, line and chunk the next pass goes on from).
+                facts = (
+                    job.format,
+                    st.st_dev,
+                    st.st_ino,
+                    parsed.size,
+                    st.st_mtime_ns,
+                    parsed.offset,
+                    parsed.lineno,
+                    parsed.chunks,
+                )
                 if current is None:
                     cursor = con.execute(
-                        "INSERT INTO files (path, format, dev, ino, size, mtime_ns, offset,"
-                        " lineno, chunks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            job.path,
-                            job.format,
-                            st.st_dev,
-                            st.st_ino,
-                            parsed.size,
-                            st.st_mtime_ns,
-                            parsed.offset,
-                            parsed.lineno,
-                            parsed.chunks,
-                        ),
+                        "INSERT INTO files (format, dev, ino, size, mtime_ns, offset, lineno,"
+                        " chunks, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (*facts, job.path),
                     )
                     assert cursor.lastrowid is not None  # an INSERT sets it
                     file_id = cursor.lastrowid
@@ -333,17 +335,7 @@ class Indexer:
                     con.execute(
                         "UPDATE files SET format = ?, dev = ?, ino = ?, size = ?, mtime_ns = ?,"
                         " offset = ?, lineno = ?, chunks = ? WHERE id = ?",
-                        (
-                            job.format,
-                            st.st_dev,
-                            st.st_ino,
-                            parsed.size,
-                            st.st_mtime_ns,
-                            parsed.offset,
-                            parsed.lineno,
-                            parsed.chunks,
-                            file_id,
-                        ),
+                        (*facts, file_id),
                     )
                 rows = [(chunk_rowid(file_id, r[0], r[2]), *r) for r in parsed.rows]
                 con.executemany(

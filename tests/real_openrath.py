@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.helpers.processes import stop_holder
+
 SCRIPT = Path(__file__)
 
 
@@ -90,17 +92,7 @@ def holding_writer(directory: Path, session_id: str) -> Iterator[subprocess.Pope
             raise AssertionError(f"the OpenRath writer did not start: {proc.stderr.read()}")
         yield proc
     finally:
-        if proc.poll() is None:
-            try:
-                proc.stdin.write("exit\n")
-                proc.stdin.flush()
-            except BrokenPipeError:
-                pass
-        try:
-            proc.wait(timeout=30)
-        finally:
-            for stream in (proc.stdin, proc.stdout, proc.stderr):
-                stream.close()
+        stop_holder(proc, timeout=30)
 
 
 if __name__ == "__main__":

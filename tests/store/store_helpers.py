@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.helpers.processes import stop_holder
+
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "openrath"
 MANIFEST = json.loads((FIXTURES / "manifest.json").read_text(encoding="utf-8"))["fixtures"]
 WRITER_PROC = Path(__file__).parent / "writer_proc.py"
@@ -43,14 +45,4 @@ def live_writer(
             raise AssertionError(f"writer did not start: {proc.stderr.read()}")
         yield Path(line), proc
     finally:
-        if proc.poll() is None:
-            try:
-                proc.stdin.write("exit\n")
-                proc.stdin.flush()
-            except BrokenPipeError:
-                pass
-        try:
-            proc.wait(timeout=10)
-        finally:
-            for stream in (proc.stdin, proc.stdout, proc.stderr):
-                stream.close()
+        stop_holder(proc, timeout=10)

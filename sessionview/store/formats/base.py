@@ -199,6 +199,16 @@ class FormatAdapter(ABC):
         without one), from one read of the file; raises as `load_chunks` does."""
         return self.load_chunks(path), None
 
+    def stream_transcript(
+        self, path: Path
+    ) -> tuple[dict[str, Any] | None, Iterator[tuple[Chunk, bytes | None]]]:
+        """The header (as `load_transcript`) and the chunks one at a time, each with the
+        line it was read from (None when the file is decoded whole), for writers that
+        must not hold a huge session in memory. Formats whose files are small or need
+        a whole read keep this default; the iterator's `close()` releases the file."""
+        chunks, header = self.load_transcript(path)
+        return header, ((chunk, None) for chunk in chunks)
+
     def first_chunks(self, path: Path, n: int) -> list[Chunk]:
         """Up to `n` first chunks, read only as far as they go, for a quick first view
         of a huge session; [] when the format cannot do that cheaply. Never raises for

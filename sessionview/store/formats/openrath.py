@@ -15,7 +15,7 @@ import os
 import re
 import shlex
 import stat as stat_mod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,6 +142,61 @@ def parse_file(path: Path) -> ParsedFile:
         if header is None:
             raise PersistenceError(f"{path}: no header record found")
         return ParsedFile(header, version, tuple(chunks), trailer, consumed < st.st_size)
+    finally:
+        os.close(fd)
+
+
+def stream_file(path: Path) -> tuple[dict[str, Any], Iterator[tuple[Chunk, bytes]]]:
+    """The header, then the chunks one line at a time, with `parse_file`'s fatal errors
+    (raised by the iterator when it reaches them), so a 130 MB session is never held in
+    memory. The iterator owns the file: exhausting or closing it releases it."""
+    fd, _ = open_regular(path)
+    try:
+        lines = _numbered_records(fd, path)
+        header: dict[str, Any] | None = None
+        version = 0
+        for where, record, _line in lines:
+            rt = record.get("record_type")
+            if rt == "header":
+                header, version = validate_header(record, where)
+                break
+            if rt == "chunk":
+                raise PersistenceError(f"{where}: chunk record before header")
+            if rt != "trailer":
+                raise PersistenceError(f"{where}: unknown record_type={rt!r}")
+        if header is None:
+            raise PersistenceError(f"{path}: no header record found")
+    except BaseException:
+        os.close(fd)
+        raise
+    return header, _streamed_chunks(fd, lines, version)
+
+
+def _numbered_records(fd: int, path: Path) -> Iterator[tuple[str, dict[str, Any], bytes]]:
+    """`(file:line, record, line)` for each complete non-blank line."""
+    lineno = 0
+    try:
+        for _, line in iter_lines(fd):
+            lineno += 1
+            if line.strip():
+                where = f"{path}:{lineno}"
+                yield where, parse_record(line, where), line
+    except OSError as exc:
+        raise PersistenceError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _streamed_chunks(
+    fd: int, lines: Iterator[tuple[str, dict[str, Any], bytes]], version: int
+) -> Iterator[tuple[Chunk, bytes]]:
+    try:
+        for where, record, line in lines:
+            rt = record.get("record_type")
+            if rt == "chunk":
+                yield chunk_from_record(record, where, version), line
+            elif rt == "header":
+                raise PersistenceError(f"{where}: duplicate header record")
+            elif rt != "trailer":
+                raise PersistenceError(f"{where}: unknown record_type={rt!r}")
     finally:
         os.close(fd)
 
@@ -498,6 +553,11 @@ class OpenRathFormat(FormatAdapter):
     def load_transcript(self, path: Path) -> tuple[list[Chunk], dict[str, Any] | None]:
         parsed = parse_file(path)
         return list(parsed.chunks), parsed.header
+
+    def stream_transcript(
+        self, path: Path
+    ) -> tuple[dict[str, Any] | None, Iterator[tuple[Chunk, bytes | None]]]:
+        return stream_file(path)
 
     def first_chunks(self, path: Path, n: int) -> list[Chunk]:
         return first_chunks(path, n)

@@ -13,7 +13,11 @@ the rule and differ only in how a code looks:
 
 from __future__ import annotations
 
-from sessionview.render.byte_search import compile_bytes
+from functools import cache
+
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Bidi and format controls that can reorder or hide what a reader sees.
 BIDI_CONTROLS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
@@ -52,13 +56,21 @@ UNSAFE_LINE_HINTS = (
     rb"|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]"
     rb"|\xef\xbb\xbf|\xed[\xa0-\xbf]"
 )
-_UNSAFE_LINE_HINTS = compile_bytes(UNSAFE_LINE_HINTS)
+
+
+@cache
+def _unsafe_line_hints() -> Any:
+    """The compiled hints, on first use: the regex engine is not imported by the many
+    commands that never check a raw line."""
+    from sessionview.render.byte_search import compile_bytes
+
+    return compile_bytes(UNSAFE_LINE_HINTS)
 
 
 def may_hold_unsafe(raw: bytes, start: int = 0) -> bool:
     """Whether any string of a JSON line may hold a character `safe_text` escapes
     (looking from `start`, for a caller that knows no hint starts before it)."""
-    return _UNSAFE_LINE_HINTS.search(raw, start) is not None
+    return _unsafe_line_hints().search(raw, start) is not None
 
 
 def _screen_code(code: int) -> str:
@@ -71,10 +83,21 @@ def _screen_code(code: int) -> str:
     return escape(code)
 
 
-_TERMINAL_LINES = {c: escape(c) for c in UNSAFE if c not in (0x0A, 0x09)}
-_TERMINAL_FLAT = {c: escape(c) for c in UNSAFE}
-_SCREEN_FLAT = {c: _screen_code(c) for c in UNSAFE}
-_SCREEN_LINES = {c: v for c, v in _SCREEN_FLAT.items() if c != 0x0A}
+class Tables:
+    """The `str.translate` tables of both media. Built on first use (2,200 entries
+    each): most text is printable and never needs them, and every command that
+    prints one line would otherwise pay for them at start-up."""
+
+    __slots__ = ("screen_flat", "screen_lines", "terminal_flat", "terminal_lines")
+
+    def __init__(self) -> None:
+        self.terminal_lines = {c: escape(c) for c in UNSAFE if c not in (0x0A, 0x09)}
+        self.terminal_flat = {c: escape(c) for c in UNSAFE}
+        self.screen_flat = {c: _screen_code(c) for c in UNSAFE}
+        self.screen_lines = {c: v for c, v in self.screen_flat.items() if c != 0x0A}
+
+
+tables = cache(Tables)
 
 
 def _all_printable(text: str, keep: str = "") -> bool:
@@ -93,12 +116,12 @@ def safe_text(text: str) -> str:
     """`text` for a terminal: every unsafe character escaped, newlines and tabs kept."""
     if _all_printable(text, "\n\t"):
         return text
-    return text.translate(_TERMINAL_LINES)
+    return text.translate(tables().terminal_lines)
 
 
 def one_line(text: str, width: int | None = None) -> str:
     """`safe_text` on one line (a newline shows as `\\x0a`), cut to `width` with `…`."""
-    flat = text if text.isprintable() else text.translate(_TERMINAL_FLAT)
+    flat = text if text.isprintable() else text.translate(tables().terminal_flat)
     if width is not None and len(flat) > width:
         return flat[: max(0, width - 1)] + "…"
     return flat
@@ -106,12 +129,12 @@ def one_line(text: str, width: int | None = None) -> str:
 
 def screen_text(text: str) -> str:
     """`text` for the TUI on one line: every unsafe character (newlines too) made visible."""
-    return text.translate(_SCREEN_FLAT)
+    return text.translate(tables().screen_flat)
 
 
 def screen_lines(text: str) -> list[str]:
     """`text` for the TUI split into safe lines (`\\r\\n` is one break; a lone `\\r` shows as `␍`)."""
-    return text.replace("\r\n", "\n").translate(_SCREEN_LINES).split("\n")
+    return text.replace("\r\n", "\n").translate(tables().screen_lines).split("\n")
 
 
 def first_line(text: str, width: int = 200) -> str:

@@ -25,12 +25,11 @@ from sessionview.export import _writer, write_export
 from sessionview.export.source import Transcript, open_transcript
 from sessionview.render.redact import Redactor, may_hold_secrets
 from sessionview.render.safe import (
-    _TERMINAL_FLAT,
-    _TERMINAL_LINES,
     UNSAFE,
     may_hold_unsafe,
     one_line,
     safe_text,
+    tables,
 )
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -303,8 +302,8 @@ def test_a_line_without_an_unsafe_hint_has_nothing_to_escape(text: str) -> None:
 def test_safe_text_and_one_line_skip_only_text_with_nothing_to_escape(
     text: str, width: int | None
 ) -> None:
-    assert safe_text(text) == text.translate(_TERMINAL_LINES)
-    flat = text.translate(_TERMINAL_FLAT)
+    assert safe_text(text) == text.translate(tables().terminal_lines)
+    flat = text.translate(tables().terminal_flat)
     if width is not None and len(flat) > width:
         flat = flat[: max(0, width - 1)] + "…"
     assert one_line(text, width) == flat

@@ -17,18 +17,7 @@ import html
 from collections.abc import Callable
 from typing import BinaryIO
 
-from sessionview.export.common import (
-    chunk_blocks,
-    chunk_checks,
-    header_facts,
-    is_long,
-    one_line,
-    role,
-    safe,
-    size_note,
-    title_of,
-    when,
-)
+from sessionview.export import common
 from sessionview.export.source import Transcript
 from sessionview.render.redact import Redactor
 from sessionview.store.model import Chunk
@@ -93,7 +82,7 @@ pre { margin: 0; padding: .5rem .7rem; overflow-x: auto; white-space: pre-wrap; 
 
 def _e(text: str) -> str:
     """Untrusted text as HTML text or an attribute value: terminal-safe, then escaped."""
-    return html.escape(safe(text), quote=True)
+    return html.escape(common.safe(text), quote=True)
 
 
 def write_html(transcript: Transcript, out: BinaryIO, redactor: Redactor | None) -> int:
@@ -103,7 +92,7 @@ def write_html(transcript: Transcript, out: BinaryIO, redactor: Redactor | None)
     def put(text: str) -> None:
         out.write(text.encode("utf-8", "backslashreplace"))
 
-    title = _e(title_of(info, redactor))
+    title = _e(common.title_of(info, redactor))
     put(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
@@ -113,14 +102,14 @@ def write_html(transcript: Transcript, out: BinaryIO, redactor: Redactor | None)
         f"<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         f'<div class="page">\n<main>\n<h1>{title}</h1>\n<table class="facts">\n'
     )
-    for label, value in header_facts(info, redactor):
+    for label, value in common.header_facts(info, redactor):
         put(f"<tr><th>{_e(label)}</th><td>{_e(value)}</td></tr>\n")
     put("</table>\n")
     toc: list[str] = []
     count = 0
     for chunk, line in transcript.entries:
         count += 1
-        out.write(_chunk(chunk, *chunk_checks(redactor, line), toc))
+        out.write(_chunk(chunk, *common.chunk_checks(redactor, line), toc))
     if count == 0:
         put('<p class="placeholder">(no chunks)</p>\n')
     put('</main>\n<nav aria-label="User turns">\n<h2>User turns</h2>\n<ol>\n')
@@ -153,18 +142,18 @@ def _chunk(
     def _e(text: str) -> str:
         return html.escape(escape(text), quote=True)
 
-    who = role(chunk)  # user, assistant, tool or system: nothing to escape
+    who = common.role(chunk)  # user, assistant, tool or system: nothing to escape
     index = int(chunk.index)
-    found = chunk_blocks(chunk, redactor)
+    found = common.chunk_blocks(chunk, redactor)
     # `when` and `size_note` write digits, letters, `-:,.` and spaces: nothing to escape.
-    stamp = f" · {when(chunk.timestamp)}" if chunk.timestamp else ""
+    stamp = f" · {common.when(chunk.timestamp)}" if chunk.timestamp else ""
     parts: list[str | bytes] = [
         f'<article class="{who}" id="chunk-{index}">\n'
         f'<h3><a href="#chunk-{index}">#{index}</a> <span class="role">{who}</span>{stamp}</h3>\n'
     ]
     if who == "user":
         first = next((b.text for b in found if b.kind == "text" and b.text.strip()), "")
-        label = one_line(first.strip(), TOC_WIDTH) or "(empty)"
+        label = common.one_line(first.strip(), TOC_WIDTH) or "(empty)"
         toc.append(
             f'<li><a href="#chunk-{index}"><span class="n">#{index}</span>'
             f"{html.escape(label, quote=True)}</a></li>\n"
@@ -183,16 +172,16 @@ def _chunk(
             ]
         elif block.kind == "tool_result":
             name = f" <code>{_e(block.tool_name)}</code>" if block.tool_name else ""
-            opened = "" if is_long(block.text) else " open"
+            opened = "" if common.is_long(block.text) else " open"
             parts += [
                 f'<details class="tool-result"{opened}><summary>result{name} · '
-                f"{size_note(block.text)}</summary>\n<pre>",
+                f"{common.size_note(block.text)}</summary>\n<pre>",
                 body,
                 "</pre>\n</details>\n",
             ]
         elif block.kind == "thinking":
             parts += [
-                f'<details class="thinking"><summary>thinking · {size_note(block.text)}'
+                f'<details class="thinking"><summary>thinking · {common.size_note(block.text)}'
                 "</summary>\n<pre>",
                 body,
                 "</pre>\n</details>\n",

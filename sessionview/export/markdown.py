@@ -16,17 +16,7 @@ import re
 from collections.abc import Callable
 from typing import BinaryIO
 
-from sessionview.export.common import (
-    chunk_blocks,
-    chunk_checks,
-    header_facts,
-    is_long,
-    one_line,
-    role,
-    size_note,
-    title_of,
-    when,
-)
+from sessionview.export import common
 from sessionview.export.source import Transcript
 from sessionview.render.redact import Redactor
 from sessionview.store.model import Chunk
@@ -44,36 +34,36 @@ def write_markdown(transcript: Transcript, out: BinaryIO, redactor: Redactor | N
     def put(text: str) -> None:
         out.write(text.encode("utf-8", "backslashreplace"))
 
-    put(f"# {_inline(title_of(info, redactor))}\n\n| | |\n|---|---|\n")
-    for label, value in header_facts(info, redactor):
+    put(f"# {_inline(common.title_of(info, redactor))}\n\n| | |\n|---|---|\n")
+    for label, value in common.header_facts(info, redactor):
         put(f"| {label} | {_cell(value)} |\n")
     put("\n")
     count = 0
     for chunk, line in transcript.entries:
         count += 1
-        put(_chunk(chunk, *chunk_checks(redactor, line)))
+        put(_chunk(chunk, *common.chunk_checks(redactor, line)))
     if count == 0:
         put("*(no chunks)*\n")
     return count
 
 
 def _chunk(chunk: Chunk, redactor: Redactor | None, escape: Callable[[str], str]) -> str:
-    who = role(chunk)
-    stamp = f" · {when(chunk.timestamp)}" if chunk.timestamp else ""
+    who = common.role(chunk)
+    stamp = f" · {common.when(chunk.timestamp)}" if chunk.timestamp else ""
     parts = [f'<a id="chunk-{chunk.index}"></a>\n\n### {chunk.index} · {who}{stamp}\n\n']
-    for block in chunk_blocks(chunk, redactor):
+    for block in common.chunk_blocks(chunk, redactor):
         text = escape(block.text)
         if block.kind == "text":
             parts.append(_markdown_text(text) + "\n\n")
         elif block.kind == "tool_call":
-            name = _code_span(one_line(block.tool_name or "?"))
-            call = f" {_code_span(one_line(block.call_id))}" if block.call_id else ""
+            name = _code_span(common.one_line(block.tool_name or "?"))
+            call = f" {_code_span(common.one_line(block.call_id))}" if block.call_id else ""
             parts.append(f"**→ tool call {name}**{call}\n\n{_fenced(text, 'json')}\n\n")
         elif block.kind == "tool_result":
-            name = f" {_code_span(one_line(block.tool_name))}" if block.tool_name else ""
+            name = f" {_code_span(common.one_line(block.tool_name))}" if block.tool_name else ""
             fenced = _fenced(text, "json" if text[:1] in "{[" else "text")
-            if is_long(text):
-                summary = html.escape(f"result {size_note(text)}", quote=True)
+            if common.is_long(text):
+                summary = html.escape(f"result {common.size_note(text)}", quote=True)
                 parts.append(
                     f"**← result**{name}\n\n<details><summary>{summary}</summary>\n\n"
                     f"{fenced}\n\n</details>\n\n"
@@ -81,7 +71,7 @@ def _chunk(chunk: Chunk, redactor: Redactor | None, escape: Callable[[str], str]
             else:
                 parts.append(f"**← result**{name}\n\n{fenced}\n\n")
         elif block.kind == "thinking":
-            summary = html.escape(f"thinking ({size_note(text)})", quote=True)
+            summary = html.escape(f"thinking ({common.size_note(text)})", quote=True)
             parts.append(
                 f"<details><summary>{summary}</summary>\n\n{_fenced(text, 'text')}\n\n</details>\n\n"
             )

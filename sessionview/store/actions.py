@@ -487,10 +487,14 @@ def execute_prune(
 
 
 def resume_plan(info: SessionInfo, templates: dict[str, str] | None = None) -> ResumePlan:
-    """The configured command for the session's format, or the agent's own way to resume."""
+    """The configured command for the session's format, or the agent's own way to resume.
+
+    The adapter sees the session's absolute path: the plan runs in another directory
+    (the session's, or the agent's workspace) and may be printed for the user to paste
+    anywhere, so a `--dir` given relative must not stay relative in it."""
     adapter = get_adapter(info.format)
     template = (templates or {}).get(info.format)
-    return adapter.resume_plan(info, template)
+    return adapter.resume_plan(replace(info, path=os.path.abspath(info.path)), template)
 
 
 def run_resume(plan: ResumePlan, *, stderr_tail: list[str] | None = None) -> int:

@@ -441,3 +441,20 @@ def test_listing_commands_never_import_textual(openrath_dir: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == "clean", result.stderr
+
+
+def test_resume_with_a_relative_dir_prints_an_absolute_home(openrath_dir: Path) -> None:
+    """The printed command is pasted elsewhere and runs in the session's directory: a
+    relative `--dir` must not leave a relative OPENRATH_HOME in it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sessionview", "resume", CLOSED_ID, "--print"]
+        + ["--dir", openrath_dir.name],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=openrath_dir.parent,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert result.returncode == 0, result.stderr
+    home = result.stdout.split("OPENRATH_HOME=", 1)[1].split()[0].strip("'")
+    assert Path(home).is_absolute() and Path(home) == openrath_dir.resolve().parent, home

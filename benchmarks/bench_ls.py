@@ -7,14 +7,18 @@
 (b) `wc -l` over the same files;
 (c) cold `sessionview ls --json --dir DIR`: empty cache (XDG_CACHE_HOME is a new dir);
 (d) warm `sessionview ls --json --dir DIR`: the cache from (c) is valid;
-(e) a fresh Python that only stats every file (the floor for a cached listing).
+(e) a fresh Python that only stats every file (the floor for a cached listing);
+(f) warm again with each fast path of `sessionview/store/fast_paths.py` switched off
+    (`SESSIONVIEW_PLAIN=name`), and with all of them off: what each one buys.
 
 Every approach runs as a separate process, so each pays its own interpreter start.
 The page cache is warmed first (one `cat` of every file): all numbers are warm-cache.
 sessionview's bytecode is compiled first too, as an installed copy's is (this
 machine sets PYTHONDONTWRITEBYTECODE, which would otherwise make every run compile
 every module it imports, ~50 ms).
-Targets: cold vs OpenRath >= 30x, cold / wc -l <= 0.5, warm / stat-only <= 3.
+Targets: cold vs OpenRath >= 30x, cold / wc -l <= 0.5, warm / stat-only <= 3; the
+floors of issue 12 (which decide whether a fast path stays): cold vs OpenRath >= 15x,
+cold / wc -l <= 1, warm / stat-only <= 3 (also with the fast paths off).
 """
 
 from __future__ import annotations
@@ -139,14 +143,22 @@ def main() -> int:
     print(f"listing command: {' '.join(ls_cmd)}")
 
     package = Path(__file__).resolve().parent.parent / "sessionview"
-    subprocess.run([py, "-m", "compileall", "-q", str(package)], check=True)
+    import platformdirs  # what the `userdirs` fast path avoids: compiled too, as installed
+
+    for compiled in (package, Path(platformdirs.__file__).parent):
+        subprocess.run([py, "-m", "compileall", "-q", str(compiled)], check=True)
     # Warm the page cache once, so every approach reads from memory.
     fd, list_name = tempfile.mkstemp(suffix=".files")
     with os.fdopen(fd, "wb") as fh:
         fh.write(b"\0".join(f.encode() for f in files))
     subprocess.run(["sh", "-c", f"xargs -0 cat < {list_name} > /dev/null"], check=True)
 
-    results: dict[str, list[float]] = {k: [] for k in ("openrath", "wc", "cold", "warm", "stat")}
+    from sessionview.store.fast_paths import NAMES as FAST_PATHS
+
+    plain = [*FAST_PATHS, "all"]
+    results: dict[str, list[float]] = {
+        k: [] for k in ("openrath", "wc", "cold", "warm", "stat", *(f"plain:{n}" for n in plain))
+    }
     rows_listed = None
     for run in range(args.repeat):
         if not args.skip_openrath:
@@ -163,6 +175,10 @@ def main() -> int:
         t, out = timed(ls_cmd, env)
         results["warm"].append(t)
         assert len(json.loads(out)) == rows_listed
+        for name in plain:
+            t, out = timed(ls_cmd, dict(env, SESSIONVIEW_PLAIN=name))
+            results[f"plain:{name}"].append(t)
+            assert len(json.loads(out)) == rows_listed
         shutil.rmtree(cache_home)
         t, _ = timed([py, "-c", STAT_ONLY, str(directory)])
         results["stat"].append(t)
@@ -180,6 +196,7 @@ def main() -> int:
         "cold": f"(c) cold {label}",
         "warm": f"(d) warm {label}",
         "stat": "(e) stat of every file (fresh Python)",
+        **{f"plain:{n}": f"(f) warm, fast path {n} off" for n in plain},
     }
     for key, name in names.items():
         if key in med:
@@ -196,11 +213,21 @@ def main() -> int:
         checks.append(("cold vs OpenRath", med["openrath"] / med["cold"], ">=", 30))
     checks.append(("cold / wc -l", med["cold"] / med["wc"], "<=", 0.5))
     checks.append(("warm / stat-only", med["warm"] / med["stat"], "<=", 3))
+    if "openrath" in med:
+        checks.append(("floor: cold vs OpenRath", med["openrath"] / med["cold"], ">=", 15))
+    checks.append(("floor: cold / wc -l", med["cold"] / med["wc"], "<=", 1))
+    for name in plain:
+        ratio = med[f"plain:{name}"] / med["stat"]
+        checks.append((f"floor: warm, {name} off / stat-only", ratio, "<=", 3))
+    print()
+    for name in FAST_PATHS:
+        gain = med[f"plain:{name}"] - med["warm"]
+        print(f"fast path {name}: saves {gain * 1000:+.0f} ms of a warm listing (median)")
     ok_all = True
     for name, value, op, target in checks:
         ok = value >= target if op == ">=" else value <= target
         ok_all &= ok
-        print(f"{name:<20}{value:>8.2f}   target {op} {target:<5} {'OK' if ok else 'MISSED'}")
+        print(f"{name:<40}{value:>8.2f}   target {op} {target:<5} {'OK' if ok else 'MISSED'}")
     return 0 if ok_all else 1
 
 

@@ -71,8 +71,10 @@ def _handler(command: str | None) -> Any:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sessionview.store import fast_paths
+
     words = sys.argv[1:] if argv is None else list(argv)
-    args = quick_ls_args(words)
+    args = quick_ls_args(words) if fast_paths.enabled("quick_ls_args") else None
     if args is None:
         from sessionview.cli.parser import build_parser
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from collections import namedtuple
 
+from sessionview.store import fast_paths
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -30,6 +32,15 @@ def posix_path(text: str) -> str:
     return anchor + "/".join(parts) or "."
 
 
+def normalized(text: str) -> str:
+    """`posix_path(text)`, or pathlib's own answer with that fast path switched off."""
+    if fast_paths.enabled("posix_path"):
+        return posix_path(text)
+    from pathlib import PurePosixPath
+
+    return str(PurePosixPath(text))
+
+
 class Root(namedtuple("Root", ("dir", "format"), defaults=(None,))):
     """A directory to list: `dir` as a normalized string (`path` as a Path); `format`
     forces one adapter, None detects per file.
@@ -42,7 +53,7 @@ class Root(namedtuple("Root", ("dir", "format"), defaults=(None,))):
     __slots__ = ()
 
     def __new__(cls, path: str | os.PathLike[str], format: str | None = None) -> Root:  # noqa: A002
-        return super().__new__(cls, posix_path(os.fspath(path)), format)
+        return super().__new__(cls, normalized(os.fspath(path)), format)
 
     @property
     def path(self) -> Path:

@@ -37,7 +37,9 @@ def _linux_dir(kind: str) -> str | None:
 
 def user_dir(kind: str) -> str:
     """The user `cache`, `config` or `data` directory of sessionview (not created)."""
-    found = _linux_dir(kind)
+    from sessionview.store import fast_paths
+
+    found = _linux_dir(kind) if fast_paths.enabled("userdirs") else None
     if found is not None:
         return found
     import platformdirs

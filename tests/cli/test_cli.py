@@ -458,3 +458,19 @@ def test_resume_with_a_relative_dir_prints_an_absolute_home(openrath_dir: Path) 
     assert result.returncode == 0, result.stderr
     home = result.stdout.split("OPENRATH_HOME=", 1)[1].split()[0].strip("'")
     assert Path(home).is_absolute() and Path(home) == openrath_dir.resolve().parent, home
+
+
+def test_fast_paths_switched_off_list_the_same(openrath_dir: Path) -> None:
+    """`SESSIONVIEW_PLAIN=all` (argparse, pathlib, platformdirs instead of the fast
+    paths, as bench_ls.py measures them) prints the same listing."""
+    args = [sys.executable, "-m", "sessionview", "ls", "--json", "--dir", f"{openrath_dir}//."]
+    fast = subprocess.run(args, capture_output=True, timeout=60, check=True).stdout
+    plain = subprocess.run(
+        args,
+        capture_output=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "SESSIONVIEW_PLAIN": "all"},
+    ).stdout
+    rows = json.loads(fast)
+    assert len(rows) == 21 and json.loads(plain) == rows

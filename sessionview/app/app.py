@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from textual import events, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
@@ -22,7 +22,26 @@ from textual.worker import Worker, WorkerState
 
 from sessionview.app import remote_rows
 from sessionview.app.display import short_path
-from sessionview.app.messages import HostsChanged, ScanBatch, SessionsChanged
+from sessionview.app.messages import (
+    CopyIdRequested,
+    DeleteRequested,
+    HostsChanged,
+    LineageRequested,
+    OpenRequested,
+    PagerRequested,
+    PruneRequested,
+    RestoreRequested,
+    ResumeRequested,
+    ScanBatch,
+    ScanDone,
+    SessionsChanged,
+    SessionsDeleted,
+    SessionsRestored,
+    SortChosen,
+    TrashExpired,
+    TrashRequested,
+    UndoRequested,
+)
 from sessionview.app.screens.confirm import ConfirmScreen
 from sessionview.app.screens.corrupt import CorruptScreen
 from sessionview.app.screens.fit import is_short
@@ -41,7 +60,7 @@ from sessionview.render.humanize import human_bytes as human_size
 from sessionview.render.humanize import plural, utc_now
 from sessionview.render.safe import first_line as one_line
 from sessionview.render.safe import screen_text as clean
-from sessionview.sorting import SortOrder, parse_sort
+from sessionview.sorting import parse_sort
 from sessionview.store import actions
 from sessionview.store.errors import PersistenceError
 from sessionview.store.fold import STATE_PREFERENCE
@@ -96,7 +115,7 @@ class SessionViewApp(App[None]):
         self.watch_armed = threading.Event()
         #: Set while some listed session is running (the liveness thread waits for it).
         self._running_rows = threading.Event()
-        self._undo: list[list[actions.TrashEntry]] = []
+        self._undo: list[list[actions.TrashEntry | remote_rows.RemoteTrash]] = []
         #: Sessions that closed or crashed since the last toast (see `_announce`).
         self._announcements: list[SessionInfo] = []
         self._problems_shown = False
@@ -138,12 +157,13 @@ class SessionViewApp(App[None]):
             sort=parse_sort(self.config.sort),
         )
 
-    def remember_sort(self, order: SortOrder) -> None:
+    @on(SortChosen)
+    def remember_sort(self, message: SortChosen) -> None:
         """Keep the list's order in config.toml for the next start."""
         from sessionview.config import config_path, save_setting
 
         try:
-            save_setting("sort", order.setting())
+            save_setting("sort", message.order.setting())
         except OSError as exc:
             self.notify(
                 f"{config_path()}: cannot save the sort: {exc.strerror or exc}", severity="warning"
@@ -213,7 +233,7 @@ class SessionViewApp(App[None]):
             self.post_message(ScanBatch(list(batch), seen, total))
 
         self.index.scan(on_batch=on_batch, batch_size=500, on_total=on_total)
-        self.post_message(SessionsChanged(scan_done=True))
+        self.post_message(ScanDone())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
     def watch_files(self) -> None:
@@ -237,7 +257,7 @@ class SessionViewApp(App[None]):
                 paths.append(change.path)
             if paths:
                 self.last_event_at = stamp
-                self.post_message(SessionsChanged(paths=paths))
+                self.post_message(SessionsChanged(paths=tuple(paths)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="liveness-loop")
     def liveness_loop(self) -> None:
@@ -252,7 +272,7 @@ class SessionViewApp(App[None]):
                 continue
             changed = self.index.recheck_liveness()
             if changed:
-                self.post_message(SessionsChanged(paths=[c.path for c in changed]))
+                self.post_message(SessionsChanged(paths=tuple(c.path for c in changed)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
@@ -287,20 +307,27 @@ class SessionViewApp(App[None]):
         self.main.set_progress(message.seen, message.total)
         self._apply_rows(rows)
 
-    def on_sessions_changed(self, message: SessionsChanged) -> None:
+    @on(ScanDone)
+    def _scan_done(self) -> None:
         if not self.screen_stack:
             return  # the app is shutting down
-        if message.scan_done:
-            self._scan_overlay = None
-            self.main.set_progress(None, None)
-            if self.index.problems and not self._problems_shown:
-                self._problems_shown = True
-                self.notify(
-                    "\n".join(clean(p) for p in self.index.problems[:8]),
-                    title="not everything could be listed",
-                    severity="warning",
-                    timeout=8,
-                )
+        self._scan_overlay = None
+        self.main.set_progress(None, None)
+        if self.index.problems and not self._problems_shown:
+            self._problems_shown = True
+            self.notify(
+                "\n".join(clean(p) for p in self.index.problems[:8]),
+                title="not everything could be listed",
+                severity="warning",
+                timeout=8,
+            )
+        self._apply_rows(self.index.sessions())
+
+    @on(SessionsChanged)
+    def _sessions_changed(self, message: SessionsChanged) -> None:
+        """A (possibly coalesced, see `SessionsChanged.can_replace`) batch of re-read paths."""
+        if not self.screen_stack:
+            return  # the app is shutting down
         if self._scan_overlay is not None:
             # A file event during the first scan: update the overlay with it.
             for path in message.paths:
@@ -371,6 +398,18 @@ class SessionViewApp(App[None]):
         return list(self.rows.values())
 
     # ------------------------------------------------------------ actions
+    # Each `@on(...Requested)` handler is what a screen's key asks for (see `messages`).
+    @on(OpenRequested)
+    def _open_requested(self, message: OpenRequested) -> None:
+        if message.at_chunk is None:
+            self.open_session(message.info)
+        else:
+            self.push_screen(
+                TranscriptScreen(
+                    message.info, follow=False, start_chunk=message.at_chunk, hits=message.hits
+                )
+            )
+
     def open_session(self, info: SessionInfo) -> None:
         if remote_rows.host_of(info):
             self.push_screen(remote_rows.transcript(self, info))
@@ -379,7 +418,9 @@ class SessionViewApp(App[None]):
         else:
             self.push_screen(TranscriptScreen(info, follow=self.config.follow_by_default))
 
-    def request_delete(self, targets: list[SessionInfo]) -> None:
+    @on(DeleteRequested)
+    def confirm_delete(self, message: DeleteRequested) -> None:
+        targets = list(message.sessions)
         if not targets:
             return
         running = [t for t in targets if t.state is SessionState.RUNNING]
@@ -439,9 +480,11 @@ class SessionViewApp(App[None]):
             done.append(entry)
             for original, _ in entry.files:
                 self.index.forget(original)
-        self.call_from_thread(self._deleted, done, failed)
+        self.post_message(SessionsDeleted(done, failed))
 
-    def _deleted(self, done: list[actions.TrashEntry], failed: list[str]) -> None:
+    @on(SessionsDeleted)
+    def _deleted(self, message: SessionsDeleted) -> None:
+        done, failed = message.entries, message.failed
         if done:
             self._undo.append(done)
             self.notify(f"moved {plural(len(done), 'session')} to the trash; u undoes")
@@ -450,14 +493,19 @@ class SessionViewApp(App[None]):
         self.main.clear_marks()
         self._apply_rows(self.index.sessions())
 
+    @on(UndoRequested)
     def undo_delete(self) -> None:
         if not self._undo:
             self.notify("nothing to undo")
             return
         self.restore_worker(self._undo.pop())
 
+    @on(RestoreRequested)
+    def _restore_requested(self, message: RestoreRequested) -> None:
+        self.restore_worker(list(message.entries))
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="delete")
-    def restore_worker(self, entries: list[actions.TrashEntry]) -> None:
+    def restore_worker(self, entries: list[actions.TrashEntry | remote_rows.RemoteTrash]) -> None:
         restored = 0
         failed: list[str] = []
         for entry in entries:
@@ -473,9 +521,11 @@ class SessionViewApp(App[None]):
             restored += 1
             for path in paths:
                 self.index.refresh(path)
-        self.call_from_thread(self._restored, restored, failed)
+        self.post_message(SessionsRestored(restored, failed))
 
-    def _restored(self, restored: int, failed: list[str]) -> None:
+    @on(SessionsRestored)
+    def _restored(self, message: SessionsRestored) -> None:
+        restored, failed = message.restored, message.failed
         if restored:
             self.notify(f"restored {plural(restored, 'session')}")
         for error in failed[:5]:
@@ -485,6 +535,7 @@ class SessionViewApp(App[None]):
             if isinstance(screen, TrashScreen):
                 screen.reload()
 
+    @on(TrashRequested)
     def open_trash(self) -> None:
         self.push_screen(TrashScreen(self.now, self.config.trash_days))
 
@@ -493,13 +544,17 @@ class SessionViewApp(App[None]):
         """Purge what the trash has kept longer than `trash_days`, and say so."""
         purged = actions.expire_trash(self.config.trash_days)
         if purged:
-            days = plural(self.config.trash_days, "day")
-            self.call_from_thread(
-                self.notify,
-                f"purged {plural(len(purged), 'session')} kept in the trash over {days}",
-                timeout=8,
-            )
+            self.post_message(TrashExpired(len(purged), self.config.trash_days))
 
+    @on(TrashExpired)
+    def _trash_expired(self, message: TrashExpired) -> None:
+        days = plural(message.days, "day")
+        self.notify(
+            f"purged {plural(message.purged, 'session')} kept in the trash over {days}",
+            timeout=8,
+        )
+
+    @on(PruneRequested)
     def open_prune(self) -> None:
         def done(plan: actions.PrunePlan | None) -> None:
             if plan is not None:
@@ -516,11 +571,14 @@ class SessionViewApp(App[None]):
         for entry in done:
             for original, _ in entry.files:
                 self.index.forget(original)
-        self.call_from_thread(self._deleted, done, [f"{s.short_id}: {why}" for s, why in skipped])
+        skipped_lines = [f"{s.short_id}: {why}" for s, why in skipped]
+        self.post_message(SessionsDeleted(list(done), skipped_lines))
 
-    def resume(self, info: SessionInfo) -> None:
+    @on(ResumeRequested)
+    def resume(self, message: ResumeRequested) -> None:
         """Resume with the configured command; a running session asks first (a second
         writer on a live session is rarely what anyone wants)."""
+        info = message.info
         if info.state is SessionState.RUNNING:
             body = Content.assemble(
                 (f"{info.glyph} running", "$sv-running"),
@@ -585,11 +643,14 @@ class SessionViewApp(App[None]):
             note += " (it wrote no error output)"
         self.push_screen(ResumeScreen(f"Resume {_label(info)} failed", plan, note=note))
 
-    def copy_id(self, info: SessionInfo) -> None:
-        self.copy_to_clipboard(info.id)
-        self.notify(f"copied {clean(info.id)}")
+    @on(CopyIdRequested)
+    def copy_id(self, message: CopyIdRequested) -> None:
+        self.copy_to_clipboard(message.info.id)
+        self.notify(f"copied {clean(message.info.id)}")
 
-    def open_in_pager(self, info: SessionInfo) -> None:
+    @on(PagerRequested)
+    def open_in_pager(self, message: PagerRequested) -> None:
+        info = message.info
         if remote_rows.host_of(info):
             remote_rows.explain_open(self, info)
             return
@@ -603,6 +664,7 @@ class SessionViewApp(App[None]):
         if status not in (0, None):
             self.notify(f"{clean(pager)} exited with status {status}", severity="warning")
 
+    @on(LineageRequested)
     def open_lineage(self) -> None:
         items = self.main.lineage()
         if not items:

@@ -1,7 +1,8 @@
 """The base of the app's full screens: the sessionview App, typed.
 
-Screens ask the App to act (`self.sv_app.request_delete(...)`), and the type checker
-then knows every such request exists, with its arguments.
+Screens read the App's state through `sv_app` (its rows, its config), typed. To make
+the App act they post a request message (`self.post_message(DeleteRequested(...))`, see
+`sessionview.app.messages`), which bubbles from the screen to the App's `@on` handler.
 """
 
 from __future__ import annotations

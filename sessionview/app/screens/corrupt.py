@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from rich.cells import cell_len
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Footer, Static
 
 from sessionview.app.display import keep_end, reason_text, short_path
+from sessionview.app.messages import DeleteRequested, PagerRequested
 from sessionview.app.screens.base import SessionViewScreen
 from sessionview.render.humanize import human_bytes
 from sessionview.render.safe import screen_lines, screen_text
@@ -24,6 +26,13 @@ class CorruptScreen(SessionViewScreen):
         Binding("o", "pager", "Pager"),
         Binding("d", "delete", "Delete"),
     ]
+
+    class LineFound(Message, bubble=False):
+        """The worker looked for the offending line: (line number, text), or None."""
+
+        def __init__(self, bad: tuple[int, str] | None) -> None:
+            super().__init__()
+            self.bad = bad
 
     def __init__(self, info: SessionInfo) -> None:
         super().__init__()
@@ -54,11 +63,11 @@ class CorruptScreen(SessionViewScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="corrupt")
     def _find_line(self) -> None:
-        bad = offending_line(self.info)
-        self.app.call_from_thread(self._found, bad)
+        self.post_message(self.LineFound(offending_line(self.info)))
 
-    def _found(self, bad: tuple[int, str] | None) -> None:
-        self.bad = bad
+    @on(LineFound)
+    def _found(self, message: LineFound) -> None:
+        self.bad = message.bad
         self.looked = True
         self._refresh_body()
 
@@ -89,7 +98,7 @@ class CorruptScreen(SessionViewScreen):
         self.dismiss()
 
     def action_pager(self) -> None:
-        self.sv_app.open_in_pager(self.info)
+        self.post_message(PagerRequested(self.info))
 
     def action_delete(self) -> None:
-        self.sv_app.request_delete([self.info])
+        self.post_message(DeleteRequested((self.info,)))

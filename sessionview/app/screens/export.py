@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
@@ -45,6 +46,18 @@ class ExportScreen(ModalScreen[None]):
         Binding("escape", "close", "Close"),
         Binding("ctrl+y", "copy_path", "Copy path", show=False),
     ]
+
+    class Finished(Message, bubble=False):
+        """The export worker is done: the files written to `target`, and the errors."""
+
+        def __init__(
+            self, target: str, results: list[ExportResult], errors: list[str], redact: bool
+        ) -> None:
+            super().__init__()
+            self.target = target
+            self.results = results
+            self.errors = errors
+            self.redact = redact
 
     def __init__(self, sessions: Sequence[SessionInfo], directory: str | None = None) -> None:
         super().__init__()
@@ -140,11 +153,12 @@ class ExportScreen(ModalScreen[None]):
             except (ExportError, PersistenceError, OSError) as exc:
                 prefix = f"{info.short_id}: " if len(sessions) > 1 else ""
                 errors.append(prefix + str(exc))
-        self.app.call_from_thread(self._finished, target, results, errors, redact)
+        self.post_message(self.Finished(target, results, errors, redact))
 
-    def _finished(
-        self, target: str, results: list[ExportResult], errors: list[str], redact: bool
-    ) -> None:
+    @on(Finished)
+    def _finished(self, message: Finished) -> None:
+        target, results, errors = message.target, message.results, message.errors
+        redact = message.redact
         self.query_one("#export-go", Button).disabled = False
         lines: list[tuple[str, str]] = []
         if results:

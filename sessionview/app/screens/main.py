@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -10,11 +11,24 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
 from sessionview.app.display import short_path
+from sessionview.app.messages import (
+    CopyIdRequested,
+    DeleteRequested,
+    LineageRequested,
+    OpenRequested,
+    PagerRequested,
+    PruneRequested,
+    ResumeRequested,
+    SortChosen,
+    TrashRequested,
+    UndoRequested,
+)
 from sessionview.app.screens.base import SessionViewScreen
 from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.session_table import SessionTable, session_key
@@ -62,6 +76,18 @@ class MainScreen(SessionViewScreen):
     class Ready(Message):
         """Composed and mounted: the App may start scanning and watching."""
 
+    # The view's state: changing any of these re-applies the list once (`_refilter`).
+    #: The list's order (`>` cycles columns, `<` or a second header click reverses).
+    sort: var[SortOrder] = var(SortOrder, init=False)
+    filter_text: var[str] = var("", init=False)
+    state_filter: var[str] = var("all", init=False)
+    #: "all", or one format id: only that agent's sessions are listed.
+    format_filter: var[str] = var("all", init=False)
+    #: "all", or one project directory (see `sessionview.projects`).
+    project_filter: var[str] = var("all", init=False)
+    #: "all", "local", or one host name (`--host`): only that host's sessions are listed.
+    host_filter: var[str] = var("all", init=False)
+
     def __init__(
         self,
         now: Callable[[], datetime],
@@ -73,8 +99,7 @@ class MainScreen(SessionViewScreen):
         sort: SortOrder | None = None,
     ) -> None:
         super().__init__()
-        #: The list's order (`>` cycles columns, `<` or a second header click reverses).
-        self.sort = sort or SortOrder()
+        self.set_reactive(MainScreen.sort, sort or SortOrder())
         #: Lines about named directories that are missing or not directories.
         self.dir_problems = list(dir_problems)
         self.now = now
@@ -83,14 +108,8 @@ class MainScreen(SessionViewScreen):
         self.watching = watching
         self.all_rows: list[SessionInfo] = []
         self.by_id: dict[str, list[SessionInfo]] = {}
-        self.filter_text = ""
-        self.state_filter = "all"
-        #: "all", or one format id: only that agent's sessions are listed.
-        self.format_filter = "all"
-        #: "all", or one project directory (see `sessionview.projects`).
-        self.project_filter = "all"
-        #: "all", or one host name (`--host`): only that host's sessions are listed.
-        self.host_filter = "all"
+        #: Inside `_filters_batch`: watchers leave the re-apply to its end.
+        self._batching = False
         self.hosts: list[str] = []
         self.scanning = False
         self._preview_timer: Timer | None = None
@@ -209,6 +228,38 @@ class MainScreen(SessionViewScreen):
         names = ["all", "local", *self.hosts]
         at = names.index(self.host_filter) if self.host_filter in names else 0
         self.host_filter = names[(at + 1) % len(names)]
+
+    # The watchers of the view state: each change re-applies the list, once.
+    def watch_sort(self) -> None:
+        self._refilter()
+
+    def watch_filter_text(self) -> None:
+        self._refilter()
+
+    def watch_state_filter(self) -> None:
+        self._refilter()
+
+    def watch_format_filter(self) -> None:
+        self._refilter()
+
+    def watch_project_filter(self) -> None:
+        self._refilter()
+
+    def watch_host_filter(self) -> None:
+        self._refilter()
+
+    def _refilter(self) -> None:
+        if not self._batching and self.is_mounted:
+            self._apply()
+
+    @contextmanager
+    def _filters_batch(self) -> Iterator[None]:
+        """Change several filters, re-apply the list once at the end."""
+        self._batching = True
+        try:
+            yield
+        finally:
+            self._batching = False
         self._apply()
 
     def _visible(self) -> list[SessionInfo]:
@@ -357,12 +408,12 @@ class MainScreen(SessionViewScreen):
     def jump_to(self, info: SessionInfo) -> None:
         key = session_key(info)
         if not self.table.select_key(key):
-            self.filter_text = ""
-            self.state_filter = "all"
-            self.format_filter = "all"
-            self.project_filter = "all"
+            with self._filters_batch():
+                self.filter_text = ""
+                self.state_filter = "all"
+                self.format_filter = "all"
+                self.project_filter = "all"
             self.query_one("#filter", Input).value = ""
-            self._apply()
             self.table.select_key(key)
         self.table.focus()
 
@@ -376,7 +427,6 @@ class MainScreen(SessionViewScreen):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
             self.filter_text = event.value
-            self._apply()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
@@ -399,7 +449,6 @@ class MainScreen(SessionViewScreen):
             box.value = ""
             box.display = False
             self.filter_text = ""
-            self._apply()
             self.table.focus()
         elif self.focused is box and event.is_printable and event.character:
             # Typed in the same burst as `/` (a fast typist, a paste): the key was
@@ -410,7 +459,6 @@ class MainScreen(SessionViewScreen):
 
     def action_state_filter(self, state: str) -> None:
         self.state_filter = state
-        self._apply()
 
     @property
     def formats(self) -> list[str]:
@@ -419,7 +467,6 @@ class MainScreen(SessionViewScreen):
 
     def action_format_filter(self, name: str) -> None:
         self.format_filter = name
-        self._apply()
 
     @property
     def projects(self) -> list[str]:
@@ -428,7 +475,6 @@ class MainScreen(SessionViewScreen):
 
     def action_project_filter(self, project: str) -> None:
         self.project_filter = project
-        self._apply()
 
     def action_cycle_project(self) -> None:
         """all -> each project present -> all (`w`: working directory)."""
@@ -448,8 +494,7 @@ class MainScreen(SessionViewScreen):
     # --------------------------------------------------------------- sort
     def set_sort(self, order: SortOrder) -> None:
         self.sort = order
-        self._apply()
-        self.sv_app.remember_sort(order)
+        self.post_message(SortChosen(order))
 
     def action_cycle_sort(self) -> None:
         self.set_sort(self.sort.next_column())
@@ -493,7 +538,6 @@ class MainScreen(SessionViewScreen):
             box.value = ""
             box.display = False
             self.filter_text = ""
-            self._apply()
 
     def clear_marks(self) -> None:
         self.action_clear_marks()
@@ -501,31 +545,33 @@ class MainScreen(SessionViewScreen):
     def action_open(self) -> None:
         info = self.current
         if info is not None:
-            self.sv_app.open_session(info)
+            self.post_message(OpenRequested(info))
 
     def action_delete(self) -> None:
-        self.sv_app.request_delete(self.selected_for_action())
+        sessions = self.selected_for_action()
+        if sessions:
+            self.post_message(DeleteRequested(tuple(sessions)))
 
     def action_undo(self) -> None:
-        self.sv_app.undo_delete()
+        self.post_message(UndoRequested())
 
     def action_prune(self) -> None:
-        self.sv_app.open_prune()
+        self.post_message(PruneRequested())
 
     def action_resume(self) -> None:
         if self.current is not None:
-            self.sv_app.resume(self.current)
+            self.post_message(ResumeRequested(self.current))
 
     def action_copy_id(self) -> None:
         if self.current is not None:
-            self.sv_app.copy_id(self.current)
+            self.post_message(CopyIdRequested(self.current))
 
     def action_pager(self) -> None:
         if self.current is not None:
-            self.sv_app.open_in_pager(self.current)
+            self.post_message(PagerRequested(self.current))
 
     def action_lineage(self) -> None:
-        self.sv_app.open_lineage()
+        self.post_message(LineageRequested())
 
     def action_export(self) -> None:
         sessions = self.selected_for_action()
@@ -541,4 +587,4 @@ class MainScreen(SessionViewScreen):
         self.app.push_screen(SearchScreen())
 
     def action_trash(self) -> None:
-        self.sv_app.open_trash()
+        self.post_message(TrashRequested())

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import on
+from textual.message import Message
+
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.transcript_view import measure
 from sessionview.store.follow import FollowEnded
@@ -21,6 +24,13 @@ BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 class RemoteTranscriptScreen(TranscriptScreen):
     """`TranscriptScreen` over a remote host's follow stream instead of a local file."""
 
+    class Reconnecting(Message, bubble=False):
+        """The connection dropped (`reason`) and the stream is asked again; None: it is back."""
+
+        def __init__(self, reason: str | None) -> None:
+            super().__init__()
+            self.reason = reason
+
     def __init__(self, info: SessionInfo, feed: Any, *, follow: bool = True) -> None:
         super().__init__(info, follow=follow)
         self.feed = feed
@@ -31,10 +41,13 @@ class RemoteTranscriptScreen(TranscriptScreen):
         from sessionview.remote.client import HostError, RemoteError
         from sessionview.remote.protocol import ProtocolError, chunk_from_message
 
-        call = self.app.call_from_thread
         next_index = 0
         reset = False
         attempt = 0
+        # This worker's own record of the first `chunks` message (`self.loaded` is set by
+        # the `Loaded` handler, later, on the UI thread).
+        loaded = False
+        reconnecting = False
         while not self._stop.is_set():
             try:
                 connection = self.feed.connection()
@@ -45,15 +58,16 @@ class RemoteTranscriptScreen(TranscriptScreen):
                     kind = message.get("type")
                     attempt = 0
                     if kind == "session":
-                        if self.reconnecting is not None:
-                            self.reconnecting = None
-                            call(self._render_status)
+                        if reconnecting:
+                            reconnecting = False
+                            self.post_message(self.Reconnecting(None))
                     elif kind == "chunks":
                         chunks = [chunk_from_message(c) for c in message.get("chunks") or ()]
                         chunks = [c for c in chunks if c.index >= next_index or reset]
-                        if not self.loaded:  # the first message: what is written so far
+                        if not loaded:  # the first message: what is written so far
+                            loaded = True
                             next_index = chunks[-1].index + 1 if chunks else 0
-                            call(self._loaded, chunks, [measure(c) for c in chunks])
+                            self.post_message(self.Loaded(chunks, [measure(c) for c in chunks]))
                         elif chunks:
                             next_index = chunks[-1].index + 1
                             self.post_message(
@@ -70,17 +84,22 @@ class RemoteTranscriptScreen(TranscriptScreen):
                     return
                 raise HostError(self.feed.name, "the follow stream ended")
             except RemoteError as exc:
-                if self.loaded:
-                    call(self._ended, f"stopped following: {exc}")
-                else:
-                    call(self._failed, f"{self.feed.name}: {exc}")
+                # `_load_failed` says "stopped following" once loaded, else "cannot open".
+                self.post_message(
+                    self.LoadFailed(str(exc) if loaded else f"{self.feed.name}: {exc}")
+                )
                 return
             except (HostError, ProtocolError) as exc:
-                self.reconnecting = str(exc)
-                call(self._render_status)
+                reconnecting = True
+                self.post_message(self.Reconnecting(str(exc)))
                 if self._stop.wait(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]):
                     return
                 attempt += 1
+
+    @on(Reconnecting)
+    def _reconnecting(self, message: Reconnecting) -> None:
+        self.reconnecting = message.reason
+        self._render_status()
 
     def _render_title(self) -> None:
         """The local screen's title line, with `HOST:~/path` for the path."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from textual import on, work
@@ -16,6 +17,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from sessionview.app.display import human_count, keep_end, short_path
+from sessionview.app.messages import CopyIdRequested, PagerRequested, ResumeRequested
 from sessionview.app.screens.base import SessionViewScreen
 from sessionview.app.widgets.transcript_view import Measure, TranscriptView, measure
 from sessionview.render.chunk_text import chunk_lines
@@ -64,6 +66,39 @@ class TranscriptScreen(SessionViewScreen):
         Binding("o", "pager", "Pager", show=False),
         Binding("e", "export", "Export", show=False),
     ]
+
+    # The load/follow worker's results, handled by this screen (they do not bubble).
+    class QuickView(Message, bubble=False):
+        """A huge session's first (or last) chunks, shown while the rest is read."""
+
+        def __init__(self, chunks: list[Chunk], measures: list[Measure]) -> None:
+            super().__init__()
+            self.chunks = chunks
+            self.measures = measures
+
+    class Loaded(Message, bubble=False):
+        """Every chunk written so far: the transcript is loaded; following starts."""
+
+        def __init__(self, chunks: list[Chunk], measures: list[Measure]) -> None:
+            super().__init__()
+            self.chunks = chunks
+            self.measures = measures
+
+    class LoadFailed(Message, bubble=False):
+        """The worker failed (before the load: it cannot open; after: following stops)."""
+
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    class Found(Message, bubble=False):
+        """The find worker's chunks holding `query` so far (`done`: all of them)."""
+
+        def __init__(self, query: str, chunks: list[int], done: bool) -> None:
+            super().__init__()
+            self.query = query
+            self.chunks = chunks
+            self.done = done
 
     def __init__(
         self,
@@ -124,11 +159,7 @@ class TranscriptScreen(SessionViewScreen):
         try:
             self._load_and_follow()
         except Exception as exc:
-            error = " ".join(f"{type(exc).__name__}: {exc}".split())
-            if self.loaded:
-                self.app.call_from_thread(self._ended, f"stopped following: {error}")
-            else:
-                self.app.call_from_thread(self._failed, error)
+            self.post_message(self.LoadFailed(" ".join(f"{type(exc).__name__}: {exc}".split())))
 
     def _load_and_follow(self) -> None:
         """Read the transcript, then keep it current until the screen goes away.
@@ -143,12 +174,12 @@ class TranscriptScreen(SessionViewScreen):
             slice_of = adapter.last_chunks if following else adapter.first_chunks
             quick = slice_of(Path(info.path), QUICK_VIEW_CHUNKS)  # [] when it has no cheap way
             if quick and not get_current_worker().is_cancelled:
-                self.app.call_from_thread(self._quick_view, quick, [measure(c) for c in quick])
+                self.post_message(self.QuickView(quick, [measure(c) for c in quick]))
         follower = Follower(info)
         try:
             (first,) = follower.poll()
         except PersistenceError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
+            self.post_message(self.LoadFailed(str(exc)))
             return
         assert isinstance(first, ChunksAppended)
         chunks = list(first.chunks)
@@ -156,7 +187,7 @@ class TranscriptScreen(SessionViewScreen):
         if get_current_worker().is_cancelled:
             return
         self._follower = follower
-        self.app.call_from_thread(self._loaded, chunks, measures)
+        self.post_message(self.Loaded(chunks, measures))
         while not follower.ended and self._sleep(follower.wants_poll):
             self._post_events(follower.poll())
 
@@ -183,22 +214,33 @@ class TranscriptScreen(SessionViewScreen):
         view.loading = False
         self._render_status()
 
-    def _quick_view(self, chunks: list[Chunk], measures: list[Measure]) -> None:
+    @on(LoadFailed)
+    def _load_failed(self, message: LoadFailed) -> None:
+        """Shown in the screen: a worker that died silently would leave it "loading"
+        forever. After the load, it is the end of following."""
+        if self.loaded:
+            self._ended(f"stopped following: {message.error}")
+        else:
+            self._failed(message.error)
+
+    @on(QuickView)
+    def _quick_view(self, message: QuickView) -> None:
         """A huge session: show a slice at once; `_loaded` replaces it with everything."""
         if self.loaded:
             return
-        self.quick = len(chunks)
+        self.quick = len(message.chunks)
         view = self.query_one(TranscriptView)
         view.loading = False
-        view.set_chunks(chunks, measures)
+        view.set_chunks(message.chunks, message.measures)
         self._render_status()
 
-    def _loaded(self, chunks: list[Chunk], measures: list[Measure]) -> None:
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
         self.loaded = True
         self.quick = 0
         view = self.query_one(TranscriptView)
         view.loading = False
-        view.set_chunks(chunks, measures)
+        view.set_chunks(message.chunks, message.measures)
         if self.start_chunk is not None:
             view.following = False
             view.call_after_refresh(view.scroll_to_chunk, self.start_chunk)
@@ -247,7 +289,7 @@ class TranscriptScreen(SessionViewScreen):
         self._stop.set()
         self._wake.set()
 
-    def wake(self, paths: list[str]) -> None:
+    def wake(self, paths: Iterable[str]) -> None:
         """A watcher saw these paths change; wake the follow thread if one is ours."""
         mine = {self.info.path}
         if self._follower is not None:
@@ -259,7 +301,7 @@ class TranscriptScreen(SessionViewScreen):
         if mine & set(paths):
             self._wake.set()
 
-    class Appended(Message):
+    class Appended(Message, bubble=False):
         """The follower read new chunks (after a reset: every chunk, from index 0)."""
 
         def __init__(self, chunks: list[Chunk], measures: list[Measure], reset: bool) -> None:
@@ -268,7 +310,7 @@ class TranscriptScreen(SessionViewScreen):
             self.measures = measures
             self.reset = reset
 
-    class Ended(Message):
+    class Ended(Message, bubble=False):
         """The follower's last event: the session closed, crashed or was deleted."""
 
         def __init__(self, end: FollowEnded) -> None:
@@ -456,7 +498,7 @@ class TranscriptScreen(SessionViewScreen):
                 if worker.is_cancelled:
                     return
                 if len(found) > sent and (sent == 0 or n % 4096 == 0):
-                    self.app.call_from_thread(self._found, query, list(found), False)
+                    self.post_message(self.Found(query, list(found), False))
                     sent = len(found)
                 time.sleep(0)  # let the UI thread take the GIL now and then
             if prefilter:
@@ -472,9 +514,11 @@ class TranscriptScreen(SessionViewScreen):
             if needle in text.lower():
                 found.append(n)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._found, query, found, True)
+            self.post_message(self.Found(query, found, True))
 
-    def _found(self, query: str, chunks: list[int], done: bool) -> None:
+    @on(Found)
+    def _found(self, message: Found) -> None:
+        query, chunks, done = message.query, message.chunks, message.done
         if query != self.find_query:
             return
         first = not self.find_chunks and chunks
@@ -546,10 +590,10 @@ class TranscriptScreen(SessionViewScreen):
             self.notify("nothing to expand")
 
     def action_resume(self) -> None:
-        self.sv_app.resume(self.info)
+        self.post_message(ResumeRequested(self.info))
 
     def action_copy_id(self) -> None:
-        self.sv_app.copy_id(self.info)
+        self.post_message(CopyIdRequested(self.info))
 
     def action_export(self) -> None:
         from sessionview.app.screens.export import ExportScreen
@@ -557,4 +601,4 @@ class TranscriptScreen(SessionViewScreen):
         self.app.push_screen(ExportScreen([self.info]))
 
     def action_pager(self) -> None:
-        self.sv_app.open_in_pager(self.info)
+        self.post_message(PagerRequested(self.info))

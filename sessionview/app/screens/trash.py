@@ -6,13 +6,15 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from sessionview.app.display import ago, short_path
+from sessionview.app.messages import RestoreRequested
 from sessionview.app.screens.base import SessionViewScreen
 from sessionview.app.screens.confirm import ConfirmScreen
 from sessionview.render.humanize import human_bytes as human_size
@@ -50,6 +52,21 @@ class TrashScreen(SessionViewScreen):
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
+    class Listed(Message, bubble=False):
+        """The reload worker read the trash."""
+
+        def __init__(self, entries: list[actions.TrashEntry]) -> None:
+            super().__init__()
+            self.entries = entries
+
+    class Purged(Message, bubble=False):
+        """The purge worker finished: how many are gone, and the errors of the rest."""
+
+        def __init__(self, purged: int, failed: list[str]) -> None:
+            super().__init__()
+            self.purged = purged
+            self.failed = failed
+
     def __init__(self, now: Callable[[], datetime], trash_days: int) -> None:
         super().__init__()
         self.now = now
@@ -80,8 +97,11 @@ class TrashScreen(SessionViewScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="trash")
     def reload(self) -> None:
-        entries = actions.list_trash()
-        self.app.call_from_thread(self._show, entries)
+        self.post_message(self.Listed(actions.list_trash()))
+
+    @on(Listed)
+    def _listed(self, message: Listed) -> None:
+        self._show(message.entries)
 
     def _show(self, entries: list[actions.TrashEntry]) -> None:
         self.entries = entries
@@ -153,7 +173,7 @@ class TrashScreen(SessionViewScreen):
         chosen = self._chosen()
         if chosen:
             self.marked.clear()
-            self.sv_app.restore_worker(chosen)
+            self.post_message(RestoreRequested(tuple(chosen)))
 
     def action_purge(self) -> None:
         chosen = self._chosen()
@@ -194,10 +214,11 @@ class TrashScreen(SessionViewScreen):
                 actions.purge_trash(entry)
             except PersistenceError as exc:
                 failed.append(str(exc))
-        purged = len(chosen) - len(failed)
-        self.app.call_from_thread(self._purged, purged, failed)
+        self.post_message(self.Purged(len(chosen) - len(failed), failed))
 
-    def _purged(self, purged: int, failed: list[str]) -> None:
+    @on(Purged)
+    def _purged(self, message: Purged) -> None:
+        purged, failed = message.purged, message.failed
         if purged:
             self.notify(f"purged {plural(purged, 'session')}")
         for error in failed[:5]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from textual import work
+from textual import on, work
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 
 from sessionview.app.display import (
@@ -47,6 +48,22 @@ class PreviewPane(VerticalScroll):
         & > Static { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     }
     """
+
+    class Read(Message, bubble=False):
+        """The worker read `info`'s preview."""
+
+        def __init__(self, info: SessionInfo, preview: Preview) -> None:
+            super().__init__()
+            self.info = info
+            self.preview = preview
+
+    class CorruptRead(Message, bubble=False):
+        """The worker looked for corrupt `info`'s offending line: (number, text) or None."""
+
+        def __init__(self, info: SessionInfo, bad: tuple[int, str] | None) -> None:
+            super().__init__()
+            self.info = info
+            self.bad = bad
 
     def __init__(self, now: Callable[[], datetime], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -101,25 +118,26 @@ class PreviewPane(VerticalScroll):
     def _load(self, info: SessionInfo) -> None:
         if info.extra and info.extra.get("host"):
             # A remote row (`--host`): its path names a file on that host, never read here.
-            self.app.call_from_thread(self._loaded, info, Preview())
+            self.post_message(self.Read(info, Preview()))
             return
         if info.state is SessionState.CORRUPT:
-            bad = offending_line(info)
-            self.app.call_from_thread(self._corrupt_loaded, info, bad)
+            self.post_message(self.CorruptRead(info, offending_line(info)))
             return
-        self.app.call_from_thread(self._loaded, info, read_preview(info, last=PREVIEW_CHUNKS))
+        self.post_message(self.Read(info, read_preview(info, last=PREVIEW_CHUNKS)))
 
     def on_resize(self) -> None:
         self._refresh_body()
 
-    def _loaded(self, info: SessionInfo, preview: Preview) -> None:
-        if self.info is not None and self.info.id == info.id:
-            self._preview = preview
+    @on(Read)
+    def _loaded(self, message: Read) -> None:
+        if self.info is not None and self.info.id == message.info.id:
+            self._preview = message.preview
             self._refresh_body()
 
-    def _corrupt_loaded(self, info: SessionInfo, bad: tuple[int, str] | None) -> None:
-        if self.info is not None and self.info.id == info.id:
-            self._bad_line = bad
+    @on(CorruptRead)
+    def _corrupt_loaded(self, message: CorruptRead) -> None:
+        if self.info is not None and self.info.id == message.info.id:
+            self._bad_line = message.bad
             self._bad_done = True
             self._refresh_body()
 

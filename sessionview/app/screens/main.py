@@ -285,6 +285,8 @@ class MainScreen(SessionViewScreen):
         return self.sort.apply(rows)
 
     def _apply(self) -> None:
+        if not self.query("#empty"):
+            return  # the app is exiting: the screen's widgets are already gone
         table = self.table
         visible = self._visible()
         table.marked &= {session_key(r) for r in self.all_rows}
@@ -338,7 +340,11 @@ class MainScreen(SessionViewScreen):
                 style += " reverse"
             parts.append((f"{STATE_GLYPHS[state]} {counts[state]} {state.value}", style))
             parts.append("  ")
-        # Filters and marks before the directories: on a narrow terminal the line is cut.
+        # Filters and marks before the directories: on a narrow terminal the line is cut
+        # (with an ellipsis). Each filter is named in words, never shown by colour alone.
+        if self.state_filter != "all":
+            parts.append((f"[state: {self.state_filter}]", "bold $accent"))
+            parts.append("  ")
         if self.format_filter != "all":
             parts.append((f"[format: {self.format_filter}]", "bold $accent"))
             parts.append("  ")

@@ -137,6 +137,14 @@ async def test_palette_runs_a_format_filter(home: Path) -> None:
 async def test_transcript_follow_toggle_from_palette_action(home: Path) -> None:
     root = copy_fixtures(home, only=("24d17466",))
     app = build_app(root)
+    said: list[str] = []
+    notify = app.notify
+
+    def spy(message, **kwargs):
+        said.append(str(message))
+        return notify(message, **kwargs)
+
+    app.notify = spy  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("enter")
@@ -147,9 +155,15 @@ async def test_transcript_follow_toggle_from_palette_action(home: Path) -> None:
         follow = next(c for c in app.get_system_commands(screen) if c.title == "Follow: toggle")
         follow.callback()
         await settle(pilot)
-        assert view.following and view.scroll_y == view.max_scroll_y
-        await pilot.press("f")
+        # A closed session has nothing more to follow: the toggle says so and the
+        # status never claims "following" (it did once).
         assert not view.following
+        assert any("nothing to follow" in message for message in said)
+        status = str(screen.query_one("#transcript-status").render())
+        assert "following" not in status and "paused" not in status
+        await pilot.press("end")
+        await settle(pilot)
+        assert not view.following and view.scroll_y == view.max_scroll_y
 
 
 @sync

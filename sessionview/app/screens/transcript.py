@@ -570,10 +570,23 @@ class TranscriptScreen(SessionViewScreen):
             return
         self.dismiss()
 
+    @property
+    def can_follow(self) -> bool:
+        """Whether anything more can arrive: not seen to end, and running, or closed
+        by going quiet in a format whose sessions may go on (see `grows_after_close`)."""
+        if self.ended or self.info.state is SessionState.CORRUPT:
+            return False
+        if self.info.state is SessionState.RUNNING:
+            return True
+        return get_adapter(self.info.format).grows_after_close
+
     def action_follow(self) -> None:
-        """Jump to the end and stay there as chunks arrive."""
+        """Jump to the end and, while the session runs, stay there as chunks arrive."""
         view = self.query_one(TranscriptView)
-        view.resume_following()
+        if self.can_follow:
+            view.resume_following()
+        else:
+            view.scroll_end(animate=False)
         self._render_status()
 
     def action_toggle_follow(self) -> None:
@@ -581,8 +594,11 @@ class TranscriptScreen(SessionViewScreen):
         if view.following:
             view.pause_following()
             self._render_status()
-        else:
+        elif self.can_follow:
             self.action_follow()
+        else:
+            state = self.ended or self.info.state.value
+            self.notify(f"nothing to follow: the session is {screen_text(state)}", timeout=3)
 
     def action_expand(self) -> None:
         view = self.query_one(TranscriptView)

@@ -134,9 +134,10 @@ class TranscriptView(ScrollView, can_focus=True):
         Binding("pageup,b", "page_up", "Page up", show=False),
         Binding("pagedown,space", "page_down", "Page down", show=False),
         Binding("home,g", "scroll_home", "Top", show=False),
-        # ScrollView binds `end` to a plain scroll_end; here it also follows (the README
-        # and the status line say so).
-        Binding("end,G", "follow_end", "End (follow)", show=False),
+        # ScrollView binds `end` to a plain scroll_end; here it is the screen's follow
+        # (the README and the status line say so), which knows whether the session can
+        # still grow: a closed one is only scrolled to its end.
+        Binding("end,G", "screen.follow", "End (follow)", show=False),
     ]
 
     #: Rows stay pinned to the bottom while true; scrolling up sets it false.
@@ -342,9 +343,6 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def action_scroll_home(self) -> None:
         self.scroll_home(animate=False)
-
-    def action_follow_end(self) -> None:
-        self.resume_following()
 
     # ------------------------------------------------------------ following
     def _stick(self) -> None:

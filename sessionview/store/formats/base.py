@@ -84,6 +84,11 @@ class FormatAdapter(ABC):
     #: (OpenRath's `X.jsonl.__partial__` -> `X.jsonl`): such a pair is one session
     #: (see `store/fold.py`). None for formats whose session stays in one file.
     partial_suffix: ClassVar[str | None] = None
+    #: True when a closed session may still grow (Claude Code, Codex and nanobot close a
+    #: session by going quiet, and a resume writes on in the same file); False when
+    #: closing is final (OpenRath writes a trailer): a closed transcript then has
+    #: nothing to follow.
+    grows_after_close: ClassVar[bool] = True
 
     def project_dir(self, info: SessionInfo) -> str | None:
         """The project a session of this format belongs to when it records no `cwd`

@@ -315,6 +315,7 @@ class OpenRathFormat(FormatAdapter):
     name = "openrath"
     append_only = True
     partial_suffix = ".__partial__"
+    grows_after_close = False
 
     def project_dir(self, info: SessionInfo) -> str | None:
         """A project-local store is `<project>/.openrath/sessions` (OpenRath's own

@@ -2,53 +2,130 @@
 
 The index (`sessionview.store.search`) is brought up to date by a worker when the
 screen opens, with a progress bar; results found meanwhile are marked partial. While
-the screen is open, sessions whose rows changed in the app's index (the watcher's
-events) are indexed again and the query re-run, so a session that gets a new matching
-chunk appears. Text from sessions is shown literally: every excerpt is plain `Content`.
+the screen is open, the sessions whose rows the app's watcher changed are indexed
+again (only those) and the query re-run, so a session that gets a new matching chunk
+appears.
+
+Typing costs one query per keystroke and nothing more: the query runs in a thread
+worker at once (no debounce), a newer keystroke cancels it (`exclusive`) and a query
+not yet started when cancelled never runs; the worker also prepares the result rows,
+so the UI thread only hands them to one `SearchResults` widget, which draws the rows on
+screen and nothing else. Only the sessions that fit are asked for; scrolling to the end
+asks for more. Text from sessions is shown literally (plain segments, never markup).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, ProgressBar, Select, Static
-from textual.widgets.option_list import Option
+from textual.message import Message
+from textual.reactive import var
+from textual.widgets import Footer, Input, ProgressBar, Select, Static
 from textual.worker import get_current_worker
 
 from sessionview.app.screens.base import SessionViewScreen
+from sessionview.app.widgets.search_results import ResultRow, SearchResults
 from sessionview.render.safe import first_line as one_line
 from sessionview.render.safe import screen_text as clean
 from sessionview.store.model import SessionInfo
-from sessionview.store.search import SearchIndex, SearchUnavailable, SessionHits
+from sessionview.store.search import Listed, SearchIndex, SearchUnavailable, SessionHits, parse
+from sessionview.store.search.query import Term, match_spans
 
-#: Seconds of quiet typing before the query runs (a query superseded meanwhile is
-#: dropped: its worker is cancelled and its answer never drawn).
-DEBOUNCE = 0.03
-#: How often the screen looks for sessions the app's index saw change.
-FRESHNESS = 0.25
+#: How often the screen looks whether the app's rows changed (a cheap identity check;
+#: only the sessions that changed are indexed again).
+FRESHNESS = 0.05
 FORMATS = ("openrath", "nanobot", "claude", "codex", "snapshot")
 STATES = ("running", "crashed", "closed", "corrupt")
 KINDS = ("user", "assistant", "tool", "system")
-RESULT_LIMIT = 50
+#: Sessions asked for at first (more than fit on a 45-row screen), and how many more
+#: each time the list is scrolled to its end.
+PAGE = 25
+#: While the first build runs, the query is re-run every this many files indexed.
+PARTIAL_EVERY = 200
 
 
 @dataclass(frozen=True, slots=True)
-class _Answer:
+class Request:
+    """What a query asks: the text, the filters, how many sessions; `epoch` counts the
+    index changes, so the same text asked after the index changed is a new request."""
+
     query: str
+    fmt: str | None
+    state: str | None
+    kind: str | None
+    limit: int
+    epoch: int
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A request's results and the rows that show them."""
+
+    request: Request
     results: list[SessionHits]
     partial: bool
+    rows: list[ResultRow] = field(default_factory=list)
     error: str | None = None
 
+    @property
+    def query(self) -> str:
+        return self.request.query
 
-def _signature(info: SessionInfo) -> tuple:
-    return (info.path, info.bytes, info.chunks, info.updated_at, info.state)
+
+@dataclass(frozen=True, slots=True)
+class HitQuery:
+    """A search, as the transcript opened from one of its hits needs it: the words to
+    highlight (by the search's own matching rule) and every chunk of a session it hits."""
+
+    index: SearchIndex
+    query: str
+    kind: str | None = None
+    terms: tuple[Term, ...] = ()
+
+    @classmethod
+    def of(cls, index: SearchIndex, query: str, kind: str | None = None) -> HitQuery:
+        return cls(index, query, kind, tuple(parse(query)))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the query's terms match in `text` (character offsets)."""
+        return match_spans(text, list(self.terms)) if self.terms else []
+
+    def chunks(self, path: str) -> list[int]:
+        """Every chunk of the session file `path` the query matches (reads the index)."""
+        return self.index.chunks_matching(self.query, path, kinds=[self.kind] if self.kind else [])
+
+
+def result_rows(results: list[SessionHits]) -> list[ResultRow]:
+    """A session header, then one row per hit (`#chunk kind  excerpt`, matches styled),
+    then how many more chunks match. Every text is made terminal-safe here."""
+    rows: list[ResultRow] = []
+    for found in results:
+        info = found.info
+        rows.append(
+            ResultRow(
+                (
+                    (f"{info.glyph} ", "session"),
+                    (one_line(info.title or "(untitled)", 70), "session"),
+                    (f"  {clean(info.short_id)}  {info.format}  {info.state.value}", "meta"),
+                )
+            )
+        )
+        for hit in found.hits:
+            parts: list[tuple[str, str]] = [(f"  #{hit.chunk} {clean(hit.kind)}  ", "where")]
+            for segment, is_match in hit.excerpt:
+                parts.append((clean(segment), "match" if is_match else "text"))
+            rows.append(ResultRow(tuple(parts), (info.path, hit.chunk)))
+        more = found.matching_chunks - len(found.hits)
+        if more > 0:
+            noun = "chunk" if more == 1 else "chunks"
+            rows.append(ResultRow(((f"  … {more} more matching {noun}", "more"),)))
+    return rows
 
 
 class SearchScreen(SessionViewScreen):
@@ -61,19 +138,61 @@ class SearchScreen(SessionViewScreen):
         Binding("ctrl+f", "filters", "Filters"),
     ]
 
+    #: The first build (or catch-up) of the index is running.
+    building: var[bool] = var(True, init=False)
+    #: Why search cannot work (a read-only cache directory, a full disk); None: it works.
+    unavailable: var[str | None] = var(None, init=False)
+    #: The answer shown.
+    answer: var[Answer | None] = var(None, init=False)
+    #: What the progress bar says while building.
+    progress_text: var[str] = var("indexing…", init=False)
+
+    # -------------------------------------------------------------- messages
+    @dataclass
+    class Progress(Message):
+        """The build read `done` of `total` files."""
+
+        done: int
+        total: int
+        done_bytes: int
+        total_bytes: int
+
+    @dataclass
+    class Built(Message):
+        """The index is current with the listing the screen opened with."""
+
+    @dataclass
+    class Failed(Message):
+        """The index cannot be used (said in the status line)."""
+
+        error: str
+
+    @dataclass
+    class Refreshed(Message):
+        """Sessions that changed were indexed again."""
+
+    @dataclass
+    class Answered(Message):
+        """A query's answer, rows prepared (posted by the query worker)."""
+
+        answer: Answer
+
+    # ------------------------------------------------------------------ init
     def __init__(self, index: SearchIndex | None = None, query: str = "") -> None:
         super().__init__()
         self.search_index = index or SearchIndex()
         self.initial_query = query
-        self.building = True
-        self.unavailable: str | None = None
-        self.answer: _Answer | None = None
-        self._hits: dict[str, tuple[SessionInfo, int, list[int]]] = {}
-        self._debounce: Timer | None = None
         self._stop = threading.Event()
-        self._seen: dict[str, tuple] = {}
-        self._indexing = False
-        self._progress_text = "indexing…"
+        #: One query at a time in SQLite: a cancelled one waiting here never runs.
+        self._query_lock = threading.Lock()
+        #: `Listed` per session path, reused while the app's row is the same object.
+        self._listed: dict[str, tuple[SessionInfo, Listed]] = {}
+        #: The app's rows dict last looked at, and the changed sessions not yet indexed.
+        self._rows_seen: dict | None = None
+        self._pending: dict[str, SessionInfo] = {}
+        self._refreshing = False
+        self._epoch = 0
+        self._asked: Request | None = None
 
     # --------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -88,100 +207,132 @@ class SearchScreen(SessionViewScreen):
             yield Select([(k, k) for k in KINDS], prompt="every kind", id="search-kind")
         yield ProgressBar(id="search-progress", show_eta=False)
         yield Static(id="search-status")
-        yield OptionList(id="search-results")
+        yield SearchResults(id="search-results")
         yield Footer()
 
     def on_mount(self) -> None:
         self._render_status()
-        self._build()
+        self._rows_seen = self.sv_app.rows
+        self._build(self.sv_app.all_sessions())
         self.set_interval(FRESHNESS, self._check_fresh)
 
     def on_unmount(self) -> None:
         self._stop.set()
 
     # ------------------------------------------------------------- the index
-    def _sessions(self) -> list[SessionInfo]:
-        return list(self.sv_app.all_sessions())
-
     @work(thread=True, exclusive=True, exit_on_error=False, group="search-index")
-    def _build(self) -> None:
+    def _build(self, sessions: list[SessionInfo]) -> None:
         """Bring the index up to date with the listing (everything, the first time)."""
-        sessions = self._sessions()
-        self._seen = {s.path: _signature(s) for s in sessions}
 
         def progress(done: int, total: int, done_bytes: int, total_bytes: int) -> None:
-            self.app.call_from_thread(self._progress, done_bytes, total_bytes, done, total)
+            self.post_message(self.Progress(done, total, done_bytes, total_bytes))
 
         try:
             self.search_index.update(sessions, progress=progress, stop=self._stop)
         except SearchUnavailable as exc:
-            self.app.call_from_thread(self._unavailable, str(exc))
+            self.post_message(self.Failed(str(exc)))
             return
         except Exception as exc:  # shown, never a dead worker behind a frozen bar
-            self.app.call_from_thread(self._unavailable, f"search failed: {exc}")
+            self.post_message(self.Failed(f"search failed: {exc}"))
             return
-        self.app.call_from_thread(self._built)
+        self.post_message(self.Built())
 
-    def _progress(self, done_bytes: int, total_bytes: int, done: int, total: int) -> None:
-        bar = self.query_one("#search-progress", ProgressBar)
-        bar.update(total=max(total_bytes, 1), progress=done_bytes)
-        self._progress_text = f"indexing {done}/{total} files"
-        self._render_status()
-        # Show what the index holds so far (marked partial) every few files.
-        if done % 200 == 0:
-            self._run_query()
-
-    def _built(self) -> None:
-        self.building = False
+    @on(Progress)
+    def _progress(self, message: Progress) -> None:
         for bar in self.query("#search-progress").results(ProgressBar):
-            bar.remove()  # a ProgressBar keeps a timer running even while hidden
+            bar.update(total=max(message.total_bytes, 1), progress=message.done_bytes)
+        self.progress_text = f"indexing {message.done}/{message.total} files"
+        # Show what the index holds so far (marked partial) every few files.
+        if message.done % PARTIAL_EVERY == 0:
+            self._epoch += 1
+            self._ask()
+
+    @on(Built)
+    def _built(self) -> None:
         for notice in self.search_index.notices:
             self.notify(clean(notice), title="search index", severity="warning")
         self.search_index.notices.clear()
-        self._run_query()
-
-    def _unavailable(self, error: str) -> None:
+        self._epoch += 1
         self.building = False
-        self.unavailable = error
-        for bar in self.query("#search-progress").results(ProgressBar):
-            bar.remove()
+        self._ask()
+        self._refresh_pending()
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.unavailable = message.error
+        self.building = False
+
+    def watch_building(self, building: bool) -> None:
+        if not building:
+            for bar in self.query("#search-progress").results(ProgressBar):
+                bar.remove()  # a ProgressBar keeps a timer running even while hidden
+        self._render_status()
+
+    def watch_unavailable(self) -> None:
+        self._render_status()
+
+    def watch_progress_text(self) -> None:
         self._render_status()
 
     def _check_fresh(self) -> None:
-        """Sessions the app saw change since the last look: index them, search again."""
-        if self.building or self.unavailable or self._indexing:
+        """Sessions whose rows the app replaced since the last look: index them again.
+        The app replaces its rows dict when anything changes and keeps each unchanged
+        row's object, so an idle look is one identity test."""
+        rows = self.sv_app.rows
+        seen = self._rows_seen
+        if rows is seen or self.unavailable:
             return
-        sessions = self._sessions()
-        now = {s.path: _signature(s) for s in sessions}
-        if now == self._seen:
-            return
-        self._seen = now
-        self._indexing = True
-        self._refresh_index(sessions)
+        self._rows_seen = rows
+        old = seen or {}
+        for key, info in rows.items():
+            if old.get(key) is not info:
+                self._pending[info.path] = info
+        if not self._pending and old.keys() - rows.keys():
+            self._epoch += 1  # sessions gone: they leave the results
+            self._ask()
+        self._refresh_pending()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search-fresh")
+    def _refresh_pending(self) -> None:
+        if self.building or self._refreshing or not self._pending or self.unavailable:
+            return
+        changed = list(self._pending.values())
+        self._pending.clear()
+        self._refreshing = True
+        self._refresh_index(changed)
+
+    @work(thread=True, exit_on_error=False, group="search-fresh")
     def _refresh_index(self, sessions: list[SessionInfo]) -> None:
+        """Index the changed sessions' files (appended chunks only, for a growing one)."""
         try:
             self.search_index.update(sessions, stop=self._stop)
         except Exception:  # the next change tries again; the results stay as they are
             pass
         finally:
-            self.app.call_from_thread(self._refreshed)
+            self.post_message(self.Refreshed())
 
+    @on(Refreshed)
     def _refreshed(self) -> None:
-        self._indexing = False
-        self._run_query()
+        self._refreshing = False
+        self._epoch += 1
+        self._ask()
+        self._refresh_pending()  # what changed meanwhile
 
     # ---------------------------------------------------------------- query
     @on(Input.Changed, "#search-query")
     def _typed(self) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(DEBOUNCE, self._run_query)
+        self._ask()
 
     @on(Select.Changed)
     def _filtered(self) -> None:
-        self._run_query()
+        self._ask()
+
+    @on(SearchResults.NearEnd)
+    def _more(self) -> None:
+        """The list was scrolled to its end: ask for another page of sessions."""
+        answer = self.answer
+        if answer is None or len(answer.results) < answer.request.limit:
+            return  # everything is shown
+        self._ask(limit=answer.request.limit + PAGE)
 
     def _filters(self) -> tuple[str | None, str | None, str | None]:
         values = []
@@ -190,68 +341,77 @@ class SearchScreen(SessionViewScreen):
             values.append(value if isinstance(value, str) else None)
         return values[0], values[1], values[2]
 
-    def _run_query(self) -> None:
+    def _ask(self, limit: int = PAGE) -> None:
+        """Run the query for what the box and filters say, unless that exact request
+        (same text, filters, page and index state) was already asked."""
         if self.unavailable:
             return
-        text = self.query_one("#search-query", Input).value
         fmt, state, kind = self._filters()
-        sessions = [
-            s
-            for s in self._sessions()
-            if (fmt is None or s.format == fmt) and (state is None or s.state.value == state)
-        ]
-        self._query_worker(text, sessions, kind, self.building)
+        text = self.query_one("#search-query", Input).value
+        asked = self._asked
+        if asked is not None and (asked.query, asked.fmt, asked.state, asked.kind) == (
+            text,
+            fmt,
+            state,
+            kind,
+        ):
+            limit = max(limit, asked.limit)  # a re-run keeps the pages already shown
+        request = Request(text, fmt, state, kind, limit, self._epoch)
+        if request == asked:
+            return
+        self._asked = request
+        self._query_worker(request, self.sv_app.all_sessions(), self.building)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search-query")
-    def _query_worker(
-        self, text: str, sessions: list[SessionInfo], kind: str | None, partial: bool
-    ) -> None:
-        try:
-            results = self.search_index.search(
-                text, sessions, kinds=[kind] if kind else [], limit=RESULT_LIMIT
-            )
-            answer = _Answer(text, results, partial)
-        except SearchUnavailable as exc:
-            answer = _Answer(text, [], partial, str(exc))
-        except Exception as exc:  # e.g. the index busy past the timeout: said, not swallowed
-            answer = _Answer(text, [], partial, f"search failed: {type(exc).__name__}: {exc}")
-        if not get_current_worker().is_cancelled:  # a newer query replaced this one
-            self.app.call_from_thread(self._show, answer)
-
-    def _show(self, answer: _Answer) -> None:
-        self.answer = answer
-        results = self.query_one("#search-results", OptionList)
-        highlighted = results.highlighted_option.id if results.highlighted_option else None
-        results.clear_options()
-        self._hits = {}
-        options: list[Option] = []
-        for n, found in enumerate(answer.results):
-            info = found.info
-            header = Content.assemble(
-                (f"{info.glyph} ", "bold"),
-                (one_line(info.title or "(untitled)", 70), "bold"),
-                (f"  {clean(info.short_id)}  {info.format}  {info.state.value}", "dim"),
-            )
-            options.append(Option(header, id=f"s{n}", disabled=True))
-            chunks = [h.chunk for h in found.hits]
-            for hit in found.hits:
-                key = f"s{n}c{hit.chunk}"
-                self._hits[key] = (info, hit.chunk, chunks)
-                parts: list[str | tuple[str, str]] = [
-                    (f"  #{hit.chunk} {clean(hit.kind)}  ", "dim")
-                ]
-                for segment, is_match in hit.excerpt:
-                    safe = clean(segment)
-                    parts.append((safe, "bold reverse") if is_match else safe)
-                options.append(Option(Content.assemble(*parts), id=key))
-            more = found.matching_chunks - len(found.hits)
-            if more > 0:
-                options.append(
-                    Option(Content(f"  … {more} more matching chunks"), id=f"s{n}m", disabled=True)
+    def _query_worker(self, request: Request, sessions: list[SessionInfo], partial: bool) -> None:
+        worker = get_current_worker()
+        with self._query_lock:
+            if worker.is_cancelled:  # a newer keystroke came first: nothing to do
+                return
+            try:
+                results = self.search_index.search(
+                    request.query,
+                    self._listed_for(sessions, request),
+                    kinds=[request.kind] if request.kind else [],
+                    limit=request.limit,
                 )
-        results.add_options(options)
-        if highlighted in self._hits:
-            results.highlighted = results.get_option_index(highlighted)
+                answer = Answer(request, results, partial, result_rows(results))
+            except SearchUnavailable as exc:
+                answer = Answer(request, [], partial, error=str(exc))
+            except Exception as exc:  # e.g. the index busy past the timeout: said
+                answer = Answer(
+                    request, [], partial, error=f"search failed: {type(exc).__name__}: {exc}"
+                )
+        if not worker.is_cancelled:  # a newer query replaced this one
+            self.post_message(self.Answered(answer))
+
+    def _listed_for(self, sessions: list[SessionInfo], request: Request) -> list[Listed]:
+        """The sessions the filters allow, as search wants them (cached per row object:
+        10,000 of them built again on every keystroke was a fifth of a query)."""
+        cache = self._listed
+        out: list[Listed] = []
+        for info in sessions:
+            if request.fmt is not None and info.format != request.fmt:
+                continue
+            if request.state is not None and info.state.value != request.state:
+                continue
+            cached = cache.get(info.path)
+            if cached is None or cached[0] is not info:
+                cached = (info, Listed(info))
+                cache[info.path] = cached
+            out.append(cached[1])
+        return out
+
+    @on(Answered)
+    def _answered(self, message: Answered) -> None:
+        if message.answer.request != self._asked:
+            return  # an older request's answer that arrived after a newer one was asked
+        self.answer = message.answer
+
+    def watch_answer(self, answer: Answer | None) -> None:
+        results = self.query_one("#search-results", SearchResults)
+        if answer is not None:
+            results.set_rows(answer.rows, tag=answer.request, keep=results.current)
         self._render_status()
 
     def _render_status(self) -> None:
@@ -268,13 +428,14 @@ class SearchScreen(SessionViewScreen):
             if n == 0:
                 parts.append(f"no session contains {one_line(answer.query, 60)}")
             else:
-                parts.append(f"{n} session{'s' if n != 1 else ''}")
+                more = "+" if n >= answer.request.limit else ""
+                parts.append(f"{n}{more} session{'s' if n != 1 else ''}")
             if answer.partial:
                 parts.append("partial results")
         elif not self.building:
             parts.append("type to search every session's transcript")
         if self.building:
-            parts.append(self._progress_text)
+            parts.append(self.progress_text)
         status.update(Content("  ·  ".join(parts)))
 
     # -------------------------------------------------------------- actions
@@ -283,24 +444,33 @@ class SearchScreen(SessionViewScreen):
         self.action_results()
 
     def action_results(self) -> None:
-        results = self.query_one("#search-results", OptionList)
-        if results.option_count:
+        results = self.query_one("#search-results", SearchResults)
+        if results.rows:
             results.focus()
-            if results.highlighted is None:
-                results.action_first()
 
     def action_filters(self) -> None:
         self.query_one("#search-format", Select).focus()
 
-    @on(OptionList.OptionSelected, "#search-results")
-    def _open(self, event: OptionList.OptionSelected) -> None:
-        found = self._hits.get(event.option.id or "")
+    @on(SearchResults.Opened)
+    def _open(self, message: SearchResults.Opened) -> None:
+        answer = self.answer
+        if answer is None:
+            return
+        path, chunk = message.hit
+        found = next((r for r in answer.results if r.info.path == path), None)
         if found is None:
             return
-        info, chunk, chunks = found
         from sessionview.app.screens.transcript import TranscriptScreen
 
-        self.app.push_screen(TranscriptScreen(info, follow=False, start_chunk=chunk, hits=chunks))
+        self.app.push_screen(
+            TranscriptScreen(
+                found.info,
+                follow=False,
+                start_chunk=chunk,
+                hits=[h.chunk for h in found.hits],
+                search=HitQuery.of(self.search_index, answer.query, answer.request.kind),
+            )
+        )
 
     def action_back(self) -> None:
         self._stop.set()

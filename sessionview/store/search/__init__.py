@@ -10,6 +10,7 @@ or rich here.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -19,7 +20,13 @@ from sessionview.store.search.db import SearchUnavailable, connect, default_path
 from sessionview.store.search.indexer import Indexer, ProgressFn, UpdateStats
 from sessionview.store.search.listing import Listed, as_listed
 from sessionview.store.search.query import parse
-from sessionview.store.search.searcher import Hit, SessionHits, roles_mask, search
+from sessionview.store.search.searcher import (
+    Hit,
+    SessionHits,
+    chunks_matching,
+    roles_mask,
+    search,
+)
 
 if TYPE_CHECKING:
     from sessionview.store.model import SessionInfo
@@ -85,6 +92,12 @@ class SearchIndex:
         """Sessions in which every term matches, best first (see `searcher.search`)."""
         with self._connection() as con:
             return search(con, text, as_listed(sessions), roles=roles_mask(kinds), limit=limit)
+
+    def chunks_matching(self, text: str, path: str, *, kinds: Iterable[str] = ()) -> list[int]:
+        """Every chunk of the session file `path` where a term of `text` matches, in
+        order (all of a session's hits; `search` lists only the first few)."""
+        with self._connection() as con:
+            return chunks_matching(con, text, os.path.abspath(path), roles=roles_mask(kinds))
 
 
 def search_rows(

@@ -381,3 +381,25 @@ def _newest_matching(
     for term in terms:
         files &= _files_with(con, term, where)
     return [f for f in newest if f in files][:limit]
+
+
+def chunks_matching(con: sqlite3.Connection, text: str, path: str, *, roles: int = 0) -> list[int]:
+    """Every chunk of the session file `path` in which some term of `text` matches, in
+    transcript order (the transcript's `n`/`N` step through them; a result lists only
+    its first MAX_HITS)."""
+    terms = parse(text)
+    if not terms:
+        return []
+    row = con.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+    if row is None:
+        return []
+    low, high = file_range(row[0])
+    any_term = " OR ".join(f"({t.fts()})" for t in terms)
+    return [
+        (rowid >> CHUNK_SHIFT) & CHUNK_MASK
+        for (rowid,) in con.execute(
+            f"SELECT rowid FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?"
+            f"{_where_roles(roles)} ORDER BY rowid",
+            (any_term, low, high),
+        )
+    ]

@@ -17,7 +17,7 @@ asks for more. Text from sessions is shown literally (plain segments, never mark
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -34,7 +34,14 @@ from sessionview.app.widgets.search_results import ResultRow, SearchResults
 from sessionview.render.safe import first_line as one_line
 from sessionview.render.safe import screen_text as clean
 from sessionview.store.model import SessionInfo
-from sessionview.store.search import Listed, SearchIndex, SearchUnavailable, SessionHits, parse
+from sessionview.store.search import (
+    Listed,
+    SearchCancelled,
+    SearchIndex,
+    SearchUnavailable,
+    SessionHits,
+    parse,
+)
 from sessionview.store.search.query import Term, match_spans
 
 #: How often the screen looks whether the app's rows changed (a cheap identity check;
@@ -45,7 +52,13 @@ STATES = ("running", "crashed", "closed", "corrupt")
 KINDS = ("user", "assistant", "tool", "system")
 #: Sessions asked for at first (more than fit on a 45-row screen), and how many more
 #: each time the list is scrolled to its end.
-PAGE = 25
+PAGE = 15
+#: Hits listed per session (its first ones; "… N more" says how many are left, and the
+#: transcript's `n`/`N` step through all of them). Each costs an excerpt.
+HITS = 3
+#: How long the query worker lets the UI paint the newest sessions before it ranks
+#: (the ranking holds a core, and the GIL in turns, for up to a few hundred ms).
+PAINT_WAIT = 0.25
 #: While the first build runs, the query is re-run every this many files indexed.
 PARTIAL_EVERY = 200
 
@@ -62,6 +75,12 @@ class Request:
     limit: int
     epoch: int
 
+    @property
+    def key(self) -> tuple:
+        """What the answer depends on: the query's terms, not its spelling (`quick ` and
+        `quick` ask the same; the space typed after a word costs no query)."""
+        return (tuple(parse(self.query)), self.fmt, self.state, self.kind, self.limit, self.epoch)
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -72,6 +91,8 @@ class Answer:
     partial: bool
     rows: list[ResultRow] = field(default_factory=list)
     error: str | None = None
+    #: False: the newest matching sessions, shown while the ranked answer is computed.
+    ranked: bool = True
 
     @property
     def query(self) -> str:
@@ -143,7 +164,7 @@ class SearchScreen(SessionViewScreen):
     #: Why search cannot work (a read-only cache directory, a full disk); None: it works.
     unavailable: var[str | None] = var(None, init=False)
     #: The answer shown.
-    answer: var[Answer | None] = var(None, init=False)
+    answer: var[Answer | None] = var(None, init=False, always_update=True)
     #: What the progress bar says while building.
     progress_text: var[str] = var("indexing…", init=False)
 
@@ -173,9 +194,11 @@ class SearchScreen(SessionViewScreen):
 
     @dataclass
     class Answered(Message):
-        """A query's answer, rows prepared (posted by the query worker)."""
+        """A query's answer, rows prepared (posted by the query worker); `painted` is set
+        once it is on screen."""
 
         answer: Answer
+        painted: threading.Event | None = None
 
     # ------------------------------------------------------------------ init
     def __init__(self, index: SearchIndex | None = None, query: str = "") -> None:
@@ -185,6 +208,8 @@ class SearchScreen(SessionViewScreen):
         self._stop = threading.Event()
         #: One query at a time in SQLite: a cancelled one waiting here never runs.
         self._query_lock = threading.Lock()
+        #: Set to stop the query running now (a newer one replaces it).
+        self._cancel = threading.Event()
         #: `Listed` per session path, reused while the app's row is the same object.
         self._listed: dict[str, tuple[SessionInfo, Listed]] = {}
         #: The app's rows dict last looked at, and the changed sessions not yet indexed.
@@ -218,9 +243,16 @@ class SearchScreen(SessionViewScreen):
 
     def on_unmount(self) -> None:
         self._stop.set()
+        self._cancel.set()
 
     # ------------------------------------------------------------- the index
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search-index")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="search-index",
+        description="search index build",
+    )
     def _build(self, sessions: list[SessionInfo]) -> None:
         """Bring the index up to date with the listing (everything, the first time)."""
 
@@ -300,7 +332,7 @@ class SearchScreen(SessionViewScreen):
         self._refreshing = True
         self._refresh_index(changed)
 
-    @work(thread=True, exit_on_error=False, group="search-fresh")
+    @work(thread=True, exit_on_error=False, group="search-fresh", description="search refresh")
     def _refresh_index(self, sessions: list[SessionInfo]) -> None:
         """Index the changed sessions' files (appended chunks only, for a growing one)."""
         try:
@@ -360,22 +392,68 @@ class SearchScreen(SessionViewScreen):
         if request == asked:
             return
         self._asked = request
-        self._query_worker(request, self.sv_app.all_sessions(), self.building)
+        if asked is not None and request.key == asked.key:
+            # The same question spelled differently: the answer (shown or on its way)
+            # is relabelled, not asked again.
+            answer = self.answer
+            if answer is not None and answer.request.key == request.key:
+                self.answer = replace(answer, request=request)
+            return
+        self._cancel.set()  # the query running now (if any) stops inside SQLite
+        self._cancel = threading.Event()
+        self._query_worker(request, self.sv_app.all_sessions(), self.building, self._cancel)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search-query")
-    def _query_worker(self, request: Request, sessions: list[SessionInfo], partial: bool) -> None:
+    # `description` given: Textual would otherwise repr() the arguments, 10,000 rows.
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="search-query",
+        description="search query",
+    )
+    def _query_worker(
+        self,
+        request: Request,
+        sessions: list[SessionInfo],
+        partial: bool,
+        cancel: threading.Event,
+    ) -> None:
         worker = get_current_worker()
         with self._query_lock:
-            if worker.is_cancelled:  # a newer keystroke came first: nothing to do
+            if worker.is_cancelled or cancel.is_set():  # a newer keystroke came first
                 return
+            kinds = [request.kind] if request.kind else []
             try:
+                listed = self._listed_for(sessions, request)
+                if request.limit == PAGE:
+                    # A word in nearly every session takes the ranking a pass over
+                    # all its rows: the newest matching sessions are drawn first.
+                    newest = self.search_index.newest_matching(
+                        request.query,
+                        listed,
+                        kinds=kinds,
+                        limit=PAGE,
+                        max_hits=HITS,
+                        cancel=cancel,
+                    )
+                    if newest:
+                        first = Answer(request, newest, partial, result_rows(newest), ranked=False)
+                        painted = threading.Event()
+                        self.post_message(self.Answered(first, painted))
+                        painted.wait(PAINT_WAIT)
+                        if cancel.is_set():
+                            return
                 results = self.search_index.search(
                     request.query,
-                    self._listed_for(sessions, request),
-                    kinds=[request.kind] if request.kind else [],
+                    listed,
+                    kinds=kinds,
                     limit=request.limit,
+                    max_hits=HITS,
+                    cancel=cancel,
                 )
                 answer = Answer(request, results, partial, result_rows(results))
+            except SearchCancelled:
+                return
             except SearchUnavailable as exc:
                 answer = Answer(request, [], partial, error=str(exc))
             except Exception as exc:  # e.g. the index busy past the timeout: said
@@ -404,14 +482,21 @@ class SearchScreen(SessionViewScreen):
 
     @on(Answered)
     def _answered(self, message: Answered) -> None:
-        if message.answer.request != self._asked:
+        if message.painted is not None:
+            self.call_after_refresh(message.painted.set)
+        asked = self._asked
+        answer = message.answer
+        if asked is None or answer.request.key != asked.key:
             return  # an older request's answer that arrived after a newer one was asked
-        self.answer = message.answer
+        shown = self.answer
+        if not answer.ranked and shown is not None and shown.request.key == asked.key:
+            return  # the ranked answer came first (it is never replaced by the quick one)
+        self.answer = replace(answer, request=asked)
 
     def watch_answer(self, answer: Answer | None) -> None:
         results = self.query_one("#search-results", SearchResults)
         if answer is not None:
-            results.set_rows(answer.rows, tag=answer.request, keep=results.current)
+            results.set_rows(answer.rows, tag=answer, keep=results.current)
         self._render_status()
 
     def _render_status(self) -> None:
@@ -432,6 +517,8 @@ class SearchScreen(SessionViewScreen):
                 parts.append(f"{n}{more} session{'s' if n != 1 else ''}")
             if answer.partial:
                 parts.append("partial results")
+            if not answer.ranked:
+                parts.append("newest first, ranking…")
         elif not self.building:
             parts.append("type to search every session's transcript")
         if self.building:

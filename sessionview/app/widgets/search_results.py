@@ -41,6 +41,7 @@ class SearchResults(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     SearchResults {
         height: 1fr;
+        overflow-x: hidden;
         background: $surface;
         & > .search-results--session { color: $text; text-style: bold; }
         & > .search-results--meta { color: $text-muted; }
@@ -106,7 +107,7 @@ class SearchResults(ScrollView, can_focus=True):
         self.rows = rows
         self.tag = tag
         self._hit_rows = [n for n, row in enumerate(rows) if row.hit is not None]
-        self.virtual_size = Size(self.size.width, len(rows))
+        self.virtual_size = Size(0, len(rows))
         cursor = -1
         if keep is not None:
             cursor = next((n for n in self._hit_rows if rows[n].hit == keep), -1)
@@ -216,7 +217,7 @@ class SearchResults(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         self.drawn = self.tag
         row_number = int(self.scroll_y) + y
-        width = self.size.width
+        width = self.scrollable_content_region.width or self.size.width
         base = self.rich_style
         if row_number >= len(self.rows):
             return Strip.blank(width, base)
@@ -224,5 +225,7 @@ class SearchResults(ScrollView, can_focus=True):
         if row_number == self.cursor:
             base = base + self._style("cursor")
         segments = [Segment(text, base + self._style(name)) for text, name in row.parts if text]
-        strip = Strip(segments).crop(0, width)
+        strip = Strip(segments)
+        if strip.cell_length > width:  # the excerpt goes on: say so
+            strip = Strip.join([strip.crop(0, width - 1), Strip([Segment("…", base)])])
         return strip.extend_cell_length(width, base)

@@ -21,15 +21,21 @@ from sessionview.store.search.indexer import Indexer, ProgressFn, UpdateStats
 from sessionview.store.search.listing import Listed, as_listed
 from sessionview.store.search.query import parse
 from sessionview.store.search.searcher import (
+    MAX_HITS,
     Hit,
     SessionHits,
     chunks_matching,
+    newest_matching,
     roles_mask,
     search,
 )
 
 if TYPE_CHECKING:
     from sessionview.store.model import SessionInfo
+
+
+class SearchCancelled(Exception):
+    """A query stopped by its `cancel` event."""
 
 
 class SearchIndex:
@@ -81,6 +87,21 @@ class SearchIndex:
             jobs, _ = Indexer(con).plan(as_listed(sessions))
             return len(jobs)
 
+    @contextlib.contextmanager
+    def _query(self, cancel: threading.Event | None) -> Iterator[sqlite3.Connection]:
+        """A connection for one query; `cancel`, set from another thread, stops it inside
+        SQLite within milliseconds (`SearchCancelled`): the TUI drops a query the next
+        keystroke replaced instead of letting it finish on a shared core."""
+        with self._connection() as con:
+            if cancel is not None:
+                con.set_progress_handler(cancel.is_set, 10_000)
+            try:
+                yield con
+            except sqlite3.OperationalError:
+                if cancel is not None and cancel.is_set():
+                    raise SearchCancelled() from None
+                raise
+
     def search(
         self,
         text: str,
@@ -88,10 +109,44 @@ class SearchIndex:
         *,
         kinds: Iterable[str] = (),
         limit: int | None = 20,
+        max_hits: int = MAX_HITS,
+        cancel: threading.Event | None = None,
     ) -> list[SessionHits]:
-        """Sessions in which every term matches, best first (see `searcher.search`)."""
-        with self._connection() as con:
-            return search(con, text, as_listed(sessions), roles=roles_mask(kinds), limit=limit)
+        """Sessions in which every term matches, best first, each with its first
+        `max_hits` hits (see `searcher.search`); `cancel` stops it (see `_query`)."""
+        with self._query(cancel) as con:
+            return search(
+                con,
+                text,
+                as_listed(sessions),
+                roles=roles_mask(kinds),
+                limit=limit,
+                max_hits=max_hits,
+            )
+
+    def newest_matching(
+        self,
+        text: str,
+        newest_first: Iterable[Any],
+        *,
+        kinds: Iterable[str] = (),
+        limit: int = 20,
+        max_hits: int = MAX_HITS,
+        cancel: threading.Event | None = None,
+    ) -> list[SessionHits] | None:
+        """The `limit` newest sessions (of `newest_first`, sorted newest first) that
+        contain every term, found by looking from the newest; None when the first
+        fifty do not hold that many (see `searcher.newest_matching`). For drawing
+        something at once while `search` ranks."""
+        with self._query(cancel) as con:
+            return newest_matching(
+                con,
+                text,
+                as_listed(newest_first),
+                roles=roles_mask(kinds),
+                limit=limit,
+                max_hits=max_hits,
+            )
 
     def chunks_matching(self, text: str, path: str, *, kinds: Iterable[str] = ()) -> list[int]:
         """Every chunk of the session file `path` where a term of `text` matches, in
@@ -149,6 +204,7 @@ def search_rows(
 __all__ = [
     "Hit",
     "Listed",
+    "SearchCancelled",
     "SearchIndex",
     "SearchUnavailable",
     "SessionHits",

@@ -152,8 +152,10 @@ def search(
     *,
     roles: int = 0,
     limit: int | None = 20,
+    max_hits: int = MAX_HITS,
 ) -> list[SessionHits]:
-    """The sessions (among `sessions`) in which every term of `text` matches."""
+    """The sessions (among `sessions`) in which every term of `text` matches, each with
+    its first `max_hits` hits (an excerpt each: the TUI asks for what fits)."""
     terms = parse(text)
     if not terms:
         return []
@@ -182,14 +184,18 @@ def search(
     for f in ranked:
         if f not in counts:
             counts[f] = max(_count_in(con, t, f, where) for t in terms)
-    hits = _hits(con, terms, ranked, where)
+    hits = _hits(con, terms, ranked, where, max_hits)
     return [
         SessionHits(ids[f].info(), hits.get(f, ()), counts.get(f, 0), scores[f]) for f in ranked
     ]
 
 
 def _hits(
-    con: sqlite3.Connection, terms: list[Term], files: list[int], where: str
+    con: sqlite3.Connection,
+    terms: list[Term],
+    files: list[int],
+    where: str,
+    max_hits: int = MAX_HITS,
 ) -> dict[int, tuple[Hit, ...]]:
     if not files:
         return {}
@@ -203,7 +209,7 @@ def _hits(
             rowid
             for (rowid,) in con.execute(
                 f"SELECT rowid FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?{where}"
-                f" ORDER BY rowid LIMIT {MAX_HITS}",
+                f" ORDER BY rowid LIMIT {int(max_hits)}",
                 (any_term, low, high),
             )
         ]
@@ -402,4 +408,59 @@ def chunks_matching(con: sqlite3.Connection, text: str, path: str, *, roles: int
             f"{_where_roles(roles)} ORDER BY rowid",
             (any_term, low, high),
         )
+    ]
+
+
+def newest_matching(
+    con: sqlite3.Connection,
+    text: str,
+    newest_first: list[Listed],
+    *,
+    roles: int = 0,
+    limit: int = 20,
+    probe: int = 50,
+    max_hits: int = MAX_HITS,
+) -> list[SessionHits] | None:
+    """The `limit` newest sessions containing every term (with their first `max_hits`
+    hits), if the `probe` newest of
+    `newest_first` (sessions sorted newest first) hold that many; else None.
+
+    A word in nearly every session costs `search` a pass over all its rows (hundreds of
+    thousands in a big corpus) before anything can be shown; this looks session by
+    session from the newest and stops after `limit` found, so the TUI can draw them at
+    once and replace them with the ranked answer when `search` returns. A rare word
+    gives None here quickly (`search` is fast for it). Scores are 0 (not ranked)."""
+    terms = parse(text)
+    if not terms or limit <= 0:
+        return [] if not terms else None
+    where = _where_roles(roles)
+    candidates = newest_first[:probe]
+    ids = {
+        path: file_id
+        for file_id, path in con.execute(
+            f"SELECT id, path FROM files WHERE path IN ({','.join('?' * len(candidates))})",
+            [s.path for s in candidates],
+        )
+    }
+    found: list[tuple[int, Listed]] = []
+    for checked, session in enumerate(candidates, 1):
+        file_id = ids.get(session.path)
+        if file_id is not None and all(_has(con, t, file_id, where) for t in terms):
+            found.append((file_id, session))
+            if len(found) >= limit:
+                break
+        if len(found) + len(candidates) - checked < limit:
+            return None  # not enough left to look at: a rarer word, `search` is fast
+    else:
+        return None
+    files = [f for f, _ in found]
+    hits = _hits(con, terms, files, where, max_hits)
+    return [
+        SessionHits(
+            session.info(),
+            hits.get(f, ()),
+            max(_count_in(con, t, f, where) for t in terms),
+            0.0,
+        )
+        for f, session in found
     ]

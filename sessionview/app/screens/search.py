@@ -210,6 +210,8 @@ class SearchScreen(SessionViewScreen):
         self._query_lock = threading.Lock()
         #: Set to stop the query running now (a newer one replaces it).
         self._cancel = threading.Event()
+        #: Set when the answer being shown is painted (see `Answered.painted`).
+        self._painted: threading.Event | None = None
         #: `Listed` per session path, reused while the app's row is the same object.
         self._listed: dict[str, tuple[SessionInfo, Listed]] = {}
         #: The app's rows dict last looked at, and the changed sessions not yet indexed.
@@ -482,21 +484,25 @@ class SearchScreen(SessionViewScreen):
 
     @on(Answered)
     def _answered(self, message: Answered) -> None:
-        if message.painted is not None:
-            self.call_after_refresh(message.painted.set)
         asked = self._asked
         answer = message.answer
-        if asked is None or answer.request.key != asked.key:
-            return  # an older request's answer that arrived after a newer one was asked
         shown = self.answer
-        if not answer.ranked and shown is not None and shown.request.key == asked.key:
-            return  # the ranked answer came first (it is never replaced by the quick one)
+        if (
+            asked is None
+            or answer.request.key != asked.key  # an older request's, after a newer was asked
+            or (not answer.ranked and shown is not None and shown.request.key == asked.key)
+        ):
+            if message.painted is not None:
+                message.painted.set()  # never drawn: the worker need not wait
+            return
+        self._painted = message.painted
         self.answer = replace(answer, request=asked)
 
     def watch_answer(self, answer: Answer | None) -> None:
         results = self.query_one("#search-results", SearchResults)
         if answer is not None:
-            results.set_rows(answer.rows, tag=answer, keep=results.current)
+            painted, self._painted = self._painted, None
+            results.set_rows(answer.rows, tag=answer, keep=results.current, painted=painted)
         self._render_status()
 
     def _render_status(self) -> None:

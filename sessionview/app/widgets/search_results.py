@@ -10,6 +10,7 @@ it is ever read as markup.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -98,14 +99,25 @@ class SearchResults(ScrollView, can_focus=True):
         #: benchmark waits for `drawn` to become a query's tag.
         self.tag: object = None
         self.drawn: object = None
+        self._painted: threading.Event | None = None
 
     # ------------------------------------------------------------------ data
-    def set_rows(self, rows: list[ResultRow], tag: object = None, keep: object = None) -> None:
-        """Show `rows`; the cursor goes to the hit equal to `keep` if there is one, else
-        stays at its row number (clamped) when the rows grew (more were fetched)."""
+    def set_rows(
+        self,
+        rows: list[ResultRow],
+        tag: object = None,
+        keep: object = None,
+        painted: threading.Event | None = None,
+    ) -> None:
+        """Show `rows`; the cursor goes to the hit equal to `keep` if there is one.
+        `painted` is set when the rows are drawn (a worker waiting to start a long
+        query lets the paint go first)."""
         old_cursor = self.cursor
         self.rows = rows
         self.tag = tag
+        if self._painted is not None:
+            self._painted.set()  # superseded: nobody should wait for it any longer
+        self._painted = painted
         self._hit_rows = [n for n, row in enumerate(rows) if row.hit is not None]
         self.virtual_size = Size(0, len(rows))
         cursor = -1
@@ -216,6 +228,9 @@ class SearchResults(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         self.drawn = self.tag
+        if self._painted is not None:
+            self._painted.set()
+            self._painted = None
         row_number = int(self.scroll_y) + y
         width = self.scrollable_content_region.width or self.size.width
         base = self.rich_style

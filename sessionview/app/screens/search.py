@@ -17,6 +17,7 @@ asks for more. Text from sessions is shown literally (plain segments, never mark
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field, replace
 
 from textual import on, work
@@ -59,6 +60,10 @@ HITS = 3
 #: How long the query worker lets the UI paint the newest sessions before it ranks
 #: (the ranking holds a core, and the GIL in turns, for up to a few hundred ms).
 PAINT_WAIT = 0.25
+#: A query that takes longer than this is a word in nearly every session: its newest
+#: sessions are drawn first (see `_quick_first`); the newest this many are looked at.
+FIRST_BUDGET = 0.05
+PROBE = 50
 #: While the first build runs, the query is re-run every this many files indexed.
 PARTIAL_EVERY = 200
 
@@ -120,6 +125,17 @@ class HitQuery:
     def chunks(self, path: str) -> list[int]:
         """Every chunk of the session file `path` the query matches (reads the index)."""
         return self.index.chunks_matching(self.query, path, kinds=[self.kind] if self.kind else [])
+
+
+@dataclass(frozen=True, slots=True)
+class _Budget:
+    """Stops a query once a newer one replaced it or its time is up."""
+
+    cancel: threading.Event
+    deadline: float
+
+    def is_set(self) -> bool:
+        return self.cancel.is_set() or time.monotonic() > self.deadline
 
 
 def result_rows(results: list[SessionHits]) -> list[ResultRow]:
@@ -427,32 +443,18 @@ class SearchScreen(SessionViewScreen):
             kinds = [request.kind] if request.kind else []
             try:
                 listed = self._listed_for(sessions, request)
+                results = None
                 if request.limit == PAGE:
-                    # A word in nearly every session takes the ranking a pass over
-                    # all its rows: the newest matching sessions are drawn first.
-                    newest = self.search_index.newest_matching(
+                    results = self._quick_first(request, listed, partial, cancel)
+                if results is None:
+                    results = self.search_index.search(
                         request.query,
                         listed,
                         kinds=kinds,
-                        limit=PAGE,
+                        limit=request.limit,
                         max_hits=HITS,
                         cancel=cancel,
                     )
-                    if newest:
-                        first = Answer(request, newest, partial, result_rows(newest), ranked=False)
-                        painted = threading.Event()
-                        self.post_message(self.Answered(first, painted))
-                        painted.wait(PAINT_WAIT)
-                        if cancel.is_set():
-                            return
-                results = self.search_index.search(
-                    request.query,
-                    listed,
-                    kinds=kinds,
-                    limit=request.limit,
-                    max_hits=HITS,
-                    cancel=cancel,
-                )
                 answer = Answer(request, results, partial, result_rows(results))
             except SearchCancelled:
                 return
@@ -464,6 +466,38 @@ class SearchScreen(SessionViewScreen):
                 )
         if not worker.is_cancelled:  # a newer query replaced this one
             self.post_message(self.Answered(answer))
+
+    def _quick_first(
+        self, request: Request, listed: list[Listed], partial: bool, cancel: threading.Event
+    ) -> list[SessionHits] | None:
+        """The ranked answer if it takes at most FIRST_BUDGET (a rare word: most of
+        what is typed). Else a word in nearly every session, whose ranking is a pass over
+        hundreds of thousands of rows: the newest sessions holding it are drawn at once
+        (`newest_matching`), and None says the ranking is still to be run."""
+        kinds = [request.kind] if request.kind else []
+        try:
+            return self.search_index.search(
+                request.query,
+                listed,
+                kinds=kinds,
+                limit=request.limit,
+                max_hits=HITS,
+                cancel=_Budget(cancel, time.monotonic() + FIRST_BUDGET),
+            )
+        except SearchCancelled:
+            if cancel.is_set():
+                raise
+        newest = self.search_index.newest_matching(
+            request.query, listed[:PROBE], kinds=kinds, limit=PAGE, max_hits=HITS, cancel=cancel
+        )
+        if newest:
+            first = Answer(request, newest, partial, result_rows(newest), ranked=False)
+            painted = threading.Event()
+            self.post_message(self.Answered(first, painted))
+            painted.wait(PAINT_WAIT)  # the ranking would hold the GIL through the paint
+            if cancel.is_set():
+                raise SearchCancelled()
+        return None
 
     def _listed_for(self, sessions: list[SessionInfo], request: Request) -> list[Listed]:
         """The sessions the filters allow, as search wants them (cached per row object:

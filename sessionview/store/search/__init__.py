@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sessionview.store.search.db import SearchUnavailable, connect, default_path
 from sessionview.store.search.indexer import Indexer, ProgressFn, UpdateStats
@@ -32,6 +32,12 @@ from sessionview.store.search.searcher import (
 
 if TYPE_CHECKING:
     from sessionview.store.model import SessionInfo
+
+
+class Cancel(Protocol):
+    """What stops a query: a `threading.Event`, or anything with its `is_set`."""
+
+    def is_set(self) -> bool: ...
 
 
 class SearchCancelled(Exception):
@@ -88,7 +94,7 @@ class SearchIndex:
             return len(jobs)
 
     @contextlib.contextmanager
-    def _query(self, cancel: threading.Event | None) -> Iterator[sqlite3.Connection]:
+    def _query(self, cancel: Cancel | None) -> Iterator[sqlite3.Connection]:
         """A connection for one query; `cancel`, set from another thread, stops it inside
         SQLite within milliseconds (`SearchCancelled`): the TUI drops a query the next
         keystroke replaced instead of letting it finish on a shared core."""
@@ -110,7 +116,7 @@ class SearchIndex:
         kinds: Iterable[str] = (),
         limit: int | None = 20,
         max_hits: int = MAX_HITS,
-        cancel: threading.Event | None = None,
+        cancel: Cancel | None = None,
     ) -> list[SessionHits]:
         """Sessions in which every term matches, best first, each with its first
         `max_hits` hits (see `searcher.search`); `cancel` stops it (see `_query`)."""
@@ -132,7 +138,7 @@ class SearchIndex:
         kinds: Iterable[str] = (),
         limit: int = 20,
         max_hits: int = MAX_HITS,
-        cancel: threading.Event | None = None,
+        cancel: Cancel | None = None,
     ) -> list[SessionHits] | None:
         """The `limit` newest sessions (of `newest_first`, sorted newest first) that
         contain every term, found by looking from the newest; None when the first

@@ -98,6 +98,8 @@ class SearchIndex:
         """A connection for one query; `cancel`, set from another thread, stops it inside
         SQLite within milliseconds (`SearchCancelled`): the TUI drops a query the next
         keystroke replaced instead of letting it finish on a shared core."""
+        if cancel is not None and cancel.is_set():
+            raise SearchCancelled()
         with self._connection() as con:
             if cancel is not None:
                 con.set_progress_handler(cancel.is_set, 10_000)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -37,6 +38,7 @@ from sessionview.render.safe import screen_text as clean
 from sessionview.store.model import SessionInfo
 from sessionview.store.search import (
     Listed,
+    Prepared,
     SearchCancelled,
     SearchIndex,
     SearchUnavailable,
@@ -230,6 +232,8 @@ class SearchScreen(SessionViewScreen):
         self._painted: threading.Event | None = None
         #: `Listed` per session path, reused while the app's row is the same object.
         self._listed: dict[str, tuple[SessionInfo, Listed]] = {}
+        #: The listing prepared for queries, and what it was prepared from.
+        self._prepared: tuple[dict, tuple, Prepared] | None = None
         #: The app's rows dict last looked at, and the changed sessions not yet indexed.
         self._rows_seen: dict | None = None
         self._pending: dict[str, SessionInfo] = {}
@@ -419,7 +423,7 @@ class SearchScreen(SessionViewScreen):
             return
         self._cancel.set()  # the query running now (if any) stops inside SQLite
         self._cancel = threading.Event()
-        self._query_worker(request, self.sv_app.all_sessions(), self.building, self._cancel)
+        self._query_worker(request, self.sv_app.rows, self.building, self._cancel)
 
     # `description` given: Textual would otherwise repr() the arguments, 10,000 rows.
     @work(
@@ -432,7 +436,7 @@ class SearchScreen(SessionViewScreen):
     def _query_worker(
         self,
         request: Request,
-        sessions: list[SessionInfo],
+        rows: dict[Any, SessionInfo],
         partial: bool,
         cancel: threading.Event,
     ) -> None:
@@ -442,7 +446,7 @@ class SearchScreen(SessionViewScreen):
                 return
             kinds = [request.kind] if request.kind else []
             try:
-                listed = self._listed_for(sessions, request)
+                listed = self._prepared_for(rows, request)
                 results = None
                 if request.limit == PAGE:
                     results = self._quick_first(request, listed, partial, cancel)
@@ -468,7 +472,7 @@ class SearchScreen(SessionViewScreen):
             self.post_message(self.Answered(answer))
 
     def _quick_first(
-        self, request: Request, listed: list[Listed], partial: bool, cancel: threading.Event
+        self, request: Request, listed: Prepared, partial: bool, cancel: threading.Event
     ) -> list[SessionHits] | None:
         """The ranked answer if it takes at most FIRST_BUDGET (a rare word: most of
         what is typed). Else a word in nearly every session, whose ranking is a pass over
@@ -488,7 +492,12 @@ class SearchScreen(SessionViewScreen):
             if cancel.is_set():
                 raise
         newest = self.search_index.newest_matching(
-            request.query, listed[:PROBE], kinds=kinds, limit=PAGE, max_hits=HITS, cancel=cancel
+            request.query,
+            listed.sessions[:PROBE],
+            kinds=kinds,
+            limit=PAGE,
+            max_hits=HITS,
+            cancel=cancel,
         )
         if newest:
             first = Answer(request, newest, partial, result_rows(newest), ranked=False)
@@ -499,12 +508,19 @@ class SearchScreen(SessionViewScreen):
                 raise SearchCancelled()
         return None
 
-    def _listed_for(self, sessions: list[SessionInfo], request: Request) -> list[Listed]:
-        """The sessions the filters allow, as search wants them (cached per row object:
-        10,000 of them built again on every keystroke was a fifth of a query)."""
+    def _prepared_for(self, rows: dict[Any, SessionInfo], request: Request) -> Prepared:
+        """The sessions the filters allow, newest first, matched to the index's files
+        once per listing (the app replaces its rows dict when anything changes) and per
+        index change: matching 10,000 sessions on every keystroke was most of a query.
+        `Listed` objects are kept per row object across listings."""
+        key = (request.fmt, request.state, request.epoch)
+        if self._prepared is not None:
+            seen_rows, seen_key, prepared = self._prepared
+            if seen_rows is rows and seen_key == key:
+                return prepared
         cache = self._listed
         out: list[Listed] = []
-        for info in sessions:
+        for info in rows.values():
             if request.fmt is not None and info.format != request.fmt:
                 continue
             if request.state is not None and info.state.value != request.state:
@@ -514,7 +530,9 @@ class SearchScreen(SessionViewScreen):
                 cached = (info, Listed(info))
                 cache[info.path] = cached
             out.append(cached[1])
-        return out
+        prepared = Prepared(out)
+        self._prepared = (rows, key, prepared)
+        return prepared
 
     @on(Answered)
     def _answered(self, message: Answered) -> None:

@@ -25,6 +25,8 @@ from sessionview.store.search.searcher import (
     Hit,
     SessionHits,
     chunks_matching,
+    files_stamp,
+    listed_ids,
     newest_matching,
     roles_mask,
     search,
@@ -42,6 +44,25 @@ class Cancel(Protocol):
 
 class SearchCancelled(Exception):
     """A query stopped by its `cancel` event."""
+
+
+class Prepared:
+    """A listing matched to the index's files once, for many queries: the TUI asks one
+    per keystroke over the same 10,000 sessions, and matching them to the file table
+    was most of a rare word's query. Rematched when files were added or dropped."""
+
+    __slots__ = ("_ids", "_stamp", "sessions")
+
+    def __init__(self, sessions: Iterable[Any]) -> None:
+        self.sessions = as_listed(sessions)
+        self._ids: dict[int, Listed] | None = None
+        self._stamp: tuple[int, int] | None = None
+
+    def ids(self, con: sqlite3.Connection) -> dict[int, Listed]:
+        stamp = files_stamp(con)
+        if self._ids is None or stamp != self._stamp:
+            self._ids, self._stamp = listed_ids(con, self.sessions), stamp
+        return self._ids
 
 
 class SearchIndex:
@@ -113,7 +134,7 @@ class SearchIndex:
     def search(
         self,
         text: str,
-        sessions: Iterable[Any],
+        sessions: Iterable[Any] | Prepared,
         *,
         kinds: Iterable[str] = (),
         limit: int | None = 20,
@@ -121,8 +142,19 @@ class SearchIndex:
         cancel: Cancel | None = None,
     ) -> list[SessionHits]:
         """Sessions in which every term matches, best first, each with its first
-        `max_hits` hits (see `searcher.search`); `cancel` stops it (see `_query`)."""
+        `max_hits` hits (see `searcher.search`); `cancel` stops it (see `_query`).
+        `sessions` may be a `Prepared` listing (kept across queries)."""
         with self._query(cancel) as con:
+            if isinstance(sessions, Prepared):
+                return search(
+                    con,
+                    text,
+                    sessions.sessions,
+                    roles=roles_mask(kinds),
+                    limit=limit,
+                    max_hits=max_hits,
+                    ids=sessions.ids(con),
+                )
             return search(
                 con,
                 text,
@@ -212,6 +244,7 @@ def search_rows(
 __all__ = [
     "Hit",
     "Listed",
+    "Prepared",
     "SearchCancelled",
     "SearchIndex",
     "SearchUnavailable",

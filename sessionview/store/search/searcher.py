@@ -153,18 +153,16 @@ def search(
     roles: int = 0,
     limit: int | None = 20,
     max_hits: int = MAX_HITS,
+    ids: dict[int, Listed] | None = None,
 ) -> list[SessionHits]:
     """The sessions (among `sessions`) in which every term of `text` matches, each with
-    its first `max_hits` hits (an excerpt each: the TUI asks for what fits)."""
+    its first `max_hits` hits (an excerpt each: the TUI asks for what fits). `ids`:
+    `listed_ids(con, sessions)` computed before (for many queries over one listing)."""
     terms = parse(text)
     if not terms:
         return []
-    by_path = {s.path: s for s in sessions}
-    ids: dict[int, Listed] = {}
-    for file_id, path in con.execute("SELECT id, path FROM files"):
-        info = by_path.get(path)
-        if info is not None:
-            ids[file_id] = info
+    if ids is None:
+        ids = listed_ids(con, sessions)
     where = _where_roles(roles)
     total = _total_rows(con)
     weighted = [t for t in terms if 2 * _rows_matching(con, t) < total]
@@ -188,6 +186,24 @@ def search(
     return [
         SessionHits(ids[f].info(), hits.get(f, ()), counts.get(f, 0), scores[f]) for f in ranked
     ]
+
+
+def listed_ids(con: sqlite3.Connection, sessions: Iterable[Listed]) -> dict[int, Listed]:
+    """The index's file id of each listed session it holds. Reading the file table and
+    matching 10,000 paths is most of a rare word's query: `Prepared` keeps it."""
+    by_path = {s.path: s for s in sessions}
+    ids: dict[int, Listed] = {}
+    for file_id, path in con.execute("SELECT id, path FROM files"):
+        info = by_path.get(path)
+        if info is not None:
+            ids[file_id] = info
+    return ids
+
+
+def files_stamp(con: sqlite3.Connection) -> tuple[int, int]:
+    """Changes when files are added to or dropped from the index (ids are then stale)."""
+    count, top = con.execute("SELECT count(*), coalesce(max(id), 0) FROM files").fetchone()
+    return int(count), int(top)
 
 
 def _hits(

@@ -17,7 +17,6 @@ asks for more. Text from sessions is shown literally (plain segments, never mark
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -62,10 +61,10 @@ HITS = 3
 #: How long the query worker lets the UI paint the newest sessions before it ranks
 #: (the ranking holds a core, and the GIL in turns, for up to a few hundred ms).
 PAINT_WAIT = 0.25
-#: A query that takes longer than this is a word in nearly every session: its newest
-#: sessions are drawn first (see `_quick_first`); the newest this many are looked at.
-FIRST_BUDGET = 0.05
-PROBE = 50
+#: The newest sessions looked at for a first answer before the ranking (see
+#: `_quick_first`): a word missing from more than PROBE - PAGE of them is left to the
+#: ranking alone.
+PROBE = 2 * PAGE
 #: While the first build runs, the query is re-run every this many files indexed.
 PARTIAL_EVERY = 200
 
@@ -127,17 +126,6 @@ class HitQuery:
     def chunks(self, path: str) -> list[int]:
         """Every chunk of the session file `path` the query matches (reads the index)."""
         return self.index.chunks_matching(self.query, path, kinds=[self.kind] if self.kind else [])
-
-
-@dataclass(frozen=True, slots=True)
-class _Budget:
-    """Stops a query once a newer one replaced it or its time is up."""
-
-    cancel: threading.Event
-    deadline: float
-
-    def is_set(self) -> bool:
-        return self.cancel.is_set() or time.monotonic() > self.deadline
 
 
 def result_rows(results: list[SessionHits]) -> list[ResultRow]:
@@ -447,18 +435,16 @@ class SearchScreen(SessionViewScreen):
             kinds = [request.kind] if request.kind else []
             try:
                 listed = self._prepared_for(rows, request)
-                results = None
                 if request.limit == PAGE:
-                    results = self._quick_first(request, listed, partial, cancel)
-                if results is None:
-                    results = self.search_index.search(
-                        request.query,
-                        listed,
-                        kinds=kinds,
-                        limit=request.limit,
-                        max_hits=HITS,
-                        cancel=cancel,
-                    )
+                    self._quick_first(request, listed, partial, cancel)
+                results = self.search_index.search(
+                    request.query,
+                    listed,
+                    kinds=kinds,
+                    limit=request.limit,
+                    max_hits=HITS,
+                    cancel=cancel,
+                )
                 answer = Answer(request, results, partial, result_rows(results))
             except SearchCancelled:
                 return
@@ -473,28 +459,15 @@ class SearchScreen(SessionViewScreen):
 
     def _quick_first(
         self, request: Request, listed: Prepared, partial: bool, cancel: threading.Event
-    ) -> list[SessionHits] | None:
-        """The ranked answer if it takes at most FIRST_BUDGET (a rare word: most of
-        what is typed). Else a word in nearly every session, whose ranking is a pass over
-        hundreds of thousands of rows: the newest sessions holding it are drawn at once
-        (`newest_matching`), and None says the ranking is still to be run."""
-        kinds = [request.kind] if request.kind else []
-        try:
-            return self.search_index.search(
-                request.query,
-                listed,
-                kinds=kinds,
-                limit=request.limit,
-                max_hits=HITS,
-                cancel=_Budget(cancel, time.monotonic() + FIRST_BUDGET),
-            )
-        except SearchCancelled:
-            if cancel.is_set():
-                raise
+    ) -> None:
+        """Draw the newest sessions holding every term, if the PROBE newest hold a page
+        of them: a word in nearly every session, whose ranking is a pass over hundreds of
+        thousands of rows. A rarer word gives up after a few lookups (its ranking is
+        fast). The caller then ranks."""
         newest = self.search_index.newest_matching(
             request.query,
             listed.sessions[:PROBE],
-            kinds=kinds,
+            kinds=[request.kind] if request.kind else [],
             limit=PAGE,
             max_hits=HITS,
             cancel=cancel,
@@ -506,7 +479,6 @@ class SearchScreen(SessionViewScreen):
             painted.wait(PAINT_WAIT)  # the ranking would hold the GIL through the paint
             if cancel.is_set():
                 raise SearchCancelled()
-        return None
 
     def _prepared_for(self, rows: dict[Any, SessionInfo], request: Request) -> Prepared:
         """The sessions the filters allow, newest first, matched to the index's files

@@ -54,7 +54,7 @@ STATES = ("running", "crashed", "closed", "corrupt")
 KINDS = ("user", "assistant", "tool", "system")
 #: Sessions asked for at first (more than fit on a 45-row screen), and how many more
 #: each time the list is scrolled to its end.
-PAGE = 15
+PAGE = 10
 #: Hits listed per session (its first ones; "… N more" says how many are left, and the
 #: transcript's `n`/`N` step through all of them). Each costs an excerpt.
 HITS = 3

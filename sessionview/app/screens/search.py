@@ -7,11 +7,15 @@ again (only those) and the query re-run, so a session that gets a new matching c
 appears.
 
 Typing costs one query per keystroke and nothing more: the query runs in a thread
-worker at once (no debounce), a newer keystroke cancels it (`exclusive`) and a query
-not yet started when cancelled never runs; the worker also prepares the result rows,
-so the UI thread only hands them to one `SearchResults` widget, which draws the rows on
-screen and nothing else. Only the sessions that fit are asked for; scrolling to the end
-asks for more. Text from sessions is shown literally (plain segments, never markup).
+worker at once (no debounce); a newer keystroke stops it inside SQLite (its `cancel`
+event) and a query not yet started then never runs; a keystroke that leaves the terms
+unchanged runs none. The listing is matched to the index's files once (`Prepared`), not
+per keystroke. A word in nearly every session draws its newest sessions first (found by
+looking from the newest, which stops early) and the BM25 ranking replaces them. The
+worker prepares the result rows, so the UI thread only hands them to one
+`SearchResults` widget, which draws the rows on screen and nothing else. Only the
+sessions that fit are asked for; scrolling to the end asks for more. Text from sessions
+is shown literally (plain segments, never markup).
 """
 
 from __future__ import annotations
@@ -52,8 +56,8 @@ FRESHNESS = 0.05
 FORMATS = ("openrath", "nanobot", "claude", "codex", "snapshot")
 STATES = ("running", "crashed", "closed", "corrupt")
 KINDS = ("user", "assistant", "tool", "system")
-#: Sessions asked for at first (more than fit on a 45-row screen), and how many more
-#: each time the list is scrolled to its end.
+#: Sessions asked for at first (with their hits, more rows than a 45-row screen shows),
+#: and how many more each time the list is scrolled to its end.
 PAGE = 10
 #: Hits listed per session (its first ones; "… N more" says how many are left, and the
 #: transcript's `n`/`N` step through all of them). Each costs an excerpt.

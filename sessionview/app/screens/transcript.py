@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
@@ -69,6 +70,10 @@ class TranscriptScreen(SessionViewScreen):
         Binding("e", "export", "Export", show=False),
     ]
 
+    #: The search hit (chunk) shown last: `n`/`N` go on from it, the status line says
+    #: which of how many it is. None: none yet.
+    hit_at: var[int | None] = var(None, init=False)
+
     def __init__(
         self,
         info: SessionInfo,
@@ -86,8 +91,6 @@ class TranscriptScreen(SessionViewScreen):
         self.start_chunk = start_chunk
         self.hits = sorted(set(hits) | ({start_chunk} if start_chunk is not None else set()))
         self.search = search
-        #: The hit shown last (`n`/`N` go on from it); None: none yet.
-        self.hit_at: int | None = None
         self.follow_wanted = follow
         self.loaded = False
         self.quick = 0  # chunks in the quick first view of a huge session, until loaded
@@ -242,6 +245,8 @@ class TranscriptScreen(SessionViewScreen):
     def _show_hit(self, chunk: int) -> None:
         self.hit_at = chunk
         self.query_one(TranscriptView).show_hit(chunk)
+
+    def watch_hit_at(self) -> None:
         self._render_status()
 
     def action_hit(self, step: int) -> None:

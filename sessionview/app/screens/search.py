@@ -537,7 +537,7 @@ class SearchScreen(SessionViewScreen):
         status = self.query_one("#search-status", Static)
         answer = self.answer
         if self.unavailable:
-            status.update(Content(clean(self.unavailable)))
+            status.update(Content(clean(self.unavailable)), layout=False)
             return
         parts: list[str] = []
         if answer is not None and answer.error:
@@ -557,7 +557,7 @@ class SearchScreen(SessionViewScreen):
             parts.append("type to search every session's transcript")
         if self.building:
             parts.append(self.progress_text)
-        status.update(Content("  ·  ".join(parts)))
+        status.update(Content("  ·  ".join(parts)), layout=False)  # one line, always
 
     # -------------------------------------------------------------- actions
     @on(Input.Submitted, "#search-query")

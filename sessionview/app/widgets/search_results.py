@@ -240,7 +240,11 @@ class SearchResults(ScrollView, can_focus=True):
         if row_number == self.cursor:
             base = base + self._style("cursor")
         segments = [Segment(text, base + self._style(name)) for text, name in row.parts if text]
-        strip = Strip(segments)
-        if strip.cell_length > width:  # the excerpt goes on: say so
-            strip = Strip.join([strip.crop(0, width - 1), Strip([Segment("…", base)])])
-        return strip.extend_cell_length(width, base)
+        # One strip, cut or padded to the width here (every crop or pad of a Strip is a
+        # new Strip with its caches: a repaint of the list is a screenful of lines).
+        if Segment.get_line_length(segments) > width:  # the excerpt goes on: say so
+            segments = Segment.adjust_line_length(segments, width - 1, base)
+            segments.append(Segment("…", base))
+        else:
+            segments = Segment.adjust_line_length(segments, width, base)
+        return Strip(segments, width)

@@ -252,3 +252,41 @@ def test_transcript_with_a_highlighted_hit(snap_compare, home: Path, size) -> No
         await settle(pilot, lambda: transcript.hit_at == 55)
 
     assert snap_compare(build_app(root), run_before=run_before, terminal_size=size)
+
+
+@sync
+async def test_more_sessions_on_scrolling_to_the_end_and_no_query_for_unchanged_words(
+    home: Path,
+) -> None:
+    from sessionview.app.screens.search import PAGE
+    from sessionview.app.widgets.search_results import SearchResults
+    from sessionview.store.writer import SessionWriter
+
+    root = copy_fixtures(home, only=("24d17466",))
+    for n in range(2 * PAGE + 5):
+        with SessionWriter(f"5ca1ab1e-0000-4000-8000-0000000001{n:02d}", directory=root) as w:
+            w.append("user", {"content": f"session {n} mentions pagination"})
+            w.close()
+    app = build_app(root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_search(pilot, "pagination")
+        await settle(pilot, lambda: screen.answer.ranked)
+        assert len(screen.answer.results) == PAGE
+        shown = screen.answer.results
+        await pilot.press("space")  # the same words: relabelled, not asked again
+        await settle(pilot, lambda: screen.answer.query == "pagination ")
+        assert screen.answer.results is shown
+        await pilot.press("enter")  # into the list
+        results = screen.query_one(SearchResults)
+        assert results.has_focus
+        await pilot.press("end")
+        more = lambda: len(screen.answer.results) > PAGE  # noqa: E731
+        await settle(pilot, more, what="a next page listed")
+        every = lambda: len(screen.answer.results) == 2 * PAGE + 5  # noqa: E731
+        for _ in range(3):  # the list asks for more while its cursor is a screen from the end
+            await pilot.press("end")
+            await settle(pilot)
+        await settle(pilot, every, what="every matching session listed")
+        ids = [r.info.id for r in screen.answer.results]
+        assert len(set(ids)) == len(ids) == 2 * PAGE + 5
+        assert str(screen.query_one("#search-status").render()) == f"{2 * PAGE + 5} sessions"

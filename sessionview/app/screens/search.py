@@ -378,6 +378,8 @@ class SearchScreen(SessionViewScreen):
         answer = self.answer
         if answer is None or len(answer.results) < answer.request.limit:
             return  # everything is shown
+        if self._asked is not None and self._asked.limit > answer.request.limit:
+            return  # the next page is on its way
         self._ask(limit=answer.request.limit + PAGE)
 
     def _filters(self) -> tuple[str | None, str | None, str | None]:

@@ -406,7 +406,11 @@ class SessionViewApp(App[None]):
         else:
             self.push_screen(
                 TranscriptScreen(
-                    message.info, follow=False, start_chunk=message.at_chunk, hits=message.hits
+                    message.info,
+                    follow=False,
+                    start_chunk=message.at_chunk,
+                    hits=message.hits,
+                    search=message.search,
                 )
             )
 

@@ -23,6 +23,10 @@ from sessionview.sorting import SortOrder
 from sessionview.store.actions import TrashEntry
 from sessionview.store.model import SessionInfo
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sessionview.app.screens.search import HitQuery
+
 # ---------------------------------------------------------------- requests
 
 
@@ -31,11 +35,13 @@ class OpenRequested(Message):
     """Open a session's transcript (or, when corrupt, why it cannot be read).
 
     `at_chunk`: open it scrolled to that chunk and not following (a search hit);
-    `hits`: the session's other hits, stepped through with `n`/`N`."""
+    `hits`: the session's other hits, stepped through with `n`/`N`; `search`: the query
+    whose words are highlighted and which finds the session's other hits."""
 
     info: SessionInfo
     at_chunk: int | None = None
     hits: tuple[int, ...] = ()
+    search: HitQuery | None = None
 
 
 @dataclass

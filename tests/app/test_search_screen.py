@@ -165,3 +165,128 @@ async def test_unusable_cache_dir_says_search_is_unavailable(
         await pilot.press("escape")
         await settle(pilot, lambda: not isinstance(app.screen, SearchScreen))
         assert app.main.table.row_count > 0  # the list still works
+
+
+HIT_SESSION = "5ca1ab1e-0000-4000-8000-00000000000a"
+#: Chunks holding the word (more than the result lists: `n` must reach all of them).
+HIT_CHUNKS = (12, 30, 31, 55, 80)
+
+
+def write_hit_session(root: Path) -> None:
+    """A closed session whose hits are a word inside text that looks like markup and an
+    escape sequence (shown literally) and, in chunk 55, a long tool result."""
+    from sessionview.store.writer import SessionWriter
+
+    with SessionWriter(HIT_SESSION, directory=root) as w:
+        for n in range(100):
+            if n in HIT_CHUNKS:
+                text = f"step {n}: [bold red]Quixotic[/] plan, \x1b[31mnot red\x1b[0m quixotic end"
+            else:
+                text = f"step {n}: nothing to see"
+            if n == 55:
+                w.append("tool_result", {"content": "line\n" * 60 + text})
+            else:
+                w.append("user" if n % 2 == 0 else "assistant", {"content": text})
+        w.close()
+
+
+def hit_texts(view: TranscriptView, chunk: int) -> list[str]:
+    """The text of every highlighted span in the rows of `chunk` (as drawn)."""
+    rows = view._chunk_rows(chunk, view._width)
+    return [text for row in rows for text, style in row if style == "hit"]
+
+
+async def open_hit(pilot, query: str) -> TranscriptScreen:
+    screen = await open_search(pilot, query)
+    assert [r.info.id for r in screen.answer.results] == [HIT_SESSION]
+    await pilot.press("enter", "enter")  # into the results (first hit), then open it
+    app = pilot.app
+    opened = lambda: isinstance(app.screen, TranscriptScreen) and app.screen.loaded  # noqa: E731
+    await settle(pilot, opened, what="the transcript opened")
+    transcript = app.screen
+    assert isinstance(transcript, TranscriptScreen)
+    found = lambda: transcript.hits == list(HIT_CHUNKS)  # noqa: E731
+    await settle(pilot, found, what="every hit of the session found")
+    return transcript
+
+
+@sync
+async def test_an_opened_hit_highlights_the_words_literally_and_n_walks_every_hit(
+    home: Path,
+) -> None:
+    root = copy_fixtures(home, only=("24d17466",))
+    write_hit_session(root)
+    app = build_app(root)
+    async with app.run_test(size=(120, 36)) as pilot:
+        transcript = await open_hit(pilot, "quixotic")
+        view = transcript.query_one(TranscriptView)
+        await settle(pilot, lambda: transcript.hit_at == 12, what="the first hit shown")
+        assert view.visible_chunks().start == 12
+        # Both spellings are the word (case ignored); the markup and the escape stay text.
+        assert hit_texts(view, 12) == ["Quixotic", "quixotic"]
+        row = "".join(t for t, _ in view._chunk_rows(12, view._width)[1])
+        assert "[bold red]Quixotic[/]" in row and "\x1b" not in row
+        assert "hit 1/5" in str(transcript.query_one("#transcript-status").render())
+        for want in (30, 31, 55, 80, 12):  # n wraps around after the last
+            await pilot.press("n")
+            await settle(pilot, lambda w=want: transcript.hit_at == w)
+            assert transcript.hit_at == want
+            row = view.hit_row(want)
+            assert row is not None, f"chunk {want} shows no highlighted hit"
+            top, height = int(view.scroll_y), view.scrollable_content_region.height
+            assert top <= row < top + height, f"the hit in chunk {want} is off screen"
+            assert hit_texts(view, want) == ["Quixotic", "quixotic"]
+        await pilot.press("N")
+        await settle(pilot, lambda: transcript.hit_at == 80)
+        assert transcript.hit_at == 80
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_transcript_with_a_highlighted_hit(snap_compare, home: Path, size) -> None:
+    root = copy_fixtures(home, only=("24d17466",))
+    write_hit_session(root)
+
+    async def run_before(pilot) -> None:
+        transcript = await open_hit(pilot, "quixotic plan")
+        await pilot.press("n", "n", "n")  # the fourth hit: the end of a long tool result
+        await settle(pilot, lambda: transcript.hit_at == 55)
+
+    assert snap_compare(build_app(root), run_before=run_before, terminal_size=size)
+
+
+@sync
+async def test_more_sessions_on_scrolling_to_the_end_and_no_query_for_unchanged_words(
+    home: Path,
+) -> None:
+    from sessionview.app.screens.search import PAGE
+    from sessionview.app.widgets.search_results import SearchResults
+    from sessionview.store.writer import SessionWriter
+
+    root = copy_fixtures(home, only=("24d17466",))
+    for n in range(2 * PAGE + 5):
+        with SessionWriter(f"5ca1ab1e-0000-4000-8000-0000000001{n:02d}", directory=root) as w:
+            w.append("user", {"content": f"session {n} mentions pagination"})
+            w.close()
+    app = build_app(root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_search(pilot, "pagination")
+        await settle(pilot, lambda: screen.answer.ranked)
+        assert len(screen.answer.results) == PAGE
+        shown = screen.answer.results
+        await pilot.press("space")  # the same words: relabelled, not asked again
+        await settle(pilot, lambda: screen.answer.query == "pagination ")
+        assert screen.answer.results is shown
+        await pilot.press("enter")  # into the list
+        results = screen.query_one(SearchResults)
+        assert results.has_focus
+        await pilot.press("end")
+        more = lambda: len(screen.answer.results) > PAGE  # noqa: E731
+        await settle(pilot, more, what="a next page listed")
+        every = lambda: len(screen.answer.results) == 2 * PAGE + 5  # noqa: E731
+        for _ in range(3):  # the list asks for more while its cursor is a screen from the end
+            await pilot.press("end")
+            await settle(pilot)
+        await settle(pilot, every, what="every matching session listed")
+        ids = [r.info.id for r in screen.answer.results]
+        assert len(set(ids)) == len(ids) == 2 * PAGE + 5
+        assert str(screen.query_one("#search-status").render()) == f"{2 * PAGE + 5} sessions"

@@ -6,12 +6,14 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
@@ -33,6 +35,9 @@ from sessionview.store.follow import (
 )
 from sessionview.store.formats import get_adapter
 from sessionview.store.model import Chunk, SessionInfo, SessionState
+
+if TYPE_CHECKING:
+    from sessionview.app.screens.search import HitQuery
 
 #: How often the tail worker looks at the file when no watcher event wakes it
 #: (with the watcher on, it only guards against a missed event).
@@ -66,6 +71,10 @@ class TranscriptScreen(SessionViewScreen):
         Binding("o", "pager", "Pager", show=False),
         Binding("e", "export", "Export", show=False),
     ]
+
+    #: The search hit (chunk) shown last: `n`/`N` go on from it, the status line says
+    #: which of how many it is. None: none yet.
+    hit_at: var[int | None] = var(None, init=False)
 
     # The load/follow worker's results, handled by this screen (they do not bubble).
     class QuickView(Message, bubble=False):
@@ -107,13 +116,16 @@ class TranscriptScreen(SessionViewScreen):
         follow: bool = True,
         start_chunk: int | None = None,
         hits: tuple[int, ...] | list[int] = (),
+        search: HitQuery | None = None,
     ) -> None:
         """`start_chunk`: open scrolled to that chunk (a search hit); `hits`: the
-        session's other hits, stepped through with `n`/`N`."""
+        session's other hits, stepped through with `n`/`N`; `search`: the query whose
+        words are highlighted, and where the rest of the session's hits come from."""
         super().__init__()
         self.info = info
         self.start_chunk = start_chunk
         self.hits = sorted(set(hits) | ({start_chunk} if start_chunk is not None else set()))
+        self.search = search
         self.follow_wanted = follow
         self.loaded = False
         self.quick = 0  # chunks in the quick first view of a huge session, until loaded
@@ -241,23 +253,56 @@ class TranscriptScreen(SessionViewScreen):
         view = self.query_one(TranscriptView)
         view.loading = False
         view.set_chunks(message.chunks, message.measures)
+        if self.search is not None:
+            view.set_hit_spans(self.search.spans)
+            self._all_hits(self.search)
         if self.start_chunk is not None:
             view.following = False
-            view.call_after_refresh(view.scroll_to_chunk, self.start_chunk)
+            view.call_after_refresh(self._show_hit, self.start_chunk)
+        self._render_status()
+
+    # ----------------------------------------------------------- search hits
+    @work(thread=True, exclusive=True, exit_on_error=False, group="transcript-hits")
+    def _all_hits(self, search: HitQuery) -> None:
+        """Every chunk of this session the search matched (a result lists the first
+        few), from the index; on failure `n`/`N` keep to the ones the result listed."""
+        try:
+            chunks = search.chunks(self.info.path)
+        except Exception:
+            return
+        self.post_message(self.HitsFound(chunks))
+
+    class HitsFound(Message):
+        """Every chunk of the session in which the search matched."""
+
+        def __init__(self, chunks: list[int]) -> None:
+            super().__init__()
+            self.chunks = chunks
+
+    @on(HitsFound)
+    def _hits_found(self, message: HitsFound) -> None:
+        self.hits = sorted(set(self.hits) | set(message.chunks))
+        self._render_status()
+
+    def _show_hit(self, chunk: int) -> None:
+        self.hit_at = chunk
+        self.query_one(TranscriptView).show_hit(chunk)
+
+    def watch_hit_at(self) -> None:
         self._render_status()
 
     def action_hit(self, step: int) -> None:
-        """Scroll to the next (or previous) search hit after the chunk at the top."""
+        """Show the next (or previous) search hit after the one shown last (or after
+        the chunk at the top); wraps around."""
         view = self.query_one(TranscriptView)
         if not self.hits or not view.chunks:
             return
-        top = view.visible_chunks().start
-        later = [h for h in self.hits if (h > top if step > 0 else h < top)]
+        at = self.hit_at if self.hit_at is not None else view.visible_chunks().start
+        later = [h for h in self.hits if (h > at if step > 0 else h < at)]
         target = (
             (later[0] if step > 0 else later[-1]) if later else self.hits[0 if step > 0 else -1]
         )
-        view.following = False
-        view.scroll_to_chunk(target)
+        self._show_hit(target)
 
     # -------------------------------------------------------------- follow
     def _interval(self) -> float | None:
@@ -409,6 +454,11 @@ class TranscriptScreen(SessionViewScreen):
                             (f"  {plural(view.unseen, 'new chunk')}", "bold reverse $warning")
                         )
                     parts.append(("  (f or end to follow)", "$text-muted"))
+        if self.search is not None and self.hits and not self.find_query:
+            where = f"{self.hits.index(self.hit_at) + 1}/" if self.hit_at in self.hits else ""
+            parts.append((f"  search “{screen_text(self.search.query)}”: ", "bold $accent"))
+            parts.append((f"hit {where}{len(self.hits)}", "$accent"))
+            parts.append(("  n/N next/previous", "$text-muted"))
         if self.find_query:
             found = f"{plural(len(self.find_chunks), 'chunk')} match"
             if len(self.find_chunks) == 1:

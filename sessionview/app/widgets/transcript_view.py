@@ -10,6 +10,7 @@ Rows are built on demand from `chunk_lines` and kept in LRU caches.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 from math import ceil
@@ -46,6 +47,7 @@ STYLE_NAMES = (
     "marker",
     "blank",
     "find",
+    "hit",
 )
 
 
@@ -126,6 +128,7 @@ class TranscriptView(ScrollView, can_focus=True):
         & > .transcript--marker { color: $warning; text-style: italic; }
         & > .transcript--blank { color: $text; }
         & > .transcript--find { background: $warning; color: $background; text-style: bold; }
+        & > .transcript--hit { background: $warning; color: $background; text-style: bold; }
     }
     """
     BINDINGS = [
@@ -170,6 +173,9 @@ class TranscriptView(ScrollView, can_focus=True):
         self._auto_scrolling = False
         #: What `/` looks for (lower-cased); matches on screen are highlighted.
         self._find = ""
+        #: Where a search hit's words are highlighted: `line text -> [(start, end)]`
+        #: (the search's own matching rule, so the words it found are the ones marked).
+        self._hit_spans: Callable[[str], list[tuple[int, int]]] | None = None
 
     # ------------------------------------------------------------------ data
     def set_chunks(self, chunks: list[Chunk], measures: list[Measure]) -> None:
@@ -289,6 +295,49 @@ class TranscriptView(ScrollView, can_focus=True):
         self._strip_cache.clear()
         self.refresh()
 
+    # ------------------------------------------------------------ search hits
+    def set_hit_spans(self, spans: Callable[[str], list[tuple[int, int]]] | None) -> None:
+        """Highlight, in every line, the spans `spans(line text)` gives (the words a
+        search matched); None clears it."""
+        self._hit_spans = spans
+        self._rows_cache.clear()
+        self._strip_cache.clear()
+        self.refresh()
+
+    def hit_row(self, index: int) -> int | None:
+        """The first row (absolute) of chunk `index` showing a highlighted hit; a hit
+        hidden in a cut line or a folded tool result unfolds its chunk. None when the
+        chunk shows none (its match is in text the transcript does not show)."""
+        if not 0 <= index < len(self.chunks) or self._hit_spans is None:
+            return None
+        rows = self._chunk_rows(index, self._width)
+        found = next((n for n, parts in enumerate(rows) if any(s == "hit" for _, s in parts)), None)
+        if (
+            found is None
+            and index not in self._expanded
+            and has_cut(self.chunks[index], limit=self.limit)
+        ):
+            self._expanded.add(index)
+            self._measures[index] = measure(self.chunks[index], True)
+            self._relayout(keep_top_chunk=False)
+            return self.hit_row(index)
+        return None if found is None else self._offsets[index] + found
+
+    def show_hit(self, index: int) -> None:
+        """Scroll to chunk `index`'s first highlighted hit: the chunk's top at the top
+        when the hit is then on screen, else the hit a third of the way down."""
+        if not self.chunks:
+            return
+        index = max(0, min(index, len(self.chunks) - 1))
+        self.following = False
+        row = self.hit_row(index)
+        top = self._offsets[index]
+        height = self.scrollable_content_region.height or self.size.height or 1
+        if row is None or row - top < height - 1:
+            self.scroll_to(y=top, animate=False, immediate=True)
+        else:
+            self.show_row(row)
+
     def _match_rows(self, index: int) -> list[int]:
         """The rows (absolute) of chunk `index` that show the find text."""
         rows = self._chunk_rows(index, self._width)
@@ -396,10 +445,16 @@ class TranscriptView(ScrollView, can_focus=True):
         if rows is not None:
             return rows
         rows = []
+        spans = self._hit_spans
         for line in chunk_lines(
             self.chunks[index], expanded=index in self._expanded, limit=self.limit
         ):
-            rows.extend(_line_rows(line, width))
+            line_rows = _line_rows(line, width)
+            if spans is not None and line.text:
+                found = spans(line.text)
+                if found:
+                    line_rows = _mark_hits(line_rows, found)
+            rows.extend(line_rows)
         want = self._offsets[index + 1] - self._offsets[index]
         if len(rows) < want:
             rows += [[("", "blank")]] * (want - len(rows))
@@ -447,6 +502,35 @@ def _line_rows(line: Line, width: int) -> list[list[tuple[str, str]]]:
         else:
             rows.append([(piece, "marker")])
     return rows
+
+
+def _mark_hits(
+    rows: list[list[tuple[str, str]]], spans: list[tuple[int, int]]
+) -> list[list[tuple[str, str]]]:
+    """A line's rows with the characters inside `spans` (offsets in the line's text,
+    which the rows' parts spell out in order) split out as "hit"."""
+    out: list[list[tuple[str, str]]] = []
+    at = 0  # offset of the current part in the line
+    for row in rows:
+        new_row: list[tuple[str, str]] = []
+        for text, style in row:
+            end = at + len(text)
+            pos = at
+            if style != "marker":
+                for s, e in spans:
+                    if e <= pos or s >= end:
+                        continue
+                    s = max(s, pos)
+                    if s > pos:
+                        new_row.append((text[pos - at : s - at], style))
+                    stop = min(e, end)
+                    new_row.append((text[s - at : stop - at], "hit"))
+                    pos = stop
+            if pos < end or not text:
+                new_row.append((text[pos - at :], style))
+            at = end
+        out.append(new_row)
+    return out
 
 
 def _highlight(parts: list[tuple[str, str]], needle: str) -> list[tuple[str, str]]:

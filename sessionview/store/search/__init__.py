@@ -10,19 +10,59 @@ or rich here.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sessionview.store.search.db import SearchUnavailable, connect, default_path
 from sessionview.store.search.indexer import Indexer, ProgressFn, UpdateStats
 from sessionview.store.search.listing import Listed, as_listed
 from sessionview.store.search.query import parse
-from sessionview.store.search.searcher import Hit, SessionHits, roles_mask, search
+from sessionview.store.search.searcher import (
+    MAX_HITS,
+    Hit,
+    SessionHits,
+    chunks_matching,
+    files_stamp,
+    listed_ids,
+    newest_matching,
+    roles_mask,
+    search,
+)
 
 if TYPE_CHECKING:
     from sessionview.store.model import SessionInfo
+
+
+class Cancel(Protocol):
+    """What stops a query: a `threading.Event`, or anything with its `is_set`."""
+
+    def is_set(self) -> bool: ...
+
+
+class SearchCancelled(Exception):
+    """A query stopped by its `cancel` event."""
+
+
+class Prepared:
+    """A listing matched to the index's files once, for many queries: the TUI asks one
+    per keystroke over the same 10,000 sessions, and matching them to the file table
+    was most of a rare word's query. Rematched when files were added or dropped."""
+
+    __slots__ = ("_ids", "_stamp", "sessions")
+
+    def __init__(self, sessions: Iterable[Any]) -> None:
+        self.sessions = as_listed(sessions)
+        self._ids: dict[int, Listed] | None = None
+        self._stamp: tuple[int, int] | None = None
+
+    def ids(self, con: sqlite3.Connection) -> dict[int, Listed]:
+        stamp = files_stamp(con)
+        if self._ids is None or stamp != self._stamp:
+            self._ids, self._stamp = listed_ids(con, self.sessions), stamp
+        return self._ids
 
 
 class SearchIndex:
@@ -74,17 +114,85 @@ class SearchIndex:
             jobs, _ = Indexer(con).plan(as_listed(sessions))
             return len(jobs)
 
+    @contextlib.contextmanager
+    def _query(self, cancel: Cancel | None) -> Iterator[sqlite3.Connection]:
+        """A connection for one query; `cancel`, set from another thread, stops it inside
+        SQLite within milliseconds (`SearchCancelled`): the TUI drops a query the next
+        keystroke replaced instead of letting it finish on a shared core."""
+        if cancel is not None and cancel.is_set():
+            raise SearchCancelled()
+        with self._connection() as con:
+            if cancel is not None:
+                con.set_progress_handler(cancel.is_set, 10_000)
+            try:
+                yield con
+            except sqlite3.OperationalError:
+                if cancel is not None and cancel.is_set():
+                    raise SearchCancelled() from None
+                raise
+
     def search(
         self,
         text: str,
-        sessions: Iterable[Any],
+        sessions: Iterable[Any] | Prepared,
         *,
         kinds: Iterable[str] = (),
         limit: int | None = 20,
+        max_hits: int = MAX_HITS,
+        cancel: Cancel | None = None,
     ) -> list[SessionHits]:
-        """Sessions in which every term matches, best first (see `searcher.search`)."""
+        """Sessions in which every term matches, best first, each with its first
+        `max_hits` hits (see `searcher.search`); `cancel` stops it (see `_query`).
+        `sessions` may be a `Prepared` listing (kept across queries)."""
+        with self._query(cancel) as con:
+            if isinstance(sessions, Prepared):
+                return search(
+                    con,
+                    text,
+                    sessions.sessions,
+                    roles=roles_mask(kinds),
+                    limit=limit,
+                    max_hits=max_hits,
+                    ids=sessions.ids(con),
+                )
+            return search(
+                con,
+                text,
+                as_listed(sessions),
+                roles=roles_mask(kinds),
+                limit=limit,
+                max_hits=max_hits,
+            )
+
+    def newest_matching(
+        self,
+        text: str,
+        newest_first: Iterable[Any],
+        *,
+        kinds: Iterable[str] = (),
+        limit: int = 20,
+        max_hits: int = MAX_HITS,
+        cancel: Cancel | None = None,
+    ) -> list[SessionHits] | None:
+        """The `limit` newest sessions (of `newest_first`, sorted newest first) that
+        contain every term, found by looking from the newest; None when the first
+        fifty do not hold that many (see `searcher.newest_matching`). For drawing
+        something at once while `search` ranks."""
+        with self._query(cancel) as con:
+            return newest_matching(
+                con,
+                text,
+                as_listed(newest_first),
+                roles=roles_mask(kinds),
+                limit=limit,
+                max_hits=max_hits,
+            )
+
+    def chunks_matching(self, text: str, path: str, *, kinds: Iterable[str] = ()) -> list[int]:
+        """Every chunk of the session file `path` where a term of `text` matches, in
+        order (all of a session's hits; `search` lists only the first few)."""
         with self._connection() as con:
-            return search(con, text, as_listed(sessions), roles=roles_mask(kinds), limit=limit)
+            return chunks_matching(con, text, os.path.abspath(path), roles=roles_mask(kinds))
 
 
 def search_rows(
@@ -136,6 +244,8 @@ def search_rows(
 __all__ = [
     "Hit",
     "Listed",
+    "Prepared",
+    "SearchCancelled",
     "SearchIndex",
     "SearchUnavailable",
     "SessionHits",

@@ -24,12 +24,13 @@ StatKey = tuple[int, int, int, int]
 class Listed:
     """One session as search sees it (its file's absolute path is its identity)."""
 
-    __slots__ = ("_info", "_source", "format", "key", "path", "state")
+    __slots__ = ("_info", "_recency", "_source", "format", "key", "path", "state")
 
     def __init__(self, source: Any) -> None:
         self._source = source
         path = source.path
         self.path: str = path if path.startswith("/") else os.path.abspath(path)
+        self._recency: float | None = None
         self.format: str = source.format
         if hasattr(source, "materialize"):  # a listing entry
             self._info: SessionInfo | None = None
@@ -58,11 +59,15 @@ class Listed:
         return info.updated_at or info.created_at
 
     def recency(self) -> float:
-        when = self.updated_at()
-        try:
-            return when.timestamp() if when is not None else 0.0
-        except (OverflowError, OSError, ValueError):
-            return 0.0
+        """Last activity as a timestamp (kept: a query sorts thousands of sessions by it,
+        and the TUI keeps its `Listed` objects across keystrokes)."""
+        if self._recency is None:
+            when = self.updated_at()
+            try:
+                self._recency = when.timestamp() if when is not None else 0.0
+            except (OverflowError, OSError, ValueError):
+                self._recency = 0.0
+        return self._recency
 
 
 def as_listed(sessions: Iterable[Any]) -> list[Listed]:

@@ -152,17 +152,17 @@ def search(
     *,
     roles: int = 0,
     limit: int | None = 20,
+    max_hits: int = MAX_HITS,
+    ids: dict[int, Listed] | None = None,
 ) -> list[SessionHits]:
-    """The sessions (among `sessions`) in which every term of `text` matches."""
+    """The sessions (among `sessions`) in which every term of `text` matches, each with
+    its first `max_hits` hits (an excerpt each: the TUI asks for what fits). `ids`:
+    `listed_ids(con, sessions)` computed before (for many queries over one listing)."""
     terms = parse(text)
     if not terms:
         return []
-    by_path = {s.path: s for s in sessions}
-    ids: dict[int, Listed] = {}
-    for file_id, path in con.execute("SELECT id, path FROM files"):
-        info = by_path.get(path)
-        if info is not None:
-            ids[file_id] = info
+    if ids is None:
+        ids = listed_ids(con, sessions)
     where = _where_roles(roles)
     total = _total_rows(con)
     weighted = [t for t in terms if 2 * _rows_matching(con, t) < total]
@@ -182,14 +182,36 @@ def search(
     for f in ranked:
         if f not in counts:
             counts[f] = max(_count_in(con, t, f, where) for t in terms)
-    hits = _hits(con, terms, ranked, where)
+    hits = _hits(con, terms, ranked, where, max_hits)
     return [
         SessionHits(ids[f].info(), hits.get(f, ()), counts.get(f, 0), scores[f]) for f in ranked
     ]
 
 
+def listed_ids(con: sqlite3.Connection, sessions: Iterable[Listed]) -> dict[int, Listed]:
+    """The index's file id of each listed session it holds. Reading the file table and
+    matching 10,000 paths is most of a rare word's query: `Prepared` keeps it."""
+    by_path = {s.path: s for s in sessions}
+    ids: dict[int, Listed] = {}
+    for file_id, path in con.execute("SELECT id, path FROM files"):
+        info = by_path.get(path)
+        if info is not None:
+            ids[file_id] = info
+    return ids
+
+
+def files_stamp(con: sqlite3.Connection) -> tuple[int, int]:
+    """Changes when files are added to or dropped from the index (ids are then stale)."""
+    count, top = con.execute("SELECT count(*), coalesce(max(id), 0) FROM files").fetchone()
+    return int(count), int(top)
+
+
 def _hits(
-    con: sqlite3.Connection, terms: list[Term], files: list[int], where: str
+    con: sqlite3.Connection,
+    terms: list[Term],
+    files: list[int],
+    where: str,
+    max_hits: int = MAX_HITS,
 ) -> dict[int, tuple[Hit, ...]]:
     if not files:
         return {}
@@ -203,7 +225,7 @@ def _hits(
             rowid
             for (rowid,) in con.execute(
                 f"SELECT rowid FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?{where}"
-                f" ORDER BY rowid LIMIT {MAX_HITS}",
+                f" ORDER BY rowid LIMIT {int(max_hits)}",
                 (any_term, low, high),
             )
         ]
@@ -381,3 +403,80 @@ def _newest_matching(
     for term in terms:
         files &= _files_with(con, term, where)
     return [f for f in newest if f in files][:limit]
+
+
+def chunks_matching(con: sqlite3.Connection, text: str, path: str, *, roles: int = 0) -> list[int]:
+    """Every chunk of the session file `path` in which some term of `text` matches, in
+    transcript order (the transcript's `n`/`N` step through them; a result lists only
+    its first MAX_HITS)."""
+    terms = parse(text)
+    if not terms:
+        return []
+    row = con.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+    if row is None:
+        return []
+    low, high = file_range(row[0])
+    any_term = " OR ".join(f"({t.fts()})" for t in terms)
+    return [
+        (rowid >> CHUNK_SHIFT) & CHUNK_MASK
+        for (rowid,) in con.execute(
+            f"SELECT rowid FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?"
+            f"{_where_roles(roles)} ORDER BY rowid",
+            (any_term, low, high),
+        )
+    ]
+
+
+def newest_matching(
+    con: sqlite3.Connection,
+    text: str,
+    newest_first: list[Listed],
+    *,
+    roles: int = 0,
+    limit: int = 20,
+    probe: int = 50,
+    max_hits: int = MAX_HITS,
+) -> list[SessionHits] | None:
+    """The `limit` newest sessions containing every term (with their first `max_hits`
+    hits), if the `probe` newest of
+    `newest_first` (sessions sorted newest first) hold that many; else None.
+
+    A word in nearly every session costs `search` a pass over all its rows (hundreds of
+    thousands in a big corpus) before anything can be shown; this looks session by
+    session from the newest and stops after `limit` found, so the TUI can draw them at
+    once and replace them with the ranked answer when `search` returns. A rare word
+    gives None here quickly (`search` is fast for it). Scores are 0 (not ranked)."""
+    terms = parse(text)
+    if not terms or limit <= 0:
+        return [] if not terms else None
+    where = _where_roles(roles)
+    candidates = newest_first[:probe]
+    ids = {
+        path: file_id
+        for file_id, path in con.execute(
+            f"SELECT id, path FROM files WHERE path IN ({','.join('?' * len(candidates))})",
+            [s.path for s in candidates],
+        )
+    }
+    found: list[tuple[int, Listed]] = []
+    for checked, session in enumerate(candidates, 1):
+        file_id = ids.get(session.path)
+        if file_id is not None and all(_has(con, t, file_id, where) for t in terms):
+            found.append((file_id, session))
+            if len(found) >= limit:
+                break
+        if len(found) + len(candidates) - checked < limit:
+            return None  # not enough left to look at: a rarer word, `search` is fast
+    else:
+        return None
+    files = [f for f, _ in found]
+    hits = _hits(con, terms, files, where, max_hits)
+    return [
+        SessionHits(
+            session.info(),
+            hits.get(f, ()),
+            max(_count_in(con, t, f, where) for t in terms),
+            0.0,
+        )
+        for f, session in found
+    ]

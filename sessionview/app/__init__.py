@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from typing import Any
 
 from sessionview.config import Config
 from sessionview.store.index import SessionIndex
 
-
-def make_app(
-    index: SessionIndex,
-    config: Config,
-    *,
-    watch: bool = True,
-    banner: str | None = None,
-    now: Callable[[], datetime] | None = None,
-    dir_problems: Sequence[str] = (),
-    hosts: list | None = None,
-    remote_args: list[str] | None = None,
-):
-    """The App over `index`. `watch=False` turns off the file watcher and liveness polling
-    (snapshot tests); `now` is the clock behind "12s ago"; `banner` is a line shown on top;
-    `dir_problems` are lines about directories the user named that are not there;
-    `hosts` (remote `HostSpec`s) join the list live over ssh, with `remote_args` (`--dir`)."""
+TYPE_CHECKING = False
+if TYPE_CHECKING:
     from sessionview.app.app import SessionViewApp
 
-    app = SessionViewApp(
-        index, config, watch=watch, banner=banner, now=now, dir_problems=dir_problems
-    )
-    if hosts:
-        app.set_remote_hosts(hosts, remote_args or [])
-    return app
+
+def make_app(index: SessionIndex, config: Config, **options: Any) -> SessionViewApp:
+    """`SessionViewApp(index, config, **options)` (its `__init__` says what each option
+    does), with Textual imported only now: `sessionview.app` stays cheap to import."""
+    from sessionview.app.app import SessionViewApp
+
+    return SessionViewApp(index, config, **options)
 
 
 __all__ = ["make_app"]

@@ -100,7 +100,14 @@ class SessionViewApp(App[None]):
         banner: str | None = None,
         now: Callable[[], datetime] | None = None,
         dir_problems: Sequence[str] = (),
+        hosts: list | None = None,
+        remote_args: list[str] | None = None,
     ) -> None:
+        """`watch=False` turns off the file watcher and liveness polling (snapshot
+        tests); `now` is the clock behind "12s ago"; `banner` is a line shown on top;
+        `dir_problems` are lines about directories the user named that are not there;
+        `hosts` (remote `HostSpec`s) join the list live over ssh, with `remote_args`
+        (`--dir`)."""
         super().__init__()
         self.dir_problems = tuple(dir_problems)
         self.index = index
@@ -124,6 +131,8 @@ class SessionViewApp(App[None]):
         self.last_event_at: float = 0.0
         #: Remote hosts' live rows (`sessionview --host`), by host name.
         self.feeds: dict = {}
+        if hosts:
+            self.set_remote_hosts(hosts, remote_args or [])
 
     def set_remote_hosts(self, specs: list, remote_args: list[str]) -> None:
         self.feeds = remote_rows.make_feeds(specs, remote_args, self, self._stop)

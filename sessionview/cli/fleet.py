@@ -92,9 +92,12 @@ def ls(args: argparse.Namespace, config: Any, specs: list[HostSpec], states: Any
             _err(failure)
         status = 1 if listing.failures else 0
         if args.json:
-            # Printed before waiting for ssh to end (the remotes exit meanwhile).
-            rows = [public_row(r) for r in listing.rows]
-            sys.stdout.buffer.write(json_bytes(rows, indent=False) + b"\n")
+            # Printed before waiting for ssh to end (the remotes exit meanwhile). One
+            # host's rows, checked and tagged with `host` there, go out as they came.
+            out = listing.raw_json
+            if out is None:
+                out = json_bytes([public_row(r) for r in listing.rows], indent=False)
+            sys.stdout.buffer.write(out + b"\n")
             sys.stdout.flush()
             return status
     finally:

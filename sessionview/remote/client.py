@@ -58,7 +58,18 @@ class RemoteError(Exception):
 class Connection:
     """A running `ssh HOST <command> serve --stdio [--dir ...]`, after its hello."""
 
-    def __init__(self, spec: HostSpec, remote_args: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        spec: HostSpec,
+        remote_args: Sequence[str] = (),
+        *,
+        first: tuple[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """`first`: a read-only request (op, params) sent right after ssh starts, before
+        the hello: the serve finds it waiting when it is ready, and the round trip a
+        command would wait for after the hello is saved. `request` with the same op and
+        params then takes its answer. If the hello shows a serve this client refuses,
+        the request is never read."""
         self.spec = spec
         from sessionview.remote.hosts import ssh_defaults
 
@@ -88,6 +99,10 @@ class Connection:
         self._stderr_thread = threading.Thread(target=self._read_stderr, daemon=True)
         self._stderr_thread.start()
         threading.Thread(target=self._read_stdout, name=f"ssh-{spec.name}", daemon=True).start()
+        self._first: tuple[str, dict[str, Any], int, queue.SimpleQueue[Any]] | None = None
+        if first is not None:
+            with contextlib.suppress(ConnectionLost):  # then the hello says why
+                self._first = (*first, *self._open(*first))
         self._await_hello()
 
     # ------------------------------------------------------------ reading
@@ -269,7 +284,13 @@ class Connection:
 
     def request(self, op: str, timeout: float | None = None, **params: Any) -> dict[str, Any]:
         """Send one request and wait for its result; RemoteError for the host's error."""
-        rid, q = self._open(op, params)
+        sent, self._first = self._first, None
+        if sent is not None and sent[:2] == (op, params):
+            rid, q = sent[2:]
+        else:
+            if sent is not None:
+                self._close_id(sent[2])
+            rid, q = self._open(op, params)
         try:
             message = self._next(q, timeout)
         finally:

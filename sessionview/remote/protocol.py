@@ -29,12 +29,30 @@ def encode(message: dict[str, Any]) -> bytes:
     return dumps_lenient(message) + b"\n"
 
 
+class RowsAnswer(dict[str, Any]):
+    """A `list` result whose `rows` came as its last field: `raw_rows` is that JSON array
+    exactly as received. The rows are parsed (and checked by the caller) like any
+    others; a client that prints them unchanged (`ls --json` of one host, each row
+    tagged with `host` by the serve) writes these bytes instead of encoding 10 MB again."""
+
+    raw_rows: bytes = b""
+
+
+#: How a `list` result starts and where its rows begin (see `Server._answer`).
+_RESULT = b'{"type":"result",'
+_ROWS = b',"rows":['
+
+
 def decode(line: bytes) -> dict[str, Any]:
     """One received line as a message object, or ProtocolError."""
     if len(line) > MAX_LINE:
         raise ProtocolError(f"a message of {len(line)} bytes (limit {MAX_LINE})")
     import orjson
 
+    if line.startswith(_RESULT):
+        answer = _rows_answer(line)
+        if answer is not None:
+            return answer
     try:
         message = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
@@ -42,6 +60,32 @@ def decode(line: bytes) -> dict[str, Any]:
     if not isinstance(message, dict):
         raise ProtocolError("a message that is not a JSON object")
     return message
+
+
+def _rows_answer(line: bytes) -> RowsAnswer | None:
+    """`{"type":"result",...,"rows":[...]}` as its head and its rows, each parsed on its
+    own (the rows' bytes kept); None when the line is not exactly that (then it is
+    decoded whole). The head cannot hide a `,"rows":[` inside a string (a quote there
+    is escaped), and each part must be one whole JSON value, so the kept bytes are
+    exactly the array the message's `rows` holds."""
+    import orjson
+
+    body = line.rstrip(b"\r\n")
+    split = body.find(_ROWS)
+    if split < 0 or not body.endswith(b"]}"):
+        return None
+    try:
+        head = orjson.loads(body[:split] + b"}")
+        raw = body[split + len(_ROWS) - 1 : -1]
+        rows = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(head, dict) or "rows" in head or not isinstance(rows, list):
+        return None
+    answer = RowsAnswer(head)
+    answer["rows"] = rows
+    answer.raw_rows = raw
+    return answer
 
 
 def check_row(row: Any) -> dict[str, Any]:

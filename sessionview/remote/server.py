@@ -120,7 +120,8 @@ class Server:
         service = self.service
         if op == "list":
             states = request.get("states")
-            listing = service.list_json(states)
+            host = request.get("host")
+            listing = service.list_json(states, host=host if isinstance(host, str) else None)
             head = encode({"type": "result", "id": rid, "problems": service.problems()})
             # The listing's bytes go in as they are (no decode/encode of 10 MB of rows).
             self._write(head[:-2] + b',"rows":' + listing + b"}\n")

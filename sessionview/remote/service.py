@@ -24,17 +24,18 @@ class Service:
         self._lock = threading.Lock()  # one scan at a time (watch and list share the index)
 
     # ------------------------------------------------------------- listing
-    def list_json(self, states: list[str] | None = None) -> bytes:
-        """The `ls --json` array, as bytes. The collector is paused meanwhile, as `ls`
-        does: the listing makes ~100,000 small objects and no cycles (~10% of a warm
-        listing otherwise)."""
+    def list_json(self, states: list[str] | None = None, *, host: str | None = None) -> bytes:
+        """The `ls --json` array, as bytes; with `host`, every row ends with `"host": host`
+        (the row as the client prints it, so it need not encode it again). The collector
+        is paused meanwhile, as `ls` does: the listing makes ~100,000 small objects and
+        no cycles (~10% of a warm listing otherwise)."""
         import gc
 
         with self._lock:
             was_enabled = gc.isenabled()
             gc.disable()
             try:
-                listing = self.index.scan_json(states)
+                listing = self.index.scan_json(states, extra={"host": host} if host else None)
             finally:
                 if was_enabled:
                     gc.enable()

@@ -196,3 +196,59 @@ def test_commands_share_one_ssh_connection_unless_the_ssh_config_decides(fleet: 
     )
     fleet.ssh_config.write_text(own)
     assert ssh_defaults(s) == ["-o", "BatchMode=yes"]
+
+
+def test_a_list_tagged_with_the_host_is_ls_json_plus_host_last(tmp_path: Path) -> None:
+    """`host` in the request: every row ends with it, so the client prints the bytes as
+    they came; the line splits into the head and exactly the rows' array."""
+    from sessionview.remote.protocol import RowsAnswer, decode
+
+    for sid in ("s1", "s2"):
+        with SessionWriter(sid, directory=tmp_path / "s") as w:
+            w.append("user", {"content": f"{sid} \x1b[2J"})
+    proc = serve("--dir", str(tmp_path / "s"))
+    try:
+        read(proc)
+        ask(proc, {"id": 1, "op": "list", "states": None, "host": 'dev"box'})
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+    finally:
+        proc.stdin.close()  # type: ignore[union-attr]
+        proc.wait(timeout=10)
+    answer = decode(line)
+    assert isinstance(answer, RowsAnswer) and answer["id"] == 1
+    assert json.loads(answer.raw_rows) == answer["rows"]
+    listed = subprocess.run(
+        [sys.executable, "-m", "sessionview", "ls", "--json", "--dir", str(tmp_path / "s")],
+        capture_output=True,
+        check=True,
+    )
+    assert answer["rows"] == [{**r, "host": 'dev"box'} for r in json.loads(listed.stdout)]
+    assert all(list(r)[-1] == "host" for r in answer["rows"])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # What a hostile remote could send so that the kept bytes were not one array.
+        b'{"type":"result","id":1,"problems":[],"rows":[{"a":1}],"rows":[{"b":2}]}\n',
+        b'{"type":"result","id":1,"problems":[],"rows":[{"a":1}],"x":[1]}\n',
+        b'{"type":"result","id":1,"problems":[{"q":1,"rows":[1]}],"rows":[{"a":1}]}\n',
+        b'{"type":"result","id":1,"problems":["\\",\\"rows\\":["],"rows":[{"a":1}]}\n',
+        b'{"type":"result","id":1,"rows":[{"a":1}]}\n',
+    ],
+)
+def test_rows_kept_as_bytes_are_exactly_the_messages_rows(line: bytes) -> None:
+    from sessionview.remote.protocol import RowsAnswer, decode
+
+    message = decode(line)
+    assert message == json.loads(line)
+    if isinstance(message, RowsAnswer):
+        assert json.loads(message.raw_rows) == message["rows"]
+
+
+def test_a_broken_list_line_is_a_protocol_error() -> None:
+    from sessionview.remote.protocol import ProtocolError, decode
+
+    with pytest.raises(ProtocolError):
+        decode(b'{"type":"result","id":1,"problems":[],"rows":[{"a":1}]]}\n')

@@ -30,7 +30,7 @@ from sessionview.store.roots import Root
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
     import threading
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from pathlib import Path
 
     from sessionview.store.formats.base import FormatAdapter
@@ -280,10 +280,14 @@ class SessionIndex:
         self._scan_entries(None, 0)
         return self._best_entries()
 
-    def scan_json(self, states: Iterable[str] | None = None) -> bytes:
+    def scan_json(
+        self, states: Iterable[str] | None = None, *, extra: Mapping[str, str] | None = None
+    ) -> bytes:
         """`scan()` for `ls --json`: one JSON array of rows, newest activity first.
 
-        Unchanged files' rows are the cached bytes, without building objects.
+        Unchanged files' rows are the cached bytes, without building objects. `extra`:
+        fields added at the end of every row (`serve` tags each row with the name its
+        client calls the host, so the client can print the bytes as they came).
         """
         # The cache is written while the caller prints (the JSON does not wait for it).
         self._scan_entries(None, 0, save_in_background=True)
@@ -295,6 +299,11 @@ class SessionIndex:
         ]
         if not rows:
             return b"[]"
+        if extra:
+            import orjson
+
+            tail = b"," + orjson.dumps(dict(extra))[1:]  # `"host":"devbox"}`
+            rows = [row[:-1] + tail for row in rows]
         # One copy of megabytes of rows, not three: the brackets go on the end rows.
         rows[0] = b"[" + rows[0]
         rows[-1] = rows[-1] + b"]"

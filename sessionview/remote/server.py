@@ -18,6 +18,9 @@ from typing import IO, Any
 from sessionview.remote.protocol import PROTOCOL_VERSION, ProtocolError, decode, encode
 from sessionview.remote.service import Service
 
+#: What this serve understands beyond protocol 1's first form (PROTOCOL.md): rows tagged
+#: with `host` in `list`, and `prune` limited to `sessions`.
+FEATURES = ("list-host", "prune-sessions")
 OPS = (
     "list",
     "show",
@@ -66,6 +69,7 @@ class Server:
                 "pid": os.getpid(),
                 "home": os.path.expanduser("~"),
                 "ops": list(OPS),
+                "features": list(FEATURES),
             }
         )
 
@@ -158,6 +162,7 @@ class Server:
                 states=[str(s) for s in states],
                 dry_run=bool(request.get("dry_run")),
                 purge=bool(request.get("purge")),
+                sessions=_names(request, "sessions"),
             )
         self.send({**result, "type": "result", "id": rid})
 

@@ -217,15 +217,28 @@ class Service:
         return {"session": entry.id, "restored": restore(entry)}
 
     def prune(
-        self, *, older_than: str, by: str, states: list[str], dry_run: bool, purge: bool
+        self,
+        *,
+        older_than: str,
+        by: str,
+        states: list[str],
+        dry_run: bool,
+        purge: bool,
+        sessions: list[str] | None = None,
     ) -> dict[str, Any]:
-        """`prune --json`'s object."""
+        """`prune --json`'s object. `sessions`: prune only these ids of what the criteria
+        choose here (the TUI's preview: nothing it did not show is removed)."""
+        from dataclasses import replace
+
         from sessionview.store.actions import execute_prune, parse_age, plan_prune
 
         age = parse_age(older_than)
         with self._lock:
-            sessions = self.index.scan()
-        plan = plan_prune(sessions, older_than=age, by=by, states=states)
+            listed = self.index.scan()
+        plan = plan_prune(listed, older_than=age, by=by, states=states)
+        if sessions is not None:
+            shown = set(sessions)
+            plan = replace(plan, sessions=tuple(s for s in plan.sessions if s.id in shown))
         if dry_run:
             removed, skipped = list(plan.sessions), list[tuple[Any, str]]()
         else:

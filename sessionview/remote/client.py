@@ -246,7 +246,7 @@ class Connection:
                 self.proc.stdin.flush()
             except (OSError, ValueError):
                 raise ConnectionLost(
-                    self.spec.name, f"connection lost: {self.lost or 'write failed'}"
+                    self.spec.name, f"unreachable: connection lost: {self.lost or 'write failed'}"
                 ) from None
 
     def _open(self, op: str, params: dict[str, Any]) -> tuple[int, queue.SimpleQueue[Any]]:
@@ -271,7 +271,9 @@ class Connection:
         except queue.Empty:
             raise HostError(self.spec.name, f"no answer within {timeout} s") from None
         if message is _LOST:
-            raise ConnectionLost(self.spec.name, f"connection lost: {self._lost_reason()}")
+            raise ConnectionLost(
+                self.spec.name, f"unreachable: connection lost: {self._lost_reason()}"
+            )
         return message
 
     def _lost_reason(self) -> str:

@@ -344,7 +344,7 @@ def test_an_rm_cut_by_a_dropped_connection_reports_what_happened(
 
     assert done.returncode == 1
     (line,) = done.stderr.splitlines()
-    assert line.startswith("sessionview: flaky: connection lost: ")
+    assert line.startswith("sessionview: flaky: unreachable: connection lost: ")
     assert line.endswith(
         ": the rm of victim was interrupted; it completed (the session is in the trash there)"
     )

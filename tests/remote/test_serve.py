@@ -182,7 +182,9 @@ def test_commands_share_one_ssh_connection_unless_the_ssh_config_decides(fleet: 
 
     s = spec(fleet, "hostA")
     options = ssh_defaults(s)
-    assert options[:4] == ["-o", "BatchMode=yes", "-o", "ConnectTimeout=5"]
+    assert options[:6] == [
+        "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "ServerAliveInterval=1"
+    ]  # fmt: skip
     path_option = next(o for o in options if o.startswith("ControlPath="))
     assert "ControlMaster=auto" in options and "ControlPersist=60" in options
     assert fleet.run("ls", "--host", "hostA").returncode == 0
@@ -192,7 +194,8 @@ def test_commands_share_one_ssh_connection_unless_the_ssh_config_decides(fleet: 
     assert check.returncode == 0, check.stderr  # a master is there for the next command
 
     own = fleet.ssh_config.read_text().replace(
-        "Host *\n", f"Host *\n  ControlPath {fleet.base}/cm-%C\n  ConnectTimeout 9\n"
+        "Host *\n",
+        f"Host *\n  ControlPath {fleet.base}/cm-%C\n  ConnectTimeout 9\n  ServerAliveInterval 30\n",
     )
     fleet.ssh_config.write_text(own)
     assert ssh_defaults(s) == ["-o", "BatchMode=yes"]

@@ -141,6 +141,30 @@ def prune(feeds: dict, plan: Any, done: list, failed: list[str]) -> None:
                 failed.append(f"{host}:{skip.get('id')}: {skip.get('reason')}")
 
 
+def export_transcript(app: Any, info: SessionInfo) -> Any:
+    """What the export dialog writes for a remote row: the transcript from its host's
+    `show` (redacted and written here, as a local one); None for a local row. A host
+    that fails is a one-line PersistenceError naming it."""
+    from sessionview.remote.client import HostError, RemoteError
+    from sessionview.remote.protocol import ProtocolError, show_transcript
+    from sessionview.store.errors import PersistenceError
+
+    host = host_of(info)
+    if host is None:
+        return None
+    feed = app.feeds.get(host)
+    if feed is None:
+        raise PersistenceError(f"{host}: not a configured host")
+    try:
+        return show_transcript(feed.request("show", session=info.id), host)
+    except HostError as exc:
+        raise PersistenceError(str(exc)) from None
+    except RemoteError as exc:
+        raise PersistenceError(f"{host}: {exc}") from None
+    except ProtocolError as exc:
+        raise PersistenceError(f"{host}: protocol error: {exc}") from None
+
+
 def restore(feeds: dict, entry: RemoteTrash, failed: list[str]) -> int:
     from sessionview.remote.client import HostError, RemoteError
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sessionview.cli.common import (
@@ -586,3 +588,77 @@ def resume(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int:
         )
     except OSError as exc:
         raise CliError(f"{spec.name}: cannot run {spec.ssh[0]}: {exc.strerror or exc}") from None
+
+
+# -------------------------------------------------------------- export
+@contextmanager
+def export_sources(
+    args: argparse.Namespace,
+    config: Any,
+    specs: list[HostSpec],
+    states: set[str] | None,
+    fmt: str | None,
+) -> Iterator[tuple[list[tuple[Any, Callable[[], Any]]], int]]:
+    """The sessions `export` writes, each `(row as SessionInfo, source)`: `source()` asks
+    the owning host's `show` for the transcript (as a `Transcript`; the exporter redacts
+    and writes it here, as a local one). Named ids are located as `show` does (a
+    qualified `HOST:id`, or the one host that has it); else every host's listing, through
+    --state/--format. The connections stay open until the block ends; the status is 1
+    when a host could not be listed."""
+    from functools import partial
+
+    from sessionview.remote.fleet import list_hosts
+
+    eps = endpoints(specs, args, config)
+    try:
+        status = 0
+        chosen: dict[tuple[str, str], tuple[Any, Callable[[], Any]]] = {}
+        if args.ids:
+            for ident in args.ids:
+                ep, bare = _owner(ident, specs, eps)
+                transcript = _transcript(ep, bare)
+                key = (ep.name, transcript.info.id)
+                chosen.setdefault(key, (transcript.info, partial(_same, transcript)))
+        else:
+            listing = list_hosts(eps, sorted(states) if states else None)
+            for failure in listing.failures:
+                _err(failure)
+            status = 1 if listing.failures else 0
+            by_name = {ep.name: ep for ep in eps}
+            for row in listing.rows:
+                info = _row_info(row)
+                ep, bare = by_name[row["host"]], row.get("_bare", row["id"])
+                chosen[(ep.name, bare)] = (info, partial(_transcript, ep, bare))
+        rows = [
+            (info, source)
+            for info, source in chosen.values()
+            if (states is None or info.state.value in states)
+            and (fmt is None or info.format == fmt)
+        ]
+        yield rows, status
+    finally:
+        _close(eps)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _transcript(ep: Endpoint, bare: str) -> Any:
+    """The host's `show` of one session as a `Transcript` (CliError: one line)."""
+    from sessionview.remote.protocol import ProtocolError, show_transcript
+
+    answer = _ask(ep, "show", session=bare)
+    try:
+        return show_transcript(answer, ep.name)
+    except ProtocolError as exc:
+        raise CliError(f"{ep.name}: protocol error: {exc}") from None
+
+
+def _row_info(row: dict[str, Any]) -> Any:
+    from dataclasses import replace
+
+    from sessionview.store.model import SessionInfo
+
+    info = SessionInfo.from_json({k: v for k, v in row.items() if k not in ("host", "_bare")})
+    return replace(info, extra={**(info.extra or {}), "host": row["host"]})

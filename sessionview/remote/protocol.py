@@ -175,3 +175,28 @@ def chunk_from_message(data: dict[str, Any]) -> Any:
         raw if isinstance(raw, dict) else None,
         when,
     )
+
+
+def show_transcript(answer: dict[str, Any], host: str) -> Any:
+    """A `show` answer as what an export reads (`sessionview.export.source.Transcript`):
+    the row (its `host` in `extra`), OpenRath's header, the chunks, all checked; the
+    text is redacted and escaped by the exporter here, as a local session's."""
+    from dataclasses import replace
+
+    from sessionview.export.source import Transcript
+    from sessionview.store.model import SessionInfo
+
+    row = check_row(answer.get("session"))
+    chunks = answer.get("chunks")
+    if not isinstance(chunks, list):
+        raise ProtocolError("a transcript without chunks")
+    parsed = [chunk_from_message(c) for c in chunks]
+    header = answer.get("header")
+    if header is not None and not isinstance(header, dict):
+        raise ProtocolError("a header that is not an object")
+    try:
+        info = SessionInfo.from_json(row)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProtocolError(f"a row that cannot be read: {exc}") from None
+    info = replace(info, extra={**(info.extra or {}), "host": host})
+    return Transcript(info, header, ((chunk, None) for chunk in parsed))

@@ -1,7 +1,7 @@
 """Remote hosts over loopback SSH against the same work done locally, in one run.
 
     uv run python benchmarks/bench_remote.py [--sessions 10000] [--scale 0.02] [--repeat 5]
-        [--appends 40] [--idle 10] [--data DIR]
+        [--appends 40] [--idle 10] [--data DIR] [--parts abcd]
 
 Starts a throwaway sshd on 127.0.0.1 (tests/remote/sshd.py; needs OpenSSH, as the
 tests do) and one "host" behind it: this interpreter's `sessionview` with its own HOME
@@ -19,6 +19,9 @@ and cache directories, reading the same generated directory. Then, side by side:
 (c) idle: a remote `serve` with a `watch` stream open over the directory, and this
     client process, each measured over --idle seconds of no change (CPU time from
     /proc and process_time). Target: each < 1% of a core.
+(d) idle, the whole local side: the real app (headless, in its own process) with the
+    host's rows listed, its serve, and this side's ssh, over --idle seconds.
+    Target: the app and the serve each < 1% of a core.
 """
 
 from __future__ import annotations
@@ -236,9 +239,96 @@ def main(argv: list[str] | None = None) -> int:
                     f"    remote serve {serve_pct:.2f}% of a core, local client {self_pct:.2f}% (target < 1% each): "
                     f"{'ok' if serve_pct < 1 and self_pct < 1 else 'MISSED'}"
                 )
+            if "d" in args.parts:
+                idle_app(spec, data, env, args.idle)
         finally:
             sshd.stop()
     return 0
+
+
+#: The real app, headless (Textual's test driver: no terminal to draw on), with one
+#: remote host; prints `ready <serve pid> <rows>` once the host's rows are in the list,
+#: then idles until its stdin closes.
+APP_DRIVER = """
+import asyncio, json, sys
+from sessionview.app import make_app
+from sessionview.config import Config
+from sessionview.remote.hosts import HostSpec
+from sessionview.store.index import SessionIndex
+ssh, command, directory = json.loads(sys.argv[1])
+spec = HostSpec("bench", ssh=tuple(ssh), command=tuple(command))
+app = make_app(SessionIndex([]), Config(), hosts=[spec], remote_args=["--dir", directory])
+async def main():
+    async with app.run_test(size=(160, 48)) as pilot:
+        while not (app.feeds["bench"].state == "connected" and len(app.main.all_rows) > 0):
+            await asyncio.sleep(0.1)
+        await pilot.pause()
+        pid = app.feeds["bench"].connection().remote_pid
+        print("ready", pid, len(app.main.all_rows), flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+asyncio.run(main())
+"""
+
+
+def idle_app(spec: object, data: Path, env: dict[str, str], idle: float) -> None:
+    """(d) the local app and its host's serve, idle over `idle` seconds, watching `data`:
+    CPU from /proc for the app's process, the serve, and this side's ssh processes."""
+    params = json.dumps([list(spec.ssh), list(spec.command), str(data)])  # type: ignore[attr-defined]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", APP_DRIVER, params],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().split()
+        if not line or line[0] != "ready":
+            raise SystemExit("the app never listed the host's rows")
+        serve_pid, rows = int(line[1]), int(line[2])
+        time.sleep(2.0)  # the first listing's work settles
+        ssh_pids = [p for p in _children(proc.pid) if _comm(p) == "ssh"]
+        pids = {"app": [proc.pid], "serve": [serve_pid], "ssh (this side)": ssh_pids}
+        before = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
+        t0 = time.perf_counter()
+        time.sleep(idle)
+        wall = time.perf_counter() - t0
+        after = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    pct = {k: (after[k] - before[k]) / wall * 100 for k in pids}
+    print(f"(d) the app (headless) idle over {wall:.1f} s with {rows} remote sessions listed:")
+    for name, value in pct.items():
+        print(f"    {name:<16} {value:.2f}% of a core")
+    ok = pct["app"] < 1 and pct["serve"] < 1
+    print(f"    app and serve each < 1% of a core: {'ok' if ok else 'MISSED'}")
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _children(root: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == root:
+                found.append(int(entry.name))
+    return found
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from sessionview.remote.protocol import (
     ProtocolError,
     decode,
     encode,
+    join_rows,
 )
 
 #: ssh's connect timeout plus a slow remote interpreter's start-up.
@@ -293,10 +294,17 @@ class Connection:
             if sent is not None:
                 self._close_id(sent[2])
             rid, q = self._open(op, params)
+        parts: list[dict[str, Any]] = []
         try:
             message = self._next(q, timeout)
+            # A listing may come in parts (`rows` messages, then the result): PROTOCOL.md.
+            while op == "list" and message.get("type") == "rows":
+                parts.append(message)
+                message = self._next(q, timeout)
         finally:
             self._close_id(rid)
+        if parts and message.get("type") == "result":
+            message = join_rows([*parts, message])
         if message.get("type") == "error":
             raise RemoteError(str(message.get("message", "error")))
         if message.get("type") != "result":

@@ -92,6 +92,8 @@ class LocalEndpoint:
         pass
 
 
+#: Rows per part of a listing: each part is checked here while the next one travels.
+LIST_BATCH = 1000
 #: Requests that only read, answered by every serve of protocol 1.
 _EARLY_OPS = frozenset({"list", "show", "trash"})
 
@@ -179,7 +181,7 @@ def list_hosts(
         name = endpoint.name
         try:
             # `host`: each row comes tagged with its host's name (older serves ignore it).
-            result = endpoint.request("list", states=states, host=name)
+            result = endpoint.request("list", states=states, host=name, batch=LIST_BATCH)
             if last and isinstance(endpoint, RemoteEndpoint):
                 endpoint.end_input()
             rows = result.get("rows")

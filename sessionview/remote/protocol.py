@@ -38,8 +38,9 @@ class RowsAnswer(dict[str, Any]):
     raw_rows: bytes = b""
 
 
-#: How a `list` result starts and where its rows begin (see `Server._answer`).
-_RESULT = b'{"type":"result",'
+#: How a `list` result (or a part of it, `rows`) starts and where its rows begin (see
+#: `Server._answer`).
+_RESULT = (b'{"type":"result",', b'{"type":"rows",')
 _ROWS = b',"rows":['
 
 
@@ -86,6 +87,25 @@ def _rows_answer(line: bytes) -> RowsAnswer | None:
     answer["rows"] = rows
     answer.raw_rows = raw
     return answer
+
+
+def join_rows(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """A listing's parts (`rows` messages, then its `result`) as one result: the rows in
+    order, and their bytes joined when every part kept its own (see `RowsAnswer`)."""
+    *parts, result = messages
+    rows: list[Any] = []
+    for message in messages:
+        part = message.get("rows")
+        if not isinstance(part, list):
+            raise ProtocolError("a listing part without rows")
+        rows.extend(part)
+    joined = RowsAnswer(result)
+    joined["rows"] = rows
+    if all(isinstance(m, RowsAnswer) for m in messages):
+        inner = [m.raw_rows[1:-1] for m in messages if m["rows"]]  # type: ignore[attr-defined]
+        joined.raw_rows = b"[" + b",".join(inner) + b"]"
+        return joined
+    return dict(joined)
 
 
 def check_row(row: Any) -> dict[str, Any]:

@@ -125,10 +125,18 @@ class Server:
         if op == "list":
             states = request.get("states")
             host = request.get("host")
-            listing = service.list_json(states, host=host if isinstance(host, str) else None)
+            rows = service.list_rows(states, host=host if isinstance(host, str) else None)
+            # The rows' bytes go in as they are (no decode/encode of 10 MB of rows). With
+            # `batch`, all but the last part go first as `rows` messages: the client
+            # checks each part while the next one is on its way.
+            batch = request.get("batch")
+            if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0:
+                start = encode({"type": "rows", "id": rid})[:-2] + b',"rows":['
+                while len(rows) > batch:
+                    part, rows = rows[:batch], rows[batch:]
+                    self._write(start + b",".join(part) + b"]}\n")
             head = encode({"type": "result", "id": rid, "problems": service.problems()})
-            # The listing's bytes go in as they are (no decode/encode of 10 MB of rows).
-            self._write(head[:-2] + b',"rows":' + listing + b"}\n")
+            self._write(head[:-2] + b',"rows":[' + b",".join(rows) + b"]}\n")
             return
         if op == "show":
             result = service.show(_str(request, "session"))

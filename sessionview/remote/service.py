@@ -25,21 +25,25 @@ class Service:
 
     # ------------------------------------------------------------- listing
     def list_json(self, states: list[str] | None = None, *, host: str | None = None) -> bytes:
-        """The `ls --json` array, as bytes; with `host`, every row ends with `"host": host`
-        (the row as the client prints it, so it need not encode it again). The collector
-        is paused meanwhile, as `ls` does: the listing makes ~100,000 small objects and
-        no cycles (~10% of a warm listing otherwise)."""
+        """The `ls --json` array, as bytes; see `list_rows`."""
+        rows = self.list_rows(states, host=host)
+        return b"[" + b",".join(rows) + b"]"
+
+    def list_rows(self, states: list[str] | None = None, *, host: str | None = None) -> list[bytes]:
+        """The rows of `ls --json`, each as bytes; with `host`, every row ends with
+        `"host": host` (the row as the client prints it, so it need not encode it
+        again). The collector is paused meanwhile, as `ls` does: the listing makes
+        ~100,000 small objects and no cycles (~10% of a warm listing otherwise)."""
         import gc
 
         with self._lock:
             was_enabled = gc.isenabled()
             gc.disable()
             try:
-                listing = self.index.scan_json(states, extra={"host": host} if host else None)
+                return self.index.scan_json_rows(states, extra={"host": host} if host else None)
             finally:
                 if was_enabled:
                     gc.enable()
-        return listing
 
     def finish(self, timeout: float) -> None:
         """Before the process ends: let the index cache the listing wrote land."""

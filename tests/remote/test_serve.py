@@ -255,3 +255,30 @@ def test_a_broken_list_line_is_a_protocol_error() -> None:
 
     with pytest.raises(ProtocolError):
         decode(b'{"type":"result","id":1,"problems":[],"rows":[{"a":1}]]}\n')
+
+
+def test_a_listing_in_parts_joins_to_the_whole(tmp_path: Path) -> None:
+    """`batch`: all but the last part come as `rows` messages; joined, they are the
+    listing (its bytes too), in order."""
+    from sessionview.remote.protocol import RowsAnswer, decode, join_rows
+
+    for sid in ("s1", "s2", "s3"):
+        with SessionWriter(sid, directory=tmp_path / "s") as w:
+            w.append("user", {"content": sid})
+    proc = serve("--dir", str(tmp_path / "s"))
+    try:
+        read(proc)
+        ask(proc, {"id": 1, "op": "list", "states": None, "host": "h", "batch": 2})
+        ask(proc, {"id": 2, "op": "list", "states": None, "host": "h"})
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+    finally:
+        proc.stdin.close()  # type: ignore[union-attr]
+        proc.wait(timeout=10)
+    messages = sorted((decode(line) for line in lines), key=lambda m: m["id"])
+    first, last, whole = messages
+    assert first["type"] == "rows" and last["type"] == "result" and whole["type"] == "result"
+    assert [len(first["rows"]), len(last["rows"])] == [2, 1]
+    joined = join_rows([first, last])
+    assert isinstance(joined, RowsAnswer) and joined["rows"] == whole["rows"]
+    assert joined.raw_rows == whole.raw_rows  # type: ignore[attr-defined]

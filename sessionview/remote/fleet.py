@@ -215,14 +215,22 @@ def list_hosts(
         t.join()
     order = [e.name for e in endpoints]
     listing.failures.sort(key=lambda f: order.index(f.host) if f.host in order else 0)
-    listing.rows = merge_rows([(name, answers[name]) for name in order if name in answers])
     if len(order) == 1 and order[0] in raw:
-        listing.raw_json = raw[order[0]]
+        # One host, its rows tagged there (checked above): nothing to merge.
+        listing.rows, listing.raw_json = answers[order[0]], raw[order[0]]
+        return listing
+    listing.rows = merge_rows([(name, answers[name]) for name in order if name in answers])
     return listing
 
 
 def merge_rows(per_host: Sequence[tuple[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
     """Each row gains `host`; an id found on more than one host becomes `HOST:id`."""
+    if len(per_host) == 1:  # nothing to qualify, nothing to sort (one host's order)
+        host, rows = per_host[0]
+        for row in rows:
+            if row.get("host") != host:  # a serve that did not tag its rows
+                row["host"] = host
+        return list(rows)
     counts: dict[str, int] = {}
     for _, rows in per_host:
         for sid in {r["id"] for r in rows}:

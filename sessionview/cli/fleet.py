@@ -58,7 +58,11 @@ def remote_args(args: argparse.Namespace) -> list[str]:
     return words
 
 
-def endpoints(specs: list[HostSpec], args: argparse.Namespace, config: Any) -> list[Endpoint]:
+def endpoints(
+    specs: list[HostSpec], args: argparse.Namespace, config: Any, *, keep: bool = False
+) -> list[Endpoint]:
+    """`keep`: remote hosts through their keepers (`remote.keeper`, config.toml's
+    `keep_serve` seconds), for commands that only read (`ls`)."""
     from sessionview.remote.fleet import LocalEndpoint, RemoteEndpoint
 
     out: list[Endpoint] = []
@@ -68,7 +72,8 @@ def endpoints(specs: list[HostSpec], args: argparse.Namespace, config: Any) -> l
 
             out.append(LocalEndpoint(Service(open_index(args, config))))
         else:
-            out.append(RemoteEndpoint(spec, remote_args(args)))
+            seconds = getattr(config, "keep_serve", 60) if config is not None else 60
+            out.append(RemoteEndpoint(spec, remote_args(args), keep=seconds if keep else 0))
     return out
 
 
@@ -85,7 +90,7 @@ def _err(line: object) -> None:
 def ls(args: argparse.Namespace, config: Any, specs: list[HostSpec], states: Any) -> int:
     from sessionview.remote.fleet import list_hosts, public_row
 
-    eps = endpoints(specs, args, config)
+    eps = endpoints(specs, args, config, keep=True)
     try:
         listing = list_hosts(eps, sorted(states) if states else None, last=True)
         for problem in listing.problems:

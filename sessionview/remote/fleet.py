@@ -101,10 +101,13 @@ _EARLY_OPS = frozenset({"list", "show", "trash"})
 class RemoteEndpoint:
     """A host over ssh; connects on first use."""
 
-    def __init__(self, spec: HostSpec, remote_args: Sequence[str]) -> None:
+    def __init__(self, spec: HostSpec, remote_args: Sequence[str], *, keep: float = 0) -> None:
+        """`keep` > 0: go through the host's keeper (`remote.keeper`: one serve kept open
+        that many seconds after a command for the next), for requests that only read."""
         self.name = spec.name
         self.spec = spec
         self.remote_args = list(remote_args)
+        self.keep = keep
         self.connection: Connection | None = None
 
     def connect(self, first: tuple[str, dict[str, Any]] | None = None) -> Connection:
@@ -113,8 +116,25 @@ class RemoteEndpoint:
         if self.connection is None or self.connection.lost:
             if self.connection is not None:
                 self.connection.close()
-            self.connection = Connection(self.spec, self.remote_args, first=first)
+            self.connection = self._kept(first) or Connection(
+                self.spec, self.remote_args, first=first
+            )
         return self.connection
+
+    def _kept(self, first: tuple[str, dict[str, Any]] | None) -> Connection | None:
+        """A connection through the keeper, or None (then a direct one). A host the
+        keeper could not reach raises its HostError, as a direct connection would."""
+        if not self.keep:
+            return None
+        from sessionview.remote.keeper import open_kept
+
+        sock = open_kept(self.spec, self.remote_args, self.keep)
+        if sock is None:
+            return None
+        try:
+            return Connection(self.spec, self.remote_args, first=first, via=sock)
+        except HostError:
+            return None  # the keeper went away meanwhile
 
     def request(self, op: str, **params: Any) -> dict[str, Any]:
         from sessionview.remote.client import RemoteError

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -154,9 +156,10 @@ def test_dirs_with_spaces_and_shell_characters_reach_the_remote_as_one_word(
 
 @pytest.mark.slow
 def test_no_serve_is_left_running_after_the_command(fleet: Fleet, tmp_path: Path) -> None:
+    """With `keep_serve = 0`; with a keeper, see the next test."""
     pids = tmp_path / "pids"
     fleet.commands["hostA"] = fleet.hosts["hostA"].command_recording_pids(pids)
-    fleet.write_config()
+    fleet.write_config("keep_serve = 0")
     follow = subprocess.Popen(
         [sys.executable, "-m", "sessionview", "ls", "--host", "hostA"],
         stdout=subprocess.PIPE,
@@ -282,3 +285,78 @@ def test_a_listing_in_parts_joins_to_the_whole(tmp_path: Path) -> None:
     joined = join_rows([first, last])
     assert isinstance(joined, RowsAnswer) and joined["rows"] == whole["rows"]
     assert joined.raw_rows == whole.raw_rows  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_ls_reuses_one_kept_serve_and_it_ends_after_keep_serve(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    """`ls --host` goes through the host's keeper: the next `ls` is answered by the same
+    serve (fresh rows: it rescans), a host that fails is the same line as without it,
+    and `keep_serve` seconds after the last command the serve is gone."""
+    a = fleet.hosts["hostA"]
+    pids = tmp_path / "pids"
+    fleet.commands["hostA"] = a.command_recording_pids(pids)
+    fleet.write_config("keep_serve = 3")
+    with SessionWriter("first", directory=a.sessions) as w:
+        w.append("user", {"content": "x"})
+    one = fleet.run("ls", "--json", "--host", "hostA")
+    assert one.returncode == 0, one.stderr
+    assert [r["id"] for r in json.loads(one.stdout)] == ["first"]
+    with SessionWriter("second", directory=a.sessions) as w:
+        w.append("user", {"content": "y"})
+    two = fleet.run("ls", "--json", "--host", "hostA")
+    assert two.returncode == 0, two.stderr
+    assert {r["id"] for r in json.loads(two.stdout)} == {"first", "second"}
+    (pid,) = pids.read_text().split()  # one serve answered both
+
+    # Two at once: the keeper answers one after the other.
+    both = [
+        subprocess.Popen(
+            [sys.executable, "-m", "sessionview", "ls", "--json", "--host", "hostA"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    for proc in both:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert len(json.loads(out)) == 2
+    assert pids.read_text().split() == [pid]
+
+    down = fleet.run("ls", "--json", "--host", "down")
+    assert down.returncode == 1
+    assert down.stderr.startswith("sessionview: down: unreachable: connect to host 127.0.0.1")
+
+    def gone() -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+        except FileNotFoundError:
+            return True
+
+    wait_for(f"the kept serve (pid {pid}) to end after keep_serve", gone, timeout=3 + 5)
+
+    # A keeper killed outright leaves its socket behind: the next command starts another.
+    again = fleet.run("ls", "--json", "--host", "hostA")
+    assert again.returncode == 0, again.stderr
+    keeper = next(
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit()
+        and b"sessionview.remote.keeper" in _cmdline(p)
+        and str(a.home).encode() in _cmdline(p)
+    )
+    os.kill(keeper, signal.SIGKILL)
+    wait_for("the keeper gone", lambda: not Path(f"/proc/{keeper}/cmdline").exists() or
+             not _cmdline(Path(f"/proc/{keeper}")))  # fmt: skip
+    after = fleet.run("ls", "--json", "--host", "hostA")
+    assert after.returncode == 0, after.stderr
+    assert len(json.loads(after.stdout)) == 2
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""

@@ -164,7 +164,7 @@ class Keeper:
                     with self.lock:
                         self.outstanding += 1
                 self.connection._send_raw(line)
-        except OSError:
+        except (OSError, ValueError):  # the client went, or the serve's stdin is closed
             pass
         with self.lock:
             # Answers still on their way belong to this client only.

@@ -75,6 +75,10 @@ class Config:
     ssh: str = "ssh"
     #: `[host.NAME]` tables: remote command and ssh options per host.
     host_settings: dict[str, HostSettings] = field(default_factory=dict)
+    #: Seconds a host's `serve` is kept open after `ls --host` for the next command
+    #: (sessionview.remote.keeper). 0, the default: every command starts its own serve and
+    #: it exits with the command, so nothing of sessionview is left running on the host.
+    keep_serve: int = 0
     #: One line per problem found while reading the file.
     problems: tuple[str, ...] = ()
     source: str = ""
@@ -170,6 +174,12 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
             kwargs["trash_days"] = trash_days
         else:
             problems.append("trash_days: must be 0 (keep forever) or more")
+    keep_serve = _expect(data, "keep_serve", int, problems, "")
+    if keep_serve is not None:
+        if keep_serve >= 0:
+            kwargs["keep_serve"] = keep_serve
+        else:
+            problems.append("keep_serve: must be 0 (none) or more seconds")
     sort = _expect(data, "sort", str, problems, "")
     if sort is not None:
         from sessionview.sorting import parse_sort

@@ -573,19 +573,20 @@ class SessionViewApp(App[None]):
             if plan is not None:
                 self.prune_worker(plan)
 
-        # Prune acts on this machine's files only: a remote row's path is not a local file.
-        local = remote_rows.local_only(self.all_sessions)
-        self.push_screen(PruneScreen(local, self.config.prune, self.now), done)
+        self.push_screen(PruneScreen(self.all_sessions, self.config.prune, self.now), done)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="delete")
     def prune_worker(self, plan: actions.PrunePlan) -> None:
+        # Remote rows are pruned by their own host (the trash is there), local ones here.
         roots = [root.path for root in self.index.roots]
-        done, skipped = actions.execute_prune(plan, roots=roots)
-        for entry in done:
+        entries, skipped = actions.execute_prune(remote_rows.local_part(plan), roots=roots)
+        for entry in entries:
             for original, _ in entry.files:
                 self.index.forget(original)
-        skipped_lines = [f"{s.short_id}: {why}" for s, why in skipped]
-        self.post_message(SessionsDeleted(list(done), skipped_lines))
+        done: list = list(entries)
+        failed = [f"{s.short_id}: {why}" for s, why in skipped]
+        remote_rows.prune(self.feeds, plan, done, failed)
+        self.post_message(SessionsDeleted(done, failed))
 
     @on(ResumeRequested)
     def resume(self, message: ResumeRequested) -> None:

@@ -9,7 +9,6 @@ gains a few hooks. A remote row is a `SessionInfo` whose `extra["host"]` names i
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,10 +70,6 @@ def host_lines(feeds: dict) -> list[tuple[str, str, bool]]:
     return [(f.name, f.state, f.stale) for f in feeds.values()]
 
 
-def local_only(source: Callable[[], list[SessionInfo]]) -> Callable[[], list[SessionInfo]]:
-    return lambda: [s for s in source() if not host_of(s)]
-
-
 def delete(feeds: dict, targets: list[SessionInfo], done: list, failed: list[str]) -> None:
     """`rm` on each target's host (the trash is there); runs in the App's delete worker."""
     from sessionview.remote.client import HostError, RemoteError
@@ -91,6 +86,83 @@ def delete(feeds: dict, targets: list[SessionInfo], done: list, failed: list[str
             failed.append(f"{host}: {exc}" if isinstance(exc, RemoteError) else str(exc))
             continue
         done.append(RemoteTrash(host, info.id))
+
+
+def local_part(plan: Any) -> Any:
+    """The prune plan without the remote rows (a remote path is not a local file)."""
+    from dataclasses import replace
+
+    return replace(plan, sessions=tuple(s for s in plan.sessions if not host_of(s)))
+
+
+def prune(feeds: dict, plan: Any, done: list, failed: list[str]) -> None:
+    """The remote rows of a prune plan, each host pruning its own: the CLI's `prune
+    --host` request with the dialog's criteria, limited to the rows the preview showed
+    (the host re-plans and re-checks each, as `execute_prune` does here). Runs in the
+    App's prune worker; what each host removed can be undone (`u`)."""
+    from sessionview.remote.client import HostError, RemoteError
+
+    by_host: dict[str, list[str]] = {}
+    for info in plan.sessions:
+        host = host_of(info)
+        if host is not None:
+            by_host.setdefault(host, []).append(info.id)
+    seconds = int(plan.older_than.total_seconds())
+    for host, ids in by_host.items():
+        feed = feeds.get(host)
+        if feed is None:
+            failed.append(f"{host}: not a configured host")
+            continue
+        try:
+            features = feed.connection().hello.get("features") or ()
+            if "prune-sessions" not in features:
+                raise HostError(
+                    host,
+                    f"sessionview there is too old to prune only the previewed sessions; "
+                    f"upgrade it with {feed.spec.install_hint()}",
+                )
+            answer = feed.request(
+                "prune",
+                older_than=f"{seconds}s",
+                by=plan.by,
+                states=sorted(s.value for s in plan.states),
+                dry_run=False,
+                purge=False,
+                sessions=ids,
+            )
+        except (HostError, RemoteError) as exc:
+            failed.append(f"{host}: {exc}" if isinstance(exc, RemoteError) else str(exc))
+            continue
+        for row in answer.get("removed") or ():
+            if isinstance(row, dict) and isinstance(row.get("id"), str):
+                done.append(RemoteTrash(host, row["id"]))
+        for skip in answer.get("skipped") or ():
+            if isinstance(skip, dict):
+                failed.append(f"{host}:{skip.get('id')}: {skip.get('reason')}")
+
+
+def export_transcript(app: Any, info: SessionInfo) -> Any:
+    """What the export dialog writes for a remote row: the transcript from its host's
+    `show` (redacted and written here, as a local one); None for a local row. A host
+    that fails is a one-line PersistenceError naming it."""
+    from sessionview.remote.client import HostError, RemoteError
+    from sessionview.remote.protocol import ProtocolError, show_transcript
+    from sessionview.store.errors import PersistenceError
+
+    host = host_of(info)
+    if host is None:
+        return None
+    feed = app.feeds.get(host)
+    if feed is None:
+        raise PersistenceError(f"{host}: not a configured host")
+    try:
+        return show_transcript(feed.request("show", session=info.id), host)
+    except HostError as exc:
+        raise PersistenceError(str(exc)) from None
+    except RemoteError as exc:
+        raise PersistenceError(f"{host}: {exc}") from None
+    except ProtocolError as exc:
+        raise PersistenceError(f"{host}: protocol error: {exc}") from None
 
 
 def restore(feeds: dict, entry: RemoteTrash, failed: list[str]) -> int:

@@ -20,30 +20,45 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-__all__ = ["COMMANDS", "CliError", "main", "quick_ls_args", "run"]
+__all__ = ["COMMANDS", "CliError", "main", "quick_args", "run"]
 
 
-def quick_ls_args(words: Sequence[str]) -> Any:
-    """The arguments of `ls` given only in the plain forms argparse reads the same way
-    (`--json`, `--dir D`, `--dir=D`, `--state S`, `--format F`), without argparse;
-    None for anything else, which `cli.parser` parses. A test checks both agree.
+#: What `quick_args` reads, per command: its flags, its value options (True: repeatable,
+#: the values collected in a list) and the defaults argparse gives the rest.
+_QUICK: dict[str, tuple[tuple[str, ...], dict[str, bool], dict[str, Any]]] = {
+    "ls": (
+        ("json",),
+        {"dir": True, "format": False, "state": False, "host": True},
+        {"project": None},
+    ),
+    "serve": (("stdio",), {"dir": True, "format": False}, {"host": None}),
+}
 
-    A warm `ls --json` takes ~100 ms, and argparse (with the `re` it imports) is ~10.
+
+def quick_args(words: Sequence[str]) -> Any:
+    """The arguments of `ls` and `serve` given only in the plain forms argparse reads the
+    same way (flags, `--dir D`, `--dir=D`, `--state S`, `--format F`, `--host H`),
+    without argparse; None for anything else, which `cli.parser` parses. A test checks
+    both agree.
+
+    A warm `ls --json` takes ~100 ms, and argparse (with the `re` it imports) is ~10;
+    `serve` is started by every remote command, on the host's side of the wait.
     """
-    if not words or words[0] != "ls":
+    if not words or words[0] not in _QUICK:
         return None
-    values: dict[str, Any] = {"dir": None, "format": None, "state": None}
-    as_json = False
+    flags, options, rest = _QUICK[words[0]]
+    values: dict[str, Any] = {**dict.fromkeys(options), **rest}
+    values.update(dict.fromkeys(flags, False))
     i = 1
     while i < len(words):
         word = words[i]
         i += 1
-        if word == "--json":
-            as_json = True
+        if word.startswith("--") and word[2:] in flags:
+            values[word[2:]] = True
             continue
         name, eq, value = word.partition("=")
         key = name[2:]
-        if key not in values or not name.startswith("--"):
+        if key not in options or not name.startswith("--"):
             return None
         if not eq:
             if i >= len(words) or words[i].startswith("-"):
@@ -52,15 +67,13 @@ def quick_ls_args(words: Sequence[str]) -> Any:
             i += 1
         if key == "format" and value not in FORMATS:
             return None
-        if key == "dir":
-            values["dir"] = [*(values["dir"] or ()), value]
+        if options[key]:
+            values[key] = [*(values[key] or ()), value]
         else:
             values[key] = value
     from types import SimpleNamespace
 
-    return SimpleNamespace(
-        command="ls", demo=False, json=as_json, project=None, host=None, **values
-    )
+    return SimpleNamespace(command=words[0], demo=False, **values)
 
 
 def _handler(command: str | None) -> Any:
@@ -74,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sessionview.store import fast_paths
 
     words = sys.argv[1:] if argv is None else list(argv)
-    args = quick_ls_args(words) if fast_paths.enabled("quick_ls_args") else None
+    args = quick_args(words) if fast_paths.enabled("quick_args") else None
     if args is None:
         from sessionview.cli.parser import build_parser
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from sessionview.cli.common import (
     CliError,
     dir_options,
+    host_option,
     load_config,
     open_index,
     parse_states,
@@ -35,6 +36,7 @@ SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".j
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     dir_options(p)
+    host_option(p)
     p.add_argument("ids", nargs="*", metavar="ID", help="session ids or unique prefixes")
     p.add_argument(
         "--to",
@@ -65,8 +67,26 @@ def run(args: argparse.Namespace) -> int:
     output = args.output if args.output is not None else "."
     fmt = args.to or SUFFIXES.get(Path(output).suffix.lower(), "md")
     config = load_config()
-    index = open_index(args, config)
-    sessions = _choose(index, args.ids, wanted, fmt_filter)
+    from contextlib import AbstractContextManager, nullcontext
+
+    from sessionview.cli import fleet
+
+    sources: AbstractContextManager[tuple[list[Any], int]]
+    specs = fleet.host_specs(args, config)
+    if specs is not None:
+        # Each session's text comes from its host's `show`; it is written (and
+        # redacted) here as a local one is.
+        sources = fleet.export_sources(args, config, specs, wanted, fmt_filter)
+    else:
+        index = open_index(args, config)
+        chosen = _choose(index, args.ids, wanted, fmt_filter)
+        sources = nullcontext(([(info, None) for info in chosen], 0))
+    with sources as (sessions, status):
+        return _export(args, sessions, fmt, output) or status
+
+
+def _export(args: argparse.Namespace, sessions: list[Any], fmt: str, output: str) -> int:
+    """Write each `(info, transcript source or None)`; the exit status."""
     if not sessions:
         raise CliError("no session matches")
     several = len(sessions) > 1
@@ -84,10 +104,18 @@ def run(args: argparse.Namespace) -> int:
 
     failed = 0
     total = 0
-    for info in sessions:
+    for info, source in sessions:
         try:
-            result = export_session(info, fmt, output, redact=not args.no_redact, force=args.force)
-        except (ExportError, PersistenceError) as exc:
+            transcript = source() if source is not None else None
+            result = export_session(
+                info,
+                fmt,
+                output,
+                redact=not args.no_redact,
+                force=args.force,
+                transcript=transcript,
+            )
+        except (ExportError, PersistenceError, CliError) as exc:
             if not several:
                 raise CliError(str(exc)) from None
             print(f"sessionview: {safe_line(info.short_id)}: {safe_line(exc)}", file=sys.stderr)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sessionview.cli.common import (
@@ -56,7 +58,11 @@ def remote_args(args: argparse.Namespace) -> list[str]:
     return words
 
 
-def endpoints(specs: list[HostSpec], args: argparse.Namespace, config: Any) -> list[Endpoint]:
+def endpoints(
+    specs: list[HostSpec], args: argparse.Namespace, config: Any, *, keep: bool = False
+) -> list[Endpoint]:
+    """`keep`: remote hosts through their keepers (`remote.keeper`, config.toml's
+    `keep_serve` seconds), for commands that only read (`ls`)."""
     from sessionview.remote.fleet import LocalEndpoint, RemoteEndpoint
 
     out: list[Endpoint] = []
@@ -66,7 +72,8 @@ def endpoints(specs: list[HostSpec], args: argparse.Namespace, config: Any) -> l
 
             out.append(LocalEndpoint(Service(open_index(args, config))))
         else:
-            out.append(RemoteEndpoint(spec, remote_args(args)))
+            seconds = getattr(config, "keep_serve", 0) if config is not None else 0
+            out.append(RemoteEndpoint(spec, remote_args(args), keep=seconds if keep else 0))
     return out
 
 
@@ -83,7 +90,7 @@ def _err(line: object) -> None:
 def ls(args: argparse.Namespace, config: Any, specs: list[HostSpec], states: Any) -> int:
     from sessionview.remote.fleet import list_hosts, public_row
 
-    eps = endpoints(specs, args, config)
+    eps = endpoints(specs, args, config, keep=True)
     try:
         listing = list_hosts(eps, sorted(states) if states else None, last=True)
         for problem in listing.problems:
@@ -92,9 +99,12 @@ def ls(args: argparse.Namespace, config: Any, specs: list[HostSpec], states: Any
             _err(failure)
         status = 1 if listing.failures else 0
         if args.json:
-            # Printed before waiting for ssh to end (the remotes exit meanwhile).
-            rows = [public_row(r) for r in listing.rows]
-            sys.stdout.buffer.write(json_bytes(rows, indent=False) + b"\n")
+            # Printed before waiting for ssh to end (the remotes exit meanwhile). One
+            # host's rows, checked and tagged with `host` there, go out as they came.
+            out = listing.raw_json
+            if out is None:
+                out = json_bytes([public_row(r) for r in listing.rows], indent=False)
+            sys.stdout.buffer.write(out + b"\n")
             sys.stdout.flush()
             return status
     finally:
@@ -583,3 +593,77 @@ def resume(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int:
         )
     except OSError as exc:
         raise CliError(f"{spec.name}: cannot run {spec.ssh[0]}: {exc.strerror or exc}") from None
+
+
+# -------------------------------------------------------------- export
+@contextmanager
+def export_sources(
+    args: argparse.Namespace,
+    config: Any,
+    specs: list[HostSpec],
+    states: set[str] | None,
+    fmt: str | None,
+) -> Iterator[tuple[list[tuple[Any, Callable[[], Any]]], int]]:
+    """The sessions `export` writes, each `(row as SessionInfo, source)`: `source()` asks
+    the owning host's `show` for the transcript (as a `Transcript`; the exporter redacts
+    and writes it here, as a local one). Named ids are located as `show` does (a
+    qualified `HOST:id`, or the one host that has it); else every host's listing, through
+    --state/--format. The connections stay open until the block ends; the status is 1
+    when a host could not be listed."""
+    from functools import partial
+
+    from sessionview.remote.fleet import list_hosts
+
+    eps = endpoints(specs, args, config)
+    try:
+        status = 0
+        chosen: dict[tuple[str, str], tuple[Any, Callable[[], Any]]] = {}
+        if args.ids:
+            for ident in args.ids:
+                ep, bare = _owner(ident, specs, eps)
+                transcript = _transcript(ep, bare)
+                key = (ep.name, transcript.info.id)
+                chosen.setdefault(key, (transcript.info, partial(_same, transcript)))
+        else:
+            listing = list_hosts(eps, sorted(states) if states else None)
+            for failure in listing.failures:
+                _err(failure)
+            status = 1 if listing.failures else 0
+            by_name = {ep.name: ep for ep in eps}
+            for row in listing.rows:
+                info = _row_info(row)
+                ep, bare = by_name[row["host"]], row.get("_bare", row["id"])
+                chosen[(ep.name, bare)] = (info, partial(_transcript, ep, bare))
+        rows = [
+            (info, source)
+            for info, source in chosen.values()
+            if (states is None or info.state.value in states)
+            and (fmt is None or info.format == fmt)
+        ]
+        yield rows, status
+    finally:
+        _close(eps)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _transcript(ep: Endpoint, bare: str) -> Any:
+    """The host's `show` of one session as a `Transcript` (CliError: one line)."""
+    from sessionview.remote.protocol import ProtocolError, show_transcript
+
+    answer = _ask(ep, "show", session=bare)
+    try:
+        return show_transcript(answer, ep.name)
+    except ProtocolError as exc:
+        raise CliError(f"{ep.name}: protocol error: {exc}") from None
+
+
+def _row_info(row: dict[str, Any]) -> Any:
+    from dataclasses import replace
+
+    from sessionview.store.model import SessionInfo
+
+    info = SessionInfo.from_json({k: v for k, v in row.items() if k not in ("host", "_bare")})
+    return replace(info, extra={**(info.extra or {}), "host": row["host"]})

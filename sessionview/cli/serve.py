@@ -27,7 +27,9 @@ def run(args: argparse.Namespace) -> int:
     # Config problems go to stderr (the client shows them); stdout is the protocol's.
     saved, sys.stdout = sys.stdout, io.StringIO()
     try:
-        config = load_config()
+        # Without a config.toml its module is not even imported (a warm start-up counts:
+        # every remote command waits for it).
+        config = load_config(only_if_present=True)
     finally:
         sys.stdout = saved
     index = open_index(args, config)

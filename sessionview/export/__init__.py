@@ -67,12 +67,19 @@ def _writer(fmt: str) -> Writer:
 
 
 def write_export(
-    info: SessionInfo, fmt: str, out: BinaryIO, *, redact: bool = True
+    info: SessionInfo,
+    fmt: str,
+    out: BinaryIO,
+    *,
+    redact: bool = True,
+    transcript: Transcript | None = None,
 ) -> ExportResult:
-    """Stream the session into `out` (an open binary file)."""
+    """Stream the session into `out` (an open binary file). `transcript`: read from
+    there instead of the session's file (a remote session's, from its host's `show`)."""
     writer = _writer(fmt)
     redactor = Redactor() if redact else None
-    transcript = open_transcript(info)
+    if transcript is None:
+        transcript = open_transcript(info)
     try:
         chunks = writer(transcript, out, redactor)
     finally:
@@ -87,20 +94,22 @@ def export_session(
     *,
     redact: bool = True,
     force: bool = False,
+    transcript: Transcript | None = None,
 ) -> ExportResult:
     """Export to `target`: a file, or `-` for stdout. A directory gets `file_name(...)`
     inside it. Raises `ExportError` (one line) when it cannot be written, and
-    `PersistenceError` when the session cannot be read; neither leaves a file behind."""
+    `PersistenceError` when the session cannot be read; neither leaves a file behind.
+    `transcript`: see `write_export` (redaction is applied here, the same way)."""
     _writer(fmt)  # an unknown format fails before anything is opened
     if str(target) == "-":
-        result = write_export(info, fmt, sys.stdout.buffer, redact=redact)
+        result = write_export(info, fmt, sys.stdout.buffer, redact=redact, transcript=transcript)
         sys.stdout.buffer.flush()
         return ExportResult("-", result.chunks, result.redacted)
     path = Path(target)
     if path.is_dir():
         path = path / file_name(info, fmt, redact=redact)
     with atomic_file(path, force=force) as out:
-        result = write_export(info, fmt, out, redact=redact)
+        result = write_export(info, fmt, out, redact=redact, transcript=transcript)
     return ExportResult(str(path), result.chunks, result.redacted)
 
 

@@ -17,7 +17,7 @@ import itertools
 import queue
 import subprocess
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sessionview.remote.hosts import CONNECT_TIMEOUT_S, HostSpec
@@ -27,6 +27,7 @@ from sessionview.remote.protocol import (
     ProtocolError,
     decode,
     encode,
+    join_rows,
 )
 
 #: ssh's connect timeout plus a slow remote interpreter's start-up.
@@ -58,11 +59,29 @@ class RemoteError(Exception):
 class Connection:
     """A running `ssh HOST <command> serve --stdio [--dir ...]`, after its hello."""
 
-    def __init__(self, spec: HostSpec, remote_args: Sequence[str] = ()) -> None:
-        self.spec = spec
-        from sessionview.remote.hosts import ssh_defaults
+    def __init__(
+        self,
+        spec: HostSpec,
+        remote_args: Sequence[str] = (),
+        *,
+        first: tuple[str, dict[str, Any]] | None = None,
+        via: Any = None,
+        relay: Callable[[bytes], None] | None = None,
+    ) -> None:
+        """`first`: a read-only request (op, params) sent right after ssh starts, before
+        the hello: the serve finds it waiting when it is ready, and the round trip a
+        command would wait for after the hello is saved. `request` with the same op and
+        params then takes its answer. If the hello shows a serve this client refuses,
+        the request is never read.
 
-        self.argv = spec.ssh_argv(["serve", "--stdio", *remote_args], defaults=ssh_defaults(spec))
+        `via`: a connected socket to a keeper (`remote.keeper`) that holds a serve
+        open, used instead of starting ssh. `relay`: every line after the hello goes
+        there as it came, unread (the keeper's own connection)."""
+        self.spec = spec
+        self.relay = relay
+        #: The hello as it came (the keeper hands it to each of its clients).
+        self.hello_line = b""
+        self.argv: list[str] = []
         self.hello: dict[str, Any] = {}
         self._ids = itertools.count(1)
         self._last_id = 0
@@ -73,21 +92,34 @@ class Connection:
         self._stderr: collections.deque[str] = collections.deque(maxlen=20)
         self._noise: list[bytes] = []
         self.lost: str | None = None
-        try:
-            self.proc = subprocess.Popen(
-                self.argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,  # ctrl-c in the terminal is ours to handle
+        self.proc: Any
+        if via is not None:
+            self.proc = _SocketProcess(via)
+        else:
+            from sessionview.remote.hosts import ssh_defaults
+
+            self.argv = spec.ssh_argv(
+                ["serve", "--stdio", *remote_args], defaults=ssh_defaults(spec)
             )
-        except OSError as exc:
-            raise HostError(
-                spec.name, f"unreachable: cannot run {spec.ssh[0]}: {exc.strerror or exc}"
-            ) from None
+            try:
+                self.proc = subprocess.Popen(
+                    self.argv,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    start_new_session=True,  # ctrl-c in the terminal is ours to handle
+                )
+            except OSError as exc:
+                raise HostError(
+                    spec.name, f"unreachable: cannot run {spec.ssh[0]}: {exc.strerror or exc}"
+                ) from None
         self._stderr_thread = threading.Thread(target=self._read_stderr, daemon=True)
         self._stderr_thread.start()
         threading.Thread(target=self._read_stdout, name=f"ssh-{spec.name}", daemon=True).start()
+        self._first: tuple[str, dict[str, Any], int, queue.SimpleQueue[Any]] | None = None
+        if first is not None:
+            with contextlib.suppress(ConnectionLost):  # then the hello says why
+                self._first = (*first, *self._open(*first))
         self._await_hello()
 
     # ------------------------------------------------------------ reading
@@ -123,7 +155,11 @@ class Connection:
                         self._hello_q.put(ProtocolError("no greeting, only other output"))
                         return
                     greeted = True
+                    self.hello_line = line
                     self._hello_q.put(message)
+                    continue
+                if self.relay is not None:
+                    self.relay(line)
                     continue
                 try:
                     message = decode(line)
@@ -135,6 +171,8 @@ class Connection:
             why = f"reading failed: {exc}"
         finally:
             self.lost = self.lost or why
+            if self.relay is not None:
+                self.relay(b"")  # the end, for the keeper's client
             if not greeted:
                 # _classify_failure reads ssh's exit status: it must not be ours.
                 self._hello_q.put(_LOST)
@@ -223,6 +261,13 @@ class Connection:
         return HostError(name, f"sessionview not found; install it there with {hint}{detail}")
 
     # ----------------------------------------------------------- requests
+    def _send_raw(self, line: bytes) -> None:
+        """A request line as it came (the keeper relays its client's requests)."""
+        assert self.proc.stdin is not None
+        with self._write_lock:
+            self.proc.stdin.write(line)
+            self.proc.stdin.flush()
+
     def _send(self, message: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
         with self._write_lock:
@@ -231,7 +276,7 @@ class Connection:
                 self.proc.stdin.flush()
             except (OSError, ValueError):
                 raise ConnectionLost(
-                    self.spec.name, f"connection lost: {self.lost or 'write failed'}"
+                    self.spec.name, f"unreachable: connection lost: {self.lost or 'write failed'}"
                 ) from None
 
     def _open(self, op: str, params: dict[str, Any]) -> tuple[int, queue.SimpleQueue[Any]]:
@@ -256,7 +301,9 @@ class Connection:
         except queue.Empty:
             raise HostError(self.spec.name, f"no answer within {timeout} s") from None
         if message is _LOST:
-            raise ConnectionLost(self.spec.name, f"connection lost: {self._lost_reason()}")
+            raise ConnectionLost(
+                self.spec.name, f"unreachable: connection lost: {self._lost_reason()}"
+            )
         return message
 
     def _lost_reason(self) -> str:
@@ -269,11 +316,24 @@ class Connection:
 
     def request(self, op: str, timeout: float | None = None, **params: Any) -> dict[str, Any]:
         """Send one request and wait for its result; RemoteError for the host's error."""
-        rid, q = self._open(op, params)
+        sent, self._first = self._first, None
+        if sent is not None and sent[:2] == (op, params):
+            rid, q = sent[2:]
+        else:
+            if sent is not None:
+                self._close_id(sent[2])
+            rid, q = self._open(op, params)
+        parts: list[dict[str, Any]] = []
         try:
             message = self._next(q, timeout)
+            # A listing may come in parts (`rows` messages, then the result): PROTOCOL.md.
+            while op == "list" and message.get("type") == "rows":
+                parts.append(message)
+                message = self._next(q, timeout)
         finally:
             self._close_id(rid)
+        if parts and message.get("type") == "result":
+            message = join_rows([*parts, message])
         if message.get("type") == "error":
             raise RemoteError(str(message.get("message", "error")))
         if message.get("type") != "result":
@@ -353,3 +413,52 @@ class Connection:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _SocketProcess:
+    """A keeper's socket in the shape `Connection` reads an ssh process: stdin and
+    stdout are the socket's two directions, there is no stderr, and it has no exit
+    status of its own (0 once closed)."""
+
+    def __init__(self, sock: Any) -> None:
+        import io
+
+        self.sock = sock
+        self.stdin = _SocketWriter(sock)
+        self.stdout = sock.makefile("rb")
+        self.stderr = io.BytesIO()
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self.kill()
+        return 0
+
+    def kill(self) -> None:
+        self.returncode = 0
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+class _SocketWriter:
+    """Writes go to the socket; `close` ends this side's sending (the keeper reads the
+    end of the requests) without closing what is still to be read."""
+
+    def __init__(self, sock: Any) -> None:
+        self.sock = sock
+
+    def write(self, data: bytes) -> int:
+        self.sock.sendall(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        import socket
+
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_WR)

@@ -43,8 +43,13 @@ class LocalEndpoint:
             if op == "list":
                 import orjson
 
-                rows = orjson.loads(service.list_json(params.get("states")))
-                return {"type": "result", "rows": rows, "problems": service.problems()}
+                from sessionview.remote.protocol import RowsAnswer
+
+                raw = service.list_json(params.get("states"), host=params.get("host"))
+                answer = RowsAnswer(type="result", rows=orjson.loads(raw))
+                answer["problems"] = service.problems()
+                answer.raw_rows = raw
+                return answer
             if op == "show":
                 return service.show(params["session"])
             if op == "rm":
@@ -87,26 +92,55 @@ class LocalEndpoint:
         pass
 
 
+#: Rows per part of a listing: each part is checked here while the next one travels.
+LIST_BATCH = 1000
+#: Requests that only read, answered by every serve of protocol 1.
+_EARLY_OPS = frozenset({"list", "show", "trash"})
+
+
 class RemoteEndpoint:
     """A host over ssh; connects on first use."""
 
-    def __init__(self, spec: HostSpec, remote_args: Sequence[str]) -> None:
+    def __init__(self, spec: HostSpec, remote_args: Sequence[str], *, keep: float = 0) -> None:
+        """`keep` > 0: go through the host's keeper (`remote.keeper`: one serve kept open
+        that many seconds after a command for the next), for requests that only read."""
         self.name = spec.name
         self.spec = spec
         self.remote_args = list(remote_args)
+        self.keep = keep
         self.connection: Connection | None = None
 
-    def connect(self) -> Connection:
+    def connect(self, first: tuple[str, dict[str, Any]] | None = None) -> Connection:
+        """The connection, started when there is none (with `first` sent before its
+        hello: see `Connection`)."""
         if self.connection is None or self.connection.lost:
             if self.connection is not None:
                 self.connection.close()
-            self.connection = Connection(self.spec, self.remote_args)
+            self.connection = self._kept(first) or Connection(
+                self.spec, self.remote_args, first=first
+            )
         return self.connection
+
+    def _kept(self, first: tuple[str, dict[str, Any]] | None) -> Connection | None:
+        """A connection through the keeper, or None (then a direct one). A host the
+        keeper could not reach raises its HostError, as a direct connection would."""
+        if not self.keep:
+            return None
+        from sessionview.remote.keeper import open_kept
+
+        sock = open_kept(self.spec, self.remote_args, self.keep)
+        if sock is None:
+            return None
+        try:
+            return Connection(self.spec, self.remote_args, first=first, via=sock)
+        except HostError:
+            return None  # the keeper went away meanwhile
 
     def request(self, op: str, **params: Any) -> dict[str, Any]:
         from sessionview.remote.client import RemoteError
 
-        connection = self.connect()
+        # Only a request that changes nothing may go before the hello says who answers.
+        connection = self.connect(first=(op, params) if op in _EARLY_OPS else None)
         ops = connection.hello.get("ops")
         if isinstance(ops, list) and op not in ops:
             raise self.too_old(op)
@@ -145,6 +179,9 @@ class Listing:
     rows: list[dict[str, Any]] = field(default_factory=list)
     failures: list[HostError] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: With one host that answered: `ls --json`'s array as that host sent it (each row
+    #: tagged with `host` there), to print without encoding it again; else None.
+    raw_json: bytes | None = None
 
 
 def list_hosts(
@@ -153,15 +190,18 @@ def list_hosts(
     """Ask every host at once (one thread each); merge, qualify ids, sort. `last`: no
     further request follows (`ls`), so each connection's input is closed as soon as its
     listing arrived: the remote serve exits while this side checks and prints the rows."""
-    from sessionview.remote.protocol import ProtocolError, check_row
+    from sessionview.remote.protocol import ProtocolError, RowsAnswer, check_row
 
     answers: dict[str, list[dict[str, Any]]] = {}
+    raw: dict[str, bytes] = {}
     listing = Listing()
     lock = threading.Lock()
 
     def one(endpoint: Endpoint) -> None:
+        name = endpoint.name
         try:
-            result = endpoint.request("list", states=states)
+            # `host`: each row comes tagged with its host's name (older serves ignore it).
+            result = endpoint.request("list", states=states, host=name, batch=LIST_BATCH)
             if last and isinstance(endpoint, RemoteEndpoint):
                 endpoint.end_input()
             rows = result.get("rows")
@@ -169,6 +209,9 @@ def list_hosts(
                 raise ProtocolError("a listing without rows")
             checked = [check_row(r) for r in rows]
             problems = [str(p) for p in result.get("problems") or () if isinstance(p, str)]
+            if isinstance(result, RowsAnswer) and all(r.get("host") == name for r in checked):
+                with lock:
+                    raw[name] = result.raw_rows
         except ProtocolError as exc:
             with lock:
                 listing.failures.append(HostError(endpoint.name, f"protocol error: {exc}"))
@@ -192,12 +235,22 @@ def list_hosts(
         t.join()
     order = [e.name for e in endpoints]
     listing.failures.sort(key=lambda f: order.index(f.host) if f.host in order else 0)
+    if len(order) == 1 and order[0] in raw:
+        # One host, its rows tagged there (checked above): nothing to merge.
+        listing.rows, listing.raw_json = answers[order[0]], raw[order[0]]
+        return listing
     listing.rows = merge_rows([(name, answers[name]) for name in order if name in answers])
     return listing
 
 
 def merge_rows(per_host: Sequence[tuple[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
     """Each row gains `host`; an id found on more than one host becomes `HOST:id`."""
+    if len(per_host) == 1:  # nothing to qualify, nothing to sort (one host's order)
+        host, rows = per_host[0]
+        for row in rows:
+            if row.get("host") != host:  # a serve that did not tag its rows
+                row["host"] = host
+        return list(rows)
     counts: dict[str, int] = {}
     for _, rows in per_host:
         for sid in {r["id"] for r in rows}:

@@ -18,6 +18,9 @@ LOCAL = "local"
 DEFAULT_COMMAND = ("sessionview",)
 DEFAULT_SSH = ("ssh",)
 CONNECT_TIMEOUT_S = 5
+#: ssh's keepalive probe interval (a silent host is dropped after 3 unanswered: ~4 s,
+#: within the connect timeout's order); one small packet a second costs nothing idle.
+SERVER_ALIVE_S = 1
 INSTALL_HINT = "uv tool install sessionview (or set [host.{name}] command in config.toml)"
 
 # What an ssh destination (alias, user@host, [v6]:port, ssh://user@host:port) is made of.
@@ -133,15 +136,20 @@ def wanted_hosts(cli_hosts: Sequence[str] | None, config: object | None) -> list
 
 
 def ssh_defaults(spec: HostSpec) -> list[str]:
-    """BatchMode, a 5 s connect timeout and a shared connection (ControlMaster, kept 60 s
-    after the last use, so the next command skips the handshake), each only where the
-    user's ssh config does not already decide it (read with `ssh -G`, which connects
-    nowhere). The control socket lives in a private directory of ours."""
+    """BatchMode, a 5 s connect timeout, a keepalive probe every second and a shared
+    connection (ControlMaster, kept 60 s after the last use, so the next command skips
+    the handshake), each only where the user's ssh config does not already decide it
+    (read with `ssh -G`, which connects nowhere). The control socket lives in a private
+    directory of ours."""
     validate_dest(spec.name)
     options = ["-o", "BatchMode=yes"]
     effective = _effective_config(spec)
     if effective.get("connecttimeout", "none") == "none":
         options += ["-o", f"ConnectTimeout={CONNECT_TIMEOUT_S}"]
+    if effective.get("serveraliveinterval", "0") == "0":
+        # A host that stops answering without closing anything (a network cut, a hung
+        # machine) is noticed after ServerAliveCountMax (3) unanswered probes.
+        options += ["-o", f"ServerAliveInterval={SERVER_ALIVE_S}"]
     if (
         effective
         and effective.get("controlmaster", "false") == "false"

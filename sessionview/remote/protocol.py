@@ -29,12 +29,31 @@ def encode(message: dict[str, Any]) -> bytes:
     return dumps_lenient(message) + b"\n"
 
 
+class RowsAnswer(dict[str, Any]):
+    """A `list` result whose `rows` came as its last field: `raw_rows` is that JSON array
+    exactly as received. The rows are parsed (and checked by the caller) like any
+    others; a client that prints them unchanged (`ls --json` of one host, each row
+    tagged with `host` by the serve) writes these bytes instead of encoding 10 MB again."""
+
+    raw_rows: bytes = b""
+
+
+#: How a `list` result (or a part of it, `rows`) starts and where its rows begin (see
+#: `Server._answer`).
+_RESULT = (b'{"type":"result",', b'{"type":"rows",')
+_ROWS = b',"rows":['
+
+
 def decode(line: bytes) -> dict[str, Any]:
     """One received line as a message object, or ProtocolError."""
     if len(line) > MAX_LINE:
         raise ProtocolError(f"a message of {len(line)} bytes (limit {MAX_LINE})")
     import orjson
 
+    if line.startswith(_RESULT):
+        answer = _rows_answer(line)
+        if answer is not None:
+            return answer
     try:
         message = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
@@ -42,6 +61,51 @@ def decode(line: bytes) -> dict[str, Any]:
     if not isinstance(message, dict):
         raise ProtocolError("a message that is not a JSON object")
     return message
+
+
+def _rows_answer(line: bytes) -> RowsAnswer | None:
+    """`{"type":"result",...,"rows":[...]}` as its head and its rows, each parsed on its
+    own (the rows' bytes kept); None when the line is not exactly that (then it is
+    decoded whole). The head cannot hide a `,"rows":[` inside a string (a quote there
+    is escaped), and each part must be one whole JSON value, so the kept bytes are
+    exactly the array the message's `rows` holds."""
+    import orjson
+
+    body = line.rstrip(b"\r\n")
+    split = body.find(_ROWS)
+    if split < 0 or not body.endswith(b"]}"):
+        return None
+    try:
+        head = orjson.loads(body[:split] + b"}")
+        raw = body[split + len(_ROWS) - 1 : -1]
+        rows = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(head, dict) or "rows" in head or not isinstance(rows, list):
+        return None
+    answer = RowsAnswer(head)
+    answer["rows"] = rows
+    answer.raw_rows = raw
+    return answer
+
+
+def join_rows(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """A listing's parts (`rows` messages, then its `result`) as one result: the rows in
+    order, and their bytes joined when every part kept its own (see `RowsAnswer`)."""
+    *parts, result = messages
+    rows: list[Any] = []
+    for message in messages:
+        part = message.get("rows")
+        if not isinstance(part, list):
+            raise ProtocolError("a listing part without rows")
+        rows.extend(part)
+    joined = RowsAnswer(result)
+    joined["rows"] = rows
+    if all(isinstance(m, RowsAnswer) for m in messages):
+        inner = [m.raw_rows[1:-1] for m in messages if m["rows"]]  # type: ignore[attr-defined]
+        joined.raw_rows = b"[" + b",".join(inner) + b"]"
+        return joined
+    return dict(joined)
 
 
 def check_row(row: Any) -> dict[str, Any]:
@@ -131,3 +195,28 @@ def chunk_from_message(data: dict[str, Any]) -> Any:
         raw if isinstance(raw, dict) else None,
         when,
     )
+
+
+def show_transcript(answer: dict[str, Any], host: str) -> Any:
+    """A `show` answer as what an export reads (`sessionview.export.source.Transcript`):
+    the row (its `host` in `extra`), OpenRath's header, the chunks, all checked; the
+    text is redacted and escaped by the exporter here, as a local session's."""
+    from dataclasses import replace
+
+    from sessionview.export.source import Transcript
+    from sessionview.store.model import SessionInfo
+
+    row = check_row(answer.get("session"))
+    chunks = answer.get("chunks")
+    if not isinstance(chunks, list):
+        raise ProtocolError("a transcript without chunks")
+    parsed = [chunk_from_message(c) for c in chunks]
+    header = answer.get("header")
+    if header is not None and not isinstance(header, dict):
+        raise ProtocolError("a header that is not an object")
+    try:
+        info = SessionInfo.from_json(row)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProtocolError(f"a row that cannot be read: {exc}") from None
+    info = replace(info, extra={**(info.extra or {}), "host": host})
+    return Transcript(info, header, ((chunk, None) for chunk in parsed))

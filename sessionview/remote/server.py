@@ -18,6 +18,9 @@ from typing import IO, Any
 from sessionview.remote.protocol import PROTOCOL_VERSION, ProtocolError, decode, encode
 from sessionview.remote.service import Service
 
+#: What this serve understands beyond protocol 1's first form (PROTOCOL.md): rows tagged
+#: with `host` in `list`, and `prune` limited to `sessions`.
+FEATURES = ("list-host", "prune-sessions")
 OPS = (
     "list",
     "show",
@@ -66,6 +69,7 @@ class Server:
                 "pid": os.getpid(),
                 "home": os.path.expanduser("~"),
                 "ops": list(OPS),
+                "features": list(FEATURES),
             }
         )
 
@@ -120,10 +124,19 @@ class Server:
         service = self.service
         if op == "list":
             states = request.get("states")
-            listing = service.list_json(states)
+            host = request.get("host")
+            rows = service.list_rows(states, host=host if isinstance(host, str) else None)
+            # The rows' bytes go in as they are (no decode/encode of 10 MB of rows). With
+            # `batch`, all but the last part go first as `rows` messages: the client
+            # checks each part while the next one is on its way.
+            batch = request.get("batch")
+            if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0:
+                start = encode({"type": "rows", "id": rid})[:-2] + b',"rows":['
+                while len(rows) > batch:
+                    part, rows = rows[:batch], rows[batch:]
+                    self._write(start + b",".join(part) + b"]}\n")
             head = encode({"type": "result", "id": rid, "problems": service.problems()})
-            # The listing's bytes go in as they are (no decode/encode of 10 MB of rows).
-            self._write(head[:-2] + b',"rows":' + listing + b"}\n")
+            self._write(head[:-2] + b',"rows":[' + b",".join(rows) + b"]}\n")
             return
         if op == "show":
             result = service.show(_str(request, "session"))
@@ -157,6 +170,7 @@ class Server:
                 states=[str(s) for s in states],
                 dry_run=bool(request.get("dry_run")),
                 purge=bool(request.get("purge")),
+                sessions=_names(request, "sessions"),
             )
         self.send({**result, "type": "result", "id": rid})
 

@@ -24,21 +24,26 @@ class Service:
         self._lock = threading.Lock()  # one scan at a time (watch and list share the index)
 
     # ------------------------------------------------------------- listing
-    def list_json(self, states: list[str] | None = None) -> bytes:
-        """The `ls --json` array, as bytes. The collector is paused meanwhile, as `ls`
-        does: the listing makes ~100,000 small objects and no cycles (~10% of a warm
-        listing otherwise)."""
+    def list_json(self, states: list[str] | None = None, *, host: str | None = None) -> bytes:
+        """The `ls --json` array, as bytes; see `list_rows`."""
+        rows = self.list_rows(states, host=host)
+        return b"[" + b",".join(rows) + b"]"
+
+    def list_rows(self, states: list[str] | None = None, *, host: str | None = None) -> list[bytes]:
+        """The rows of `ls --json`, each as bytes; with `host`, every row ends with
+        `"host": host` (the row as the client prints it, so it need not encode it
+        again). The collector is paused meanwhile, as `ls` does: the listing makes
+        ~100,000 small objects and no cycles (~10% of a warm listing otherwise)."""
         import gc
 
         with self._lock:
             was_enabled = gc.isenabled()
             gc.disable()
             try:
-                listing = self.index.scan_json(states)
+                return self.index.scan_json_rows(states, extra={"host": host} if host else None)
             finally:
                 if was_enabled:
                     gc.enable()
-        return listing
 
     def finish(self, timeout: float) -> None:
         """Before the process ends: let the index cache the listing wrote land."""
@@ -216,15 +221,28 @@ class Service:
         return {"session": entry.id, "restored": restore(entry)}
 
     def prune(
-        self, *, older_than: str, by: str, states: list[str], dry_run: bool, purge: bool
+        self,
+        *,
+        older_than: str,
+        by: str,
+        states: list[str],
+        dry_run: bool,
+        purge: bool,
+        sessions: list[str] | None = None,
     ) -> dict[str, Any]:
-        """`prune --json`'s object."""
+        """`prune --json`'s object. `sessions`: prune only these ids of what the criteria
+        choose here (the TUI's preview: nothing it did not show is removed)."""
+        from dataclasses import replace
+
         from sessionview.store.actions import execute_prune, parse_age, plan_prune
 
         age = parse_age(older_than)
         with self._lock:
-            sessions = self.index.scan()
-        plan = plan_prune(sessions, older_than=age, by=by, states=states)
+            listed = self.index.scan()
+        plan = plan_prune(listed, older_than=age, by=by, states=states)
+        if sessions is not None:
+            shown = set(sessions)
+            plan = replace(plan, sessions=tuple(s for s in plan.sessions if s.id in shown))
         if dry_run:
             removed, skipped = list(plan.sessions), list[tuple[Any, str]]()
         else:

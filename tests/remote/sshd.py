@@ -6,9 +6,11 @@ one authorized key, both made by ssh-keygen in the given directory. No pytest he
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -56,6 +58,34 @@ class Sshd:
             self.proc.terminate()
             self.proc.wait(timeout=10)
 
+    def stop_with_sessions(self) -> None:
+        """sshd stopped as a host going down stops it: the listener and every
+        per-connection sshd it forked (SIGKILL), so each open session drops at once.
+        The commands those sessions ran see their stdin close."""
+        pids = [p for p in _descendants(self.proc.pid) if _comm(p) == "sshd"]
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def freeze(self) -> None:
+        """sshd and its sessions stopped (SIGSTOP), as a host that stops answering
+        without closing anything: a network cut, a hung machine."""
+        for pid in [self.proc.pid, *(p for p in _descendants(self.proc.pid) if _comm(p) == "sshd")]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in [self.proc.pid, *(p for p in _descendants(self.proc.pid) if _comm(p) == "sshd")]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+    def start_again(self) -> None:
+        """sshd started again on the same port, with the same keys."""
+        self.proc = _spawn(self.keys, self.log)
+        _wait_listening(self.proc, self.port, self.log)
+
 
 def start_sshd(base: Path) -> Sshd:
     if not (os.path.exists(SSHD) and shutil.which("ssh") and shutil.which("ssh-keygen")):
@@ -85,12 +115,20 @@ def start_sshd(base: Path) -> Sshd:
         "MaxSessions 100\n"
     )
     log = base / "sshd.log"
-    proc = subprocess.Popen(
+    proc = _spawn(base, log)
+    _wait_listening(proc, port, log)
+    return Sshd(port, base, proc, log)
+
+
+def _spawn(base: Path, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [SSHD, "-D", "-e", "-f", str(base / "sshd_config")],
         stdout=subprocess.DEVNULL,
-        stderr=log.open("wb"),
+        stderr=log.open("ab"),
     )
 
+
+def _wait_listening(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
     def listening() -> bool:
         if proc.poll() is not None:
             raise AssertionError(f"sshd exited: {log.read_text(errors='replace')}")
@@ -98,11 +136,40 @@ def start_sshd(base: Path) -> Sshd:
             return s.connect_ex(("127.0.0.1", port)) == 0
 
     wait_for(f"sshd listening on port {port}", listening)
-    return Sshd(port, base, proc, log)
 
 
-def client_config(sshd: Sshd, path: Path, *, down_port: int | None = None) -> Path:
-    """An ssh config file (for `ssh -F`): every alias reaches `sshd`, except `down`."""
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process below `root` (from /proc: pid -> parent)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: list[int] = []
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def client_config(
+    sshd: Sshd, path: Path, *, down_port: int | None = None, others: dict[str, int] | None = None
+) -> Path:
+    """An ssh config file (for `ssh -F`): every alias reaches `sshd`, except `down` and
+    the aliases of `others` (alias -> the port of another sshd made by `start_sshd`)."""
     common = (
         "  HostName 127.0.0.1\n"
         f"  User {getpass.getuser()}\n"
@@ -113,5 +180,7 @@ def client_config(sshd: Sshd, path: Path, *, down_port: int | None = None) -> Pa
         "  LogLevel ERROR\n"
     )
     down = f"Host down\n  Port {down_port}\n{common}\n" if down_port else ""
+    for alias, port in (others or {}).items():
+        down += f"Host {alias}\n  Port {port}\n{common}\n"
     path.write_text(f"{down}Host *\n  Port {sshd.port}\n{common}")
     return path

@@ -35,14 +35,14 @@ def test_feed_keeps_rows_stale_while_down_and_catches_up_after_reconnect(
         connection = feed._connection
         assert connection is not None and connection.remote_pid
         os.kill(connection.remote_pid, signal.SIGKILL)
-        wait_for("the drop noticed", lambda: feed.state.startswith("connection lost"))
+        wait_for("the drop noticed", lambda: feed.state.startswith("unreachable: connection lost"))
         assert feed.stale and [i.id for i in feed.infos()] == ["before"]  # kept, stale
         start_writer(a.sessions, "during", every=0.1)  # written while we were away
         wait_for("reconnected", lambda: feed.state == "connected", timeout=60)
         assert not feed.stale
         wait_for("the catch-up", lambda: {i.id for i in feed.infos()} == {"before", "during"})
         assert states.index("connected") < max(
-            i for i, s in enumerate(states) if s.startswith("connection lost")
+            i for i, s in enumerate(states) if s.startswith("unreachable: connection lost")
         )
     finally:
         stop.set()

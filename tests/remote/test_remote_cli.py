@@ -65,6 +65,24 @@ def test_ls_merges_two_hosts_with_live_writers(fleet: Fleet, start_writer) -> No
         assert json.loads(shown.stdout)["id"] == row["id"].split(":")[-1]
 
 
+def test_ls_json_of_one_host_is_that_hosts_ls_json_plus_host(fleet: Fleet) -> None:
+    """One host's rows go out as that host sent them (tagged with `host` there, not
+    encoded again here): the same array a local `ls --json` prints, plus `host`."""
+    a = fleet.hosts["hostA"]
+    for sid in ("one", "two", "three"):
+        closed_session(a.sessions, sid)
+    done = fleet.run("ls", "--json", "--host", "hostA", "--dir", str(a.sessions))
+    assert done.returncode == 0, done.stderr
+    local = subprocess.run(
+        [sys.executable, "-m", "sessionview", "ls", "--json", "--dir", str(a.sessions)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(done.stdout) == [{**r, "host": "hostA"} for r in json.loads(local.stdout)]
+    assert done.stdout.count("\n") == 1  # one compact array, as `ls --json`
+
+
 def test_a_host_that_is_down_is_one_line_and_the_rest_is_listed(fleet: Fleet) -> None:
     closed_session(fleet.hosts["hostA"].sessions, "aaaa")
 
@@ -326,7 +344,7 @@ def test_an_rm_cut_by_a_dropped_connection_reports_what_happened(
 
     assert done.returncode == 1
     (line,) = done.stderr.splitlines()
-    assert line.startswith("sessionview: flaky: connection lost: ")
+    assert line.startswith("sessionview: flaky: unreachable: connection lost: ")
     assert line.endswith(
         ": the rm of victim was interrupted; it completed (the session is in the trash there)"
     )

@@ -223,3 +223,104 @@ def test_snapshot_remote_transcript(fleet: Fleet, snap_compare, size: tuple[int,
         await pilot.pause()
 
     assert snap_compare(app, run_before=run_before, terminal_size=size)
+
+
+def test_prune_in_the_tui_prunes_each_row_on_its_own_host(fleet: Fleet, tmp_path: Path) -> None:
+    """The prune dialog lists remote rows with their host; confirming sends the host the
+    CLI's `prune` request limited to the rows shown (a row that turned up on the host
+    after the preview stays); `u` restores on each host."""
+    from datetime import UTC, datetime, timedelta
+
+    from sessionview.app.screens.prune import PruneScreen
+
+    a = fleet.hosts["hostA"]
+    local_root = tmp_path / "local-sessions"
+    old = datetime.now(UTC) - timedelta(days=40)
+
+    def closed(directory: Path, sid: str, created: datetime | None = None) -> None:
+        with SessionWriter(sid, directory=directory, created_at=created) as w:
+            w.append("user", {"content": sid})
+
+    closed(local_root, "l-old", old)
+    closed(local_root, "l-new")
+    closed(a.sessions, "a-old", old)
+    closed(a.sessions, "a-new")
+    index = SessionIndex([local_root], use_cache=False)
+    app = make_app(index, Config(), hosts=[spec(fleet, "hostA")])
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            main = app.main
+
+            def ids() -> set[tuple[str | None, str]]:
+                return {((r.extra or {}).get("host"), r.id) for r in main.all_rows}
+
+            await until(pilot, "both hosts' rows", lambda: len(ids()) == 4)
+            await pilot.press("p")
+            await until(pilot, "the prune dialog", lambda: isinstance(app.screen, PruneScreen))
+            dialog = app.screen
+            assert isinstance(dialog, PruneScreen)
+            await until(pilot, "the preview", lambda: dialog.plan is not None)
+            assert dialog.plan is not None
+            assert {(r.extra or {}).get("host", None) for r in dialog.plan.sessions} == {
+                None,
+                "hostA",
+            }
+            assert {r.id for r in dialog.plan.sessions} == {"l-old", "a-old"}
+            shown = str(dialog.query_one("#prune-list").render())
+            assert "hostA:a-old" in shown and "l-old" in shown
+            # Old enough too, but on the host only after the preview was drawn.
+            closed(a.sessions, "a-late", old)
+            await until(pilot, "the late row", lambda: ("hostA", "a-late") in ids())
+            await pilot.press("ctrl+y")
+            await until(
+                pilot,
+                "both old rows gone",
+                lambda: not {("hostA", "a-old"), (None, "l-old")} & ids(),
+            )
+            assert not (a.sessions / "a-old.jsonl").exists()
+            assert (a.sessions / "a-late.jsonl").exists() and (a.sessions / "a-new.jsonl").exists()
+            assert not (local_root / "l-old.jsonl").exists()
+            assert [p.name for p in a.trash.iterdir()] and len(list(a.trash.iterdir())) == 1
+            await pilot.press("u")
+            await until(
+                pilot,
+                "both rows restored",
+                lambda: {("hostA", "a-old"), (None, "l-old")} <= ids(),
+            )
+            assert (a.sessions / "a-old.jsonl").exists() and (local_root / "l-old.jsonl").exists()
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (140, 36)])
+def test_snapshot_prune_with_remote_rows(fleet: Fleet, snap_compare, size: tuple[int, int]) -> None:
+    """The prune preview names each remote row's host (`hostA:7d949ee9`)."""
+    from tests.helpers.app import copy_fixtures, fixed_now
+
+    home = Path(os.environ["HOME"])
+    local = copy_fixtures(home, only=("230fd66b",))
+    copy_fixtures(fleet.hosts["hostA"].home / ".openrath", only=("24d17466", "7d949ee9"))
+    app = make_app(
+        SessionIndex([local], use_cache=False),
+        Config(),
+        now=fixed_now,
+        hosts=[spec(fleet, "hostA")],
+    )
+
+    async def run_before(pilot) -> None:
+        from sessionview.app.screens.prune import PruneScreen
+
+        main = pilot.app.main
+        await until(pilot, "every row", lambda: len(main.all_rows) == 3)
+        await pilot.press("p")
+        await until(pilot, "the dialog", lambda: isinstance(pilot.app.screen, PruneScreen))
+        await pilot.press("ctrl+a", "ctrl+k", *"6m")  # replace "30d" with "6m"
+        await until(
+            pilot,
+            "the preview of three",
+            lambda: pilot.app.screen.plan is not None and len(pilot.app.screen.plan.sessions) == 3,
+        )
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=size)

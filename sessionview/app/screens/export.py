@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
+from sessionview.app.remote_rows import export_transcript
 from sessionview.export import FORMATS, ExportError, ExportResult, export_session, file_name
 from sessionview.render.humanize import home_to_tilde, plural
 from sessionview.render.safe import one_line, screen_text
@@ -149,7 +150,13 @@ class ExportScreen(ModalScreen[None]):
                 sessions = []
         for info in sessions:
             try:
-                results.append(export_session(info, fmt, target, redact=redact, force=force))
+                # A remote row's text comes from its host (`show`), never its path here.
+                transcript = export_transcript(self.app, info)
+                results.append(
+                    export_session(
+                        info, fmt, target, redact=redact, force=force, transcript=transcript
+                    )
+                )
             except (ExportError, PersistenceError, OSError) as exc:
                 prefix = f"{info.short_id}: " if len(sessions) > 1 else ""
                 errors.append(prefix + str(exc))

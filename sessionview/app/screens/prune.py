@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from sessionview.app.display import local_time
+from sessionview.app.remote_rows import host_of
 from sessionview.app.screens.fit import fit_height
 from sessionview.config import KNOWN_STATES, PruneDefaults
 from sessionview.render.humanize import human_bytes
@@ -24,7 +25,8 @@ LIST_LIMIT = 200
 
 
 class PruneScreen(ModalScreen[PrunePlan | None]):
-    """Dismisses with the plan to execute, or None. Running sessions are never candidates."""
+    """Dismisses with the plan to execute, or None. Running sessions are never candidates.
+    Remote rows are candidates too: each host prunes its own (see `remote_rows.prune`)."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -129,10 +131,13 @@ class PruneScreen(ModalScreen[PrunePlan | None]):
         parts: list[tuple[str, str] | str] = []
         for info in self.plan.sessions[:LIST_LIMIT]:
             when = info.created_at if by == "created" else info.updated_at
+            # A remote row is pruned on its host (into the trash there): named with it.
+            host = host_of(info)
+            name = f"{host}:{info.short_id}" if host else info.short_id
             parts.append((f"{info.glyph} {info.state.value:<8}", f"$sv-{info.state.value}"))
             parts.append(
                 (
-                    f" {screen_text(info.short_id)}  {local_time(when)}  {human_bytes(info.bytes):>9}  ",
+                    f" {screen_text(name)}  {local_time(when)}  {human_bytes(info.bytes):>9}  ",
                     "$text-muted",
                 )
             )

@@ -30,7 +30,7 @@ from sessionview.store.roots import Root
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
     import threading
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from pathlib import Path
 
     from sessionview.store.formats.base import FormatAdapter
@@ -280,11 +280,28 @@ class SessionIndex:
         self._scan_entries(None, 0)
         return self._best_entries()
 
-    def scan_json(self, states: Iterable[str] | None = None) -> bytes:
+    def scan_json(
+        self, states: Iterable[str] | None = None, *, extra: Mapping[str, str] | None = None
+    ) -> bytes:
         """`scan()` for `ls --json`: one JSON array of rows, newest activity first.
 
-        Unchanged files' rows are the cached bytes, without building objects.
+        Unchanged files' rows are the cached bytes, without building objects. `extra`:
+        see `scan_json_rows`.
         """
+        rows = self.scan_json_rows(states, extra=extra)
+        if not rows:
+            return b"[]"
+        # One copy of megabytes of rows, not three: the brackets go on the end rows.
+        rows[0] = b"[" + rows[0]
+        rows[-1] = rows[-1] + b"]"
+        return b",".join(rows)
+
+    def scan_json_rows(
+        self, states: Iterable[str] | None = None, *, extra: Mapping[str, str] | None = None
+    ) -> list[bytes]:
+        """`scan_json`'s rows, each one JSON object. `extra`: fields added at the end of
+        every row (`serve` tags each row with the name its client calls the host, so the
+        client can print the bytes as they came)."""
         # The cache is written while the caller prints (the JSON does not wait for it).
         self._scan_entries(None, 0, save_in_background=True)
         wanted = set(states) if states is not None else None
@@ -293,12 +310,12 @@ class SessionIndex:
             for e in self._best_entries()
             if wanted is None or e.state in wanted
         ]
-        if not rows:
-            return b"[]"
-        # One copy of megabytes of rows, not three: the brackets go on the end rows.
-        rows[0] = b"[" + rows[0]
-        rows[-1] = rows[-1] + b"]"
-        return b",".join(rows)
+        if extra and rows:
+            import orjson
+
+            tail = b"," + orjson.dumps(dict(extra))[1:]  # `"host":"devbox"}`
+            rows = [row[:-1] + tail for row in rows]
+        return rows
 
     def _under_roots(self, path: str) -> bool:
         return any(path.startswith(root.dir + os.sep) for root in self.roots)

@@ -209,6 +209,9 @@ class SessionViewApp(App[None]):
     def on_hosts_changed(self, _message: HostsChanged) -> None:
         if not self.screen_stack:
             return
+        for feed in self.feeds.values():
+            for line in feed.take_reports():  # interrupted actions, settled on reconnect
+                self.notify(clean(line), severity="warning", timeout=10)
         self.main.set_hosts(remote_rows.host_lines(self.feeds))
         if self._scan_overlay is None:
             self._apply_rows(self.index.sessions())

@@ -81,7 +81,7 @@ def delete(feeds: dict, targets: list[SessionInfo], done: list, failed: list[str
             failed.append(f"{host}: not a configured host")
             continue
         try:
-            feed.request("rm", session=info.id, force=False, purge=False)
+            feed.act("rm", [info.id], session=info.id, force=False, purge=False)
         except (HostError, RemoteError) as exc:
             failed.append(f"{host}: {exc}" if isinstance(exc, RemoteError) else str(exc))
             continue
@@ -121,8 +121,9 @@ def prune(feeds: dict, plan: Any, done: list, failed: list[str]) -> None:
                     f"sessionview there is too old to prune only the previewed sessions; "
                     f"upgrade it with {feed.spec.install_hint()}",
                 )
-            answer = feed.request(
+            answer = feed.act(
                 "prune",
+                ids,
                 older_than=f"{seconds}s",
                 by=plan.by,
                 states=sorted(s.value for s in plan.states),
@@ -173,7 +174,7 @@ def restore(feeds: dict, entry: RemoteTrash, failed: list[str]) -> int:
         failed.append(f"{entry.host}: not a configured host")
         return 0
     try:
-        feed.request("restore", session=entry.id)
+        feed.act("restore", [entry.id], session=entry.id)
     except (HostError, RemoteError) as exc:
         failed.append(f"{entry.host}: {exc}" if isinstance(exc, RemoteError) else str(exc))
         return 0

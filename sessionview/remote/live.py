@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sessionview.remote.client import Connection, HostError, RemoteError
+from sessionview.remote.client import Connection, ConnectionLost, HostError, RemoteError
 from sessionview.remote.hosts import HostSpec
 from sessionview.remote.protocol import ProtocolError, check_row
 from sessionview.store.model import SessionInfo
@@ -41,6 +41,12 @@ class HostFeed:
         self._connection: Connection | None = None
         #: The host's home directory (from its hello): its paths are shown as `~/...`.
         self.home: str | None = None
+        #: Actions whose connection dropped before their answer, `(op, session ids)`:
+        #: they may or may not have happened there, which the listing tells once the
+        #: host is back (`_settle`).
+        self._unsettled: list[tuple[str, tuple[str, ...]]] = []
+        #: What `_settle` found, one line per session, until the app takes them.
+        self._reports: list[str] = []
 
     # ---------------------------------------------------------------- rows
     def infos(self) -> list[SessionInfo]:
@@ -120,6 +126,7 @@ class HostFeed:
                 if not isinstance(rows, list):
                     raise ProtocolError("a listing without rows")
                 self._replace_all(rows)
+                self._settle()
                 self._set("connected", stale=False)
             elif message.get("type") == "changed":
                 self._apply(message)
@@ -137,3 +144,38 @@ class HostFeed:
     def request(self, op: str, **params: Any) -> dict[str, Any]:
         """One request on the live connection (an action on a row of this host)."""
         return self.connection().request(op, **params)
+
+    def act(self, op: str, sessions: Sequence[str], **params: Any) -> dict[str, Any]:
+        """`request` for an action (`rm`, `restore`, `prune`) on these sessions. When the
+        connection drops before the answer, the action may have happened there or not:
+        it is remembered, and once the host is back its listing says which
+        (`take_reports`); the ConnectionLost raised says so."""
+        try:
+            return self.request(op, **params)
+        except ConnectionLost as exc:
+            with self._lock:
+                self._unsettled.append((op, tuple(sessions)))
+            raise ConnectionLost(
+                self.name, f"{exc.what}; whether the {op} happened is checked when it is back"
+            ) from None
+
+    def take_reports(self) -> list[str]:
+        """The lines `_settle` wrote since the last call (for the app to show once)."""
+        with self._lock:
+            reports, self._reports = self._reports, []
+        return reports
+
+    def _settle(self) -> None:
+        """After a (re)connect's full listing: what each interrupted action did there.
+        A session still listed was not removed (`rm`, `prune`); a restored one is listed."""
+        with self._lock:
+            pending, self._unsettled = self._unsettled, []
+            listed = {info.id for info in self._rows.values()}
+            for op, sessions in pending:
+                for sid in sessions:
+                    happened = (sid in listed) if op == "restore" else (sid not in listed)
+                    verdict = "went through" if happened else "did not happen"
+                    self._reports.append(
+                        f"{self.name}: the {op} of {sid} {verdict} (the connection dropped "
+                        "before its answer; checked after the reconnect)"
+                    )

@@ -115,7 +115,7 @@ def parse_states(text: str, allowed: Sequence[str]) -> set[str]:
     states = {s.strip() for s in text.split(",") if s.strip()}
     bad = states - set(allowed)
     if bad or not states:
-        raise CliError(
+        raise UsageError(
             f"invalid state {', '.join(sorted(bad)) or text!r}: use {', '.join(allowed)}"
         )
     return states

@@ -6,17 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from sessionview.cli.common import (
-    CliError,
-    dir_options,
-    host_option,
-    load_config,
-    open_index,
-    parse_states,
-    resolve,
-    safe_line,
-    state_names,
-)
+from sessionview.cli import common
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,8 +25,8 @@ SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".j
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    dir_options(p)
-    host_option(p)
+    common.dir_options(p)
+    common.host_option(p)
     p.add_argument("ids", nargs="*", metavar="ID", help="session ids or unique prefixes")
     p.add_argument(
         "--to",
@@ -55,18 +45,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--state",
         metavar="S",
-        help=f"export every session in these states, comma-separated ({', '.join(state_names())})",
+        help=f"export every session in these states, comma-separated ({', '.join(common.state_names())})",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     fmt_filter = getattr(args, "format", None)
     if not args.ids and not args.state and not fmt_filter:
-        raise CliError("name the sessions to export: ID..., or --state/--format to choose them")
-    wanted = parse_states(args.state, state_names()) if args.state else None
+        raise common.UsageError(
+            "name the sessions to export: ID..., or --state/--format to choose them"
+        )
+    wanted = common.parse_states(args.state, common.state_names()) if args.state else None
     output = args.output if args.output is not None else "."
     fmt = args.to or SUFFIXES.get(Path(output).suffix.lower(), "md")
-    config = load_config()
+    config = common.load_config()
     from contextlib import AbstractContextManager, nullcontext
 
     from sessionview.cli import fleet
@@ -78,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         # redacted) here as a local one is.
         sources = fleet.export_sources(args, config, specs, wanted, fmt_filter)
     else:
-        index = open_index(args, config)
+        index = common.open_index(args, config)
         chosen = _choose(index, args.ids, wanted, fmt_filter)
         sources = nullcontext(([(info, None) for info in chosen], 0))
     with sources as (sessions, status):
@@ -88,17 +80,19 @@ def run(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace, sessions: list[Any], fmt: str, output: str) -> int:
     """Write each `(info, transcript source or None)`; the exit status."""
     if not sessions:
-        raise CliError("no session matches")
+        raise common.CliError("no session matches")
     several = len(sessions) > 1
     target = Path(output)
     # Several sessions, sessions chosen by filters, or a path ending in `/`: a directory.
     to_dir = several or not args.ids or output.endswith(("/", os.sep))
     if to_dir and output != "-":
         if target.exists() and not target.is_dir():
-            raise CliError(f"{safe_line(output)}: not a directory (several sessions need one)")
+            raise common.CliError(
+                f"{common.safe_line(output)}: not a directory (several sessions need one)"
+            )
         _make_dir(target)
     elif several:
-        raise CliError(f"{len(sessions)} sessions go to a directory, not stdout")
+        raise common.CliError(f"{len(sessions)} sessions go to a directory, not stdout")
     from sessionview.export import ExportError, export_session
     from sessionview.store.errors import PersistenceError
 
@@ -115,16 +109,19 @@ def _export(args: argparse.Namespace, sessions: list[Any], fmt: str, output: str
                 force=args.force,
                 transcript=transcript,
             )
-        except (ExportError, PersistenceError, CliError) as exc:
+        except (ExportError, PersistenceError, common.CliError) as exc:
             if not several:
-                raise CliError(str(exc)) from None
-            print(f"sessionview: {safe_line(info.short_id)}: {safe_line(exc)}", file=sys.stderr)
+                raise common.CliError(str(exc)) from None
+            print(
+                f"sessionview: {common.safe_line(info.short_id)}: {common.safe_line(exc)}",
+                file=sys.stderr,
+            )
             failed += 1
             continue
         total += result.redacted_total
         where = "stdout" if result.path == "-" else result.path
         print(
-            f"wrote {safe_line(where)}: {result.chunks} chunks, {_redaction_note(result, args)}",
+            f"wrote {common.safe_line(where)}: {result.chunks} chunks, {_redaction_note(result, args)}",
             file=sys.stderr,
         )
     if several:
@@ -150,7 +147,7 @@ def _choose(index: Any, ids: list[str], states: set[str] | None, fmt: str | None
     if ids:
         chosen: dict[str, Any] = {}
         for ident in ids:
-            info = resolve(index, ident)
+            info = common.resolve(index, ident)
             chosen.setdefault(info.id, info)
         rows = list(chosen.values())
     else:
@@ -168,4 +165,6 @@ def _make_dir(target: Path) -> None:
     except FileExistsError:
         pass
     except OSError as exc:
-        raise CliError(f"cannot create {safe_line(target)}: {exc.strerror or exc}") from None
+        raise common.CliError(
+            f"cannot create {common.safe_line(target)}: {exc.strerror or exc}"
+        ) from None

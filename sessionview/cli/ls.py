@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from sessionview.cli.common import (
-    dir_options,
-    host_option,
-    load_config,
-    open_index,
-    parse_states,
-    safe_line,
-    state_names,
-)
+from sessionview.cli import common
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,12 +14,12 @@ HELP = "list sessions, newest activity first"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    dir_options(p)
-    host_option(p)
+    common.dir_options(p)
+    common.host_option(p)
     p.add_argument(
         "--state",
         metavar="S",
-        help=f"only these states, comma-separated ({', '.join(state_names())})",
+        help=f"only these states, comma-separated ({', '.join(common.state_names())})",
     )
     p.add_argument(
         "--project",
@@ -52,15 +44,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _ls(args: argparse.Namespace) -> int:
-    config = load_config(only_if_present=True)
-    wanted = parse_states(args.state, state_names()) if args.state else None
+    config = common.load_config(only_if_present=True)
+    wanted = common.parse_states(args.state, common.state_names()) if args.state else None
     if getattr(args, "host", None) or (config is not None and config.hosts):
         from sessionview.cli import fleet
 
         specs = fleet.host_specs(args, config)
         if specs is not None:
             return fleet.ls(args, config, specs, wanted)
-    index = open_index(args, config)
+    index = common.open_index(args, config)
     project = getattr(args, "project", None)
     if project:
         import os
@@ -70,7 +62,7 @@ def _ls(args: argparse.Namespace) -> int:
         # Rows of unchanged files are the cached bytes (see SessionIndex.scan_json).
         listing = index.scan_json(wanted)
         for problem in index.problems:
-            print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
+            print(f"sessionview: {common.safe_line(problem)}", file=sys.stderr)
         sys.stdout.buffer.write(listing)
         sys.stdout.buffer.write(b"\n")
         return 0
@@ -86,20 +78,20 @@ def _ls(args: argparse.Namespace) -> int:
         from sessionview.cli.common import write_json
 
         for problem in index.problems:
-            print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
+            print(f"sessionview: {common.safe_line(problem)}", file=sys.stderr)
         write_json([s.to_json() for s in sessions])
         return 0
     for problem in index.problems:
-        print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
+        print(f"sessionview: {common.safe_line(problem)}", file=sys.stderr)
     if not sessions and found:
         # There are sessions; --state / --project left none (the demo is no answer).
         given = [f"--state {args.state}"] if wanted else []
         given += [f"--project {project}"] if project else []
-        print(f"none of the {found} sessions matches {safe_line(' '.join(given))}")
+        print(f"none of the {found} sessions matches {common.safe_line(' '.join(given))}")
         return 0
     if not sessions:
         where = ", ".join(r.dir for r in index.roots) or "no directory found"
-        print(f"no sessions in {safe_line(where)}; try `sessionview --demo`")
+        print(f"no sessions in {common.safe_line(where)}; try `sessionview --demo`")
         return 0
     from sessionview.render.humanize import ago, human_bytes, reason_without_path
     from sessionview.render.safe import one_line

@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from sessionview.cli.common import (
-    CliError,
-    dir_options,
-    host_option,
-    load_config,
-    open_index,
-    parse_states,
-    safe_line,
-    write_json,
-)
+from sessionview.cli import common
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,8 +18,8 @@ DESCRIPTION = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    dir_options(p)
-    host_option(p)
+    common.dir_options(p)
+    common.host_option(p)
     p.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 30d, 12h, 2w")
     p.add_argument(
         "--by", choices=("created", "updated"), default="created", help="which time to compare"
@@ -48,17 +39,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         age = parse_age(args.older_than)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise common.UsageError(str(exc)) from None
     from sessionview.config import KNOWN_STATES
 
-    states = parse_states(args.state, KNOWN_STATES)
-    config = load_config()
+    states = common.parse_states(args.state, KNOWN_STATES)
+    config = common.load_config()
     from sessionview.cli import fleet
 
     specs = fleet.host_specs(args, config)
     if specs is not None:
         return fleet.prune(args, config, specs, states)
-    index = open_index(args, config)
+    index = common.open_index(args, config)
     plan = plan_prune(index.scan(), older_than=age, by=args.by, states=states)
     if args.dry_run:
         removed, skipped = list(plan.sessions), list(plan.unparseable)
@@ -70,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         removed = [s for s in plan.sessions if s.path in done_paths]
     reclaimed = sum(s.bytes for s in removed)
     if args.json:
-        write_json(
+        common.write_json(
             {
                 "dry_run": args.dry_run,
                 "removed": [s.to_json() for s in removed],
@@ -86,12 +77,14 @@ def run(args: argparse.Namespace) -> int:
         verb = "would move" if args.dry_run else "moved"
         where = " to the trash"
     for s in removed:
-        print(f"{verb} {safe_line(s.ref)}  {s.format}  {s.state.value}  {human_bytes(s.bytes)}")
+        print(
+            f"{verb} {common.safe_line(s.ref)}  {s.format}  {s.state.value}  {human_bytes(s.bytes)}"
+        )
     for s, why in skipped:
-        print(f"skipped {safe_line(s.ref)}: {safe_line(why)}")
+        print(f"skipped {common.safe_line(s.ref)}: {common.safe_line(why)}")
     print(f"{verb} {plural(len(removed), 'session')} ({human_bytes(reclaimed)}){where}")
     if removed and not args.purge and not args.dry_run:
-        ids = " ".join(safe_line(s.ref) for s in removed[:RESTORE_HINT_IDS])
+        ids = " ".join(common.safe_line(s.ref) for s in removed[:RESTORE_HINT_IDS])
         more = " ..." if len(removed) > RESTORE_HINT_IDS else ""
         print(
             f"undo with: sessionview restore {ids}{more}  (sessionview restore --list shows the trash)"

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from sessionview.cli.common import (
-    CliError,
-    bad_dirs,
-    host_option,
-    load_config,
-    safe_line,
-    write_json,
-)
+from sessionview.cli import common
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="only sessions deleted from this directory (repeatable)",
     )
-    host_option(p)
+    common.host_option(p)
 
 
 def _from_dirs(entry: TrashEntry, dirs: list[str]) -> bool:
@@ -54,22 +47,22 @@ def run(args: argparse.Namespace) -> int:
     from sessionview.store.actions import find_trash, list_trash, restore
     from sessionview.store.errors import PersistenceError
 
-    config = load_config(only_if_present=True)
+    config = common.load_config(only_if_present=True)
     if getattr(args, "host", None) or (config is not None and config.hosts):
         from sessionview.cli import fleet
 
         specs = fleet.host_specs(args, config)
         if specs is not None:
             if len(args.ids) > 1 or args.all or args.dir:
-                raise CliError("with --host, restore one id at a time (no --all or --dir)")
+                raise common.CliError("with --host, restore one id at a time (no --all or --dir)")
             return fleet.restore(args, config, specs)
-    problems = bad_dirs(args.dir)
+    problems = common.bad_dirs(args.dir)
     if problems:
-        raise CliError("; ".join(problems))
+        raise common.CliError("; ".join(problems))
     dirs = [os.path.abspath(os.path.expanduser(d)) for d in args.dir or ()]
     entries = [e for e in list_trash() if not dirs or _from_dirs(e, dirs)]
     if args.all and args.ids:
-        raise CliError("give ids or --all, not both")
+        raise common.UsageError("give ids or --all, not both")
     if args.list or not (args.ids or args.all):
         return _list(entries, as_json=args.json)
     if args.all:
@@ -83,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         for ident in args.ids:
             entry = find_trash(ident)
             if dirs and entry.folder not in wanted:
-                raise CliError(f"{ident}: not deleted from {', '.join(args.dir)}")
+                raise common.CliError(f"{ident}: not deleted from {', '.join(args.dir)}")
             if entry not in targets:
                 targets.append(entry)
     status = 0
@@ -92,12 +85,12 @@ def run(args: argparse.Namespace) -> int:
         try:
             paths = restore(entry)
         except PersistenceError as exc:
-            print(f"sessionview: {safe_line(exc)}", file=sys.stderr)
+            print(f"sessionview: {common.safe_line(exc)}", file=sys.stderr)
             status = 1
             continue
         restored += 1
         for path in paths:
-            print(f"restored {safe_line(path)}")
+            print(f"restored {common.safe_line(path)}")
     if len(targets) > 1:
         print(f"restored {plural(restored, 'session')} of {len(targets)}")
     return status
@@ -107,7 +100,7 @@ def _list(entries: list[TrashEntry], *, as_json: bool) -> int:
     from sessionview.render.humanize import human_bytes, plural
 
     if as_json:
-        write_json(
+        common.write_json(
             [
                 {
                     "id": e.id,
@@ -125,7 +118,7 @@ def _list(entries: list[TrashEntry], *, as_json: bool) -> int:
     for e in entries:
         where = e.files[0][0] if e.files else ""
         print(
-            f"{safe_line(e.deleted_at[:19])}  {e.format:<8}  {safe_line(e.id)}  "
-            f"{human_bytes(e.bytes):>8}  {plural(len(e.files), 'file')}  {safe_line(where)}"
+            f"{common.safe_line(e.deleted_at[:19])}  {e.format:<8}  {common.safe_line(e.id)}  "
+            f"{human_bytes(e.bytes):>8}  {plural(len(e.files), 'file')}  {common.safe_line(where)}"
         )
     return 0

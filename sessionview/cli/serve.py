@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sessionview.cli.common import CliError, dir_options, load_config, open_index
+from sessionview.cli.common import UsageError, dir_options, load_config, open_index
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not args.stdio:
-        raise CliError("serve needs --stdio (it never listens on a port)")
+        raise UsageError("serve needs --stdio (it never listens on a port)")
     import io
     import sys
 

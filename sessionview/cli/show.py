@@ -5,17 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from sessionview.cli.common import (
-    CliError,
-    dir_options,
-    host_option,
-    json_bytes,
-    load_config,
-    open_index,
-    resolve,
-    safe_line,
-    write_json,
-)
+from sessionview.cli import common
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,8 +16,8 @@ HELP = "print a session's transcript"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    dir_options(p)
-    host_option(p)
+    common.dir_options(p)
+    common.host_option(p)
     p.add_argument("id", metavar="ID", help="session id or a unique prefix of it")
     p.add_argument(
         "--json", action="store_true", help="print JSON (one object per chunk with --follow)"
@@ -54,20 +44,20 @@ def _print_chunk(chunk: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config()
+    config = common.load_config()
     from sessionview.cli import fleet
 
     specs = fleet.host_specs(args, config)
     if specs is not None:
         return fleet.show(args, config, specs)
-    index = open_index(args, config)
-    info = resolve(index, args.id)
+    index = common.open_index(args, config)
+    info = common.resolve(index, args.id)
     from sessionview.store.formats import get_adapter
     from sessionview.store.model import SessionState
 
     adapter = get_adapter(info.format)
     if info.state is SessionState.CORRUPT:
-        raise CliError(info.error or f"{info.path}: cannot be read")
+        raise common.CliError(info.error or f"{info.path}: cannot be read")
     if args.follow:
         return _follow(info, as_json=args.json)
     from sessionview.store.errors import PersistenceError
@@ -78,13 +68,13 @@ def run(args: argparse.Namespace) -> int:
         if os.path.lexists(info.path):
             raise
         # Renamed (an OpenRath close) or deleted since the listing: look it up again.
-        info = resolve(index, args.id)
+        info = common.resolve(index, args.id)
         adapter = get_adapter(info.format)
         if info.state is SessionState.CORRUPT:
-            raise CliError(info.error or f"{info.path}: cannot be read") from None
+            raise common.CliError(info.error or f"{info.path}: cannot be read") from None
         chunks, header = _read_transcript(info, adapter)
     if args.json:
-        write_json(
+        common.write_json(
             {
                 "id": info.id,
                 "format": info.format,
@@ -133,23 +123,25 @@ def _follow(info: Any, *, as_json: bool) -> int:
     for event in follow(info):
         if isinstance(event, ChunksAppended):
             for problem in event.problems:
-                print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
+                print(f"sessionview: {common.safe_line(problem)}", file=sys.stderr)
             for chunk in event.chunks:
                 if as_json:
-                    sys.stdout.buffer.write(json_bytes(chunk_json(chunk), indent=False) + b"\n")
+                    sys.stdout.buffer.write(
+                        common.json_bytes(chunk_json(chunk), indent=False) + b"\n"
+                    )
                     sys.stdout.flush()
                 else:
                     _print_chunk(chunk)
         elif isinstance(event, FollowReset):
-            print(f"sessionview: {safe_line(event.reason)}; reading again", file=sys.stderr)
+            print(f"sessionview: {common.safe_line(event.reason)}; reading again", file=sys.stderr)
         elif isinstance(event, FollowEnded):
             if as_json:  # the last line says how it ended, for a script reading the stream
                 state = "deleted" if event.deleted else event.state.value
                 end = {"end": True, "state": state, "reason": event.reason}
-                sys.stdout.buffer.write(json_bytes(end, indent=False) + b"\n")
+                sys.stdout.buffer.write(common.json_bytes(end, indent=False) + b"\n")
                 sys.stdout.flush()
             if event.deleted or event.state is SessionState.CORRUPT:
-                print(f"sessionview: {safe_line(event.reason)}", file=sys.stderr)
+                print(f"sessionview: {common.safe_line(event.reason)}", file=sys.stderr)
                 return 1
-            print(f"sessionview: session {safe_line(event.reason)}", file=sys.stderr)
+            print(f"sessionview: session {common.safe_line(event.reason)}", file=sys.stderr)
     return 0

@@ -122,7 +122,7 @@ def test_ls_state_filter_and_table(openrath_dir: Path) -> None:
     assert table[0].split()[:3] == ["STATE", "ID", "FORMAT"]
     assert any("✓ closed" in line and CLOSED_ID[:8] in line for line in table)
     bad = sv("ls", "--dir", str(openrath_dir), "--state", "sleeping")
-    assert "invalid state" in assert_one_line_error(bad)
+    assert "invalid state" in assert_one_line_error(bad, code=2)  # a usage error
 
 
 def test_ls_empty_dir_says_where_and_what_to_try(tmp_path: Path) -> None:
@@ -327,7 +327,7 @@ def test_prune_never_touches_running_or_corrupt(tmp_path: Path) -> None:
         assert (directory / "running-one.jsonl.__partial__").exists()
     finally:
         writer.communicate("\n", timeout=10)
-    assert_one_line_error(sv("prune", "--older-than", "soon", "--dir", str(directory)))
+    assert_one_line_error(sv("prune", "--older-than", "soon", "--dir", str(directory)), code=2)
 
 
 def test_resume_prints_snippet_or_configured_command(

@@ -104,8 +104,8 @@ def test_the_default_output_is_the_current_directory(tmp_path: Path) -> None:
     assert os.listdir(work) == ["deploy-it-key-redacted-aws-access-key-aaaa1111.json"]
 
 
-def _one_error(result: subprocess.CompletedProcess[str], expected: str) -> None:
-    assert result.returncode == 1
+def _one_error(result: subprocess.CompletedProcess[str], expected: str, code: int = 1) -> None:
+    assert result.returncode == code, (result.returncode, result.stderr)
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("sessionview: ")
     assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
@@ -138,5 +138,6 @@ def test_bad_input_is_one_line_and_exit_1(tmp_path: Path) -> None:
         sv("export", "--dir", str(sessions), "aaaa", "bbbb", "-o", str(blocker)),
         "a-file: not a directory",
     )
-    _one_error(sv("export", "--dir", str(sessions)), "name the sessions to export")
+    # Nothing named: a usage error (exit 2, as argparse's).
+    _one_error(sv("export", "--dir", str(sessions)), "name the sessions to export", code=2)
     assert sorted(os.listdir(tmp_path)) == ["a-file", "home", "sessions"]

@@ -145,16 +145,16 @@ class HostFeed:
         """One request on the live connection (an action on a row of this host)."""
         return self.connection().request(op, **params)
 
-    def act(self, op: str, sessions: Sequence[str], **params: Any) -> dict[str, Any]:
-        """`request` for an action (`rm`, `restore`, `prune`) on these sessions. When the
-        connection drops before the answer, the action may have happened there or not:
-        it is remembered, and once the host is back its listing says which
+    def act(self, op: str, targets: Sequence[str], /, **params: Any) -> dict[str, Any]:
+        """`request` for an action (`rm`, `restore`, `prune`) on the `targets` (session
+        ids). When the connection drops before the answer, the action may have happened
+        there or not: it is remembered, and once the host is back its listing says which
         (`take_reports`); the ConnectionLost raised says so."""
         try:
             return self.request(op, **params)
         except ConnectionLost as exc:
             with self._lock:
-                self._unsettled.append((op, tuple(sessions)))
+                self._unsettled.append((op, tuple(targets)))
             raise ConnectionLost(
                 self.name, f"{exc.what}; whether the {op} happened is checked when it is back"
             ) from None

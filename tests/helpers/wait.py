@@ -25,13 +25,14 @@ def _describe(what: What, timeout: float) -> str:
 
 def wait_until(
     condition: Callable[[], Any], *, timeout: float, what: What, interval: float = 0.01
-) -> None:
-    """Return as soon as `condition()` is true; raise WaitTimeout after `timeout` seconds."""
+) -> Any:
+    """`condition()`'s value as soon as it is true; raise WaitTimeout after `timeout` seconds."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not (value := condition()):
         if time.monotonic() >= deadline:
             raise WaitTimeout(_describe(what, timeout))
         time.sleep(interval)
+    return value
 
 
 async def pilot_wait_until(

@@ -13,10 +13,11 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.helpers.wait import wait_until
 
 
 class SshdMissing(RuntimeError):
@@ -34,16 +35,8 @@ def free_port() -> int:
 
 
 def wait_for(what: str, check: Callable[[], object], timeout: float = 30.0) -> object:
-    """Poll `check` until it returns something true; AssertionError naming `what` after
-    `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
+    """`wait_until` with the argument order these tests read best (what, then how)."""
+    return wait_until(check, timeout=timeout, what=what, interval=0.02)
 
 
 @dataclass

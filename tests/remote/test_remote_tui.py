@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sessionview.remote.hosts import HostSpec
 from sessionview.store.index import SessionIndex
 from sessionview.store.writer import SessionWriter
 from tests.helpers.app import utc_tz  # noqa: F401 - autouse: TZ=UTC for the snapshots
+from tests.helpers.wait import pilot_wait_until
 from tests.remote.conftest import Fleet
 
 pytestmark = pytest.mark.slow
@@ -31,12 +31,8 @@ def spec(fleet: Fleet, name: str) -> HostSpec:
 
 
 async def until(pilot, what: str, condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.05)
-        await pilot.pause()
+    """`pilot_wait_until` with the argument order these tests read best."""
+    await pilot_wait_until(pilot, condition, timeout=timeout, what=what, interval=0.05)
 
 
 def test_remote_rows_live_with_host_column_header_and_actions(

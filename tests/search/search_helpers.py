@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from sessionview.store.index import SessionIndex
 from sessionview.store.model import SessionInfo
 from sessionview.store.search import SearchIndex
 from sessionview.store.writer import SessionWriter
+from tests.helpers.wait import wait_until
 
 
 def write_session(directory: Path, sid: str, texts: list[str], *, close: bool = True) -> Path:
@@ -36,8 +36,5 @@ def found_ids(search: SearchIndex, query: str, sessions: list[SessionInfo], **kw
 
 
 def wait_for(what: str, condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
+    """`wait_until` with the argument order these tests read best (what, then how)."""
+    wait_until(condition, timeout=timeout, what=what, interval=0.02)

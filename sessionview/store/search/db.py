@@ -15,7 +15,7 @@ import os
 import sqlite3
 
 #: Bump when the schema or what is indexed changes: older files are rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 #: `PRAGMA application_id`: tells our file from any other SQLite file.
 APPLICATION_ID = 0x53565352  # "SVSR"
 BUSY_TIMEOUT_MS = 30_000
@@ -35,9 +35,9 @@ CREATE TABLE files (
 );
 CREATE INDEX files_inode ON files (dev, ino);
 CREATE TABLE body (
-    id INTEGER PRIMARY KEY,      -- `chunk_rowid(file, chunk, roles)`, also the fts rowid
-    kind TEXT NOT NULL,          -- as `show --json` names it
-    z BLOB NOT NULL              -- the searchable text, zlib-compressed (excerpts)
+    id INTEGER PRIMARY KEY,      -- `chunk_rowid(file, first chunk, 0)`: a block of chunks
+    meta TEXT NOT NULL,          -- per chunk, one line: "chunk roles kind bytes"
+    z BLOB NOT NULL              -- their searchable texts, concatenated, zlib-compressed
 );
 CREATE VIRTUAL TABLE fts USING fts5 (
     w, g, content = '', tokenize = 'unicode61 remove_diacritics 2'

@@ -17,12 +17,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sessionview.store.search import body
 from sessionview.store.search.db import chunk_rowid, file_range
 from sessionview.store.search.listing import Listed
 from sessionview.store.search.text import columns, role_bits, searchable
@@ -63,7 +63,8 @@ class _Job:
 @dataclass(slots=True)
 class _Parsed:
     job: _Job
-    rows: list[tuple[int, str, int, bytes, str, str]]  # chunk, kind, roles, z, w, g
+    rows: list[tuple[int, int, str, str]]  # chunk, roles, words, grams: the fts rows
+    blocks: list[body.Block]  # their texts, compressed (here: in a worker process)
     offset: int
     lineno: int
     chunks: int
@@ -74,16 +75,20 @@ def _key(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _rows_of(chunks: Iterable[Chunk]) -> list[tuple[int, str, int, bytes, str, str]]:
-    rows = []
+def _entries_of(chunks: Iterable[Chunk]) -> list[body.Entry]:
+    entries = []
     for chunk in chunks:
         text = searchable(chunk)
-        if not text.strip():
-            continue
-        words, grams = columns(text)
-        z = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
-        rows.append((chunk.index, str(chunk.kind), role_bits(chunk), z, words, grams))
-    return rows
+        if text.strip():
+            entries.append((chunk.index, role_bits(chunk), str(chunk.kind), text))
+    return entries
+
+
+def _parsed(
+    job: _Job, entries: list[body.Entry], offset: int, lineno: int, chunks: int, size: int
+) -> _Parsed:
+    rows = [(chunk, roles, *columns(text)) for chunk, roles, _, text in entries]
+    return _Parsed(job, rows, body.pack(entries), offset, lineno, chunks, size)
 
 
 def _parse(job: _Job) -> _Parsed:
@@ -99,7 +104,7 @@ def _parse(job: _Job) -> _Parsed:
             chunks = adapter.load_chunks(Path(job.path))
         except PersistenceError:
             chunks = []
-        return _Parsed(job, _rows_of(chunks), size, 0, len(chunks), size)
+        return _parsed(job, _entries_of(chunks), size, 0, len(chunks), size)
     from sessionview.store.tail import TailReader
 
     if job.append and job.base is not None:
@@ -108,7 +113,7 @@ def _parse(job: _Job) -> _Parsed:
         offset, lineno, first = 0, 0, 0
     reader = TailReader(job.path, offset=offset, lineno=lineno)
     state = adapter.new_state()
-    rows: list[tuple[int, str, int, bytes, str, str]] = []
+    entries: list[body.Entry] = []
     count = first
     while True:
         before = reader.offset
@@ -120,10 +125,10 @@ def _parse(job: _Job) -> _Parsed:
             break
         chunks = adapter.chunks_from_records(batch.records, count, state)
         count += len(chunks)
-        rows.extend(_rows_of(chunks))
+        entries.extend(_entries_of(chunks))
         if reader.offset == before or reader.offset >= size:
             break
-    return _Parsed(job, rows, reader.offset, reader.lineno, count, max(size, reader.offset))
+    return _parsed(job, entries, reader.offset, reader.lineno, count, max(size, reader.offset))
 
 
 def _parse_or_none(job: _Job) -> _Parsed | None:
@@ -172,13 +177,20 @@ POOL_WINDOW = 32
 
 
 def _delete_body(con: sqlite3.Connection, file_id: int, from_chunk: int = 0) -> None:
-    """Remove a file's chunks (from `from_chunk` on) from the text index and the bodies."""
+    """Remove a file's chunks (from `from_chunk` on) from the text index and the bodies.
+
+    `from_chunk` is 0 or where an earlier pass ended, so it is a block boundary."""
     low, high = file_range(file_id, from_chunk)
-    rows = con.execute("SELECT id, z FROM body WHERE id >= ? AND id < ?", (low, high)).fetchall()
-    for rowid, z in rows:
-        words, grams = columns(zlib.decompress(z).decode("utf-8", "surrogatepass"))
-        con.execute(
-            "INSERT INTO fts (fts, rowid, w, g) VALUES ('delete', ?, ?, ?)", (rowid, words, grams)
+    blocks = con.execute(
+        "SELECT meta, z FROM body WHERE id >= ? AND id < ?", (low, high)
+    ).fetchall()
+    for meta, z in blocks:
+        con.executemany(
+            "INSERT INTO fts (fts, rowid, w, g) VALUES ('delete', ?, ?, ?)",
+            [
+                (chunk_rowid(file_id, chunk, roles), *columns(text))
+                for chunk, roles, _, text in body.unpack(meta, z)
+            ],
         )
     con.execute("DELETE FROM body WHERE id >= ? AND id < ?", (low, high))
 
@@ -337,14 +349,16 @@ class Indexer:
                         " offset = ?, lineno = ?, chunks = ? WHERE id = ?",
                         (*facts, file_id),
                     )
-                rows = [(chunk_rowid(file_id, r[0], r[2]), *r) for r in parsed.rows]
                 con.executemany(
-                    "INSERT INTO body (id, kind, z) VALUES (?, ?, ?)",
-                    [(rowid, kind, z) for rowid, _, kind, _, z, _, _ in rows],
+                    "INSERT INTO body (id, meta, z) VALUES (?, ?, ?)",
+                    [(chunk_rowid(file_id, first, 0), meta, z) for first, meta, z in parsed.blocks],
                 )
                 con.executemany(
                     "INSERT INTO fts (rowid, w, g) VALUES (?, ?, ?)",
-                    [(rowid, words, grams) for rowid, _, _, _, _, words, grams in rows],
+                    [
+                        (chunk_rowid(file_id, chunk, roles), words, grams)
+                        for chunk, roles, words, grams in parsed.rows
+                    ],
                 )
                 added += len(parsed.rows)
         return added

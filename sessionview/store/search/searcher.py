@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sessionview.store.search.body import unpack
 from sessionview.store.search.db import CHUNK_SHIFT, FILE_SHIFT, file_range
 from sessionview.store.search.listing import Listed
 from sessionview.store.search.query import GramTerm, Term, match_spans, parse
@@ -209,18 +209,24 @@ def _hits(
         ]
     out: dict[int, tuple[Hit, ...]] = {}
     for file_id, rowids in best.items():
-        rows = con.execute(
-            f"SELECT id, kind, z FROM body WHERE id IN ({','.join('?' * len(rowids))}) ORDER BY id",
-            rowids,
-        ).fetchall()
-        out[file_id] = tuple(
-            Hit(
-                (rowid >> CHUNK_SHIFT) & CHUNK_MASK,
-                kind,
-                _excerpt(zlib.decompress(z).decode("utf-8", "surrogatepass"), terms),
-            )
-            for rowid, kind, z in rows
-        )
+        low, _ = file_range(file_id)
+        texts: dict[int, tuple[str, str]] = {}  # chunk -> (kind, text), of the blocks read
+        hits: list[Hit] = []
+        for rowid in rowids:
+            chunk = (rowid >> CHUNK_SHIFT) & CHUNK_MASK
+            if chunk not in texts:
+                # The block holding this chunk: the last one starting at or before it.
+                block = con.execute(
+                    "SELECT meta, z FROM body WHERE id <= ? AND id >= ? ORDER BY id DESC LIMIT 1",
+                    (rowid, low),
+                ).fetchone()
+                if block is not None:
+                    for c, _, kind, text in unpack(*block):
+                        texts[c] = (kind, text)
+            found = texts.get(chunk)
+            if found is not None:
+                hits.append(Hit(chunk, found[0], _excerpt(found[1], terms)))
+        out[file_id] = tuple(hits)
     return out
 
 

@@ -10,7 +10,6 @@ from sessionview.cli.common import (
     dir_options,
     host_option,
     load_config,
-    open_index,
     parse_states,
     safe_line,
     state_names,
@@ -20,7 +19,11 @@ from sessionview.cli.common import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
     from typing import Any
+
+    from sessionview.store.search import SearchIndex, SessionHits
+    from sessionview.store.search.listing import Listed
 
 HELP = "full-text search over every session's transcript"
 DESCRIPTION = (
@@ -69,9 +72,55 @@ def _progress_line() -> Any:
     return show
 
 
+def _roots(args: argparse.Namespace, config: Any) -> tuple[list[Any], bool]:
+    """The roots `open_index` lists, and whether it reuses directory listings."""
+    from sessionview.cli.common import bad_dirs
+    from sessionview.store.roots import resolve_roots
+
+    problems = bad_dirs(getattr(args, "dir", None))
+    if problems:
+        raise CliError("; ".join(problems))
+    roots = resolve_roots(
+        getattr(args, "dir", None) or (),
+        config_dirs=config.dirs if config else (),
+        forced_format=getattr(args, "format", None),
+    )
+    return roots, not (config and config.polling)
+
+
+def _search_listing(
+    args: argparse.Namespace,
+    search: SearchIndex,
+    roots: list[Any],
+    reuse: bool,
+    key: str | None,
+    text: str,
+    keep: Callable[[Listed], bool],
+    kinds: list[str],
+) -> tuple[list[SessionHits], list[str]]:
+    """The search the long way: list, bring the index up to date, search, and keep
+    what the listing rested on for the next search."""
+    from sessionview.store.index import SessionIndex
+    from sessionview.store.search.listing import as_listed
+
+    index = SessionIndex(roots, reuse_listings=reuse)
+    entries = index.scan_entries()  # no SessionInfo per row: see search/listing.py
+    sessions = as_listed(entries)
+    progress = _progress_line()
+    try:
+        stats = search.update(sessions, progress=progress)
+    finally:
+        if progress is not None:
+            sys.stderr.write("\r\x1b[K")
+    results = search.search(text, [s for s in sessions if keep(s)], kinds=kinds, limit=args.limit)
+    if key is not None and not stats.stopped:
+        search.remember(key, index, entries)
+    return results, list(index.problems)
+
+
 def run(args: argparse.Namespace) -> int:
     from sessionview.store.search import SearchIndex, SearchUnavailable
-    from sessionview.store.search.listing import as_listed
+    from sessionview.store.search.snapshot import roots_key
 
     text = " ".join(args.query)
     if not text.strip():
@@ -111,34 +160,33 @@ def run(args: argparse.Namespace) -> int:
                 states=sorted(states) if states is not None else None,
                 kinds=kinds,
             )
-    index = open_index(args, config)
-    sessions = index.scan_entries()  # no SessionInfo per row: see search/listing.py
-    for problem in index.problems:
-        print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
     search = SearchIndex()
-    sessions = as_listed(sessions)
-    progress = _progress_line()
+
+    def keep(s: Listed) -> bool:
+        return (
+            (formats is None or s.format in formats)
+            and (states is None or s.state in states)
+            and (cutoff is None or (s.updated_at() or cutoff) >= cutoff)
+        )
+
+    roots, reuse = _roots(args, config)
+    key = roots_key(roots, reuse)
     try:
-        search.update(sessions, progress=progress)
+        # Nothing changed since the last search: no listing (see search/snapshot.py).
+        found = None
+        if key is not None:
+            found = search.search_if_current(text, key, keep=keep, kinds=kinds, limit=args.limit)
+        if found is None:
+            found = _search_listing(args, search, roots, reuse, key, text, keep, kinds)
     except SearchUnavailable as exc:
         raise CliError(str(exc)) from None
     finally:
-        if progress is not None:
-            sys.stderr.write("\r\x1b[K")
         for notice in search.notices:
             print(f"sessionview: {safe_line(notice)}", file=sys.stderr)
         search.notices.clear()
-    wanted = [
-        s
-        for s in sessions
-        if (formats is None or s.format in formats)
-        and (states is None or s.state in states)
-        and (cutoff is None or (s.updated_at() or cutoff) >= cutoff)
-    ]
-    try:
-        results = search.search(text, wanted, kinds=kinds, limit=args.limit)
-    except SearchUnavailable as exc:
-        raise CliError(str(exc)) from None
+    results, problems = found
+    for problem in problems:
+        print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
     if args.json:
         write_json([r.to_json() for r in results])
         return 0

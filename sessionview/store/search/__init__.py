@@ -12,16 +12,17 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sessionview.store.search.db import SearchUnavailable, connect, default_path
 from sessionview.store.search.indexer import Indexer, ProgressFn, UpdateStats
 from sessionview.store.search.listing import Listed, as_listed
 from sessionview.store.search.query import parse
-from sessionview.store.search.searcher import Hit, SessionHits, roles_mask, search
+from sessionview.store.search.searcher import Hit, SessionHits, roles_mask, search, search_files
 
 if TYPE_CHECKING:
+    from sessionview.store.index import SessionIndex
     from sessionview.store.model import SessionInfo
 
 
@@ -73,6 +74,38 @@ class SearchIndex:
         with self._connection() as con:
             jobs, _ = Indexer(con).plan(as_listed(sessions))
             return len(jobs)
+
+    def search_if_current(
+        self,
+        text: str,
+        roots: str,
+        *,
+        keep: Callable[[Listed], bool] | None = None,
+        kinds: Iterable[str] = (),
+        limit: int | None = 20,
+    ) -> tuple[list[SessionHits], list[str]] | None:
+        """`search` over the sessions of the last listing of `roots` (a
+        `snapshot.roots_key`) that `keep` allows, with that listing's problem lines,
+        when nothing changed since that listing (the index is then current); None
+        when it cannot be shown: list, `update`, `search` and `remember` instead."""
+        from sessionview.store.search import snapshot
+
+        with self._connection() as con:
+            found = snapshot.current(con, roots)
+            if found is None:
+                return None
+            sessions, problems = found
+            if keep is not None:
+                sessions = {f: s for f, s in sessions.items() if keep(s)}
+            return search_files(con, text, sessions, roles=roles_mask(kinds), limit=limit), problems
+
+    def remember(self, roots: str, index: SessionIndex, entries: Sequence[Any]) -> bool:
+        """Keep the listing `index` just made (its `scan_entries()`), once `update` made
+        the index current with it, so that the next `search_if_current` can skip it."""
+        from sessionview.store.search import snapshot
+
+        with self._connection() as con:
+            return snapshot.save(con, roots, index, entries)
 
     def search(
         self,

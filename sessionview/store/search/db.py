@@ -15,7 +15,7 @@ import os
 import sqlite3
 
 #: Bump when the schema or what is indexed changes: older files are rebuilt.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 #: `PRAGMA application_id`: tells our file from any other SQLite file.
 APPLICATION_ID = 0x53565352  # "SVSR"
 BUSY_TIMEOUT_MS = 30_000
@@ -38,6 +38,21 @@ CREATE TABLE body (
     id INTEGER PRIMARY KEY,      -- `chunk_rowid(file, first chunk, 0)`: a block of chunks
     meta TEXT NOT NULL,          -- per chunk, one line: "chunk roles kind bytes"
     z BLOB NOT NULL              -- their searchable texts, concatenated, zlib-compressed
+);
+-- The CLI's proof that the listing is unchanged since its last search (snapshot.py).
+CREATE TABLE snapshot (
+    roots TEXT PRIMARY KEY,      -- the roots listed (`snapshot.roots_key`)
+    data BLOB NOT NULL           -- walks, per-file stat facts, sessions, problems (marshal)
+);
+CREATE TABLE listed (
+    roots TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sig TEXT NOT NULL,           -- what the row was made from (rewritten when it changes)
+    format TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    row BLOB NOT NULL,           -- the listing's JSON row of the session
+    PRIMARY KEY (roots, path)
 );
 CREATE VIRTUAL TABLE fts USING fts5 (
     w, g, content = '', tokenize = 'unicode61 remove_diacritics 2'

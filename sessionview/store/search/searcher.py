@@ -154,8 +154,7 @@ def search(
     limit: int | None = 20,
 ) -> list[SessionHits]:
     """The sessions (among `sessions`) in which every term of `text` matches."""
-    terms = parse(text)
-    if not terms:
+    if not parse(text):
         return []
     by_path = {s.path: s for s in sessions}
     ids: dict[int, Listed] = {}
@@ -163,6 +162,21 @@ def search(
         info = by_path.get(path)
         if info is not None:
             ids[file_id] = info
+    return search_files(con, text, ids, roles=roles, limit=limit)
+
+
+def search_files(
+    con: sqlite3.Connection,
+    text: str,
+    ids: dict[int, Listed],
+    *,
+    roles: int = 0,
+    limit: int | None = 20,
+) -> list[SessionHits]:
+    """`search` among the sessions whose files have these ids in the index."""
+    terms = parse(text)
+    if not terms:
+        return []
     where = _where_roles(roles)
     total = _total_rows(con)
     weighted = [t for t in terms if 2 * _rows_matching(con, t) < total]

@@ -1,0 +1,241 @@
+"""The CLI's proof that nothing changed since its last search: the listing, skipped.
+
+A CLI search must bring the index up to date first, and the cheapest way to know it
+is up to date is to show that the listing would come out as it did last time. After
+a search that listed the sessions (the slow way: `SessionIndex.scan_entries`, then
+`SearchIndex.update`), the facts that listing rested on are kept in the search index
+file, per set of roots:
+
+* each root's directory walk (directories with their inode and ctime, as the
+  listing's own walk cache keeps them: an added, removed or renamed file changes
+  its directory's ctime);
+* every listed file's `(device, inode, size, mtime, ctime)`, and for a file whose
+  state only its writer's lock decides (a running or crashed OpenRath session), the
+  lock verdict it had;
+* the rows printed for the sessions (table `listed`, rewritten only for rows that
+  changed) and the listing's problem lines.
+
+The next search checks exactly what a warm listing checks (the walk, a `stat` per
+file, `/proc/locks` for the lock-decided ones) against those facts, with no listing
+cache to load, no entry per file and no per-file query: when all agree, the listing
+would give the same sessions with the same rows, and the index, brought up to date
+with that listing last time, is still current for every one of them. Anything else
+(a file changed, a state an adapter must decide on each scan, a racy directory) is
+"not proven": the caller lists and updates the slow way, which writes a new snapshot.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sqlite3
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from sessionview.store.index import SessionIndex
+    from sessionview.store.roots import Root
+    from sessionview.store.search.listing import Listed
+
+#: Marshal's format belongs to the Python that wrote it: another one reads no snapshot.
+_TAG = f"sv-search-snapshot-2 {sys.implementation.cache_tag} {marshal.version}"
+
+#: `FileRecord.mode` values (records.py): the row is final / decided by the lock alone.
+_STATIC = 0
+_BY_LOCK = 1
+
+
+def roots_key(roots: Sequence[Root], reuse_listings: bool) -> str | None:
+    """The snapshot's key for these roots; None when no snapshot may be used (a
+    listing that must list every directory every time cannot be skipped either)."""
+    if not reuse_listings:
+        return None
+    from sessionview.store.index.adapters import active_formats
+
+    return repr([(r.dir, r.format or "", active_formats(r)) for r in roots])
+
+
+class _Row:
+    """A listed session's row as the snapshot keeps it (what `Listed` asks of a
+    listing entry: `updated`, `materialize()`); read from the index only for the
+    sessions shown."""
+
+    __slots__ = ("_con", "_roots", "info", "path", "updated")
+
+    def __init__(self, con: sqlite3.Connection, roots: str, path: str, updated: str) -> None:
+        self._con = con
+        self._roots = roots
+        self.path = path
+        self.updated = updated
+        self.info: Any = None
+
+    def materialize(self) -> Any:
+        if self.info is None:
+            import orjson
+
+            from sessionview.store.model import SessionInfo
+
+            (row,) = self._con.execute(
+                "SELECT row FROM listed WHERE roots = ? AND path = ?", (self._roots, self.path)
+            ).fetchone()
+            self.info = SessionInfo.from_json(orjson.loads(row))
+        return self.info
+
+
+def current(con: sqlite3.Connection, key: str) -> tuple[dict[int, Listed], list[str]] | None:
+    """The listed sessions (by their file's id in the index, in listing order) and
+    problem lines, when the snapshot proves the listing unchanged; None when not.
+    A corrupt session, which is not indexed, is not among them: it cannot match."""
+    found = con.execute("SELECT data FROM snapshot WHERE roots = ?", (key,)).fetchone()
+    if found is None:
+        return None
+    try:
+        tag, walks, files, problems, best = marshal.loads(found[0])
+    except (ValueError, TypeError, EOFError):
+        return None
+    if tag != _TAG:
+        return None
+    from sessionview.store.index.walk_cache import walk_still_valid
+
+    if not all(walk_still_valid(walk) for walk in walks):
+        return None
+    probe = None
+    stat = os.stat
+    for path, dev, ino, size, mtime_ns, ctime_ns, verdict in files:
+        try:
+            st = stat(path)
+        except OSError:
+            return None
+        if (
+            st.st_mtime_ns != mtime_ns
+            or st.st_size != size
+            or st.st_ino != ino
+            or st.st_ctime_ns != ctime_ns
+            or st.st_dev != dev
+        ):
+            return None
+        if verdict is not None:
+            if probe is None:
+                from sessionview.store.liveness import LivenessProbe
+
+                probe = LivenessProbe()
+            if probe.is_locked(path, st) != verdict:
+                return None
+    from sessionview.store.search.listing import Listed
+
+    of = Listed.of
+    sessions = {
+        file_id: of(_Row(con, key, path, updated), path, fmt, state)
+        for path, file_id, fmt, state, updated in best
+    }
+    return sessions, list(problems)
+
+
+def save(con: sqlite3.Connection, key: str, index: SessionIndex, best: Sequence[Any]) -> bool:
+    """Keep what the listing `index` just made (its best entries `best`) as the
+    snapshot for `key`; False (and any old snapshot for `key` removed) when a file's
+    state is not provable by stat and lock alone, or a file changed meanwhile."""
+    facts = _facts(index, best)
+    with _transaction(con):
+        # The index must hold every file as this listing saw it (another process may
+        # have indexed another version of one meanwhile).
+        ids = _indexed_as_listed(con, best) if facts is not None else None
+        if facts is None or ids is None:
+            con.execute("DELETE FROM snapshot WHERE roots = ?", (key,))
+            return False
+        sessions = []
+        for e in best:
+            path = _absolute(e.path)
+            if path in ids:
+                sessions.append((path, ids[path], e.format, e.state, e.updated))
+        data = (*facts, tuple(sessions))
+        kept = dict(con.execute("SELECT path, sig FROM listed WHERE roots = ?", (key,)))
+        changed = []
+        for entry in best:
+            path = _absolute(entry.path)
+            sig = repr((entry.key, entry.state, entry.format, entry.updated))
+            if kept.pop(path, None) != sig:
+                row = (entry.format, entry.state, entry.updated, entry.json_row())
+                changed.append((key, path, sig, *row))
+        con.executemany(
+            "INSERT OR REPLACE INTO listed (roots, path, sig, format, state, updated, row)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            changed,
+        )
+        con.executemany("DELETE FROM listed WHERE roots = ? AND path = ?", [(key, p) for p in kept])
+        con.execute(
+            "INSERT OR REPLACE INTO snapshot (roots, data) VALUES (?, ?)",
+            (key, marshal.dumps(data)),
+        )
+    return True
+
+
+def _indexed_as_listed(con: sqlite3.Connection, best: Sequence[Any]) -> dict[str, int] | None:
+    """The index's file ids of the listed sessions (corrupt ones are not indexed), when
+    it holds every one of their files as the listing saw it; else None."""
+    indexed = {
+        path: (file_id, (dev, ino, size, mtime))
+        for file_id, path, dev, ino, size, mtime in con.execute(
+            "SELECT id, path, dev, ino, size, mtime_ns FROM files"
+        )
+    }
+    ids = {}
+    for e in best:
+        if e.state == "corrupt":
+            continue
+        path = _absolute(e.path)
+        found = indexed.get(path)
+        if found is None or found[1] != tuple(e.key):
+            return None
+        ids[path] = found[0]
+    return ids
+
+
+def _absolute(path: str) -> str:
+    """The path as search knows a file (`listing.Listed.path`)."""
+    return path if path.startswith("/") else os.path.abspath(path)
+
+
+def _facts(index: SessionIndex, best: Sequence[Any]) -> tuple[Any, ...] | None:
+    walks, entries = index.last_scan()
+    if any(walk is None for walk in walks):
+        return None
+    probe = None
+    files = []
+    for path, (entry, record) in entries.items():
+        if record is None or entry.key != record.key or entry.row is None:
+            return None  # not from a cached record: unreadable, or not cached
+        if record.mode == _STATIC:
+            verdict = None
+        elif record.mode == _BY_LOCK:
+            if probe is None:
+                from sessionview.store.liveness import LivenessProbe
+
+                probe = LivenessProbe()
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None
+            if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != entry.key:
+                return None
+            verdict = probe.is_locked(path, st)
+            if record.locked_row(verdict) != (entry.state, entry.row):
+                return None  # the verdict now is not the one the listing saw
+        else:
+            return None  # the adapter decides on every scan
+        files.append((path, *record.key, record.ctime_ns, verdict))
+    return (_TAG, tuple(walks), tuple(files), tuple(index.problems))
+
+
+class _transaction:
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    def __enter__(self) -> None:
+        self.con.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.con.execute("COMMIT" if exc_type is None else "ROLLBACK")

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sessionview.store.search.db import SearchUnavailable, connect, default_path
-from sessionview.store.search.indexer import Indexer, ProgressFn, UpdateStats
 from sessionview.store.search.listing import Listed, as_listed
 from sessionview.store.search.query import parse
 from sessionview.store.search.searcher import Hit, SessionHits, roles_mask, search, search_files
@@ -24,6 +23,7 @@ from sessionview.store.search.searcher import Hit, SessionHits, roles_mask, sear
 if TYPE_CHECKING:
     from sessionview.store.index import SessionIndex
     from sessionview.store.model import SessionInfo
+    from sessionview.store.search.indexer import ProgressFn, UpdateStats
 
 
 class SearchIndex:
@@ -66,11 +66,15 @@ class SearchIndex:
         stop: threading.Event | None = None,
     ) -> UpdateStats:
         """Index what changed in these sessions' files; drop files gone from disk."""
+        from sessionview.store.search.indexer import Indexer
+
         with self._connection() as con:
             return Indexer(con).update(as_listed(sessions), progress=progress, stop=stop)
 
     def pending(self, sessions: Iterable[Any]) -> int:
         """How many files `update` would read (0: the index is current)."""
+        from sessionview.store.search.indexer import Indexer
+
         with self._connection() as con:
             jobs, _ = Indexer(con).plan(as_listed(sessions))
             return len(jobs)
@@ -177,3 +181,12 @@ __all__ = [
     "parse",
     "search_rows",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The indexer (and what it imports) is loaded only by a search that indexes.
+    if name == "UpdateStats":
+        from sessionview.store.search.indexer import UpdateStats
+
+        return UpdateStats
+    raise AttributeError(name)

@@ -13,7 +13,7 @@ a set of whole blocks.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 #: A block is closed once it holds this many bytes of text (it holds at least one chunk).
 BLOCK_BYTES = 1 << 20
@@ -53,14 +53,17 @@ def pack(entries: Iterable[Entry]) -> list[Block]:
     return blocks
 
 
-def unpack(meta: str, z: bytes) -> list[Entry]:
-    """A stored block's entries, in chunk order."""
+def unpack(meta: str, z: bytes, chunks: Container[int] | None = None) -> list[Entry]:
+    """A stored block's entries, in chunk order (only those of `chunks` if given:
+    decoding a whole block's text for one excerpt was most of an excerpt's cost)."""
     data = zlib.decompress(z)
     out: list[Entry] = []
     pos = 0
     for line in meta.split("\n"):
         chunk, roles, kind, size = line.split(" ")
         end = pos + int(size)
-        out.append((int(chunk), int(roles), kind, data[pos:end].decode("utf-8", "surrogatepass")))
+        index = int(chunk)
+        if chunks is None or index in chunks:
+            out.append((index, int(roles), kind, data[pos:end].decode("utf-8", "surrogatepass")))
         pos = end
     return out

@@ -24,7 +24,7 @@ StatKey = tuple[int, int, int, int]
 class Listed:
     """One session as search sees it (its file's absolute path is its identity)."""
 
-    __slots__ = ("_info", "_source", "format", "key", "path", "state")
+    __slots__ = ("_info", "_recency", "_source", "format", "key", "path", "state")
 
     def __init__(self, source: Any) -> None:
         self._source = source
@@ -40,9 +40,12 @@ class Listed:
             self._info = source
             self.state = source.state.value
             self.key = None
+        self._recency: float | None = None
 
     @classmethod
-    def of(cls, source: Any, path: str, fmt: str, state: str) -> Listed:
+    def of(
+        cls, source: Any, path: str, fmt: str, state: str, recency: float | None = None
+    ) -> Listed:
         """A listing entry's `Listed` from facts known good (an absolute path), without
         the checks of the constructor: 10,000 of them on every search."""
         listed = cls.__new__(cls)
@@ -52,6 +55,7 @@ class Listed:
         listed.format = fmt
         listed.state = state
         listed.key = None
+        listed._recency = recency
         return listed
 
     def info(self) -> SessionInfo:
@@ -71,11 +75,14 @@ class Listed:
         return info.updated_at or info.created_at
 
     def recency(self) -> float:
-        when = self.updated_at()
-        try:
-            return when.timestamp() if when is not None else 0.0
-        except (OverflowError, OSError, ValueError):
-            return 0.0
+        """`updated_at()` as a number (0 when unknown), computed once: sorts call it."""
+        if self._recency is None:
+            when = self.updated_at()
+            try:
+                self._recency = when.timestamp() if when is not None else 0.0
+            except (OverflowError, OSError, ValueError):
+                self._recency = 0.0
+        return self._recency
 
 
 def as_listed(sessions: Iterable[Any]) -> list[Listed]:

@@ -49,6 +49,12 @@ class Hit:
 
     def marked(self) -> str:
         """The excerpt made terminal-safe, each match between « and »."""
+        if all(text.isprintable() for text, _ in self.excerpt):
+            # What `one_line` gives printable text back as: no import for it (its
+            # module compiles byte patterns a search never uses).
+            return "".join(
+                f"{MARK_OPEN}{text}{MARK_CLOSE}" if hit else text for text, hit in self.excerpt
+            )
         from sessionview.render.safe import one_line
 
         return "".join(
@@ -178,10 +184,16 @@ def search_files(
     if not terms:
         return []
     where = _where_roles(roles)
+    counts: dict[int, int] = {}
+    common = _newest_if_common(con, terms, ids, where, limit)
+    if common is not None:
+        # Found the `grep -l` way; BM25 then recency orders what is shown.
+        scores = _scored(con, terms, dict.fromkeys(common, 0), ids, where)
+        ranked = sorted(common, key=lambda f: (scores[f], -ids[f].recency()))
+        return _answer(con, terms, ids, ranked, scores, counts, where)
     total = _total_rows(con)
     weighted = [t for t in terms if 2 * _rows_matching(con, t) < total]
     weightless = [t for t in terms if t not in weighted]
-    counts: dict[int, int] = {}
     if weighted:
         files = _matching(con, weighted, ids, counts, where)
         if weightless:
@@ -193,6 +205,57 @@ def search_files(
     else:
         ranked = _newest_matching(con, weightless, ids, where, limit)
         scores = dict.fromkeys(ranked, 0.0)
+    return _answer(con, terms, ids, ranked, scores, counts, where)
+
+
+#: A query is "common" when at least half of the newest sessions checked contain all
+#: its terms (checked: twice `limit`, at least `COMMON_PROBE`).
+COMMON_PROBE = 40
+
+
+def _newest_if_common(
+    con: sqlite3.Connection,
+    terms: list[Term],
+    ids: dict[int, Listed],
+    where: str,
+    limit: int | None,
+) -> list[int] | None:
+    """For a query found in most sessions: the newest `limit` sessions that match (or
+    every match, when fewer sessions exist), looked up one by one as `grep -l` stops
+    at a file's first match; None for any other query (ranked over all its matches).
+
+    Ranking every match of a word found in nearly every session by BM25 meant scoring
+    hundreds of thousands of chunks (and its weight is near nothing there anyway)."""
+    if limit is None:
+        return None
+    probe = max(2 * limit, COMMON_PROBE)
+    found: list[int] = []
+    for checked, f in enumerate(_newest(ids), 1):
+        if all(_has(con, t, f, where) for t in terms):
+            found.append(f)
+            if len(found) >= limit:
+                return found
+        if checked >= probe and 2 * len(found) < checked:
+            return None  # fewer than half match: not common
+        if checked >= LOOKUPS:
+            return None
+    return found
+
+
+def _newest(ids: dict[int, Listed]) -> list[int]:
+    return sorted(ids, key=lambda f: -ids[f].recency())
+
+
+def _answer(
+    con: sqlite3.Connection,
+    terms: list[Term],
+    ids: dict[int, Listed],
+    ranked: list[int],
+    scores: dict[int, float],
+    counts: dict[int, int],
+    where: str,
+) -> list[SessionHits]:
+    """The ranked sessions with their hits (excerpts read for these only)."""
     for f in ranked:
         if f not in counts:
             counts[f] = max(_count_in(con, t, f, where) for t in terms)
@@ -226,6 +289,7 @@ def _hits(
         low, _ = file_range(file_id)
         texts: dict[int, tuple[str, str]] = {}  # chunk -> (kind, text), of the blocks read
         hits: list[Hit] = []
+        wanted = {(rowid >> CHUNK_SHIFT) & CHUNK_MASK for rowid in rowids}
         for rowid in rowids:
             chunk = (rowid >> CHUNK_SHIFT) & CHUNK_MASK
             if chunk not in texts:
@@ -235,7 +299,8 @@ def _hits(
                     (rowid, low),
                 ).fetchone()
                 if block is not None:
-                    for c, _, kind, text in unpack(*block):
+                    meta, z = block
+                    for c, _, kind, text in unpack(meta, z, wanted):
                         texts[c] = (kind, text)
             found = texts.get(chunk)
             if found is not None:
@@ -385,7 +450,7 @@ def _newest_matching(
 ) -> list[int]:
     """Only weightless terms: the newest sessions containing them all, looked up
     newest first until `limit` are found (a `grep -l` that stops early)."""
-    newest = sorted(ids, key=lambda f: -ids[f].recency())
+    newest = _newest(ids)
     if limit is not None:
         found: list[int] = []
         for checked, f in enumerate(newest):

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from sessionview.store.search.listing import Listed
 
 #: Marshal's format belongs to the Python that wrote it: another one reads no snapshot.
-_TAG = f"sv-search-snapshot-2 {sys.implementation.cache_tag} {marshal.version}"
+_TAG = f"sv-search-snapshot-3 {sys.implementation.cache_tag} {marshal.version}"
 
 #: `FileRecord.mode` values (records.py): the row is final / decided by the lock alone.
 _STATIC = 0
@@ -128,8 +128,8 @@ def current(con: sqlite3.Connection, key: str) -> tuple[dict[int, Listed], list[
 
     of = Listed.of
     sessions = {
-        file_id: of(_Row(con, key, path, updated), path, fmt, state)
-        for path, file_id, fmt, state, updated in best
+        file_id: of(_Row(con, key, path, updated), path, fmt, state, recency)
+        for path, file_id, fmt, state, updated, recency in best
     }
     return sessions, list(problems)
 
@@ -146,11 +146,14 @@ def save(con: sqlite3.Connection, key: str, index: SessionIndex, best: Sequence[
         if facts is None or ids is None:
             con.execute("DELETE FROM snapshot WHERE roots = ?", (key,))
             return False
+        from sessionview.store.search.listing import Listed
+
         sessions = []
         for e in best:
             path = _absolute(e.path)
             if path in ids:
-                sessions.append((path, ids[path], e.format, e.state, e.updated))
+                recency = Listed(e).recency()  # as the search sorts by it
+                sessions.append((path, ids[path], e.format, e.state, e.updated, recency))
         data = (*facts, tuple(sessions))
         kept = dict(con.execute("SELECT path, sig FROM listed WHERE roots = ?", (key,)))
         changed = []

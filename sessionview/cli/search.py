@@ -93,7 +93,6 @@ def _search_listing(
     search: SearchIndex,
     roots: list[Any],
     reuse: bool,
-    key: str | None,
     text: str,
     keep: Callable[[Listed], bool],
     kinds: list[str],
@@ -113,14 +112,13 @@ def _search_listing(
         if progress is not None:
             sys.stderr.write("\r\x1b[K")
     results = search.search(text, [s for s in sessions if keep(s)], kinds=kinds, limit=args.limit)
-    if key is not None and not stats.stopped:
-        search.remember(key, index, entries)
+    if not stats.stopped:
+        search.remember(roots, index, entries, reuse_listings=reuse)
     return results, list(index.problems)
 
 
 def run(args: argparse.Namespace) -> int:
     from sessionview.store.search import SearchIndex, SearchUnavailable
-    from sessionview.store.search.snapshot import roots_key
 
     text = " ".join(args.query)
     if not text.strip():
@@ -170,14 +168,14 @@ def run(args: argparse.Namespace) -> int:
         )
 
     roots, reuse = _roots(args, config)
-    key = roots_key(roots, reuse)
     try:
-        # Nothing changed since the last search: no listing (see search/snapshot.py).
-        found = None
-        if key is not None:
-            found = search.search_if_current(text, key, keep=keep, kinds=kinds, limit=args.limit)
+        # Nothing changed since the last search (or a few files): no listing, see
+        # store/search/snapshot.py.
+        found = search.search_if_current(
+            text, roots, reuse_listings=reuse, keep=keep, kinds=kinds, limit=args.limit
+        )
         if found is None:
-            found = _search_listing(args, search, roots, reuse, key, text, keep, kinds)
+            found = _search_listing(args, search, roots, reuse, text, keep, kinds)
     except SearchUnavailable as exc:
         raise CliError(str(exc)) from None
     finally:

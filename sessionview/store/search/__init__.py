@@ -23,6 +23,7 @@ from sessionview.store.search.searcher import Hit, SessionHits, roles_mask, sear
 if TYPE_CHECKING:
     from sessionview.store.index import SessionIndex
     from sessionview.store.model import SessionInfo
+    from sessionview.store.roots import Root
     from sessionview.store.search.indexer import ProgressFn, UpdateStats
 
 
@@ -82,34 +83,52 @@ class SearchIndex:
     def search_if_current(
         self,
         text: str,
-        roots: str,
+        roots: Sequence[Root],
         *,
+        reuse_listings: bool = True,
         keep: Callable[[Listed], bool] | None = None,
         kinds: Iterable[str] = (),
         limit: int | None = 20,
     ) -> tuple[list[SessionHits], list[str]] | None:
-        """`search` over the sessions of the last listing of `roots` (a
-        `snapshot.roots_key`) that `keep` allows, with that listing's problem lines,
-        when nothing changed since that listing (the index is then current); None
-        when it cannot be shown: list, `update`, `search` and `remember` instead."""
+        """`search` over the sessions of the last listing of `roots` that `keep`
+        allows, with that listing's problem lines, when the snapshot kept by
+        `remember` proves that listing unchanged but for a few files (which are then
+        read and indexed alone); None when it cannot: list, `update`, `search` and
+        `remember` instead. See `snapshot.py`."""
         from sessionview.store.search import snapshot
 
+        key = snapshot.roots_key(roots, reuse_listings)
+        if key is None:
+            return None
         with self._connection() as con:
-            found = snapshot.current(con, roots)
-            if found is None:
+            proof = snapshot.current(con, key)
+            if proof is None:
                 return None
-            sessions, problems = found
+            if proof.changed and not snapshot.catch_up(con, key, proof, roots, reuse_listings):
+                return None
+            sessions = proof.sessions
             if keep is not None:
                 sessions = {f: s for f, s in sessions.items() if keep(s)}
-            return search_files(con, text, sessions, roles=roles_mask(kinds), limit=limit), problems
+            results = search_files(con, text, sessions, roles=roles_mask(kinds), limit=limit)
+            return results, proof.problems
 
-    def remember(self, roots: str, index: SessionIndex, entries: Sequence[Any]) -> bool:
+    def remember(
+        self,
+        roots: Sequence[Root],
+        index: SessionIndex,
+        entries: Sequence[Any],
+        *,
+        reuse_listings: bool = True,
+    ) -> bool:
         """Keep the listing `index` just made (its `scan_entries()`), once `update` made
         the index current with it, so that the next `search_if_current` can skip it."""
         from sessionview.store.search import snapshot
 
+        key = snapshot.roots_key(roots, reuse_listings)
+        if key is None:
+            return False
         with self._connection() as con:
-            return snapshot.save(con, roots, index, entries)
+            return snapshot.save(con, key, index, entries)
 
     def search(
         self,

@@ -201,22 +201,28 @@ class Indexer:
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
 
-    def _rows(self) -> dict[str, _Row]:
+    def _rows(self, paths: list[str] | None = None) -> dict[str, _Row]:
+        select = "SELECT id, path, dev, ino, size, mtime_ns, offset, lineno, chunks FROM files"
+        if paths is None:
+            return {row[1]: row for row in self.con.execute(select)}
         return {
             row[1]: row
             for row in self.con.execute(
-                "SELECT id, path, dev, ino, size, mtime_ns, offset, lineno, chunks FROM files"
+                f"{select} WHERE path IN ({','.join('?' * len(paths))})", paths
             )
         }
 
-    def plan(self, sessions: Iterable[Listed]) -> tuple[list[_Job], list[_Row]]:
+    def plan(
+        self, sessions: Iterable[Listed], *, only: bool = False
+    ) -> tuple[list[_Job], list[_Row]]:
         """The files to read and the rows of files gone from the listing.
 
         A file whose listing entry carries the `stat` key the index has is current
-        without another `stat` (the listing stat'ed it just now).
+        without another `stat` (the listing stat'ed it just now). With `only`, the
+        sessions are a few files of a listing, not all of it: no other file is gone.
         """
-        rows = self._rows()
         wanted = {s.path: s for s in sessions if s.state != "corrupt"}
+        rows = self._rows(list(wanted) if only else None)
         by_inode = {(r[2], r[3]): r for p, r in rows.items() if p not in wanted}
         jobs: list[_Job] = []
         rows_get, stat = rows.get, os.stat
@@ -259,8 +265,9 @@ class Indexer:
         *,
         progress: ProgressFn | None = None,
         stop: threading.Event | None = None,
+        only: bool = False,
     ) -> UpdateStats:
-        jobs, gone = self.plan(sessions)
+        jobs, gone = self.plan(sessions, only=only)
         dropped = 0
         if gone:
             with _transaction(self.con):

@@ -37,11 +37,12 @@ if TYPE_CHECKING:
     from typing import Any
 
     from sessionview.store.index import SessionIndex
+    from sessionview.store.liveness import LivenessProbe
     from sessionview.store.roots import Root
     from sessionview.store.search.listing import Listed
 
 #: Marshal's format belongs to the Python that wrote it: another one reads no snapshot.
-_TAG = f"sv-search-snapshot-3 {sys.implementation.cache_tag} {marshal.version}"
+_TAG = f"sv-search-snapshot-4 {sys.implementation.cache_tag} {marshal.version}"
 
 #: `FileRecord.mode` values (records.py): the row is final / decided by the lock alone.
 _STATIC = 0
@@ -85,15 +86,36 @@ class _Row:
         return self.info
 
 
-def current(con: sqlite3.Connection, key: str) -> tuple[dict[int, Listed], list[str]] | None:
-    """The listed sessions (by their file's id in the index, in listing order) and
-    problem lines, when the snapshot proves the listing unchanged; None when not.
-    A corrupt session, which is not indexed, is not among them: it cannot match."""
+#: More files changed than this since the last search: list them all the slow way.
+MAX_CHANGED = 64
+
+
+class Proof:
+    """What `current` found: the listed sessions by file id, the listing's problem
+    lines, and the files that changed since (each must be caught up first)."""
+
+    __slots__ = ("changed", "data", "problems", "sessions")
+
+    def __init__(
+        self, sessions: dict[int, Listed], problems: list[str], changed: list[str], data: Any
+    ) -> None:
+        self.sessions = sessions
+        self.problems = problems
+        self.changed = changed
+        self.data = data
+
+
+def current(con: sqlite3.Connection, key: str) -> Proof | None:
+    """The snapshot of `key` checked against the disk: None when the listing may have
+    changed in a way only a whole listing can tell (a directory changed, a file
+    vanished, many files changed); else the proof, with the files whose stat key or
+    lock verdict moved (none: the index is current for the whole listing)."""
     found = con.execute("SELECT data FROM snapshot WHERE roots = ?", (key,)).fetchone()
     if found is None:
         return None
     try:
-        tag, walks, files, problems, best = marshal.loads(found[0])
+        data = marshal.loads(found[0])
+        tag, walks, files, problems, simple, best = data
     except (ValueError, TypeError, EOFError):
         return None
     if tag != _TAG:
@@ -104,6 +126,7 @@ def current(con: sqlite3.Connection, key: str) -> tuple[dict[int, Listed], list[
         return None
     probe = None
     stat = os.stat
+    changed: list[str] = []
     for path, dev, ino, size, mtime_ns, ctime_ns, verdict in files:
         try:
             st = stat(path)
@@ -116,14 +139,18 @@ def current(con: sqlite3.Connection, key: str) -> tuple[dict[int, Listed], list[
             or st.st_ctime_ns != ctime_ns
             or st.st_dev != dev
         ):
-            return None
-        if verdict is not None:
+            changed.append(path)
+        elif verdict is not None:
             if probe is None:
                 from sessionview.store.liveness import LivenessProbe
 
                 probe = LivenessProbe()
             if probe.is_locked(path, st) != verdict:
-                return None
+                changed.append(path)
+        else:
+            continue
+        if len(changed) > MAX_CHANGED or not simple:
+            return None
     from sessionview.store.search.listing import Listed
 
     of = Listed.of
@@ -131,7 +158,69 @@ def current(con: sqlite3.Connection, key: str) -> tuple[dict[int, Listed], list[
         file_id: of(_Row(con, key, path, updated), path, fmt, state, recency)
         for path, file_id, fmt, state, updated, recency in best
     }
-    return sessions, list(problems)
+    return Proof(sessions, list(problems), changed, data)
+
+
+def catch_up(
+    con: sqlite3.Connection, key: str, proof: Proof, roots: Sequence[Root], reuse: bool
+) -> bool:
+    """Bring the listing's rows, the index and the snapshot up to date for the few
+    files `proof` found changed, reading those files only (no whole listing, no
+    listing cache); False when that cannot be shown right (then list the slow way).
+
+    Only for a snapshot where every file is its own session (no partial and final
+    file folded into one row), so a changed file changes its own row and nothing else.
+    """
+    from sessionview.store.index import SessionIndex
+    from sessionview.store.liveness import LivenessProbe
+    from sessionview.store.search.indexer import Indexer
+    from sessionview.store.search.listing import Listed
+
+    tag, walks, files, problems, simple, best = proof.data
+    index = SessionIndex(roots, use_cache=False, reuse_listings=reuse)
+    for path in proof.changed:
+        if index.refresh(path) is None:
+            return False
+    _, fresh = index.last_scan()
+    probe = LivenessProbe()
+    facts = {}
+    for path, (entry, record) in fresh.items():
+        fact = _file_fact(path, entry, record, probe)
+        if fact is None or entry.state == "corrupt":
+            return False
+        facts[_absolute(path)] = fact
+    entries = [entry for entry, _ in fresh.values()]
+    Indexer(con).update([Listed(e) for e in entries], only=True)
+    with _transaction(con):
+        ids = _indexed_as_listed(con, entries)
+        if ids is None:
+            return False
+        rows = {}
+        for entry in entries:
+            path = _absolute(entry.path)
+            listed = Listed(entry)
+            rows[path] = (
+                path,
+                ids[path],
+                entry.format,
+                entry.state,
+                entry.updated,
+                listed.recency(),
+            )
+            proof.sessions[ids[path]] = Listed.of(
+                _Row(con, key, path, entry.updated),
+                path,
+                entry.format,
+                entry.state,
+                listed.recency(),
+            )
+        best = tuple(rows.pop(s[0], s) for s in best)
+        if rows:
+            return False  # a file that was not a session of this listing
+        files = tuple(facts.get(f[0], f) for f in files)
+        _write(con, key, (tag, walks, files, problems, simple, best), entries)
+    proof.changed = []
+    return True
 
 
 def save(con: sqlite3.Connection, key: str, index: SessionIndex, best: Sequence[Any]) -> bool:
@@ -154,26 +243,45 @@ def save(con: sqlite3.Connection, key: str, index: SessionIndex, best: Sequence[
             if path in ids:
                 recency = Listed(e).recency()  # as the search sorts by it
                 sessions.append((path, ids[path], e.format, e.state, e.updated, recency))
-        data = (*facts, tuple(sessions))
         kept = dict(con.execute("SELECT path, sig FROM listed WHERE roots = ?", (key,)))
-        changed = []
-        for entry in best:
-            path = _absolute(entry.path)
-            sig = repr((entry.key, entry.state, entry.format, entry.updated))
-            if kept.pop(path, None) != sig:
-                row = (entry.format, entry.state, entry.updated, entry.json_row())
-                changed.append((key, path, sig, *row))
-        con.executemany(
-            "INSERT OR REPLACE INTO listed (roots, path, sig, format, state, updated, row)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            changed,
-        )
-        con.executemany("DELETE FROM listed WHERE roots = ? AND path = ?", [(key, p) for p in kept])
-        con.execute(
-            "INSERT OR REPLACE INTO snapshot (roots, data) VALUES (?, ?)",
-            (key, marshal.dumps(data)),
-        )
+        gone = set(kept) - {_absolute(e.path) for e in best}
+        con.executemany("DELETE FROM listed WHERE roots = ? AND path = ?", [(key, p) for p in gone])
+        _write(con, key, (*facts, tuple(sessions)), best, kept)
     return True
+
+
+def _write(
+    con: sqlite3.Connection,
+    key: str,
+    data: tuple[Any, ...],
+    entries: Sequence[Any],
+    kept: dict[str, str] | None = None,
+) -> None:
+    """The snapshot blob, and the rows of `entries` that changed (inside a transaction)."""
+    if kept is None:
+        paths = [_absolute(e.path) for e in entries]
+        kept = dict(
+            con.execute(
+                f"SELECT path, sig FROM listed WHERE roots = ? AND path IN"
+                f" ({','.join('?' * len(paths))})",
+                (key, *paths),
+            )
+        )
+    changed = []
+    for entry in entries:
+        path = _absolute(entry.path)
+        sig = repr((entry.key, entry.state, entry.format, entry.updated))
+        if kept.get(path) != sig:
+            row = (entry.format, entry.state, entry.updated, entry.json_row())
+            changed.append((key, path, sig, *row))
+    con.executemany(
+        "INSERT OR REPLACE INTO listed (roots, path, sig, format, state, updated, row)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        changed,
+    )
+    con.execute(
+        "INSERT OR REPLACE INTO snapshot (roots, data) VALUES (?, ?)", (key, marshal.dumps(data))
+    )
 
 
 def _indexed_as_listed(con: sqlite3.Connection, best: Sequence[Any]) -> dict[str, int] | None:
@@ -203,34 +311,43 @@ def _absolute(path: str) -> str:
 
 
 def _facts(index: SessionIndex, best: Sequence[Any]) -> tuple[Any, ...] | None:
+    """`(tag, walks, files, problems, simple)` of the listing `index` just made."""
     walks, entries = index.last_scan()
     if any(walk is None for walk in walks):
         return None
-    probe = None
+    from sessionview.store.liveness import LivenessProbe
+
+    probe = LivenessProbe()
     files = []
     for path, (entry, record) in entries.items():
-        if record is None or entry.key != record.key or entry.row is None:
-            return None  # not from a cached record: unreadable, or not cached
-        if record.mode == _STATIC:
-            verdict = None
-        elif record.mode == _BY_LOCK:
-            if probe is None:
-                from sessionview.store.liveness import LivenessProbe
+        fact = _file_fact(path, entry, record, probe)
+        if fact is None:
+            return None
+        files.append(fact)
+    simple = len(entries) == len(best)  # every file its own session: nothing folded
+    return (_TAG, tuple(walks), tuple(files), tuple(index.problems), simple)
 
-                probe = LivenessProbe()
-            try:
-                st = os.stat(path)
-            except OSError:
-                return None
-            if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != entry.key:
-                return None
-            verdict = probe.is_locked(path, st)
-            if record.locked_row(verdict) != (entry.state, entry.row):
-                return None  # the verdict now is not the one the listing saw
-        else:
-            return None  # the adapter decides on every scan
-        files.append((path, *record.key, record.ctime_ns, verdict))
-    return (_TAG, tuple(walks), tuple(files), tuple(index.problems))
+
+def _file_fact(path: str, entry: Any, record: Any, probe: LivenessProbe) -> tuple[Any, ...] | None:
+    """What proves a file's listing entry: `(path, dev, ino, size, mtime_ns, ctime_ns,
+    lock verdict or None)`; None when stat and lock cannot prove it."""
+    if record is None or entry.key != record.key or entry.row is None:
+        return None  # not from a cached record: unreadable, or not cached
+    if record.mode == _STATIC:
+        verdict = None
+    elif record.mode == _BY_LOCK:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != tuple(entry.key):
+            return None
+        verdict = probe.is_locked(path, st)
+        if record.locked_row(verdict) != (entry.state, entry.row):
+            return None  # the verdict now is not the one the listing saw
+    else:
+        return None  # the adapter decides on every scan
+    return (_absolute(path), *record.key, record.ctime_ns, verdict)
 
 
 class _transaction:

@@ -188,9 +188,14 @@ def search_files(
     common = _newest_if_common(con, terms, ids, where, limit)
     if common is not None:
         # Found the `grep -l` way; BM25 then recency orders what is shown.
-        scores = _scored(con, terms, dict.fromkeys(common, 0), ids, where)
+        shown: dict[int, list[str]] = {}
+        hits = _hits(con, terms, common, where, shown)
+        avgdl = _average_length(con)
+        scores = {f: _shown_bm25(shown.get(f, []), terms, avgdl) for f in common}
         ranked = sorted(common, key=lambda f: (scores[f], -ids[f].recency()))
-        return _answer(con, terms, ids, ranked, scores, counts, where)
+        for f in ranked:
+            counts[f] = max(_count_in(con, t, f, where) for t in terms)
+        return [SessionHits(ids[f].info(), hits.get(f, ()), counts[f], scores[f]) for f in ranked]
     total = _total_rows(con)
     weighted = [t for t in terms if 2 * _rows_matching(con, t) < total]
     weightless = [t for t in terms if t not in weighted]
@@ -266,8 +271,14 @@ def _answer(
 
 
 def _hits(
-    con: sqlite3.Connection, terms: list[Term], files: list[int], where: str
+    con: sqlite3.Connection,
+    terms: list[Term],
+    files: list[int],
+    where: str,
+    shown: dict[int, list[str]] | None = None,
 ) -> dict[int, tuple[Hit, ...]]:
+    """Each file's first `MAX_HITS` matching chunks with excerpts (and, into `shown`,
+    those chunks' whole texts)."""
     if not files:
         return {}
     any_term = " OR ".join(f"({t.fts()})" for t in terms)
@@ -305,6 +316,8 @@ def _hits(
             found = texts.get(chunk)
             if found is not None:
                 hits.append(Hit(chunk, found[0], _excerpt(found[1], terms)))
+                if shown is not None:
+                    shown.setdefault(file_id, []).append(found[1])
         out[file_id] = tuple(hits)
     return out
 
@@ -325,6 +338,73 @@ def _total_rows(con: sqlite3.Connection) -> int:
         if byte < 0x80:
             break
     return value
+
+
+def _varints(data: bytes, count: int) -> list[int]:
+    """The first `count` SQLite varints of `data` (FTS5's record format)."""
+    out: list[int] = []
+    pos = 0
+    while len(out) < count and pos < len(data):
+        value = 0
+        for i in range(9):
+            byte = data[pos]
+            pos += 1
+            if i == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if byte < 0x80:
+                break
+        out.append(value)
+    return out
+
+
+def _average_length(con: sqlite3.Connection) -> float:
+    """The average tokens per indexed chunk (FTS5's averages record: rows, then the
+    total tokens of each column), as BM25 uses it."""
+    row = con.execute("SELECT block FROM fts_data WHERE id = 1").fetchone()
+    values = _varints(bytes(row[0]), 3) if row is not None and row[0] else []
+    if len(values) < 3 or values[0] == 0:
+        return 1.0
+    return max((values[1] + values[2]) / values[0], 1.0)
+
+
+#: FTS5's bm25() constants.
+K1 = 1.2
+B = 0.75
+
+
+def _term_count(text: str, term: Term) -> int:
+    """How often a term occurs in a chunk's text (as `_first_match` finds them)."""
+    if isinstance(term, GramTerm):
+        return text.count(term.chars)
+    if all(w.isascii() for w in term.words):
+        tail = "" if term.prefix else r"(?![^\W_])"
+        pattern = r"[\W_]+".join(re.escape(w) for w in term.words)
+        return len(re.findall(rf"(?<![^\W_]){pattern}{tail}", text, re.IGNORECASE))
+    return len(match_spans(text[:EXCERPT_SCAN], [term]))
+
+
+def _shown_bm25(texts: list[str], terms: list[Term], avgdl: float) -> float:
+    """A session's BM25 as FTS5 scores it (negative, lower is better: the sum over terms
+    of the best chunk's score), over the chunks shown, with every term weighted alike.
+
+    For a query found in most sessions: each of its terms is in most chunks of them, so
+    their idf are all near nothing and near each other; a true idf would cost a pass
+    over each term's whole posting list, which is what this path avoids."""
+    total = 0.0
+    for term in terms:
+        best = 0.0
+        for text in texts:
+            # Counted in the first `EXCERPT_SCAN` characters (a term's weight saturates
+            # long before), the length from the spaces (no tokenizing in Python).
+            tf = _term_count(text[:EXCERPT_SCAN], term)
+            if tf:
+                dl = text.count(" ") + text.count("\n") + 1
+                score = tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))
+                best = max(best, score)
+        total -= best
+    return total
 
 
 def _rows_matching(con: sqlite3.Connection, term: Term) -> int:

@@ -214,7 +214,8 @@ def search_files(
 
 
 #: A query is "common" when at least half of the newest sessions checked contain all
-#: its terms (checked: twice `limit`, at least `COMMON_PROBE`).
+#: its terms (checked: until `limit` match, giving up after twice `limit`, at least
+#: `COMMON_PROBE`).
 COMMON_PROBE = 40
 
 
@@ -225,9 +226,9 @@ def _newest_if_common(
     where: str,
     limit: int | None,
 ) -> list[int] | None:
-    """For a query found in most sessions: the newest `limit` sessions that match (or
-    every match, when fewer sessions exist), looked up one by one as `grep -l` stops
-    at a file's first match; None for any other query (ranked over all its matches).
+    """For a query found in most sessions: the newest `limit` sessions that match,
+    looked up one by one as `grep -l` stops at a file's first match; None for any
+    other query, or when there are too few sessions to tell (ranked over all matches).
 
     Ranking every match of a word found in nearly every session by BM25 meant scoring
     hundreds of thousands of chunks (and its weight is near nothing there anyway)."""
@@ -238,13 +239,12 @@ def _newest_if_common(
     for checked, f in enumerate(_newest(ids), 1):
         if all(_has(con, t, f, where) for t in terms):
             found.append(f)
-            if len(found) >= limit:
-                return found
-        if checked >= probe and 2 * len(found) < checked:
-            return None  # fewer than half match: not common
-        if checked >= LOOKUPS:
+        common = 2 * len(found) >= checked
+        if len(found) >= limit:
+            return found if common else None
+        if checked >= probe and not common:
             return None
-    return found
+    return None  # every session checked: the usual path ranks them all, as cheaply
 
 
 def _newest(ids: dict[int, Listed]) -> list[int]:

@@ -19,9 +19,12 @@ The next search checks exactly what a warm listing checks (the walk, a `stat` pe
 file, `/proc/locks` for the lock-decided ones) against those facts, with no listing
 cache to load, no entry per file and no per-file query: when all agree, the listing
 would give the same sessions with the same rows, and the index, brought up to date
-with that listing last time, is still current for every one of them. Anything else
-(a file changed, a state an adapter must decide on each scan, a racy directory) is
-"not proven": the caller lists and updates the slow way, which writes a new snapshot.
+with that listing last time, is still current for every one of them. A few files
+whose stat key or lock verdict moved (a running session that grew) are read alone, as
+the listing would read them, indexed, and the snapshot updated (`catch_up`).
+Anything else (a directory changed or is too recent to trust, a file vanished, many
+files changed, a state an adapter must decide on each scan) is "not proven": the
+caller lists and updates the slow way, which writes a new snapshot.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ import marshal
 import os
 import sqlite3
 import sys
+
+from sessionview.store.index.records import BY_LOCK, STATIC
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,9 +49,6 @@ if TYPE_CHECKING:
 #: Marshal's format belongs to the Python that wrote it: another one reads no snapshot.
 _TAG = f"sv-search-snapshot-4 {sys.implementation.cache_tag} {marshal.version}"
 
-#: `FileRecord.mode` values (records.py): the row is final / decided by the lock alone.
-_STATIC = 0
-_BY_LOCK = 1
 
 
 def roots_key(roots: Sequence[Root], reuse_listings: bool) -> str | None:
@@ -333,9 +335,9 @@ def _file_fact(path: str, entry: Any, record: Any, probe: LivenessProbe) -> tupl
     lock verdict or None)`; None when stat and lock cannot prove it."""
     if record is None or entry.key != record.key or entry.row is None:
         return None  # not from a cached record: unreadable, or not cached
-    if record.mode == _STATIC:
+    if record.mode == STATIC:
         verdict = None
-    elif record.mode == _BY_LOCK:
+    elif record.mode == BY_LOCK:
         try:
             st = os.stat(path)
         except OSError:

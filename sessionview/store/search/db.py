@@ -15,7 +15,7 @@ import os
 import sqlite3
 
 #: Bump when the schema or what is indexed changes: older files are rebuilt.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 #: `PRAGMA application_id`: tells our file from any other SQLite file.
 APPLICATION_ID = 0x53565352  # "SVSR"
 BUSY_TIMEOUT_MS = 30_000
@@ -57,6 +57,9 @@ CREATE TABLE listed (
 CREATE VIRTUAL TABLE fts USING fts5 (
     w, g, content = '', tokenize = 'unicode61 remove_diacritics 2'
 );
+-- Pending terms are flushed to a new segment each time they reach this many bytes (and
+-- at each commit): the default 1 MB made a build write, then merge, many small ones.
+INSERT INTO fts (fts, rank) VALUES ('hashsize', 33554432);
 """
 
 

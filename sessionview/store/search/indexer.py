@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sessionview.store.model import Chunk
 
 #: A batch is written once it holds this many bytes of new text, or this many files.
-BATCH_BYTES = 8 << 20
+BATCH_BYTES = 32 << 20
 BATCH_FILES = 200
 
 #: `(files done, files to do, bytes done, bytes to do)`, called after every file.

@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 _TAG = f"sv-search-snapshot-4 {sys.implementation.cache_tag} {marshal.version}"
 
 
-
 def roots_key(roots: Sequence[Root], reuse_listings: bool) -> str | None:
     """The snapshot's key for these roots; None when no snapshot may be used (a
     listing that must list every directory every time cannot be skipped either)."""

@@ -145,6 +145,9 @@ def _open(path: str) -> sqlite3.Connection:
     con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:
         con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Takes effect only on a new, empty file (before WAL writes its first page):
+        # the pages FTS5 merges leave free can then be given back (`give_back_free`).
+        con.execute("PRAGMA auto_vacuum = INCREMENTAL")
         con.execute("PRAGMA journal_mode = WAL")
         con.execute("PRAGMA synchronous = NORMAL")
         con.execute("PRAGMA cache_size = -32768")  # 32 MB: FTS5 merges touch many pages
@@ -178,3 +181,16 @@ def _versions(con: sqlite3.Connection) -> tuple[int, int]:
     version = con.execute("PRAGMA user_version").fetchone()[0]
     app = con.execute("PRAGMA application_id").fetchone()[0]
     return version, app
+
+
+#: Free pages are given back once they are more than this share of the file.
+FREE_SHARE = 0.01
+
+
+def give_back_free(con: sqlite3.Connection) -> None:
+    """Shrink the file by its free pages (left by FTS5's segment merges during a big
+    update) when they are more than `FREE_SHARE` of it."""
+    free = con.execute("PRAGMA freelist_count").fetchone()[0]
+    if free > 256 and free > FREE_SHARE * con.execute("PRAGMA page_count").fetchone()[0]:
+        # `execute` steps the pragma once (one page); a script runs it to the end.
+        con.executescript("PRAGMA incremental_vacuum;")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sessionview.store.search import body
-from sessionview.store.search.db import chunk_rowid, file_range
+from sessionview.store.search.db import chunk_rowid, file_range, give_back_free
 from sessionview.store.search.listing import Listed
 from sessionview.store.search.text import columns, role_bits, searchable
 
@@ -311,6 +311,8 @@ class Indexer:
                 pool.shutdown(wait=False, cancel_futures=True)
         if batch:
             added += self._write(batch)
+        if read or dropped:
+            give_back_free(self.con)
         return UpdateStats(read, appended, dropped, added, stopped)
 
     def _write(self, batch: list[_Parsed]) -> int:

@@ -3,8 +3,8 @@
 FTS5's `unicode61` tokenizer splits words at punctuation and folds case and accents,
 which is right for scripts written with spaces. CJK text has no spaces and emoji are
 separators to `unicode61`, so runs of those "gram" characters go to a second column as
-overlapping bigrams (plus the run's first and last characters alone, which also keeps
-two runs from looking adjacent): a query of two or more such characters is then a phrase of
+overlapping bigrams (plus the run's last character alone, which also keeps two runs
+from looking adjacent): a query of two or more such characters is then a phrase of
 its bigrams, and one character is a prefix of them. Each character is spelled as
 `u<hex>z` so the tokenizer sees plain ASCII words; `z` ends it, so one code point is
 never a prefix of another.
@@ -95,6 +95,7 @@ class _Codes(dict[str, str]):
 
 #: Between two runs in `columns` (never a gram character itself).
 _RUN_SEPARATOR = "\x00"
+_RUN_FIRST = re.compile(r"(?<=   )u[0-9a-f]+z")
 _CODES = _Codes({_RUN_SEPARATOR: " "})
 
 
@@ -118,11 +119,11 @@ def columns(text: str) -> tuple[str, str]:
         return text, ""
     # All runs at once, in C: joined by a separator whose code is a space, the pairs of
     # neighbours are each run's bigrams, its last character alone ("x" + " ") and the
-    # next run's first alone (" " + "y"): single characters that only add to what a
-    # one-character query (a prefix of the codes) finds where that character is.
+    # next run's first alone (" " + "y"), which is not wanted (an entry more per run)
+    # and is the one token after three spaces.
     codes = list(map(_CODES.__getitem__, _RUN_SEPARATOR.join(parts[1::2])))
     grams = " ".join(map(str.__add__, codes, codes[1:]))
-    return " ".join(parts[::2]), f"{grams} {codes[-1]}"
+    return " ".join(parts[::2]), _RUN_FIRST.sub("", f"{grams} {codes[-1]}")
 
 
 #: A word: letters and numbers (Python's `\w` without `_`), gram characters excluded.

@@ -126,6 +126,13 @@ def current(con: sqlite3.Connection, key: str) -> Proof | None:
     if not all(walk_still_valid(walk) for walk in walks):
         return None
     probe = None
+    if any(fact[6] is not None for fact in files):
+        from sessionview.store.liveness import LivenessProbe
+
+        # `/proc/locks` is read in a thread while the files are stat'ed: the kernel
+        # can take 10-20 ms to answer, as the listing found.
+        probe = LivenessProbe()
+        probe.prefetch_locks()
     stat = os.stat
     changed: list[str] = []
     for path, dev, ino, size, mtime_ns, ctime_ns, verdict in files:
@@ -142,10 +149,7 @@ def current(con: sqlite3.Connection, key: str) -> Proof | None:
         ):
             changed.append(path)
         elif verdict is not None:
-            if probe is None:
-                from sessionview.store.liveness import LivenessProbe
-
-                probe = LivenessProbe()
+            assert probe is not None
             if probe.is_locked(path, st) != verdict:
                 changed.append(path)
         else:

@@ -94,8 +94,10 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.Comple
 
 
 def median_time(cmd: list[str], env: dict[str, str], repeat: int) -> tuple[float, float]:
-    """Median wall time and median CPU time (user + system) of `repeat` runs: on a
-    shared, loaded machine the CPU time says more about the work than the wall time."""
+    """Median wall time and median CPU time (user + system) of `repeat` runs, after one
+    untimed run (the page cache warm for grep and search alike): on a shared, loaded
+    machine the CPU time says more about the work than the wall time."""
+    timed(cmd, env)
     walls, cpus = [], []
     for _ in range(repeat):
         before = _children_cpu()

@@ -121,3 +121,16 @@ def test_filters_apply_to_the_kept_rows(corpus, tmp_path):
         "migration", [Root(corpus)], keep=lambda s: s.state == "crashed", limit=20
     )
     assert found is not None and [r.info.id for r in found[0]] == [PARTIAL]
+
+
+def test_rows_replaced_under_a_search_send_it_the_long_way(corpus, tmp_path):
+    import sqlite3
+
+    path = tmp_path / "cache" / "search.sqlite3"
+    search = SearchIndex(str(path))
+    slow(search, corpus, tmp_path / "l.bin", "migration")
+    con = sqlite3.connect(path)
+    con.execute("DELETE FROM listed")  # as if another search kept a newer snapshot
+    con.commit()
+    con.close()
+    assert fast(search, corpus, "migration") is None

@@ -109,7 +109,10 @@ class SearchIndex:
             sessions = proof.sessions
             if keep is not None:
                 sessions = {f: s for f, s in sessions.items() if keep(s)}
-            results = search_files(con, text, sessions, roles=roles_mask(kinds), limit=limit)
+            try:
+                results = search_files(con, text, sessions, roles=roles_mask(kinds), limit=limit)
+            except snapshot.Stale:
+                return None
             return results, proof.problems
 
     def remember(

@@ -60,6 +60,10 @@ def roots_key(roots: Sequence[Root], reuse_listings: bool) -> str | None:
     return repr([(r.dir, r.format or "", active_formats(r)) for r in roots])
 
 
+class Stale(Exception):
+    """The snapshot changed under this search (another process kept a newer one)."""
+
+
 class _Row:
     """A listed session's row as the snapshot keeps it (what `Listed` asks of a
     listing entry: `updated`, `materialize()`); read from the index only for the
@@ -80,10 +84,12 @@ class _Row:
 
             from sessionview.store.model import SessionInfo
 
-            (row,) = self._con.execute(
+            found = self._con.execute(
                 "SELECT row FROM listed WHERE roots = ? AND path = ?", (self._roots, self.path)
             ).fetchone()
-            self.info = SessionInfo.from_json(orjson.loads(row))
+            if found is None:  # another search replaced the snapshot meanwhile
+                raise Stale(self.path)
+            self.info = SessionInfo.from_json(orjson.loads(found[0]))
         return self.info
 
 

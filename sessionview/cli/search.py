@@ -171,8 +171,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         # Nothing changed since the last search (or a few files): no listing, see
         # store/search/snapshot.py.
+        filtered = formats is not None or states is not None or cutoff is not None
         found = search.search_if_current(
-            text, roots, reuse_listings=reuse, keep=keep, kinds=kinds, limit=args.limit
+            text,
+            roots,
+            reuse_listings=reuse,
+            keep=keep if filtered else None,
+            kinds=kinds,
+            limit=args.limit,
         )
         if found is None:
             found = _search_listing(args, search, roots, reuse, text, keep, kinds)

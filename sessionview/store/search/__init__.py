@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sessionview.store.search.db import SearchUnavailable, connect, default_path
@@ -106,7 +106,7 @@ class SearchIndex:
                 return None
             if proof.changed and not snapshot.catch_up(con, key, proof, roots, reuse_listings):
                 return None
-            sessions = proof.sessions
+            sessions: Mapping[int, Listed] = proof.sessions
             if keep is not None:
                 sessions = {f: s for f, s in sessions.items() if keep(s)}
             try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -174,7 +174,7 @@ def search(
 def search_files(
     con: sqlite3.Connection,
     text: str,
-    ids: dict[int, Listed],
+    ids: Mapping[int, Listed],
     *,
     roles: int = 0,
     limit: int | None = 20,
@@ -222,7 +222,7 @@ COMMON_PROBE = 40
 def _newest_if_common(
     con: sqlite3.Connection,
     terms: list[Term],
-    ids: dict[int, Listed],
+    ids: Mapping[int, Listed],
     where: str,
     limit: int | None,
 ) -> list[int] | None:
@@ -247,14 +247,17 @@ def _newest_if_common(
     return None  # every session checked: the usual path ranks them all, as cheaply
 
 
-def _newest(ids: dict[int, Listed]) -> list[int]:
+def _newest(ids: Mapping[int, Listed]) -> list[int]:
+    newest = getattr(ids, "newest", None)  # a snapshot's sessions know it without a Listed each
+    if newest is not None:
+        return list(newest())
     return sorted(ids, key=lambda f: -ids[f].recency())
 
 
 def _answer(
     con: sqlite3.Connection,
     terms: list[Term],
-    ids: dict[int, Listed],
+    ids: Mapping[int, Listed],
     ranked: list[int],
     scores: dict[int, float],
     counts: dict[int, int],
@@ -414,7 +417,7 @@ def _rows_matching(con: sqlite3.Connection, term: Term) -> int:
 def _matching(
     con: sqlite3.Connection,
     terms: list[Term],
-    ids: dict[int, Listed],
+    ids: Mapping[int, Listed],
     counts: dict[int, int],
     where: str,
 ) -> dict[int, int]:
@@ -450,7 +453,7 @@ def _scored(
     con: sqlite3.Connection,
     terms: list[Term],
     files: dict[int, int],
-    ids: dict[int, Listed],
+    ids: Mapping[int, Listed],
     where: str,
 ) -> dict[int, float]:
     """Per file: the sum over terms of its best chunk's BM25 (lower is better; BM25 is
@@ -524,7 +527,7 @@ def _filtered(
 def _newest_matching(
     con: sqlite3.Connection,
     terms: list[Term],
-    ids: dict[int, Listed],
+    ids: Mapping[int, Listed],
     where: str,
     limit: int | None,
 ) -> list[int]:

@@ -33,6 +33,7 @@ import marshal
 import os
 import sqlite3
 import sys
+from collections.abc import Iterator, Mapping
 
 from sessionview.store.index.records import BY_LOCK, STATIC
 
@@ -104,7 +105,7 @@ class Proof:
     __slots__ = ("changed", "data", "problems", "sessions")
 
     def __init__(
-        self, sessions: dict[int, Listed], problems: list[str], changed: list[str], data: Any
+        self, sessions: Sessions, problems: list[str], changed: list[str], data: Any
     ) -> None:
         self.sessions = sessions
         self.problems = problems
@@ -162,14 +163,47 @@ def current(con: sqlite3.Connection, key: str) -> Proof | None:
             continue
         if len(changed) > MAX_CHANGED or not simple:
             return None
-    from sessionview.store.search.listing import Listed
+    return Proof(Sessions(con, key, best), list(problems), changed, data)
 
-    of = Listed.of
-    sessions = {
-        file_id: of(_Row(con, key, path, updated), path, fmt, state, recency)
-        for path, file_id, fmt, state, updated, recency in best
-    }
-    return Proof(sessions, list(problems), changed, data)
+
+class Sessions(Mapping[int, "Listed"]):
+    """The listed sessions by file id, each `Listed` made when first asked for (a
+    search asks for a few: making 10,000 was a tenth of a rare word's search)."""
+
+    def __init__(self, con: sqlite3.Connection, key: str, best: tuple[Any, ...]) -> None:
+        self._con = con
+        self._key = key
+        self._facts = {fact[1]: fact for fact in best}
+        self._made: dict[int, Listed] = {}
+
+    def __getitem__(self, file_id: int) -> Listed:
+        listed = self._made.get(file_id)
+        if listed is None:
+            from sessionview.store.search.listing import Listed
+
+            path, _, fmt, state, updated, recency = self._facts[file_id]
+            row = _Row(self._con, self._key, path, updated)
+            listed = self._made[file_id] = Listed.of(row, path, fmt, state, recency)
+        return listed
+
+    def __setitem__(self, file_id: int, listed: Listed) -> None:
+        self._made[file_id] = listed
+        self._facts[file_id] = (listed.path, file_id, listed.format, listed.state, "", 0.0)
+
+    def __contains__(self, file_id: object) -> bool:
+        return file_id in self._facts
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._facts)
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def newest(self) -> list[int]:
+        """The file ids, the most recently active session first (`Listed.recency`)."""
+        facts = self._facts
+        made = self._made
+        return sorted(facts, key=lambda f: -(made[f].recency() if f in made else facts[f][5]))
 
 
 def catch_up(

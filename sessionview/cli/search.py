@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from sessionview.cli.common import (
-    FORMATS,
-    CliError,
-    dir_options,
-    host_option,
-    load_config,
-    open_index,
-    parse_states,
-    safe_line,
-    state_names,
-    write_json,
-)
+from sessionview.cli import common
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
     from typing import Any
+
+    from sessionview.store.search import SearchIndex, SessionHits
+    from sessionview.store.search.listing import Listed
 
 HELP = "full-text search over every session's transcript"
 DESCRIPTION = (
@@ -31,12 +24,14 @@ KINDS = ("user", "assistant", "tool", "system")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    dir_options(p)
-    host_option(p)
+    common.dir_options(p)
+    common.host_option(p)
     p.add_argument("query", metavar="QUERY", nargs="+", help="what to find")
     p.add_argument("--json", action="store_true", help="print one JSON array")
-    p.add_argument("--agent", metavar="F", help=f"only these formats ({', '.join(FORMATS)})")
-    p.add_argument("--state", metavar="S", help=f"only these states ({', '.join(state_names())})")
+    p.add_argument("--agent", metavar="F", help=f"only these formats ({', '.join(common.FORMATS)})")
+    p.add_argument(
+        "--state", metavar="S", help=f"only these states ({', '.join(common.state_names())})"
+    )
     p.add_argument(
         "--kind",
         metavar="K",
@@ -52,7 +47,9 @@ def _names(text: str, allowed: tuple[str, ...], what: str) -> set[str]:
     bad = names - set(allowed)
     if bad or not names:
         shown = ", ".join(sorted(bad)) or repr(text)
-        raise CliError(f"invalid {what} {safe_line(shown)}: use {', '.join(allowed)}")
+        raise common.UsageError(
+            f"invalid {what} {common.safe_line(shown)}: use {', '.join(allowed)}"
+        )
     return names
 
 
@@ -69,23 +66,67 @@ def _progress_line() -> Any:
     return show
 
 
+def _roots(args: argparse.Namespace, config: Any) -> tuple[list[Any], bool]:
+    """The roots `open_index` lists, and whether it reuses directory listings."""
+    from sessionview.cli.common import bad_dirs
+    from sessionview.store.roots import resolve_roots
+
+    problems = bad_dirs(getattr(args, "dir", None))
+    if problems:
+        raise common.CliError("; ".join(problems))
+    roots = resolve_roots(
+        getattr(args, "dir", None) or (),
+        config_dirs=config.dirs if config else (),
+        forced_format=getattr(args, "format", None),
+    )
+    return roots, not (config and config.polling)
+
+
+def _search_listing(
+    args: argparse.Namespace,
+    search: SearchIndex,
+    roots: list[Any],
+    reuse: bool,
+    text: str,
+    keep: Callable[[Listed], bool],
+    kinds: list[str],
+) -> tuple[list[SessionHits], list[str]]:
+    """The search the long way: list, bring the index up to date, search, and keep
+    what the listing rested on for the next search."""
+    from sessionview.store.index import SessionIndex
+    from sessionview.store.search.listing import as_listed
+
+    index = SessionIndex(roots, reuse_listings=reuse)
+    entries = index.scan_entries()  # no SessionInfo per row: see search/listing.py
+    sessions = as_listed(entries)
+    progress = _progress_line()
+    try:
+        stats = search.update(sessions, progress=progress)
+    finally:
+        if progress is not None:
+            sys.stderr.write("\r\x1b[K")
+    results = search.search(text, [s for s in sessions if keep(s)], kinds=kinds, limit=args.limit)
+    if not stats.stopped:
+        search.remember(roots, index, entries, reuse_listings=reuse)
+    return results, list(index.problems)
+
+
 def run(args: argparse.Namespace) -> int:
     from sessionview.store.search import SearchIndex, SearchUnavailable
-    from sessionview.store.search.listing import as_listed
 
     text = " ".join(args.query)
     if not text.strip():
         # Any text is a valid query: a blank one finds nothing, and says what to type.
         if args.json:
-            write_json([])
+            common.write_json([])
         else:
             print('nothing to search for: give words, "a phrase" or prefix*')
         return 0
-    formats = _names(args.agent, FORMATS, "format") if args.agent else None
-    states = parse_states(args.state, state_names()) if args.state else None
+    formats = _names(args.agent, common.FORMATS, "format") if args.agent else None
+    states = common.parse_states(args.state, common.state_names()) if args.state else None
     kinds = sorted(_names(args.kind, KINDS, "kind")) if args.kind else []
     if args.limit is not None and args.limit < 1:
-        raise CliError("--limit must be at least 1")
+        raise common.UsageError("--limit must be at least 1")
     cutoff = None
     if args.since:
         from datetime import UTC, datetime
@@ -95,8 +136,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             cutoff = datetime.now(UTC) - parse_age(args.since)
         except ValueError as exc:
-            raise CliError(str(exc)) from None
-    config = load_config(only_if_present=True)
+            raise common.UsageError(str(exc)) from None
+    config = common.load_config(only_if_present=True)
     if getattr(args, "host", None) or (config is not None and config.hosts):
         from sessionview.cli import fleet
 
@@ -111,39 +152,44 @@ def run(args: argparse.Namespace) -> int:
                 states=sorted(states) if states is not None else None,
                 kinds=kinds,
             )
-    index = open_index(args, config)
-    sessions = index.scan_entries()  # no SessionInfo per row: see search/listing.py
-    for problem in index.problems:
-        print(f"sessionview: {safe_line(problem)}", file=sys.stderr)
     search = SearchIndex()
-    sessions = as_listed(sessions)
-    progress = _progress_line()
+
+    def keep(s: Listed) -> bool:
+        return (
+            (formats is None or s.format in formats)
+            and (states is None or s.state in states)
+            and (cutoff is None or (s.updated_at() or cutoff) >= cutoff)
+        )
+
+    roots, reuse = _roots(args, config)
     try:
-        search.update(sessions, progress=progress)
+        # Nothing changed since the last search (or a few files): no listing, see
+        # store/search/snapshot.py.
+        filtered = formats is not None or states is not None or cutoff is not None
+        found = search.search_if_current(
+            text,
+            roots,
+            reuse_listings=reuse,
+            keep=keep if filtered else None,
+            kinds=kinds,
+            limit=args.limit,
+        )
+        if found is None:
+            found = _search_listing(args, search, roots, reuse, text, keep, kinds)
     except SearchUnavailable as exc:
-        raise CliError(str(exc)) from None
+        raise common.CliError(str(exc)) from None
     finally:
-        if progress is not None:
-            sys.stderr.write("\r\x1b[K")
         for notice in search.notices:
-            print(f"sessionview: {safe_line(notice)}", file=sys.stderr)
+            print(f"sessionview: {common.safe_line(notice)}", file=sys.stderr)
         search.notices.clear()
-    wanted = [
-        s
-        for s in sessions
-        if (formats is None or s.format in formats)
-        and (states is None or s.state in states)
-        and (cutoff is None or (s.updated_at() or cutoff) >= cutoff)
-    ]
-    try:
-        results = search.search(text, wanted, kinds=kinds, limit=args.limit)
-    except SearchUnavailable as exc:
-        raise CliError(str(exc)) from None
+    results, problems = found
+    for problem in problems:
+        print(f"sessionview: {common.safe_line(problem)}", file=sys.stderr)
     if args.json:
-        write_json([r.to_json() for r in results])
+        common.write_json([r.to_json() for r in results])
         return 0
     if not results:
-        print(f"no session contains {safe_line(text)}")
+        print(f"no session contains {common.safe_line(text)}")
         return 0
     from sessionview.render.humanize import ago
     from sessionview.render.safe import one_line

@@ -111,7 +111,8 @@ def test_text_output_is_one_line_per_hit(dirs: list[str]):
 def test_bad_options_are_one_line(dirs: list[str], args: list[str], message: str):
     result = sv("search", "x", *args, *dirs)
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-    assert result.returncode == 1 and len(lines) == 1 and message in lines[0], result.stderr
+    # Usage errors: exit 2, as argparse's own.
+    assert result.returncode == 2 and len(lines) == 1 and message in lines[0], result.stderr
 
 
 def test_unusable_cache_dir_is_one_line_and_ls_still_works(dirs: list[str], tmp_path: Path):
@@ -163,3 +164,41 @@ def test_progress_line_only_on_a_terminal(dirs: list[str]):
         os.close(master)
     assert result.returncode == 0 and json.loads(result.stdout)
     assert b"indexing sessions for search" in seen
+
+
+def test_a_search_after_a_search_answers_the_same_without_listing(tmp_path: Path):
+    """The second search takes the snapshot's shortcut (search/snapshot.py): it does
+    not list (the listing cache it would write stays absent), prints the same rows and
+    problem lines, and finds a chunk appended since."""
+    import time
+
+    from tests.search.search_helpers import wait_for, write_session
+
+    d = tmp_path / "openrath"
+    d.mkdir()
+    for n in range(3):
+        write_session(d, f"0000000{n}-0000-4000-8000-000000000000", [f"the plan {n}", "done"])
+    partial = write_session(d, "09000000-0000-4000-8000-000000000000", ["the crash"], close=False)
+    (d / "notes.txt").write_text("not a session: one problem line on stderr")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    listing_cache = tmp_path / "cache" / "sessionview" / "index.bin"
+
+    def search(*words: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "sessionview", "search", *words, "--json", "--dir", str(d)]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+
+    # The listing trusts a directory's cached walk only once it has been quiet 2 s.
+    wait_for("the directory to settle", lambda: time.time_ns() - d.stat().st_ctime_ns > 2.2e9)
+    first = search("the")
+    assert first.returncode == 0 and len(json.loads(first.stdout)) == 4, first.stderr
+    listing_cache.unlink()
+    second = search("the")
+    assert (second.stdout, second.stderr) == (first.stdout, first.stderr)
+    assert "no known session format" in second.stderr
+    assert not listing_cache.exists()  # answered without listing
+    with open(partial, "a", encoding="utf-8") as fh:
+        record = {"record_type": "chunk", "index": 1, "kind": "user"}
+        fh.write(json.dumps({**record, "payload": {"content": "a zyzzyva later"}}) + "\n")
+    third = search("zyzzyva")
+    assert [h["chunk"] for r in json.loads(third.stdout) for h in r["hits"]] == [1]
+    assert not listing_cache.exists()  # the grown file was read alone

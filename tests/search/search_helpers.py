@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +34,15 @@ def listing(directory: Path, cache: Path) -> list[SessionInfo]:
 
 def found_ids(search: SearchIndex, query: str, sessions: list[SessionInfo], **kw) -> set[str]:
     return {r.info.id for r in search.search(query, sessions, limit=None, **kw)}
+
+
+def indexed_chunks(index: Path) -> int:
+    """How many chunks the index keeps the text of (one line each in a block's meta)."""
+    con = sqlite3.connect(index)
+    try:
+        return sum(meta.count("\n") + 1 for (meta,) in con.execute("SELECT meta FROM body"))
+    finally:
+        con.close()
 
 
 def wait_for(what: str, condition: Callable[[], bool], timeout: float = 30.0) -> None:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import threading
     from collections.abc import Callable, Iterable, Mapping, Sequence
     from pathlib import Path
+    from typing import Any
 
     from sessionview.store.formats.base import FormatAdapter
     from sessionview.store.index.records import FileRecord
@@ -279,6 +280,18 @@ class SessionIndex:
         """
         self._scan_entries(None, 0)
         return self._best_entries()
+
+    def last_scan(self) -> tuple[list[Any], dict[str, tuple[IndexEntry, FileRecord | None]]]:
+        """What the last scan rested on, for a caller that keeps its own proof that
+        nothing changed since (search's snapshot): each root's cached walk (None for a
+        root not walked), and every listed file's entry (before folding) with its record."""
+        with self._lock:
+            walks = [
+                self._walks.walks.get((root.dir, root.format or "", active_formats(root)))
+                for root in self.roots
+            ]
+            files = {p: (e, self._reader.files.get(p)) for p, e in self._entries.items()}
+        return walks, files
 
     def scan_json(
         self, states: Iterable[str] | None = None, *, extra: Mapping[str, str] | None = None

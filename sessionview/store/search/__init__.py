@@ -13,11 +13,10 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sessionview.store.search.db import SearchUnavailable, connect, default_path
-from sessionview.store.search.indexer import Indexer, ProgressFn, UpdateStats
 from sessionview.store.search.listing import Listed, as_listed
 from sessionview.store.search.query import parse
 from sessionview.store.search.searcher import (
@@ -30,10 +29,14 @@ from sessionview.store.search.searcher import (
     newest_matching,
     roles_mask,
     search,
+    search_files,
 )
 
 if TYPE_CHECKING:
+    from sessionview.store.index import SessionIndex
     from sessionview.store.model import SessionInfo
+    from sessionview.store.roots import Root
+    from sessionview.store.search.indexer import ProgressFn, UpdateStats
 
 
 class Cancel(Protocol):
@@ -105,11 +108,15 @@ class SearchIndex:
         stop: threading.Event | None = None,
     ) -> UpdateStats:
         """Index what changed in these sessions' files; drop files gone from disk."""
+        from sessionview.store.search.indexer import Indexer
+
         with self._connection() as con:
             return Indexer(con).update(as_listed(sessions), progress=progress, stop=stop)
 
     def pending(self, sessions: Iterable[Any]) -> int:
         """How many files `update` would read (0: the index is current)."""
+        from sessionview.store.search.indexer import Indexer
+
         with self._connection() as con:
             jobs, _ = Indexer(con).plan(as_listed(sessions))
             return len(jobs)
@@ -130,6 +137,59 @@ class SearchIndex:
                 if cancel is not None and cancel.is_set():
                     raise SearchCancelled() from None
                 raise
+
+    def search_if_current(
+        self,
+        text: str,
+        roots: Sequence[Root],
+        *,
+        reuse_listings: bool = True,
+        keep: Callable[[Listed], bool] | None = None,
+        kinds: Iterable[str] = (),
+        limit: int | None = 20,
+    ) -> tuple[list[SessionHits], list[str]] | None:
+        """`search` over the sessions of the last listing of `roots` that `keep`
+        allows, with that listing's problem lines, when the snapshot kept by
+        `remember` proves that listing unchanged but for a few files (which are then
+        read and indexed alone); None when it cannot: list, `update`, `search` and
+        `remember` instead. See `snapshot.py`."""
+        from sessionview.store.search import snapshot
+
+        key = snapshot.roots_key(roots, reuse_listings)
+        if key is None:
+            return None
+        with self._connection() as con:
+            proof = snapshot.current(con, key)
+            if proof is None:
+                return None
+            if proof.changed and not snapshot.catch_up(con, key, proof, roots, reuse_listings):
+                return None
+            sessions: Mapping[int, Listed] = proof.sessions
+            if keep is not None:
+                sessions = {f: s for f, s in sessions.items() if keep(s)}
+            try:
+                results = search_files(con, text, sessions, roles=roles_mask(kinds), limit=limit)
+            except snapshot.Stale:
+                return None
+            return results, proof.problems
+
+    def remember(
+        self,
+        roots: Sequence[Root],
+        index: SessionIndex,
+        entries: Sequence[Any],
+        *,
+        reuse_listings: bool = True,
+    ) -> bool:
+        """Keep the listing `index` just made (its `scan_entries()`), once `update` made
+        the index current with it, so that the next `search_if_current` can skip it."""
+        from sessionview.store.search import snapshot
+
+        key = snapshot.roots_key(roots, reuse_listings)
+        if key is None:
+            return False
+        with self._connection() as con:
+            return snapshot.save(con, key, index, entries)
 
     def search(
         self,
@@ -254,3 +314,12 @@ __all__ = [
     "parse",
     "search_rows",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The indexer (and what it imports) is loaded only by a search that indexes.
+    if name == "UpdateStats":
+        from sessionview.store.search.indexer import UpdateStats
+
+        return UpdateStats
+    raise AttributeError(name)

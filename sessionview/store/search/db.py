@@ -15,7 +15,7 @@ import os
 import sqlite3
 
 #: Bump when the schema or what is indexed changes: older files are rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 8
 #: `PRAGMA application_id`: tells our file from any other SQLite file.
 APPLICATION_ID = 0x53565352  # "SVSR"
 BUSY_TIMEOUT_MS = 30_000
@@ -35,13 +35,31 @@ CREATE TABLE files (
 );
 CREATE INDEX files_inode ON files (dev, ino);
 CREATE TABLE body (
-    id INTEGER PRIMARY KEY,      -- `chunk_rowid(file, chunk, roles)`, also the fts rowid
-    kind TEXT NOT NULL,          -- as `show --json` names it
-    z BLOB NOT NULL              -- the searchable text, zlib-compressed (excerpts)
+    id INTEGER PRIMARY KEY,      -- `chunk_rowid(file, first chunk, 0)`: a block of chunks
+    meta TEXT NOT NULL,          -- per chunk, one line: "chunk roles kind bytes"
+    z BLOB NOT NULL              -- their searchable texts, concatenated, zlib-compressed
+);
+-- The CLI's proof that the listing is unchanged since its last search (snapshot.py).
+CREATE TABLE snapshot (
+    roots TEXT PRIMARY KEY,      -- the roots listed (`snapshot.roots_key`)
+    data BLOB NOT NULL           -- walks, per-file stat facts, sessions, problems (marshal)
+);
+CREATE TABLE listed (
+    roots TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sig TEXT NOT NULL,           -- what the row was made from (rewritten when it changes)
+    format TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    row BLOB NOT NULL,           -- the listing's JSON row of the session
+    PRIMARY KEY (roots, path)
 );
 CREATE VIRTUAL TABLE fts USING fts5 (
     w, g, content = '', tokenize = 'unicode61 remove_diacritics 2'
 );
+-- Pending terms are flushed to a new segment each time they reach this many bytes (and
+-- at each commit): the default 1 MB made a build write, then merge, many small ones.
+INSERT INTO fts (fts, rank) VALUES ('hashsize', 33554432);
 """
 
 
@@ -127,6 +145,9 @@ def _open(path: str) -> sqlite3.Connection:
     con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:
         con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Takes effect only on a new, empty file (before WAL writes its first page):
+        # the pages FTS5 merges leave free can then be given back (`give_back_free`).
+        con.execute("PRAGMA auto_vacuum = INCREMENTAL")
         con.execute("PRAGMA journal_mode = WAL")
         con.execute("PRAGMA synchronous = NORMAL")
         con.execute("PRAGMA cache_size = -32768")  # 32 MB: FTS5 merges touch many pages
@@ -160,3 +181,16 @@ def _versions(con: sqlite3.Connection) -> tuple[int, int]:
     version = con.execute("PRAGMA user_version").fetchone()[0]
     app = con.execute("PRAGMA application_id").fetchone()[0]
     return version, app
+
+
+#: Free pages are given back once they are more than this share of the file.
+FREE_SHARE = 0.01
+
+
+def give_back_free(con: sqlite3.Connection) -> None:
+    """Shrink the file by its free pages (left by FTS5's segment merges during a big
+    update) when they are more than `FREE_SHARE` of it."""
+    free = con.execute("PRAGMA freelist_count").fetchone()[0]
+    if free > 256 and free > FREE_SHARE * con.execute("PRAGMA page_count").fetchone()[0]:
+        # `execute` steps the pragma once (one page); a script runs it to the end.
+        con.executescript("PRAGMA incremental_vacuum;")

@@ -17,13 +17,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sessionview.store.search.db import chunk_rowid, file_range
+from sessionview.store.search import body
+from sessionview.store.search.db import chunk_rowid, file_range, give_back_free
 from sessionview.store.search.listing import Listed
 from sessionview.store.search.text import columns, role_bits, searchable
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sessionview.store.model import Chunk
 
 #: A batch is written once it holds this many bytes of new text, or this many files.
-BATCH_BYTES = 8 << 20
+BATCH_BYTES = 32 << 20
 BATCH_FILES = 200
 
 #: `(files done, files to do, bytes done, bytes to do)`, called after every file.
@@ -63,7 +63,8 @@ class _Job:
 @dataclass(slots=True)
 class _Parsed:
     job: _Job
-    rows: list[tuple[int, str, int, bytes, str, str]]  # chunk, kind, roles, z, w, g
+    rows: list[tuple[int, int, str, str]]  # chunk, roles, words, grams: the fts rows
+    blocks: list[body.Block]  # their texts, compressed (here: in a worker process)
     offset: int
     lineno: int
     chunks: int
@@ -74,16 +75,20 @@ def _key(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _rows_of(chunks: Iterable[Chunk]) -> list[tuple[int, str, int, bytes, str, str]]:
-    rows = []
+def _entries_of(chunks: Iterable[Chunk]) -> list[body.Entry]:
+    entries = []
     for chunk in chunks:
         text = searchable(chunk)
-        if not text.strip():
-            continue
-        words, grams = columns(text)
-        z = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
-        rows.append((chunk.index, str(chunk.kind), role_bits(chunk), z, words, grams))
-    return rows
+        if text.strip():
+            entries.append((chunk.index, role_bits(chunk), str(chunk.kind), text))
+    return entries
+
+
+def _parsed(
+    job: _Job, entries: list[body.Entry], offset: int, lineno: int, chunks: int, size: int
+) -> _Parsed:
+    rows = [(chunk, roles, *columns(text)) for chunk, roles, _, text in entries]
+    return _Parsed(job, rows, body.pack(entries), offset, lineno, chunks, size)
 
 
 def _parse(job: _Job) -> _Parsed:
@@ -99,7 +104,7 @@ def _parse(job: _Job) -> _Parsed:
             chunks = adapter.load_chunks(Path(job.path))
         except PersistenceError:
             chunks = []
-        return _Parsed(job, _rows_of(chunks), size, 0, len(chunks), size)
+        return _parsed(job, _entries_of(chunks), size, 0, len(chunks), size)
     from sessionview.store.tail import TailReader
 
     if job.append and job.base is not None:
@@ -108,7 +113,7 @@ def _parse(job: _Job) -> _Parsed:
         offset, lineno, first = 0, 0, 0
     reader = TailReader(job.path, offset=offset, lineno=lineno)
     state = adapter.new_state()
-    rows: list[tuple[int, str, int, bytes, str, str]] = []
+    entries: list[body.Entry] = []
     count = first
     while True:
         before = reader.offset
@@ -120,10 +125,10 @@ def _parse(job: _Job) -> _Parsed:
             break
         chunks = adapter.chunks_from_records(batch.records, count, state)
         count += len(chunks)
-        rows.extend(_rows_of(chunks))
+        entries.extend(_entries_of(chunks))
         if reader.offset == before or reader.offset >= size:
             break
-    return _Parsed(job, rows, reader.offset, reader.lineno, count, max(size, reader.offset))
+    return _parsed(job, entries, reader.offset, reader.lineno, count, max(size, reader.offset))
 
 
 def _parse_or_none(job: _Job) -> _Parsed | None:
@@ -172,13 +177,20 @@ POOL_WINDOW = 32
 
 
 def _delete_body(con: sqlite3.Connection, file_id: int, from_chunk: int = 0) -> None:
-    """Remove a file's chunks (from `from_chunk` on) from the text index and the bodies."""
+    """Remove a file's chunks (from `from_chunk` on) from the text index and the bodies.
+
+    `from_chunk` is 0 or where an earlier pass ended, so it is a block boundary."""
     low, high = file_range(file_id, from_chunk)
-    rows = con.execute("SELECT id, z FROM body WHERE id >= ? AND id < ?", (low, high)).fetchall()
-    for rowid, z in rows:
-        words, grams = columns(zlib.decompress(z).decode("utf-8", "surrogatepass"))
-        con.execute(
-            "INSERT INTO fts (fts, rowid, w, g) VALUES ('delete', ?, ?, ?)", (rowid, words, grams)
+    blocks = con.execute(
+        "SELECT meta, z FROM body WHERE id >= ? AND id < ?", (low, high)
+    ).fetchall()
+    for meta, z in blocks:
+        con.executemany(
+            "INSERT INTO fts (fts, rowid, w, g) VALUES ('delete', ?, ?, ?)",
+            [
+                (chunk_rowid(file_id, chunk, roles), *columns(text))
+                for chunk, roles, _, text in body.unpack(meta, z)
+            ],
         )
     con.execute("DELETE FROM body WHERE id >= ? AND id < ?", (low, high))
 
@@ -189,22 +201,28 @@ class Indexer:
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
 
-    def _rows(self) -> dict[str, _Row]:
+    def _rows(self, paths: list[str] | None = None) -> dict[str, _Row]:
+        select = "SELECT id, path, dev, ino, size, mtime_ns, offset, lineno, chunks FROM files"
+        if paths is None:
+            return {row[1]: row for row in self.con.execute(select)}
         return {
             row[1]: row
             for row in self.con.execute(
-                "SELECT id, path, dev, ino, size, mtime_ns, offset, lineno, chunks FROM files"
+                f"{select} WHERE path IN ({','.join('?' * len(paths))})", paths
             )
         }
 
-    def plan(self, sessions: Iterable[Listed]) -> tuple[list[_Job], list[_Row]]:
+    def plan(
+        self, sessions: Iterable[Listed], *, only: bool = False
+    ) -> tuple[list[_Job], list[_Row]]:
         """The files to read and the rows of files gone from the listing.
 
         A file whose listing entry carries the `stat` key the index has is current
-        without another `stat` (the listing stat'ed it just now).
+        without another `stat` (the listing stat'ed it just now). With `only`, the
+        sessions are a few files of a listing, not all of it: no other file is gone.
         """
-        rows = self._rows()
         wanted = {s.path: s for s in sessions if s.state != "corrupt"}
+        rows = self._rows(list(wanted) if only else None)
         by_inode = {(r[2], r[3]): r for p, r in rows.items() if p not in wanted}
         jobs: list[_Job] = []
         rows_get, stat = rows.get, os.stat
@@ -247,8 +265,9 @@ class Indexer:
         *,
         progress: ProgressFn | None = None,
         stop: threading.Event | None = None,
+        only: bool = False,
     ) -> UpdateStats:
-        jobs, gone = self.plan(sessions)
+        jobs, gone = self.plan(sessions, only=only)
         dropped = 0
         if gone:
             with _transaction(self.con):
@@ -292,6 +311,8 @@ class Indexer:
                 pool.shutdown(wait=False, cancel_futures=True)
         if batch:
             added += self._write(batch)
+        if read or dropped:
+            give_back_free(self.con)
         return UpdateStats(read, appended, dropped, added, stopped)
 
     def _write(self, batch: list[_Parsed]) -> int:
@@ -337,14 +358,16 @@ class Indexer:
                         " offset = ?, lineno = ?, chunks = ? WHERE id = ?",
                         (*facts, file_id),
                     )
-                rows = [(chunk_rowid(file_id, r[0], r[2]), *r) for r in parsed.rows]
                 con.executemany(
-                    "INSERT INTO body (id, kind, z) VALUES (?, ?, ?)",
-                    [(rowid, kind, z) for rowid, _, kind, _, z, _, _ in rows],
+                    "INSERT INTO body (id, meta, z) VALUES (?, ?, ?)",
+                    [(chunk_rowid(file_id, first, 0), meta, z) for first, meta, z in parsed.blocks],
                 )
                 con.executemany(
                     "INSERT INTO fts (rowid, w, g) VALUES (?, ?, ?)",
-                    [(rowid, words, grams) for rowid, _, _, _, _, words, grams in rows],
+                    [
+                        (chunk_rowid(file_id, chunk, roles), words, grams)
+                        for chunk, roles, words, grams in parsed.rows
+                    ],
                 )
                 added += len(parsed.rows)
         return added

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sessionview.store.search.body import unpack
 from sessionview.store.search.db import CHUNK_SHIFT, FILE_SHIFT, file_range
 from sessionview.store.search.listing import Listed
 from sessionview.store.search.query import GramTerm, Term, match_spans, parse
@@ -49,6 +49,12 @@ class Hit:
 
     def marked(self) -> str:
         """The excerpt made terminal-safe, each match between « and »."""
+        if all(text.isprintable() for text, _ in self.excerpt):
+            # What `one_line` gives printable text back as: no import for it (its
+            # module compiles byte patterns a search never uses).
+            return "".join(
+                f"{MARK_OPEN}{text}{MARK_CLOSE}" if hit else text for text, hit in self.excerpt
+            )
         from sessionview.render.safe import one_line
 
         return "".join(
@@ -158,16 +164,42 @@ def search(
     """The sessions (among `sessions`) in which every term of `text` matches, each with
     its first `max_hits` hits (an excerpt each: the TUI asks for what fits). `ids`:
     `listed_ids(con, sessions)` computed before (for many queries over one listing)."""
-    terms = parse(text)
-    if not terms:
+    if not parse(text):
         return []
     if ids is None:
         ids = listed_ids(con, sessions)
+    return search_files(con, text, ids, roles=roles, limit=limit, max_hits=max_hits)
+
+
+def search_files(
+    con: sqlite3.Connection,
+    text: str,
+    ids: Mapping[int, Listed],
+    *,
+    roles: int = 0,
+    limit: int | None = 20,
+    max_hits: int = MAX_HITS,
+) -> list[SessionHits]:
+    """`search` among the sessions whose files have these ids in the index."""
+    terms = parse(text)
+    if not terms:
+        return []
     where = _where_roles(roles)
+    counts: dict[int, int] = {}
+    common = _newest_if_common(con, terms, ids, where, limit)
+    if common is not None:
+        # Found the `grep -l` way; BM25 then recency orders what is shown.
+        shown: dict[int, list[str]] = {}
+        hits = _hits(con, terms, common, where, max_hits, shown)
+        avgdl = _average_length(con)
+        scores = {f: _shown_bm25(shown.get(f, []), terms, avgdl) for f in common}
+        ranked = sorted(common, key=lambda f: (scores[f], -ids[f].recency()))
+        for f in ranked:
+            counts[f] = max(_count_in(con, t, f, where) for t in terms)
+        return [SessionHits(ids[f].info(), hits.get(f, ()), counts[f], scores[f]) for f in ranked]
     total = _total_rows(con)
     weighted = [t for t in terms if 2 * _rows_matching(con, t) < total]
     weightless = [t for t in terms if t not in weighted]
-    counts: dict[int, int] = {}
     if weighted:
         files = _matching(con, weighted, ids, counts, where)
         if weightless:
@@ -179,6 +211,61 @@ def search(
     else:
         ranked = _newest_matching(con, weightless, ids, where, limit)
         scores = dict.fromkeys(ranked, 0.0)
+    return _answer(con, terms, ids, ranked, scores, counts, where, max_hits)
+
+
+#: A query is "common" when at least half of the newest sessions checked contain all
+#: its terms (checked: until `limit` match, giving up after twice `limit`, at least
+#: `COMMON_PROBE`).
+COMMON_PROBE = 40
+
+
+def _newest_if_common(
+    con: sqlite3.Connection,
+    terms: list[Term],
+    ids: Mapping[int, Listed],
+    where: str,
+    limit: int | None,
+) -> list[int] | None:
+    """For a query found in most sessions: the newest `limit` sessions that match,
+    looked up one by one as `grep -l` stops at a file's first match; None for any
+    other query, or when there are too few sessions to tell (ranked over all matches).
+
+    Ranking every match of a word found in nearly every session by BM25 meant scoring
+    hundreds of thousands of chunks (and its weight is near nothing there anyway)."""
+    if limit is None:
+        return None
+    probe = max(2 * limit, COMMON_PROBE)
+    found: list[int] = []
+    for checked, f in enumerate(_newest(ids), 1):
+        if all(_has(con, t, f, where) for t in terms):
+            found.append(f)
+        common = 2 * len(found) >= checked
+        if len(found) >= limit:
+            return found if common else None
+        if checked >= probe and not common:
+            return None
+    return None  # every session checked: the usual path ranks them all, as cheaply
+
+
+def _newest(ids: Mapping[int, Listed]) -> list[int]:
+    newest = getattr(ids, "newest", None)  # a snapshot's sessions know it without a Listed each
+    if newest is not None:
+        return list(newest())
+    return sorted(ids, key=lambda f: -ids[f].recency())
+
+
+def _answer(
+    con: sqlite3.Connection,
+    terms: list[Term],
+    ids: Mapping[int, Listed],
+    ranked: list[int],
+    scores: dict[int, float],
+    counts: dict[int, int],
+    where: str,
+    max_hits: int,
+) -> list[SessionHits]:
+    """The ranked sessions with their hits (excerpts read for these only)."""
     for f in ranked:
         if f not in counts:
             counts[f] = max(_count_in(con, t, f, where) for t in terms)
@@ -212,7 +299,10 @@ def _hits(
     files: list[int],
     where: str,
     max_hits: int = MAX_HITS,
+    shown: dict[int, list[str]] | None = None,
 ) -> dict[int, tuple[Hit, ...]]:
+    """Each file's first `MAX_HITS` matching chunks with excerpts (and, into `shown`,
+    those chunks' whole texts)."""
     if not files:
         return {}
     any_term = " OR ".join(f"({t.fts()})" for t in terms)
@@ -231,18 +321,28 @@ def _hits(
         ]
     out: dict[int, tuple[Hit, ...]] = {}
     for file_id, rowids in best.items():
-        rows = con.execute(
-            f"SELECT id, kind, z FROM body WHERE id IN ({','.join('?' * len(rowids))}) ORDER BY id",
-            rowids,
-        ).fetchall()
-        out[file_id] = tuple(
-            Hit(
-                (rowid >> CHUNK_SHIFT) & CHUNK_MASK,
-                kind,
-                _excerpt(zlib.decompress(z).decode("utf-8", "surrogatepass"), terms),
-            )
-            for rowid, kind, z in rows
-        )
+        low, _ = file_range(file_id)
+        texts: dict[int, tuple[str, str]] = {}  # chunk -> (kind, text), of the blocks read
+        hits: list[Hit] = []
+        wanted = {(rowid >> CHUNK_SHIFT) & CHUNK_MASK for rowid in rowids}
+        for rowid in rowids:
+            chunk = (rowid >> CHUNK_SHIFT) & CHUNK_MASK
+            if chunk not in texts:
+                # The block holding this chunk: the last one starting at or before it.
+                block = con.execute(
+                    "SELECT meta, z FROM body WHERE id <= ? AND id >= ? ORDER BY id DESC LIMIT 1",
+                    (rowid, low),
+                ).fetchone()
+                if block is not None:
+                    meta, z = block
+                    for c, _, kind, text in unpack(meta, z, wanted):
+                        texts[c] = (kind, text)
+            found = texts.get(chunk)
+            if found is not None:
+                hits.append(Hit(chunk, found[0], _excerpt(found[1], terms)))
+                if shown is not None:
+                    shown.setdefault(file_id, []).append(found[1])
+        out[file_id] = tuple(hits)
     return out
 
 
@@ -264,6 +364,73 @@ def _total_rows(con: sqlite3.Connection) -> int:
     return value
 
 
+def _varints(data: bytes, count: int) -> list[int]:
+    """The first `count` SQLite varints of `data` (FTS5's record format)."""
+    out: list[int] = []
+    pos = 0
+    while len(out) < count and pos < len(data):
+        value = 0
+        for i in range(9):
+            byte = data[pos]
+            pos += 1
+            if i == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if byte < 0x80:
+                break
+        out.append(value)
+    return out
+
+
+def _average_length(con: sqlite3.Connection) -> float:
+    """The average tokens per indexed chunk (FTS5's averages record: rows, then the
+    total tokens of each column), as BM25 uses it."""
+    row = con.execute("SELECT block FROM fts_data WHERE id = 1").fetchone()
+    values = _varints(bytes(row[0]), 3) if row is not None and row[0] else []
+    if len(values) < 3 or values[0] == 0:
+        return 1.0
+    return max((values[1] + values[2]) / values[0], 1.0)
+
+
+#: FTS5's bm25() constants.
+K1 = 1.2
+B = 0.75
+
+
+def _term_count(text: str, term: Term) -> int:
+    """How often a term occurs in a chunk's text (as `_first_match` finds them)."""
+    if isinstance(term, GramTerm):
+        return text.count(term.chars)
+    if all(w.isascii() for w in term.words):
+        tail = "" if term.prefix else r"(?![^\W_])"
+        pattern = r"[\W_]+".join(re.escape(w) for w in term.words)
+        return len(re.findall(rf"(?<![^\W_]){pattern}{tail}", text, re.IGNORECASE))
+    return len(match_spans(text[:EXCERPT_SCAN], [term]))
+
+
+def _shown_bm25(texts: list[str], terms: list[Term], avgdl: float) -> float:
+    """A session's BM25 as FTS5 scores it (negative, lower is better: the sum over terms
+    of the best chunk's score), over the chunks shown, with every term weighted alike.
+
+    For a query found in most sessions: each of its terms is in most chunks of them, so
+    their idf are all near nothing and near each other; a true idf would cost a pass
+    over each term's whole posting list, which is what this path avoids."""
+    total = 0.0
+    for term in terms:
+        best = 0.0
+        for text in texts:
+            # Counted in the first `EXCERPT_SCAN` characters (a term's weight saturates
+            # long before), the length from the spaces (no tokenizing in Python).
+            tf = _term_count(text[:EXCERPT_SCAN], term)
+            if tf:
+                dl = text.count(" ") + text.count("\n") + 1
+                score = tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))
+                best = max(best, score)
+        total -= best
+    return total
+
+
 def _rows_matching(con: sqlite3.Connection, term: Term) -> int:
     return con.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (term.fts(),)).fetchone()[0]
 
@@ -271,7 +438,7 @@ def _rows_matching(con: sqlite3.Connection, term: Term) -> int:
 def _matching(
     con: sqlite3.Connection,
     terms: list[Term],
-    ids: dict[int, Listed],
+    ids: Mapping[int, Listed],
     counts: dict[int, int],
     where: str,
 ) -> dict[int, int]:
@@ -307,7 +474,7 @@ def _scored(
     con: sqlite3.Connection,
     terms: list[Term],
     files: dict[int, int],
-    ids: dict[int, Listed],
+    ids: Mapping[int, Listed],
     where: str,
 ) -> dict[int, float]:
     """Per file: the sum over terms of its best chunk's BM25 (lower is better; BM25 is
@@ -381,13 +548,13 @@ def _filtered(
 def _newest_matching(
     con: sqlite3.Connection,
     terms: list[Term],
-    ids: dict[int, Listed],
+    ids: Mapping[int, Listed],
     where: str,
     limit: int | None,
 ) -> list[int]:
     """Only weightless terms: the newest sessions containing them all, looked up
     newest first until `limit` are found (a `grep -l` that stops early)."""
-    newest = sorted(ids, key=lambda f: -ids[f].recency())
+    newest = _newest(ids)
     if limit is not None:
         found: list[int] = []
         for checked, f in enumerate(newest):

@@ -77,20 +77,30 @@ def searchable(chunk: Chunk) -> str:
     text = plain_text(chunk)
     if len(text) > MAX_CHUNK_CHARS:
         text = text[:MAX_CHUNK_CHARS]
-    # A blob has no spaces: splitting at whitespace finds one faster than the regex.
-    if len(text) >= 256 and any(len(word) >= 256 for word in text.split()):
+    # A blob has no spaces: the longest word (all in C) says whether to look for one;
+    # the pattern itself, with its look-behind, costs more per character.
+    if len(text) >= 256 and max(map(len, text.split()), default=0) >= 256:
         text = _BLOB.sub(" ", text)
     return text
 
 
-_CODES: dict[str, str] = {}
+class _Codes(dict[str, str]):
+    """Each gram character's code, made on first use (`map(codes.__getitem__, run)`
+    then runs in C for every character already seen)."""
+
+    def __missing__(self, ch: str) -> str:
+        code = self[ch] = f"u{ord(ch):x}z"
+        return code
+
+
+#: Between two runs in `columns` (never a gram character itself).
+_RUN_SEPARATOR = "\x00"
+_RUN_FIRST = re.compile(r"(?<=   )u[0-9a-f]+z")
+_CODES = _Codes({_RUN_SEPARATOR: " "})
 
 
 def gram_code(ch: str) -> str:
-    code = _CODES.get(ch)
-    if code is None:
-        code = _CODES[ch] = f"u{ord(ch):x}z"
-    return code
+    return _CODES[ch]
 
 
 def gram_runs(text: str) -> list[tuple[int, int]]:
@@ -107,13 +117,13 @@ def columns(text: str) -> tuple[str, str]:
     parts = _gram_split().split(text)  # words, run, words, run, ..., words
     if len(parts) == 1:
         return text, ""
-    grams: list[str] = []
-    codes_of = _CODES
-    for run in parts[1::2]:
-        codes = [codes_of.get(ch) or gram_code(ch) for ch in run]
-        grams.extend(map(str.__add__, codes, codes[1:]))
-        grams.append(codes[-1])
-    return " ".join(parts[::2]), " ".join(grams)
+    # All runs at once, in C: joined by a separator whose code is a space, the pairs of
+    # neighbours are each run's bigrams, its last character alone ("x" + " ") and the
+    # next run's first alone (" " + "y"), which is not wanted (an entry more per run)
+    # and is the one token after three spaces.
+    codes = list(map(_CODES.__getitem__, _RUN_SEPARATOR.join(parts[1::2])))
+    grams = " ".join(map(str.__add__, codes, codes[1:]))
+    return " ".join(parts[::2]), _RUN_FIRST.sub("", f"{grams} {codes[-1]}")
 
 
 #: A word: letters and numbers (Python's `\w` without `_`), gram characters excluded.

@@ -1,0 +1,406 @@
+"""The CLI's proof that nothing changed since its last search: the listing, skipped.
+
+A CLI search must bring the index up to date first, and the cheapest way to know it
+is up to date is to show that the listing would come out as it did last time. After
+a search that listed the sessions (the slow way: `SessionIndex.scan_entries`, then
+`SearchIndex.update`), the facts that listing rested on are kept in the search index
+file, per set of roots:
+
+* each root's directory walk (directories with their inode and ctime, as the
+  listing's own walk cache keeps them: an added, removed or renamed file changes
+  its directory's ctime);
+* every listed file's `(device, inode, size, mtime, ctime)`, and for a file whose
+  state only its writer's lock decides (a running or crashed OpenRath session), the
+  lock verdict it had;
+* the rows printed for the sessions (table `listed`, rewritten only for rows that
+  changed) and the listing's problem lines.
+
+The next search checks exactly what a warm listing checks (the walk, a `stat` per
+file, `/proc/locks` for the lock-decided ones) against those facts, with no listing
+cache to load, no entry per file and no per-file query: when all agree, the listing
+would give the same sessions with the same rows, and the index, brought up to date
+with that listing last time, is still current for every one of them. A few files
+whose stat key or lock verdict moved (a running session that grew) are read alone, as
+the listing would read them, indexed, and the snapshot updated (`catch_up`).
+Anything else (a directory changed or is too recent to trust, a file vanished, many
+files changed, a state an adapter must decide on each scan) is "not proven": the
+caller lists and updates the slow way, which writes a new snapshot.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator, Mapping
+
+from sessionview.store.index.records import BY_LOCK, STATIC
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from sessionview.store.index import SessionIndex
+    from sessionview.store.liveness import LivenessProbe
+    from sessionview.store.roots import Root
+    from sessionview.store.search.listing import Listed
+
+#: Marshal's format belongs to the Python that wrote it: another one reads no snapshot.
+_TAG = f"sv-search-snapshot-4 {sys.implementation.cache_tag} {marshal.version}"
+
+
+def roots_key(roots: Sequence[Root], reuse_listings: bool) -> str | None:
+    """The snapshot's key for these roots; None when no snapshot may be used (a
+    listing that must list every directory every time cannot be skipped either)."""
+    if not reuse_listings:
+        return None
+    from sessionview.store.index.adapters import active_formats
+
+    return repr([(r.dir, r.format or "", active_formats(r)) for r in roots])
+
+
+class Stale(Exception):
+    """The snapshot changed under this search (another process kept a newer one)."""
+
+
+class _Row:
+    """A listed session's row as the snapshot keeps it (what `Listed` asks of a
+    listing entry: `updated`, `materialize()`); read from the index only for the
+    sessions shown."""
+
+    __slots__ = ("_con", "_roots", "info", "path", "updated")
+
+    def __init__(self, con: sqlite3.Connection, roots: str, path: str, updated: str) -> None:
+        self._con = con
+        self._roots = roots
+        self.path = path
+        self.updated = updated
+        self.info: Any = None
+
+    def materialize(self) -> Any:
+        if self.info is None:
+            import orjson
+
+            from sessionview.store.model import SessionInfo
+
+            found = self._con.execute(
+                "SELECT row FROM listed WHERE roots = ? AND path = ?", (self._roots, self.path)
+            ).fetchone()
+            if found is None:  # another search replaced the snapshot meanwhile
+                raise Stale(self.path)
+            self.info = SessionInfo.from_json(orjson.loads(found[0]))
+        return self.info
+
+
+#: More files changed than this since the last search: list them all the slow way.
+MAX_CHANGED = 64
+
+
+class Proof:
+    """What `current` found: the listed sessions by file id, the listing's problem
+    lines, and the files that changed since (each must be caught up first)."""
+
+    __slots__ = ("changed", "data", "problems", "sessions")
+
+    def __init__(
+        self, sessions: Sessions, problems: list[str], changed: list[str], data: Any
+    ) -> None:
+        self.sessions = sessions
+        self.problems = problems
+        self.changed = changed
+        self.data = data
+
+
+def current(con: sqlite3.Connection, key: str) -> Proof | None:
+    """The snapshot of `key` checked against the disk: None when the listing may have
+    changed in a way only a whole listing can tell (a directory changed, a file
+    vanished, many files changed); else the proof, with the files whose stat key or
+    lock verdict moved (none: the index is current for the whole listing)."""
+    found = con.execute("SELECT data FROM snapshot WHERE roots = ?", (key,)).fetchone()
+    if found is None:
+        return None
+    try:
+        data = marshal.loads(found[0])
+        tag, walks, files, problems, simple, best = data
+    except (ValueError, TypeError, EOFError):
+        return None
+    if tag != _TAG:
+        return None
+    from sessionview.store.index.walk_cache import walk_still_valid
+
+    if not all(walk_still_valid(walk) for walk in walks):
+        return None
+    probe = None
+    if any(fact[6] is not None for fact in files):
+        from sessionview.store.liveness import LivenessProbe
+
+        # `/proc/locks` is read in a thread while the files are stat'ed: the kernel
+        # can take 10-20 ms to answer, as the listing found.
+        probe = LivenessProbe()
+        probe.prefetch_locks()
+    stat = os.stat
+    changed: list[str] = []
+    for path, dev, ino, size, mtime_ns, ctime_ns, verdict in files:
+        try:
+            st = stat(path)
+        except OSError:
+            return None
+        if (
+            st.st_mtime_ns != mtime_ns
+            or st.st_size != size
+            or st.st_ino != ino
+            or st.st_ctime_ns != ctime_ns
+            or st.st_dev != dev
+        ):
+            changed.append(path)
+        elif verdict is not None:
+            assert probe is not None
+            if probe.is_locked(path, st) != verdict:
+                changed.append(path)
+        else:
+            continue
+        if len(changed) > MAX_CHANGED or not simple:
+            return None
+    return Proof(Sessions(con, key, best), list(problems), changed, data)
+
+
+class Sessions(Mapping[int, "Listed"]):
+    """The listed sessions by file id, each `Listed` made when first asked for (a
+    search asks for a few: making 10,000 was a tenth of a rare word's search)."""
+
+    def __init__(self, con: sqlite3.Connection, key: str, best: tuple[Any, ...]) -> None:
+        self._con = con
+        self._key = key
+        self._facts = {fact[1]: fact for fact in best}
+        self._made: dict[int, Listed] = {}
+
+    def __getitem__(self, file_id: int) -> Listed:
+        listed = self._made.get(file_id)
+        if listed is None:
+            from sessionview.store.search.listing import Listed
+
+            path, _, fmt, state, updated, recency = self._facts[file_id]
+            row = _Row(self._con, self._key, path, updated)
+            listed = self._made[file_id] = Listed.of(row, path, fmt, state, recency)
+        return listed
+
+    def __setitem__(self, file_id: int, listed: Listed) -> None:
+        self._made[file_id] = listed
+        self._facts[file_id] = (listed.path, file_id, listed.format, listed.state, "", 0.0)
+
+    def __contains__(self, file_id: object) -> bool:
+        return file_id in self._facts
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._facts)
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def newest(self) -> list[int]:
+        """The file ids, the most recently active session first (`Listed.recency`)."""
+        facts = self._facts
+        made = self._made
+        return sorted(facts, key=lambda f: -(made[f].recency() if f in made else facts[f][5]))
+
+
+def catch_up(
+    con: sqlite3.Connection, key: str, proof: Proof, roots: Sequence[Root], reuse: bool
+) -> bool:
+    """Bring the listing's rows, the index and the snapshot up to date for the few
+    files `proof` found changed, reading those files only (no whole listing, no
+    listing cache); False when that cannot be shown right (then list the slow way).
+
+    Only for a snapshot where every file is its own session (no partial and final
+    file folded into one row), so a changed file changes its own row and nothing else.
+    """
+    from sessionview.store.index import SessionIndex
+    from sessionview.store.liveness import LivenessProbe
+    from sessionview.store.search.indexer import Indexer
+    from sessionview.store.search.listing import Listed
+
+    tag, walks, files, problems, simple, best = proof.data
+    index = SessionIndex(roots, use_cache=False, reuse_listings=reuse)
+    for path in proof.changed:
+        if index.refresh(path) is None:
+            return False
+    _, fresh = index.last_scan()
+    probe = LivenessProbe()
+    facts = {}
+    for path, (entry, record) in fresh.items():
+        fact = _file_fact(path, entry, record, probe)
+        if fact is None or entry.state == "corrupt":
+            return False
+        facts[_absolute(path)] = fact
+    entries = [entry for entry, _ in fresh.values()]
+    Indexer(con).update([Listed(e) for e in entries], only=True)
+    with _transaction(con):
+        ids = _indexed_as_listed(con, entries)
+        if ids is None:
+            return False
+        rows = {}
+        for entry in entries:
+            path = _absolute(entry.path)
+            listed = Listed(entry)
+            rows[path] = (
+                path,
+                ids[path],
+                entry.format,
+                entry.state,
+                entry.updated,
+                listed.recency(),
+            )
+            proof.sessions[ids[path]] = Listed.of(
+                _Row(con, key, path, entry.updated),
+                path,
+                entry.format,
+                entry.state,
+                listed.recency(),
+            )
+        best = tuple(rows.pop(s[0], s) for s in best)
+        if rows:
+            return False  # a file that was not a session of this listing
+        files = tuple(facts.get(f[0], f) for f in files)
+        _write(con, key, (tag, walks, files, problems, simple, best), entries)
+    proof.changed = []
+    return True
+
+
+def save(con: sqlite3.Connection, key: str, index: SessionIndex, best: Sequence[Any]) -> bool:
+    """Keep what the listing `index` just made (its best entries `best`) as the
+    snapshot for `key`; False (and any old snapshot for `key` removed) when a file's
+    state is not provable by stat and lock alone, or a file changed meanwhile."""
+    facts = _facts(index, best)
+    with _transaction(con):
+        # The index must hold every file as this listing saw it (another process may
+        # have indexed another version of one meanwhile).
+        ids = _indexed_as_listed(con, best) if facts is not None else None
+        if facts is None or ids is None:
+            con.execute("DELETE FROM snapshot WHERE roots = ?", (key,))
+            return False
+        from sessionview.store.search.listing import Listed
+
+        sessions = []
+        for e in best:
+            path = _absolute(e.path)
+            if path in ids:
+                recency = Listed(e).recency()  # as the search sorts by it
+                sessions.append((path, ids[path], e.format, e.state, e.updated, recency))
+        kept = dict(con.execute("SELECT path, sig FROM listed WHERE roots = ?", (key,)))
+        gone = set(kept) - {_absolute(e.path) for e in best}
+        con.executemany("DELETE FROM listed WHERE roots = ? AND path = ?", [(key, p) for p in gone])
+        _write(con, key, (*facts, tuple(sessions)), best, kept)
+    return True
+
+
+def _write(
+    con: sqlite3.Connection,
+    key: str,
+    data: tuple[Any, ...],
+    entries: Sequence[Any],
+    kept: dict[str, str] | None = None,
+) -> None:
+    """The snapshot blob, and the rows of `entries` that changed (inside a transaction)."""
+    if kept is None:
+        paths = [_absolute(e.path) for e in entries]
+        kept = dict(
+            con.execute(
+                f"SELECT path, sig FROM listed WHERE roots = ? AND path IN"
+                f" ({','.join('?' * len(paths))})",
+                (key, *paths),
+            )
+        )
+    changed = []
+    for entry in entries:
+        path = _absolute(entry.path)
+        sig = repr((entry.key, entry.state, entry.format, entry.updated))
+        if kept.get(path) != sig:
+            row = (entry.format, entry.state, entry.updated, entry.json_row())
+            changed.append((key, path, sig, *row))
+    con.executemany(
+        "INSERT OR REPLACE INTO listed (roots, path, sig, format, state, updated, row)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        changed,
+    )
+    con.execute(
+        "INSERT OR REPLACE INTO snapshot (roots, data) VALUES (?, ?)", (key, marshal.dumps(data))
+    )
+
+
+def _indexed_as_listed(con: sqlite3.Connection, best: Sequence[Any]) -> dict[str, int] | None:
+    """The index's file ids of the listed sessions (corrupt ones are not indexed), when
+    it holds every one of their files as the listing saw it; else None."""
+    indexed = {
+        path: (file_id, (dev, ino, size, mtime))
+        for file_id, path, dev, ino, size, mtime in con.execute(
+            "SELECT id, path, dev, ino, size, mtime_ns FROM files"
+        )
+    }
+    ids = {}
+    for e in best:
+        if e.state == "corrupt":
+            continue
+        path = _absolute(e.path)
+        found = indexed.get(path)
+        if found is None or found[1] != tuple(e.key):
+            return None
+        ids[path] = found[0]
+    return ids
+
+
+def _absolute(path: str) -> str:
+    """The path as search knows a file (`listing.Listed.path`)."""
+    return path if path.startswith("/") else os.path.abspath(path)
+
+
+def _facts(index: SessionIndex, best: Sequence[Any]) -> tuple[Any, ...] | None:
+    """`(tag, walks, files, problems, simple)` of the listing `index` just made."""
+    walks, entries = index.last_scan()
+    if any(walk is None for walk in walks):
+        return None
+    from sessionview.store.liveness import LivenessProbe
+
+    probe = LivenessProbe()
+    files = []
+    for path, (entry, record) in entries.items():
+        fact = _file_fact(path, entry, record, probe)
+        if fact is None:
+            return None
+        files.append(fact)
+    simple = len(entries) == len(best)  # every file its own session: nothing folded
+    return (_TAG, tuple(walks), tuple(files), tuple(index.problems), simple)
+
+
+def _file_fact(path: str, entry: Any, record: Any, probe: LivenessProbe) -> tuple[Any, ...] | None:
+    """What proves a file's listing entry: `(path, dev, ino, size, mtime_ns, ctime_ns,
+    lock verdict or None)`; None when stat and lock cannot prove it."""
+    if record is None or entry.key != record.key or entry.row is None:
+        return None  # not from a cached record: unreadable, or not cached
+    if record.mode == STATIC:
+        verdict = None
+    elif record.mode == BY_LOCK:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != tuple(entry.key):
+            return None
+        verdict = probe.is_locked(path, st)
+        if record.locked_row(verdict) != (entry.state, entry.row):
+            return None  # the verdict now is not the one the listing saw
+    else:
+        return None  # the adapter decides on every scan
+    return (_absolute(path), *record.key, record.ctime_ns, verdict)
+
+
+class _transaction:
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    def __enter__(self) -> None:
+        self.con.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.con.execute("COMMIT" if exc_type is None else "ROLLBACK")

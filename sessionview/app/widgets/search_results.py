@@ -159,26 +159,30 @@ class SearchResults(ScrollView, can_focus=True):
                 self.post_message(self.NearEnd(self))
         self.refresh()
 
-    def _move(self, steps: int) -> None:
+    def _on_a_hit(self) -> list[int] | None:
+        """The hit rows, with the cursor put on the first when it is on none; None when
+        there is nothing to move (no hits, or the cursor was just put there)."""
         hits = self._hit_rows
         if not hits:
-            return
+            return None
         if self.cursor not in hits:
             self.cursor = hits[0]
-            return
-        at = hits.index(self.cursor)
-        self.cursor = hits[max(0, min(len(hits) - 1, at + steps))]
+            return None
+        return hits
+
+    def _move(self, steps: int) -> None:
+        hits = self._on_a_hit()
+        if hits is not None:
+            at = hits.index(self.cursor)
+            self.cursor = hits[max(0, min(len(hits) - 1, at + steps))]
 
     def action_cursor(self, steps: int) -> None:
         self._move(steps)
 
     def action_page(self, direction: int) -> None:
         height = self.scrollable_content_region.height or 1
-        hits = self._hit_rows
-        if not hits:
-            return
-        if self.cursor not in hits:
-            self.cursor = hits[0]
+        hits = self._on_a_hit()
+        if hits is None:
             return
         target = self.cursor + direction * height
         if direction > 0:

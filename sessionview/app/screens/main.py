@@ -99,6 +99,8 @@ class MainScreen(SessionViewScreen):
         sort: SortOrder | None = None,
     ) -> None:
         super().__init__()
+        #: Rows arrived while a full screen covered the list: applied on resume.
+        self._list_stale = False
         self.set_reactive(MainScreen.sort, sort or SortOrder())
         #: Lines about named directories that are missing or not directories.
         self.dir_problems = list(dir_problems)
@@ -160,6 +162,9 @@ class MainScreen(SessionViewScreen):
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:
+            if self._list_stale:
+                self._list_stale = False
+                self._apply()
             self.table.refresh_ages()
 
     @property
@@ -179,6 +184,12 @@ class MainScreen(SessionViewScreen):
         for info in rows:
             by_id.setdefault(info.id, []).append(info)
         self.by_id = by_id
+        if self.is_mounted and not self.visible_to_user:
+            # Covered by a full screen (a transcript, the search): the table is brought
+            # up to date when it is shown again, not on every watcher batch meanwhile
+            # (re-applying 10,000 rows took the UI thread from the screen on top).
+            self._list_stale = True
+            return
         self._apply()
 
     def set_progress(self, seen: int | None, total: int | None) -> None:

@@ -55,13 +55,22 @@ def pack(entries: Iterable[Entry]) -> list[Block]:
 
 def unpack(meta: str, z: bytes, chunks: Container[int] | None = None) -> list[Entry]:
     """A stored block's entries, in chunk order (only those of `chunks` if given:
-    decoding a whole block's text for one excerpt was most of an excerpt's cost)."""
-    data = zlib.decompress(z)
+    decoding a whole block's text for one excerpt was most of an excerpt's cost); the
+    block is decompressed only as far as the last of those chunks ends."""
+    lines = [line.split(" ") for line in meta.split("\n")]
+    need = 0
+    pos = 0
+    for chunk, _, _, size in lines:
+        pos += int(size)
+        if chunks is None or int(chunk) in chunks:
+            need = pos
+    data = zlib.decompressobj().decompress(z, need) if need else b""
     out: list[Entry] = []
     pos = 0
-    for line in meta.split("\n"):
-        chunk, roles, kind, size = line.split(" ")
+    for chunk, roles, kind, size in lines:
         end = pos + int(size)
+        if end > need:
+            break
         index = int(chunk)
         if chunks is None or index in chunks:
             out.append((index, int(roles), kind, data[pos:end].decode("utf-8", "surrogatepass")))

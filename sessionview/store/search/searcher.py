@@ -275,11 +275,27 @@ def _answer(
     ]
 
 
-def listed_ids(con: sqlite3.Connection, sessions: Iterable[Listed]) -> dict[int, Listed]:
+class ListedIds(dict[int, Listed]):
+    """`listed_ids`' answer, which also knows its newest-first order: sorting 10,000
+    sessions by recency was a fifth of each query the TUI asks per keystroke over the
+    same listing (`Prepared` keeps this)."""
+
+    __slots__ = ("_newest",)
+
+    def newest(self) -> list[int]:
+        """The file ids, the most recently active session first (computed once)."""
+        try:
+            return self._newest
+        except AttributeError:
+            self._newest: list[int] = sorted(self, key=lambda f: -self[f].recency())
+            return self._newest
+
+
+def listed_ids(con: sqlite3.Connection, sessions: Iterable[Listed]) -> ListedIds:
     """The index's file id of each listed session it holds. Reading the file table and
     matching 10,000 paths is most of a rare word's query: `Prepared` keeps it."""
     by_path = {s.path: s for s in sessions}
-    ids: dict[int, Listed] = {}
+    ids = ListedIds()
     for file_id, path in con.execute("SELECT id, path FROM files"):
         info = by_path.get(path)
         if info is not None:

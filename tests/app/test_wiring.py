@@ -139,3 +139,30 @@ async def test_setting_a_filter_reapplies_the_list(home: Path) -> None:
         assert main.filter_text == "" and main.state_filter == "all"
         assert main.table.current_key is not None
         assert main.table.info(main.table.current_key) == target
+
+
+@sync
+async def test_the_list_under_a_full_screen_is_brought_up_to_date_when_shown_again(
+    home: Path,
+) -> None:
+    """While a transcript covers the list, new rows reach `all_rows` (the search and
+    the status use them) but the table is only re-applied once the list is shown."""
+    from sessionview.app.screens.transcript import TranscriptScreen
+
+    root = copy_fixtures(home, only=("230fd66b", "24d17466"))
+    app = build_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: len(app.main.all_rows) == 2 and not app.main.scanning)
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, TranscriptScreen))
+        writer = _closed_session(root, 0)
+        app.index.refresh(str(writer.path))
+        app.post_message(SessionsChanged((str(writer.path),)))
+        await settle(pilot, lambda: len(app.main.all_rows) == 3, what="the new row")
+        assert len(app.main.table.keys) == 2  # not re-applied while covered
+        await pilot.press("escape")
+        await settle(
+            pilot,
+            lambda: app.screen is app.main and len(app.main.table.keys) == 3,
+            what="the table re-applied on return",
+        )

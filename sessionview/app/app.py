@@ -50,9 +50,11 @@ from sessionview.app.screens.lineage import LineageScreen
 from sessionview.app.screens.main import STATE_FILTERS, MainScreen
 from sessionview.app.screens.prune import PruneScreen
 from sessionview.app.screens.resume import ResumeScreen
+from sessionview.app.screens.search import SearchScreen
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.screens.trash import TrashScreen
 from sessionview.app.themes import apply_themes, remember_theme_changes, variable_defaults_for
+from sessionview.app.widgets.search_results import SearchResults
 from sessionview.app.widgets.session_table import session_key
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.config import Config
@@ -702,8 +704,16 @@ class SessionViewApp(App[None]):
                 [("enter", "keep the filter, back to the list"), ("esc", "clear the filter")],
             ),
             (
+                "Search (s)",
+                binding_rows(SearchScreen.BINDINGS)
+                + binding_rows(SearchResults.BINDINGS)
+                + [("n / N", "in the transcript opened from a hit: next / previous hit")],
+            ),
+            (
                 "Transcript",
-                binding_rows(TranscriptScreen.BINDINGS) + binding_rows(TranscriptView.BINDINGS),
+                # The view's `end, G` is the screen's follow (`end`): listed once.
+                [r for r in binding_rows(TranscriptScreen.BINDINGS) if r[0] != "end"]
+                + binding_rows(TranscriptView.BINDINGS),
             ),
             (
                 "Dialogs",

@@ -189,7 +189,9 @@ def run(args: argparse.Namespace) -> int:
         common.write_json([r.to_json() for r in results])
         return 0
     if not results:
-        print(f"no session contains {common.safe_line(text)}")
+        filtered = args.agent or args.state or args.kind or args.since
+        where = " with these filters (--agent/--state/--kind/--since)" if filtered else ""
+        print(f"no session contains {common.safe_line(text)}{where}")
         return 0
     from sessionview.render.humanize import ago
     from sessionview.render.safe import one_line

@@ -364,7 +364,10 @@ def parse_age(text: str) -> timedelta:
     text = text.strip().lower()
     if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
         raise ValueError(f"invalid age {text!r}: use a number and a unit, like 30d, 12h, 2w")
-    return timedelta(seconds=int(text[:-1]) * units[text[-1]])
+    try:
+        return timedelta(seconds=int(text[:-1]) * units[text[-1]])
+    except OverflowError:
+        raise ValueError(f"invalid age {text!r}: too long (at most 999999999d)") from None
 
 
 PRUNABLE = frozenset({SessionState.CLOSED, SessionState.CRASHED})

@@ -44,3 +44,20 @@ def test_a_rare_word_is_ranked_over_every_match(tmp_path: Path):
     search.update(sessions)
     results = search.search("zyzzyva", sessions, limit=2)
     assert [r.info.id for r in results][0] == sid(0)  # the oldest, but the best match
+
+
+def test_matching_chunks_count_does_not_depend_on_the_words_order(tmp_path: Path):
+    """A result's "N more matching chunks" is the chunks holding some word of the query
+    (what the transcript's n/N step through), whatever order the words were typed in."""
+    d = tmp_path / "sessions"
+    d.mkdir()
+    chunks = ["alpha one", "alpha two", "alpha three", "beta four", "alpha beta", "neither"]
+    write_session(d, sid(1), chunks)
+    sessions = listing(d, tmp_path / "l.bin")
+    search = SearchIndex(str(tmp_path / "cache" / "search.sqlite3"))
+    search.update(sessions)
+    for query in ("alpha beta", "beta alpha"):
+        (result,) = search.search(query, sessions)
+        assert result.matching_chunks == 5, (query, result.matching_chunks)
+        path = result.info.path
+        assert len(search.chunks_matching(query, path)) == 5

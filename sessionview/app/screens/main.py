@@ -351,6 +351,10 @@ class MainScreen(SessionViewScreen):
                 style += " reverse"
             parts.append((f"{STATE_GLYPHS[state]} {counts[state]} {state.value}", style))
             parts.append("  ")
+        total = len(self.all_rows)
+        shown = len(self.table.keys) if self.is_mounted else total
+        count = f"{shown} of {total}" if shown != total else str(total)
+        parts.append((f"{count} session{'s' if total != 1 else ''}  ", "bold"))
         # Filters and marks before the directories: on a narrow terminal the line is cut
         # (with an ellipsis). Each filter is named in words, never shown by colour alone.
         if self.state_filter != "all":
@@ -377,10 +381,7 @@ class MainScreen(SessionViewScreen):
             parts.append((f"{clean(self.dir_problems[0])}  ", "bold $error"))
         dirs = ", ".join(short_path(d) for d in self.dirs) or "(none)"
         verb = "watching" if self.watching else "showing"
-        total = len(self.all_rows)
-        shown = len(self.table.keys) if self.is_mounted else total
-        count = f"{shown} of {total}" if shown != total else str(total)
-        parts.append((f"· {count} sessions · {verb} ", "$text-muted"))
+        parts.append((f"· {verb} ", "$text-muted"))
         parts.append(dirs)
         self.query_one("#status", Static).update(Content.assemble(*parts))
 

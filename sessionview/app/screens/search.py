@@ -548,7 +548,10 @@ class SearchScreen(SessionViewScreen):
         elif answer is not None and answer.query.strip():
             n = len(answer.results)
             if n == 0:
-                parts.append(f"no session contains {one_line(answer.query, 60)}")
+                request = answer.request
+                filtered = request.fmt or request.state or request.kind
+                where = " with these filters" if filtered else ""
+                parts.append(f"no session contains {one_line(answer.query, 60)}{where}")
             else:
                 more = "+" if n >= answer.request.limit else ""
                 parts.append(f"{n}{more} session{'s' if n != 1 else ''}")

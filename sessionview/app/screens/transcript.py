@@ -423,6 +423,7 @@ class TranscriptScreen(SessionViewScreen):
     def _render_status(self) -> None:
         view = self.query_one(TranscriptView)
         parts: list[tuple[str, str] | str] = []
+        hints: list[str] = []
         if self.load_error:
             parts.append((f"cannot open: {screen_text(self.load_error)}", "bold $error"))
         elif not self.loaded and self.quick:
@@ -453,12 +454,14 @@ class TranscriptScreen(SessionViewScreen):
                         parts.append(
                             (f"  {plural(view.unseen, 'new chunk')}", "bold reverse $warning")
                         )
-                    parts.append(("  (f or end to follow)", "$text-muted"))
+                    hints.append("f or end to follow")
+        # What is shown comes first, the hints for keys last: a narrow terminal cuts the
+        # line at its end (with an ellipsis).
         if self.search is not None and self.hits and not self.find_query:
             where = f"{self.hits.index(self.hit_at) + 1}/" if self.hit_at in self.hits else ""
-            parts.append((f"  search “{screen_text(self.search.query)}”: ", "bold $accent"))
-            parts.append((f"hit {where}{len(self.hits)}", "$accent"))
-            parts.append(("  n/N next/previous", "$text-muted"))
+            parts.append((f"  hit {where}{len(self.hits)}", "bold $accent"))
+            parts.append((f" of search “{screen_text(self.search.query)}”", "$accent"))
+            hints.append("n/N next/previous hit")
         if self.find_query:
             found = f"{plural(len(self.find_chunks), 'chunk')} match"
             if len(self.find_chunks) == 1:
@@ -466,7 +469,9 @@ class TranscriptScreen(SessionViewScreen):
             parts.append((f"  find “{screen_text(self.find_query)}”: ", "bold $accent"))
             parts.append((found + ("" if self.find_done else " (searching…)"), "$accent"))
             if self.find_chunks:
-                parts.append(("  n/N next/previous", "$text-muted"))
+                hints.append("n/N next/previous")
+        if hints:
+            parts.append((f"  ({'; '.join(hints)})", "$text-muted"))
         self.query_one("#transcript-status", Static).update(Content.assemble(*parts))
 
     def on_transcript_view_follow_changed(self, event: TranscriptView.FollowChanged) -> None:

@@ -194,3 +194,18 @@ def give_back_free(con: sqlite3.Connection) -> None:
     if free > 256 and free > FREE_SHARE * con.execute("PRAGMA page_count").fetchone()[0]:
         # `execute` steps the pragma once (one page); a script runs it to the end.
         con.executescript("PRAGMA incremental_vacuum;")
+
+
+class transaction:  # noqa: N801 - used as a statement: `with transaction(con):`
+    """`BEGIN IMMEDIATE` ... `COMMIT`, rolled back on any exception: a write holds the
+    file's write lock from its start, so a second process waits (busy timeout) instead
+    of failing half-way."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    def __enter__(self) -> None:
+        self.con.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.con.execute("COMMIT" if exc_type is None else "ROLLBACK")

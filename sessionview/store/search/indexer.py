@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sessionview.store.search import body
-from sessionview.store.search.db import chunk_rowid, file_range, give_back_free
+from sessionview.store.search.db import chunk_rowid, file_range, give_back_free, transaction
 from sessionview.store.search.listing import Listed
 from sessionview.store.search.text import columns, role_bits, searchable
 
@@ -254,7 +254,7 @@ class Indexer:
         return jobs, gone
 
     def _move(self, row: _Row, path: str) -> None:
-        with _transaction(self.con):
+        with transaction(self.con):
             self.con.execute(
                 "UPDATE files SET path = ? WHERE id = ? AND path = ?", (path, *row[:2])
             )
@@ -270,7 +270,7 @@ class Indexer:
         jobs, gone = self.plan(sessions, only=only)
         dropped = 0
         if gone:
-            with _transaction(self.con):
+            with transaction(self.con):
                 for row in gone:
                     current = self.con.execute(
                         "SELECT id FROM files WHERE id = ? AND path = ?", row[:2]
@@ -318,7 +318,7 @@ class Indexer:
     def _write(self, batch: list[_Parsed]) -> int:
         added = 0
         con = self.con
-        with _transaction(con):
+        with transaction(con):
             for parsed in batch:
                 job = parsed.job
                 current = con.execute(
@@ -371,19 +371,3 @@ class Indexer:
                 )
                 added += len(parsed.rows)
         return added
-
-
-class _transaction:
-    """`BEGIN IMMEDIATE` ... `COMMIT`, rolled back on any exception."""
-
-    def __init__(self, con: sqlite3.Connection) -> None:
-        self.con = con
-
-    def __enter__(self) -> None:
-        self.con.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            self.con.execute("COMMIT")
-        else:
-            self.con.execute("ROLLBACK")

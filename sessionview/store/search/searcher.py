@@ -195,7 +195,7 @@ def search_files(
         scores = {f: _shown_bm25(shown.get(f, []), terms, avgdl) for f in common}
         ranked = sorted(common, key=lambda f: (scores[f], -ids[f].recency()))
         for f in ranked:
-            counts[f] = max(_count_in(con, t, f, where) for t in terms)
+            counts[f] = _matching_chunks(con, terms, f, where)
         return [SessionHits(ids[f].info(), hits.get(f, ()), counts[f], scores[f]) for f in ranked]
     total = _total_rows(con)
     weighted = [t for t in terms if 2 * _rows_matching(con, t) < total]
@@ -267,8 +267,7 @@ def _answer(
 ) -> list[SessionHits]:
     """The ranked sessions with their hits (excerpts read for these only)."""
     for f in ranked:
-        if f not in counts:
-            counts[f] = max(_count_in(con, t, f, where) for t in terms)
+        counts[f] = _matching_chunks(con, terms, f, where)
     hits = _hits(con, terms, ranked, where, max_hits)
     return [
         SessionHits(ids[f].info(), hits.get(f, ()), counts.get(f, 0), scores[f]) for f in ranked
@@ -530,11 +529,14 @@ def _has(con: sqlite3.Connection, term: Term, file_id: int, where: str) -> bool:
     )
 
 
-def _count_in(con: sqlite3.Connection, term: Term, file_id: int, where: str) -> int:
+def _matching_chunks(con: sqlite3.Connection, terms: list[Term], file_id: int, where: str) -> int:
+    """How many of the file's chunks hold some term of the query: the hits the
+    transcript's `n`/`N` step through (`chunks_matching`), whatever the words' order."""
     low, high = file_range(file_id)
+    any_term = " OR ".join(f"({t.fts()})" for t in terms)
     return con.execute(
         f"SELECT count(*) FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?{where}",
-        (term.fts(), low, high),
+        (any_term, low, high),
     ).fetchone()[0]
 
 
@@ -658,7 +660,7 @@ def newest_matching(
         SessionHits(
             session.info(),
             hits.get(f, ()),
-            max(_count_in(con, t, f, where) for t in terms),
+            _matching_chunks(con, terms, f, where),
             0.0,
         )
         for f, session in found

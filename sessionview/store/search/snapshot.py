@@ -36,6 +36,7 @@ import sys
 from collections.abc import Iterator, Mapping
 
 from sessionview.store.index.records import BY_LOCK, STATIC
+from sessionview.store.search.db import transaction
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -236,7 +237,7 @@ def catch_up(
         facts[_absolute(path)] = fact
     entries = [entry for entry, _ in fresh.values()]
     Indexer(con).update([Listed(e) for e in entries], only=True)
-    with _transaction(con):
+    with transaction(con):
         ids = _indexed_as_listed(con, entries)
         if ids is None:
             return False
@@ -273,7 +274,7 @@ def save(con: sqlite3.Connection, key: str, index: SessionIndex, best: Sequence[
     snapshot for `key`; False (and any old snapshot for `key` removed) when a file's
     state is not provable by stat and lock alone, or a file changed meanwhile."""
     facts = _facts(index, best)
-    with _transaction(con):
+    with transaction(con):
         # The index must hold every file as this listing saw it (another process may
         # have indexed another version of one meanwhile).
         ids = _indexed_as_listed(con, best) if facts is not None else None
@@ -393,14 +394,3 @@ def _file_fact(path: str, entry: Any, record: Any, probe: LivenessProbe) -> tupl
     else:
         return None  # the adapter decides on every scan
     return (_absolute(path), *record.key, record.ctime_ns, verdict)
-
-
-class _transaction:
-    def __init__(self, con: sqlite3.Connection) -> None:
-        self.con = con
-
-    def __enter__(self) -> None:
-        self.con.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self.con.execute("COMMIT" if exc_type is None else "ROLLBACK")

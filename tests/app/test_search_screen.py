@@ -290,3 +290,39 @@ async def test_more_sessions_on_scrolling_to_the_end_and_no_query_for_unchanged_
         ids = [r.info.id for r in screen.answer.results]
         assert len(set(ids)) == len(ids) == 2 * PAGE + 5
         assert str(screen.query_one("#search-status").render()) == f"{2 * PAGE + 5} sessions"
+
+
+@sync
+async def test_a_followed_session_s_new_matching_chunks_join_the_hits(home: Path) -> None:
+    """A running session opened from a hit: chunks that arrive later and match the
+    query are stepped through by n/N too (they are not in the index yet)."""
+    from sessionview.store.writer import SessionWriter
+
+    root = copy_fixtures(home, only=("24d17466",))
+    sid = "5ca1ab1e-0000-4000-8000-00000000000b"
+    writer = SessionWriter(sid, directory=root)
+    try:
+        for n in range(6):
+            text = f"step {n}: quixotic plan" if n in (1, 4) else f"step {n}: nothing"
+            writer.append("user" if n % 2 == 0 else "assistant", {"content": text})
+        app = build_app(root, watch=True)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot, lambda: app.watch_armed.is_set(), what="the watcher armed")
+            screen = await open_search(pilot, "quixotic")
+            assert [r.info.id for r in screen.answer.results] == [sid]
+            await pilot.press("enter", "enter")
+            opened = lambda: isinstance(app.screen, TranscriptScreen) and app.screen.loaded  # noqa: E731
+            await settle(pilot, opened, what="the transcript opened")
+            transcript = app.screen
+            assert isinstance(transcript, TranscriptScreen)
+            await settle(pilot, lambda: transcript.hits == [1, 4], what="the indexed hits")
+            writer.append("assistant", {"content": "step 6: a Quixotic turn"})
+            writer.append("user", {"content": "step 7: nothing"})
+            await settle(
+                pilot,
+                lambda: len(transcript.query_one(TranscriptView).chunks) == 8,
+                what="the appended chunks in the transcript",
+            )
+            await settle(pilot, lambda: transcript.hits == [1, 4, 6], what="the new hit")
+    finally:
+        writer.close()

@@ -39,7 +39,7 @@ from sessionview.app.screens.base import SessionViewScreen
 from sessionview.app.widgets.search_results import ResultRow, SearchResults
 from sessionview.render.safe import first_line as one_line
 from sessionview.render.safe import screen_text as clean
-from sessionview.store.model import SessionInfo
+from sessionview.store.model import Chunk, SessionInfo
 from sessionview.store.search import (
     Listed,
     Prepared,
@@ -127,6 +127,17 @@ class HitQuery:
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the query's terms match in `text` (character offsets)."""
         return match_spans(text, list(self.terms)) if self.terms else []
+
+    def matches(self, chunk: Chunk) -> bool:
+        """Whether the query matches this chunk as the index would (a chunk that just
+        arrived in a followed transcript, not indexed yet): some term in its searchable
+        text, and of the query's kind."""
+        from sessionview.store.search.searcher import roles_mask
+        from sessionview.store.search.text import role_bits, searchable
+
+        if self.kind and not role_bits(chunk) & roles_mask([self.kind]):
+            return False
+        return bool(self.spans(searchable(chunk)))
 
     def chunks(self, path: str) -> list[int]:
         """Every chunk of the session file `path` the query matches (reads the index)."""

@@ -369,8 +369,15 @@ class TranscriptScreen(SessionViewScreen):
             self._saw_running = True
         if message.reset:
             view.replace_chunks(message.chunks, message.measures)
+            if self.search is not None:
+                self._all_hits(self.search)  # rewritten: ask the index again
         else:
             view.append_chunks(message.chunks, message.measures)
+            if self.search is not None:
+                # New chunks that match join the hits `n`/`N` step through.
+                found = [c.index for c in message.chunks if self.search.matches(c)]
+                if found:
+                    self.hits = sorted(set(self.hits) | set(found))
         self._render_status()
 
     @on(Ended)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -236,16 +236,27 @@ def _newest_if_common(
     if limit is None:
         return None
     probe = max(2 * limit, COMMON_PROBE)
-    found: list[int] = []
-    for checked, f in enumerate(_newest(ids), 1):
-        if all(_has(con, t, f, where) for t in terms):
-            found.append(f)
+    for checked, found in _probe_newest(con, terms, _newest(ids), where):
         common = 2 * len(found) >= checked
         if len(found) >= limit:
             return found if common else None
         if checked >= probe and not common:
             return None
     return None  # every session checked: the usual path ranks them all, as cheaply
+
+
+def _probe_newest(
+    con: sqlite3.Connection, terms: list[Term], newest: Iterable[int | None], where: str
+) -> Iterator[tuple[int, list[int]]]:
+    """The `grep -l` walk the probes share: file ids newest first (None: a session the
+    index does not hold), each looked up alone, stopping at a term's first match. After
+    each one: how many were checked and the ids, in order, that hold every term (one
+    list, grown as the walk goes; a caller stops the walk when it has seen enough)."""
+    found: list[int] = []
+    for checked, f in enumerate(newest, 1):
+        if f is not None and all(_has(con, t, f, where) for t in terms):
+            found.append(f)
+        yield checked, found
 
 
 def _newest(ids: Mapping[int, Listed]) -> list[int]:
@@ -575,14 +586,10 @@ def _newest_matching(
     newest = _newest(ids)
     if limit is not None:
         found: list[int] = []
-        for checked, f in enumerate(newest):
-            if checked >= LOOKUPS:
-                break
-            if all(_has(con, t, f, where) for t in terms):
-                found.append(f)
-                if len(found) >= limit:
-                    return found
-        else:
+        for _, found in _probe_newest(con, terms, newest[:LOOKUPS], where):
+            if len(found) >= limit:
+                return found
+        if len(newest) <= LOOKUPS:
             return found
     files = set(ids)
     for term in terms:
@@ -643,25 +650,13 @@ def newest_matching(
             [s.path for s in candidates],
         )
     }
-    found: list[tuple[int, Listed]] = []
-    for checked, session in enumerate(candidates, 1):
-        file_id = ids.get(session.path)
-        if file_id is not None and all(_has(con, t, file_id, where) for t in terms):
-            found.append((file_id, session))
-            if len(found) >= limit:
-                break
+    probed = [ids.get(s.path) for s in candidates]
+    for checked, found in _probe_newest(con, terms, probed, where):
+        if len(found) >= limit:
+            break
         if len(found) + len(candidates) - checked < limit:
             return None  # not enough left to look at: a rarer word, `search` is fast
     else:
         return None
-    files = [f for f, _ in found]
-    hits = _hits(con, terms, files, where, max_hits)
-    return [
-        SessionHits(
-            session.info(),
-            hits.get(f, ()),
-            _matching_chunks(con, terms, f, where),
-            0.0,
-        )
-        for f, session in found
-    ]
+    sessions = {f: s for f, s in zip(probed, candidates, strict=True) if f is not None}
+    return _answer(con, terms, sessions, found, dict.fromkeys(found, 0.0), {}, where, max_hits)

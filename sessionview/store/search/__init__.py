@@ -206,22 +206,11 @@ class SearchIndex:
         `sessions` may be a `Prepared` listing (kept across queries)."""
         with self._query(cancel) as con:
             if isinstance(sessions, Prepared):
-                return search(
-                    con,
-                    text,
-                    sessions.sessions,
-                    roles=roles_mask(kinds),
-                    limit=limit,
-                    max_hits=max_hits,
-                    ids=sessions.ids(con),
-                )
+                listed, ids = sessions.sessions, sessions.ids(con)
+            else:
+                listed, ids = as_listed(sessions), None
             return search(
-                con,
-                text,
-                as_listed(sessions),
-                roles=roles_mask(kinds),
-                limit=limit,
-                max_hits=max_hits,
+                con, text, listed, roles=roles_mask(kinds), limit=limit, max_hits=max_hits, ids=ids
             )
 
     def newest_matching(

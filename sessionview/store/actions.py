@@ -314,7 +314,7 @@ def find_trash(id_or_prefix: str, trash_dir: Path | None = None) -> TrashEntry:
     prefix, or a qualified id (`id@folders`, as `ls --json` and `rm` print it when two
     sessions share an id), matched on the folder the files came from."""
     from sessionview.store.ids import validate_session_ref
-    from sessionview.store.qualify import names_file, qualifiers, split_ref
+    from sessionview.store.qualify import matching_ref, qualifiers
 
     wanted = validate_session_ref(id_or_prefix)
     entries = list_trash(trash_dir)
@@ -322,15 +322,7 @@ def find_trash(id_or_prefix: str, trash_dir: Path | None = None) -> TrashEntry:
     def origin(entry: TrashEntry) -> str:
         return entry.files[0][0] if entry.files else ""
 
-    matches = [e for e in entries if e.id == wanted]
-    if not matches and "@" in wanted:
-        for sid, qualifier in split_ref(wanted):
-            from_there = [e for e in entries if names_file(origin(e), qualifier)]
-            matches += [e for e in from_there if e.id == sid] or [
-                e for e in from_there if e.id.startswith(sid)
-            ]
-    if not matches:
-        matches = [e for e in entries if e.id.startswith(wanted)]
+    matches = matching_ref(entries, wanted, origin)
     if not matches:
         raise SessionNotFound(f"nothing in the trash matches {wanted!r}")
     # The same session deleted more than once: its newest entry (entries are newest first).

@@ -17,6 +17,17 @@ from dataclasses import replace
 
 from sessionview.store.model import SessionInfo
 
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Protocol, TypeVar
+
+    class _Named(Protocol):
+        @property
+        def id(self) -> str: ...
+
+    _N = TypeVar("_N", bound=_Named)
+
 
 def _parts(path: str) -> list[str]:
     return [p for p in path.split(os.sep) if p and p != "."]
@@ -69,3 +80,21 @@ def split_ref(ref: str) -> Iterable[tuple[str, str]]:
         if at and ref[at + 1 :]:
             yield ref[:at], ref[at + 1 :]
         at = ref.find("@", at + 1)
+
+
+def matching_ref(items: Sequence[_N], wanted: str, path_of: Callable[[_N], str]) -> list[_N]:
+    """The items (listed rows, trash entries) a session reference names, by the rule every
+    command shares: the id exactly; else each `id@folders` reading (`split_ref`) matched on
+    the item's file path, the id or else a prefix of it; else a prefix of the id. Empty
+    when nothing matches; more than one when the reference is ambiguous."""
+    matches = [s for s in items if s.id == wanted]
+    if not matches and "@" in wanted:
+        for sid, qualifier in split_ref(wanted):
+            on_path = [s for s in items if names_file(path_of(s), qualifier)]
+            matches += [s for s in on_path if s.id == sid] or [
+                s for s in on_path if s.id.startswith(sid)
+            ]
+        matches = list({id(s): s for s in matches}.values())  # one per item
+    if not matches:
+        matches = [s for s in items if s.id.startswith(wanted)]
+    return matches

@@ -18,23 +18,14 @@ def resolve_id(sessions: Iterable[SessionInfo], id_or_prefix: str) -> SessionInf
     matched on the file's path, then a unique prefix; otherwise a one-line error that
     lists the candidates by their qualified ids and says how to pick one."""
     from sessionview.store.ids import validate_session_ref
-    from sessionview.store.qualify import names_file, qualify, split_ref
+    from sessionview.store.qualify import matching_ref, qualify
 
     wanted = validate_session_ref(id_or_prefix)
     rows = list(sessions)
     for named in ([s for s in rows if s.ref == wanted], [s for s in rows if s.id == wanted]):
         if len(named) == 1:
             return named[0]
-    matches = [s for s in rows if s.id == wanted]
-    if not matches and "@" in wanted:
-        for sid, qualifier in split_ref(wanted):
-            on_path = [s for s in rows if names_file(s.path, qualifier)]
-            matches += [s for s in on_path if s.id == sid] or [
-                s for s in on_path if s.id.startswith(sid)
-            ]
-        matches = list({id(s): s for s in matches}.values())  # one row per reading
-    if not matches:
-        matches = [s for s in rows if s.id.startswith(wanted)]
+    matches = matching_ref(rows, wanted, lambda s: s.path)
     if not matches:
         raise SessionNotFound(f"no session matches {wanted!r}")
     if len(matches) > 1:

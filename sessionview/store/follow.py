@@ -33,7 +33,7 @@ from pathlib import Path
 
 from sessionview.store.errors import PersistenceError
 from sessionview.store.formats import DecodeState, FormatAdapter, get_adapter
-from sessionview.store.jsonl import final_record
+from sessionview.store.jsonl import final_record, line_start
 from sessionview.store.liveness import LivenessProbe
 from sessionview.store.model import Chunk, SessionInfo, SessionState
 from sessionview.store.tail import TailReader
@@ -81,21 +81,6 @@ FollowEvent = ChunksAppended | FollowReset | FollowEnded
 def _stamp(path: Path) -> tuple[int, ...]:
     st = os.stat(path)
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _line_start(path: Path, size: int) -> int:
-    """The offset just after the last newline before `size` (where a tail can start)."""
-    with open(path, "rb") as fh:
-        pos = size
-        while pos > 0:
-            step = min(1 << 16, pos)
-            fh.seek(pos - step)
-            block = fh.read(step)
-            nl = block.rfind(b"\n")
-            if nl >= 0:
-                return pos - step + nl + 1
-            pos -= step
-    return 0
 
 
 class Follower:
@@ -207,12 +192,15 @@ class Follower:
                 break
             if after == before:
                 break
-        offset = _line_start(self._path, before)
-        if self.adapter.reads_final_line and offset < before:
+        with open(self._path, "rb") as fh:
+            offset = line_start(fh.fileno(), before)
             # `load_chunks` read a whole last line that has no newline yet: start after it.
-            with open(self._path, "rb") as fh:
-                if final_record(fh.fileno(), offset) is not None:
-                    offset = before
+            if (
+                self.adapter.reads_final_line
+                and offset < before
+                and final_record(fh.fileno(), offset) is not None
+            ):
+                offset = before
         self._reader = TailReader(self._path, offset=offset)
         return chunks
 

@@ -185,7 +185,6 @@ def search_files(
     if not terms:
         return []
     where = _where_roles(roles)
-    counts: dict[int, int] = {}
     common = _newest_if_common(con, terms, ids, where, limit)
     if common is not None:
         # Found the `grep -l` way; BM25 then recency orders what is shown.
@@ -194,14 +193,17 @@ def search_files(
         avgdl = _average_length(con)
         scores = {f: _shown_bm25(shown.get(f, []), terms, avgdl) for f in common}
         ranked = sorted(common, key=lambda f: (scores[f], -ids[f].recency()))
-        for f in ranked:
-            counts[f] = _matching_chunks(con, terms, f, where)
-        return [SessionHits(ids[f].info(), hits.get(f, ()), counts[f], scores[f]) for f in ranked]
+        return [
+            SessionHits(
+                ids[f].info(), hits.get(f, ()), _matching_chunks(con, terms, f, where), scores[f]
+            )
+            for f in ranked
+        ]
     total = _total_rows(con)
     weighted = [t for t in terms if 2 * _rows_matching(con, t) < total]
     weightless = [t for t in terms if t not in weighted]
     if weighted:
-        files = _matching(con, weighted, ids, counts, where)
+        files = _matching(con, weighted, ids, where)
         if weightless:
             files = _filtered(con, weightless, files, where)
         scores = _scored(con, weighted, files, ids, where)
@@ -211,7 +213,7 @@ def search_files(
     else:
         ranked = _newest_matching(con, weightless, ids, where, limit)
         scores = dict.fromkeys(ranked, 0.0)
-    return _answer(con, terms, ids, ranked, scores, counts, where, max_hits)
+    return _answer(con, terms, ids, ranked, scores, where, max_hits)
 
 
 #: A query is "common" when at least half of the newest sessions checked contain all
@@ -272,17 +274,13 @@ def _answer(
     ids: Mapping[int, Listed],
     ranked: list[int],
     scores: dict[int, float],
-    counts: dict[int, int],
     where: str,
     max_hits: int,
 ) -> list[SessionHits]:
     """The ranked sessions with their hits (excerpts read for these only)."""
-    for f in ranked:
-        counts[f] = _matching_chunks(con, terms, f, where)
+    counts = {f: _matching_chunks(con, terms, f, where) for f in ranked}
     hits = _hits(con, terms, ranked, where, max_hits)
-    return [
-        SessionHits(ids[f].info(), hits.get(f, ()), counts.get(f, 0), scores[f]) for f in ranked
-    ]
+    return [SessionHits(ids[f].info(), hits.get(f, ()), counts[f], scores[f]) for f in ranked]
 
 
 class ListedIds(dict[int, Listed]):
@@ -465,11 +463,12 @@ def _matching(
     con: sqlite3.Connection,
     terms: list[Term],
     ids: Mapping[int, Listed],
-    counts: dict[int, int],
     where: str,
 ) -> dict[int, int]:
-    """The listed files in which every term matches, with their most matching chunks for
-    one term (no scoring: a pass over each term's rows, no BM25 per chunk)."""
+    """The listed files in which every term matches, in the index's order, each with its
+    matching chunks for the last term (no scoring: a pass over each term's rows, no BM25
+    per chunk). Only the keys and their order are used: a session's count of matching
+    chunks is `_matching_chunks`, asked for the ranked ones only."""
     files: dict[int, int] | None = None
     for term in terms:
         found: dict[int, int] = {}
@@ -485,8 +484,6 @@ def _matching(
         if not files:
             return {}
     assert files is not None
-    for file_id in files:
-        counts[file_id] = max(counts.get(file_id, 0), files[file_id])
     return files
 
 
@@ -659,4 +656,4 @@ def newest_matching(
     else:
         return None
     sessions = {f: s for f, s in zip(probed, candidates, strict=True) if f is not None}
-    return _answer(con, terms, sessions, found, dict.fromkeys(found, 0.0), {}, where, max_hits)
+    return _answer(con, terms, sessions, found, dict.fromkeys(found, 0.0), where, max_hits)

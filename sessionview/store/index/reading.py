@@ -32,7 +32,7 @@ from sessionview.store.index.entries import (
     session_info,
     unreadable,
 )
-from sessionview.store.index.records import BY_ADAPTER, BY_LOCK, STATIC, FileRecord
+from sessionview.store.index.records import BY_ADAPTER, BY_LOCK, STATIC, FileRecord, stat_key
 
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
@@ -93,10 +93,6 @@ def read_record(
     else:
         mode = STATIC
     return (adapter.name, state, data["updated_at"] or "", data["id"], row, mode)
-
-
-def _stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 class EntryReader:
@@ -163,7 +159,7 @@ class EntryReader:
         self, path: str, st: os.stat_result, claimants: tuple[str, ...], probe: LivenessProbe
     ) -> IndexEntry | None:
         """Steps 3 and 4, for a file whose cached row is missing or needs its adapter."""
-        key = _stat_key(st)
+        key = stat_key(st)
         if not stat_mod.S_ISREG(st.st_mode):
             kind = "a directory" if stat_mod.S_ISDIR(st.st_mode) else "not a regular file"
             reason = f"is {kind}, not a session file"

@@ -20,7 +20,14 @@ STATIC = 0  #: never: the row is final (a closed or corrupt file)
 BY_LOCK = 1  #: by the writer's lock alone: `lock_rows` keeps the row each verdict gave
 BY_ADAPTER = 2  #: by the adapter, on every scan
 
+#: A file's `(device, inode, size, mtime_ns)`: what says it is unchanged since read.
 StatKey = tuple[int, int, int, int]
+
+
+def stat_key(st: os.stat_result) -> StatKey:
+    """The `StatKey` of a file's `stat`."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
 
 FIELDS = (
     "dev", "ino", "size", "mtime_ns", "format", "state", "updated", "id", "row",

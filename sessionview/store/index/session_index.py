@@ -21,7 +21,7 @@ from sessionview.store.index.adapters import active_formats, formats, partial_su
 from sessionview.store.index.entries import IndexEntry
 from sessionview.store.index.liveness import needs_check
 from sessionview.store.index.reading import EntryReader
-from sessionview.store.index.records import BY_LOCK, STATIC, records_of, tuples_of
+from sessionview.store.index.records import BY_LOCK, STATIC, records_of, stat_key, tuples_of
 from sessionview.store.index.resolve import resolve_id
 from sessionview.store.index.walk_cache import WalkCache
 from sessionview.store.liveness import LivenessProbe
@@ -384,7 +384,7 @@ class SessionIndex:
                 st = os.stat(skey)
             except OSError:
                 continue
-            if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != entry.key:
+            if stat_key(st) != entry.key:
                 continue  # the watcher will refresh it
             info = entry.materialize()
             new = adapter.apply_liveness(info, st, probe)

@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from sessionview.store.index.records import StatKey
     from sessionview.store.model import SessionInfo
-
-StatKey = tuple[int, int, int, int]
 
 
 class Listed:

@@ -35,7 +35,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator, Mapping
 
-from sessionview.store.index.records import BY_LOCK, STATIC
+from sessionview.store.index.records import BY_LOCK, STATIC, stat_key
 from sessionview.store.search.db import transaction
 
 TYPE_CHECKING = False
@@ -386,7 +386,7 @@ def _file_fact(path: str, entry: Any, record: Any, probe: LivenessProbe) -> tupl
             st = os.stat(path)
         except OSError:
             return None
-        if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != tuple(entry.key):
+        if stat_key(st) != tuple(entry.key):
             return None
         verdict = probe.is_locked(path, st)
         if record.locked_row(verdict) != (entry.state, entry.row):

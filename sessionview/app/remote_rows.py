@@ -70,6 +70,14 @@ def host_lines(feeds: dict) -> list[tuple[str, str, bool]]:
     return [(f.name, f.state, f.stale) for f in feeds.values()]
 
 
+def _failure(host: str, exc: Exception) -> str:
+    """The line a failed remote action reports: a HostError already names its host, a
+    RemoteError (the host's own refusal) does not."""
+    from sessionview.remote.client import RemoteError
+
+    return f"{host}: {exc}" if isinstance(exc, RemoteError) else str(exc)
+
+
 def delete(feeds: dict, targets: list[SessionInfo], done: list, failed: list[str]) -> None:
     """`rm` on each target's host (the trash is there); runs in the App's delete worker."""
     from sessionview.remote.client import HostError, RemoteError
@@ -83,7 +91,7 @@ def delete(feeds: dict, targets: list[SessionInfo], done: list, failed: list[str
         try:
             feed.act("rm", [info.id], session=info.id, force=False, purge=False)
         except (HostError, RemoteError) as exc:
-            failed.append(f"{host}: {exc}" if isinstance(exc, RemoteError) else str(exc))
+            failed.append(_failure(host, exc))
             continue
         done.append(RemoteTrash(host, info.id))
 
@@ -132,7 +140,7 @@ def prune(feeds: dict, plan: Any, done: list, failed: list[str]) -> None:
                 sessions=ids,
             )
         except (HostError, RemoteError) as exc:
-            failed.append(f"{host}: {exc}" if isinstance(exc, RemoteError) else str(exc))
+            failed.append(_failure(host, exc))
             continue
         for row in answer.get("removed") or ():
             if isinstance(row, dict) and isinstance(row.get("id"), str):
@@ -176,7 +184,7 @@ def restore(feeds: dict, entry: RemoteTrash, failed: list[str]) -> int:
     try:
         feed.act("restore", [entry.id], session=entry.id)
     except (HostError, RemoteError) as exc:
-        failed.append(f"{entry.host}: {exc}" if isinstance(exc, RemoteError) else str(exc))
+        failed.append(_failure(entry.host, exc))
         return 0
     return 1
 

@@ -29,6 +29,7 @@ from sessionview.app.messages import (
     TrashRequested,
     UndoRequested,
 )
+from sessionview.app.remote_rows import host_of
 from sessionview.app.screens.base import SessionViewScreen
 from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.session_table import SessionTable, session_key
@@ -277,7 +278,7 @@ class MainScreen(SessionViewScreen):
         rows = self.all_rows
         if self.host_filter != "all":
             wanted = None if self.host_filter == "local" else self.host_filter
-            rows = [r for r in rows if (r.extra or {}).get("host") == wanted]
+            rows = [r for r in rows if host_of(r) == wanted]
         if self.format_filter != "all":
             rows = [r for r in rows if r.format == self.format_filter]
         if self.state_filter != "all":

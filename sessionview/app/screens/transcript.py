@@ -281,8 +281,12 @@ class TranscriptScreen(SessionViewScreen):
 
     @on(HitsFound)
     def _hits_found(self, message: HitsFound) -> None:
-        self.hits = sorted(set(self.hits) | set(message.chunks))
+        self._add_hits(message.chunks)
         self._render_status()
+
+    def _add_hits(self, chunks: Iterable[int]) -> None:
+        """More chunks the search matched join the ones `n`/`N` step through."""
+        self.hits = sorted(set(self.hits) | set(chunks))
 
     def _show_hit(self, chunk: int) -> None:
         self.hit_at = chunk
@@ -374,10 +378,7 @@ class TranscriptScreen(SessionViewScreen):
         else:
             view.append_chunks(message.chunks, message.measures)
             if self.search is not None:
-                # New chunks that match join the hits `n`/`N` step through.
-                found = [c.index for c in message.chunks if self.search.matches(c)]
-                if found:
-                    self.hits = sorted(set(self.hits) | set(found))
+                self._add_hits(c.index for c in message.chunks if self.search.matches(c))
         self._render_status()
 
     @on(Ended)

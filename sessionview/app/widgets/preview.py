@@ -20,6 +20,7 @@ from sessionview.app.display import (
     short_path,
     without_path,
 )
+from sessionview.app.remote_rows import display_path, host_of
 from sessionview.render.chunk_text import KIND_LABELS, chunk_summary, plain_text
 from sessionview.render.humanize import human_bytes
 from sessionview.render.safe import first_line, screen_text
@@ -116,7 +117,7 @@ class PreviewPane(VerticalScroll):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
     def _load(self, info: SessionInfo) -> None:
-        if info.extra and info.extra.get("host"):
+        if host_of(info):
             # A remote row (`--host`): its path names a file on that host, never read here.
             self.post_message(self.Read(info, Preview()))
             return
@@ -149,9 +150,7 @@ class PreviewPane(VerticalScroll):
             return
         parts: list[tuple[str, str] | str] = []
         parts += _row("id", screen_text(info.id), (f"   {screen_text(info.format)}", LABEL))
-        if info.extra and info.extra.get("host"):
-            from sessionview.app.remote_rows import display_path
-
+        if host_of(info):
             parts += _row("path", keep_end(display_path(info), self._text_width() - 9))
         else:
             parts += _row("path", keep_end(short_path(info.path), self._text_width() - 9))

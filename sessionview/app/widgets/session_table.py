@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 from sessionview.app.display import ago, human_count, local_time, reason_text
+from sessionview.app.remote_rows import host_of
 from sessionview.render.humanize import human_bytes as human_size
 from sessionview.render.safe import screen_text as clean
 from sessionview.store.fold import row_key
@@ -193,7 +194,7 @@ class SessionTable(DataTable):
         if column == "id":
             return Text(clean(info.short_id))
         if column == "host":
-            host = info.extra.get("host") if info.extra else None
+            host = host_of(info)
             text = Text(clean(host)) if host else Text("local", style=self._style("dim"))
             text.truncate(HOST_WIDTH, overflow="ellipsis")
             return text

@@ -265,11 +265,12 @@ def merge_rows(per_host: Sequence[tuple[str, list[dict[str, Any]]]]) -> list[dic
             row["host"] = host
             merged.append(row)
     if len(per_host) > 1:  # one host's rows come newest first already
-        merged.sort(key=_activity, reverse=True)
+        merged.sort(key=activity, reverse=True)
     return merged
 
 
-def _activity(row: dict[str, Any]) -> float:
+def activity(row: dict[str, Any]) -> float:
+    """A row's `updated_at` as a timestamp (0 when missing or unreadable), to sort by."""
     from datetime import datetime
 
     value = row.get("updated_at")

@@ -108,16 +108,23 @@ def join_rows(messages: list[dict[str, Any]]) -> dict[str, Any]:
     return dict(joined)
 
 
+def _check_identity(row: Any, what: str) -> dict[str, Any]:
+    """The fields every row kind carries: an object with string id/format/state/path and
+    a known state (`what` names the row kind in the error)."""
+    if not isinstance(row, dict):
+        raise ProtocolError(f"{what} that is not an object")
+    for key in ("id", "format", "state", "path"):
+        if not isinstance(row.get(key), str):
+            raise ProtocolError(f"{what} without a string {key!r}")
+    if row["state"] not in STATES:
+        raise ProtocolError(f"{what} with an unknown state {row['state'][:40]!r}")
+    return row
+
+
 def check_row(row: Any) -> dict[str, Any]:
     """A listing row as `ls --json` prints it; ProtocolError when its required fields are
     missing or of the wrong type (everything else in it is data, shown escaped)."""
-    if not isinstance(row, dict):
-        raise ProtocolError("a row that is not an object")
-    for key in ("id", "format", "state", "path"):
-        if not isinstance(row.get(key), str):
-            raise ProtocolError(f"a row without a string {key!r}")
-    if row["state"] not in STATES:
-        raise ProtocolError(f"a row with an unknown state {row['state'][:40]!r}")
+    row = _check_identity(row, "a row")
     if not isinstance(row.get("chunks", 0), int) or not isinstance(row.get("bytes", 0), int):
         raise ProtocolError("a row whose chunks/bytes are not integers")
     return row
@@ -126,13 +133,7 @@ def check_row(row: Any) -> dict[str, Any]:
 def check_search_row(row: Any) -> dict[str, Any]:
     """A `search` result row: `search --json`'s row plus `updated_at`, `matching_chunks`
     and `score`; ProtocolError when a field the client uses has the wrong type."""
-    if not isinstance(row, dict):
-        raise ProtocolError("a search row that is not an object")
-    for key in ("id", "format", "state", "path"):
-        if not isinstance(row.get(key), str):
-            raise ProtocolError(f"a search row without a string {key!r}")
-    if row["state"] not in STATES:
-        raise ProtocolError(f"a search row with an unknown state {row['state'][:40]!r}")
+    row = _check_identity(row, "a search row")
     score = row.get("score")
     if not isinstance(score, int | float) or isinstance(score, bool):
         raise ProtocolError("a search row without a numeric score")

@@ -213,14 +213,10 @@ def show(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int:
 
 
 def _print_show(host: str, answer: dict[str, Any], *, as_json: bool) -> int:
-    from sessionview.remote.protocol import ProtocolError, check_row, chunk_from_message
+    from sessionview.remote.protocol import ProtocolError, show_parts
 
     try:
-        row = check_row(answer.get("session"))
-        chunks = answer.get("chunks")
-        if not isinstance(chunks, list):
-            raise ProtocolError("a transcript without chunks")
-        parsed = [chunk_from_message(c) for c in chunks]
+        row, chunks, parsed = show_parts(answer)
     except ProtocolError as exc:
         raise CliError(f"{host}: protocol error: {exc}") from None
     if as_json:

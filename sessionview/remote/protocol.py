@@ -198,6 +198,16 @@ def chunk_from_message(data: dict[str, Any]) -> Any:
     )
 
 
+def show_parts(answer: dict[str, Any]) -> tuple[dict[str, Any], list[Any], list[Any]]:
+    """A `show` answer's row, its chunks as they travelled, and those as store `Chunk`s,
+    all checked."""
+    row = check_row(answer.get("session"))
+    chunks = answer.get("chunks")
+    if not isinstance(chunks, list):
+        raise ProtocolError("a transcript without chunks")
+    return row, chunks, [chunk_from_message(c) for c in chunks]
+
+
 def show_transcript(answer: dict[str, Any], host: str) -> Any:
     """A `show` answer as what an export reads (`sessionview.export.source.Transcript`):
     the row (its `host` in `extra`), OpenRath's header, the chunks, all checked; the
@@ -207,11 +217,7 @@ def show_transcript(answer: dict[str, Any], host: str) -> Any:
     from sessionview.export.source import Transcript
     from sessionview.store.model import SessionInfo
 
-    row = check_row(answer.get("session"))
-    chunks = answer.get("chunks")
-    if not isinstance(chunks, list):
-        raise ProtocolError("a transcript without chunks")
-    parsed = [chunk_from_message(c) for c in chunks]
+    row, _, parsed = show_parts(answer)
     header = answer.get("header")
     if header is not None and not isinstance(header, dict):
         raise ProtocolError("a header that is not an object")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sessionview.store.model import SessionState
+from sessionview.store.model import SessionInfo, SessionState
 
 PROTOCOL_VERSION = 1
 #: One message never exceeds this (a 10,000-session listing is ~10 MB).
@@ -198,6 +198,22 @@ def chunk_from_message(data: dict[str, Any]) -> Any:
     )
 
 
+def row_info(row: Any, host: str, home: str | None = None) -> SessionInfo:
+    """A host's listing row, checked, as a store `SessionInfo` with `host` (and the
+    host's `home` directory, as `host_home`, when known) in its `extra`."""
+    from dataclasses import replace
+
+    check_row(row)
+    try:
+        info = SessionInfo.from_json(row)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProtocolError(f"a row that cannot be read: {exc}") from None
+    extra = {**(info.extra or {}), "host": host}
+    if home:
+        extra["host_home"] = home
+    return replace(info, extra=extra)
+
+
 def show_parts(answer: dict[str, Any]) -> tuple[dict[str, Any], list[Any], list[Any]]:
     """A `show` answer's row, its chunks as they travelled, and those as store `Chunk`s,
     all checked."""
@@ -212,18 +228,10 @@ def show_transcript(answer: dict[str, Any], host: str) -> Any:
     """A `show` answer as what an export reads (`sessionview.export.source.Transcript`):
     the row (its `host` in `extra`), OpenRath's header, the chunks, all checked; the
     text is redacted and escaped by the exporter here, as a local session's."""
-    from dataclasses import replace
-
     from sessionview.export.source import Transcript
-    from sessionview.store.model import SessionInfo
 
     row, _, parsed = show_parts(answer)
     header = answer.get("header")
     if header is not None and not isinstance(header, dict):
         raise ProtocolError("a header that is not an object")
-    try:
-        info = SessionInfo.from_json(row)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ProtocolError(f"a row that cannot be read: {exc}") from None
-    info = replace(info, extra={**(info.extra or {}), "host": host})
-    return Transcript(info, header, ((chunk, None) for chunk in parsed))
+    return Transcript(row_info(row, host), header, ((chunk, None) for chunk in parsed))

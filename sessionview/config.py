@@ -168,18 +168,16 @@ def parse_config(data: dict[str, Any], source: str = "") -> Config:
         value = _expect(data, key, kind, problems, "")
         if value is not None:
             kwargs[key] = value
-    trash_days = _expect(data, "trash_days", int, problems, "")
-    if trash_days is not None:
-        if trash_days >= 0:
-            kwargs["trash_days"] = trash_days
-        else:
-            problems.append("trash_days: must be 0 (keep forever) or more")
-    keep_serve = _expect(data, "keep_serve", int, problems, "")
-    if keep_serve is not None:
-        if keep_serve >= 0:
-            kwargs["keep_serve"] = keep_serve
-        else:
-            problems.append("keep_serve: must be 0 (none) or more seconds")
+    for key, rule in (
+        ("trash_days", "must be 0 (keep forever) or more"),
+        ("keep_serve", "must be 0 (none) or more seconds"),
+    ):
+        count = _expect(data, key, int, problems, "")
+        if count is not None:
+            if count >= 0:
+                kwargs[key] = count
+            else:
+                problems.append(f"{key}: {rule}")
     sort = _expect(data, "sort", str, problems, "")
     if sort is not None:
         from sessionview.sorting import parse_sort

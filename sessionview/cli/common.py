@@ -73,11 +73,12 @@ def bad_dirs(dirs: Sequence[str] | None) -> list[str]:
     return problems
 
 
-def open_index(args: argparse.Namespace, config: Any, *, check: bool = True) -> Any:
-    """The SessionIndex over `--dir` (or the config's dirs, or every agent's store);
-    with `check`, a `--dir` that is not a directory is a CliError (the TUI shows it
-    on screen instead)."""
-    from sessionview.store.index import SessionIndex
+def index_roots(
+    args: argparse.Namespace, config: Any, *, check: bool = True
+) -> tuple[list[Any], bool]:
+    """The roots `open_index` lists (`--dir`, or the config's dirs, or every agent's
+    store) and whether it may reuse directory listings; with `check`, a `--dir` that is
+    not a directory is a CliError (the TUI shows it on screen instead)."""
     from sessionview.store.roots import resolve_roots
 
     problems = bad_dirs(getattr(args, "dir", None)) if check else []
@@ -90,7 +91,15 @@ def open_index(args: argparse.Namespace, config: Any, *, check: bool = True) -> 
     )
     # Polling is the setting for network file systems, whose cached attributes can
     # hide a change for a while: there, every directory is listed every time.
-    return SessionIndex(roots, reuse_listings=not (config and config.polling))
+    return roots, not (config and config.polling)
+
+
+def open_index(args: argparse.Namespace, config: Any, *, check: bool = True) -> Any:
+    """The SessionIndex over `index_roots`."""
+    from sessionview.store.index import SessionIndex
+
+    roots, reuse = index_roots(args, config, check=check)
+    return SessionIndex(roots, reuse_listings=reuse)
 
 
 def safe_line(text: object) -> str:

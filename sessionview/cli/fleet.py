@@ -176,16 +176,27 @@ def _owner(ident: str, specs: list[HostSpec], eps: list[Endpoint]) -> tuple[Endp
     return next(e for e in eps if e.name == host), bare
 
 
+def _failure(ep: Endpoint, exc: Exception) -> str:
+    """The line for one host's failure: a refusal or protocol error named with the host
+    (a `HostError` names it already)."""
+    from sessionview.remote.client import HostError
+    from sessionview.remote.protocol import ProtocolError
+
+    if isinstance(exc, HostError):
+        return str(exc)
+    if isinstance(exc, ProtocolError):
+        return f"{ep.name}: protocol error: {exc}"
+    return f"{ep.name}: {exc}"
+
+
 def _ask(ep: Endpoint, op: str, **params: Any) -> dict[str, Any]:
     """A request whose host error or refusal is one CliError line."""
     from sessionview.remote.client import HostError, RemoteError
 
     try:
         return ep.request(op, **params)
-    except RemoteError as exc:
-        raise CliError(f"{ep.name}: {exc}") from None
-    except HostError as exc:
-        raise CliError(str(exc)) from None
+    except (HostError, RemoteError) as exc:
+        raise CliError(_failure(ep, exc)) from None
 
 
 # ---------------------------------------------------------------- show
@@ -202,14 +213,10 @@ def show(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int:
 
 
 def _print_show(host: str, answer: dict[str, Any], *, as_json: bool) -> int:
-    from sessionview.remote.protocol import ProtocolError, check_row, chunk_from_message
+    from sessionview.remote.protocol import ProtocolError, show_parts
 
     try:
-        row = check_row(answer.get("session"))
-        chunks = answer.get("chunks")
-        if not isinstance(chunks, list):
-            raise ProtocolError("a transcript without chunks")
-        parsed = [chunk_from_message(c) for c in chunks]
+        row, chunks, parsed = show_parts(answer)
     except ProtocolError as exc:
         raise CliError(f"{host}: protocol error: {exc}") from None
     if as_json:
@@ -279,10 +286,8 @@ def _follow(ep: Endpoint, bare: str, *, as_json: bool) -> int:
                     _err(f"{ep.name}: session {state}: {message.get('reason')}")
                     return 1 if state == "deleted" else 0
             raise HostError(ep.name, "the follow stream ended without an end message")
-        except RemoteError as exc:
-            raise CliError(f"{ep.name}: {exc}") from None
-        except ProtocolError as exc:
-            raise CliError(f"{ep.name}: protocol error: {exc}") from None
+        except (RemoteError, ProtocolError) as exc:
+            raise CliError(_failure(ep, exc)) from None
         except HostError as exc:
             now = time.monotonic()
             failing_since = failing_since or now
@@ -313,7 +318,7 @@ def search(
     import threading
 
     from sessionview.remote.client import HostError, RemoteError
-    from sessionview.remote.fleet import merge_rows, public_row
+    from sessionview.remote.fleet import activity, merge_rows, public_row
     from sessionview.remote.protocol import ProtocolError, check_search_row
 
     eps = endpoints(specs, args, config)
@@ -338,12 +343,8 @@ def search(
                 raise ProtocolError("a search answer without results")
             checked = [check_search_row(r) for r in rows]
             said = [str(n) for n in answer.get("notices") or () if isinstance(n, str)]
-        except ProtocolError as exc:
-            failure = f"{ep.name}: protocol error: {exc}"
-        except RemoteError as exc:
-            failure = f"{ep.name}: {exc}"
-        except HostError as exc:
-            failure = str(exc)
+        except (ProtocolError, RemoteError, HostError) as exc:
+            failure = _failure(ep, exc)
         except Exception as exc:  # this host only
             failure = f"{ep.name}: error: {exc}"
         else:
@@ -368,7 +369,7 @@ def search(
         if name in failures:
             _err(failures[name])
     rows = merge_rows([(name, answers[name]) for name in order if name in answers])
-    rows.sort(key=lambda r: (r["score"], -_timestamp(r.get("updated_at"))))
+    rows.sort(key=lambda r: (r["score"], -activity(r)))
     if args.limit is not None:
         rows = rows[: args.limit]
     status = 1 if failures else 0
@@ -400,15 +401,6 @@ def search(
     return status
 
 
-def _timestamp(value: Any) -> float:
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(value).timestamp() if isinstance(value, str) else 0.0
-    except (ValueError, OverflowError, OSError):
-        return 0.0
-
-
 # ------------------------------------------------------------------ rm
 def rm(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int:
     from sessionview.remote.client import ConnectionLost, HostError, RemoteError
@@ -420,16 +412,12 @@ def rm(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int:
         for ep, bare in targets:
             try:
                 answer = ep.request("rm", session=bare, force=args.force, purge=args.purge)
-            except RemoteError as exc:
-                _err(f"{ep.name}: {exc}")
-                status = 1
-                continue
             except ConnectionLost as exc:
                 _err(f"{exc}: the rm of {bare} was interrupted; " + _after_drop(ep, bare))
                 status = 1
                 continue
-            except HostError as exc:
-                _err(exc)
+            except (HostError, RemoteError) as exc:
+                _err(_failure(ep, exc))
                 status = 1
                 continue
             sid = safe_line(bare)
@@ -540,7 +528,7 @@ def prune(args: argparse.Namespace, config: Any, specs: list[HostSpec], states: 
                     purge=args.purge,
                 )
             except (HostError, RemoteError) as exc:
-                _err(f"{ep.name}: {exc}" if isinstance(exc, RemoteError) else exc)
+                _err(_failure(ep, exc))
                 status = 1
                 continue
             removed += [{**r, "host": ep.name} for r in answer.get("removed") or ()]

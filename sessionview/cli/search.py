@@ -66,22 +66,6 @@ def _progress_line() -> Any:
     return show
 
 
-def _roots(args: argparse.Namespace, config: Any) -> tuple[list[Any], bool]:
-    """The roots `open_index` lists, and whether it reuses directory listings."""
-    from sessionview.cli.common import bad_dirs
-    from sessionview.store.roots import resolve_roots
-
-    problems = bad_dirs(getattr(args, "dir", None))
-    if problems:
-        raise common.CliError("; ".join(problems))
-    roots = resolve_roots(
-        getattr(args, "dir", None) or (),
-        config_dirs=config.dirs if config else (),
-        forced_format=getattr(args, "format", None),
-    )
-    return roots, not (config and config.polling)
-
-
 def _search_listing(
     args: argparse.Namespace,
     search: SearchIndex,
@@ -161,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
             and (cutoff is None or (s.updated_at() or cutoff) >= cutoff)
         )
 
-    roots, reuse = _roots(args, config)
+    roots, reuse = common.index_roots(args, config)
     try:
         # Nothing changed since the last search (or a few files): no listing, see
         # store/search/snapshot.py.

@@ -50,28 +50,11 @@ class LocalEndpoint:
                 answer["problems"] = service.problems()
                 answer.raw_rows = raw
                 return answer
-            if op == "show":
-                return service.show(params["session"])
-            if op == "rm":
-                return service.rm(params["session"], force=params["force"], purge=params["purge"])
-            if op == "restore":
-                return service.restore(params["session"])
-            if op == "trash":
-                return service.trash()
-            if op == "prune":
-                return service.prune(**params)
-            if op == "search":
-                return service.search(
-                    params["query"],
-                    formats=params.get("formats"),
-                    states=params.get("states"),
-                    kinds=params.get("kinds"),
-                    since=params.get("since"),
-                    limit=params.get("limit", 20),
-                )
+            from sessionview.remote import server
+
+            return server.answer(service, op, params)
         except (PersistenceError, ValueError) as exc:
             raise RemoteError(str(exc)) from None
-        raise ValueError(f"unknown op {op!r}")
 
     def stream(self, op: str, **params: Any) -> Iterator[dict[str, Any]]:
         from sessionview.remote.client import RemoteError
@@ -265,11 +248,12 @@ def merge_rows(per_host: Sequence[tuple[str, list[dict[str, Any]]]]) -> list[dic
             row["host"] = host
             merged.append(row)
     if len(per_host) > 1:  # one host's rows come newest first already
-        merged.sort(key=_activity, reverse=True)
+        merged.sort(key=activity, reverse=True)
     return merged
 
 
-def _activity(row: dict[str, Any]) -> float:
+def activity(row: dict[str, Any]) -> float:
+    """A row's `updated_at` as a timestamp (0 when missing or unreadable), to sort by."""
     from datetime import datetime
 
     value = row.get("updated_at")

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from sessionview.remote.client import Connection, ConnectionLost, HostError, RemoteError
 from sessionview.remote.hosts import HostSpec
-from sessionview.remote.protocol import ProtocolError, check_row
+from sessionview.remote.protocol import ProtocolError, row_info
 from sessionview.store.model import SessionInfo
 
 BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
@@ -54,15 +53,7 @@ class HostFeed:
             return list(self._rows.values())
 
     def _info(self, row: dict[str, Any]) -> SessionInfo:
-        check_row(row)
-        try:
-            info = SessionInfo.from_json(row)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ProtocolError(f"a row that cannot be read: {exc}") from None
-        extra = {**(info.extra or {}), "host": self.name}
-        if self.home:
-            extra["host_home"] = self.home
-        return replace(info, extra=extra)
+        return row_info(row, self.name, self.home)
 
     def _replace_all(self, rows: list[Any]) -> None:
         fresh = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sessionview.store.model import SessionState
+from sessionview.store.model import SessionInfo, SessionState
 
 PROTOCOL_VERSION = 1
 #: One message never exceeds this (a 10,000-session listing is ~10 MB).
@@ -108,16 +108,23 @@ def join_rows(messages: list[dict[str, Any]]) -> dict[str, Any]:
     return dict(joined)
 
 
+def _check_identity(row: Any, what: str) -> dict[str, Any]:
+    """The fields every row kind carries: an object with string id/format/state/path and
+    a known state (`what` names the row kind in the error)."""
+    if not isinstance(row, dict):
+        raise ProtocolError(f"{what} that is not an object")
+    for key in ("id", "format", "state", "path"):
+        if not isinstance(row.get(key), str):
+            raise ProtocolError(f"{what} without a string {key!r}")
+    if row["state"] not in STATES:
+        raise ProtocolError(f"{what} with an unknown state {row['state'][:40]!r}")
+    return row
+
+
 def check_row(row: Any) -> dict[str, Any]:
     """A listing row as `ls --json` prints it; ProtocolError when its required fields are
     missing or of the wrong type (everything else in it is data, shown escaped)."""
-    if not isinstance(row, dict):
-        raise ProtocolError("a row that is not an object")
-    for key in ("id", "format", "state", "path"):
-        if not isinstance(row.get(key), str):
-            raise ProtocolError(f"a row without a string {key!r}")
-    if row["state"] not in STATES:
-        raise ProtocolError(f"a row with an unknown state {row['state'][:40]!r}")
+    row = _check_identity(row, "a row")
     if not isinstance(row.get("chunks", 0), int) or not isinstance(row.get("bytes", 0), int):
         raise ProtocolError("a row whose chunks/bytes are not integers")
     return row
@@ -126,13 +133,7 @@ def check_row(row: Any) -> dict[str, Any]:
 def check_search_row(row: Any) -> dict[str, Any]:
     """A `search` result row: `search --json`'s row plus `updated_at`, `matching_chunks`
     and `score`; ProtocolError when a field the client uses has the wrong type."""
-    if not isinstance(row, dict):
-        raise ProtocolError("a search row that is not an object")
-    for key in ("id", "format", "state", "path"):
-        if not isinstance(row.get(key), str):
-            raise ProtocolError(f"a search row without a string {key!r}")
-    if row["state"] not in STATES:
-        raise ProtocolError(f"a search row with an unknown state {row['state'][:40]!r}")
+    row = _check_identity(row, "a search row")
     score = row.get("score")
     if not isinstance(score, int | float) or isinstance(score, bool):
         raise ProtocolError("a search row without a numeric score")
@@ -197,26 +198,40 @@ def chunk_from_message(data: dict[str, Any]) -> Any:
     )
 
 
-def show_transcript(answer: dict[str, Any], host: str) -> Any:
-    """A `show` answer as what an export reads (`sessionview.export.source.Transcript`):
-    the row (its `host` in `extra`), OpenRath's header, the chunks, all checked; the
-    text is redacted and escaped by the exporter here, as a local session's."""
+def row_info(row: Any, host: str, home: str | None = None) -> SessionInfo:
+    """A host's listing row, checked, as a store `SessionInfo` with `host` (and the
+    host's `home` directory, as `host_home`, when known) in its `extra`."""
     from dataclasses import replace
 
-    from sessionview.export.source import Transcript
-    from sessionview.store.model import SessionInfo
-
-    row = check_row(answer.get("session"))
-    chunks = answer.get("chunks")
-    if not isinstance(chunks, list):
-        raise ProtocolError("a transcript without chunks")
-    parsed = [chunk_from_message(c) for c in chunks]
-    header = answer.get("header")
-    if header is not None and not isinstance(header, dict):
-        raise ProtocolError("a header that is not an object")
+    check_row(row)
     try:
         info = SessionInfo.from_json(row)
     except (KeyError, TypeError, ValueError) as exc:
         raise ProtocolError(f"a row that cannot be read: {exc}") from None
-    info = replace(info, extra={**(info.extra or {}), "host": host})
-    return Transcript(info, header, ((chunk, None) for chunk in parsed))
+    extra = {**(info.extra or {}), "host": host}
+    if home:
+        extra["host_home"] = home
+    return replace(info, extra=extra)
+
+
+def show_parts(answer: dict[str, Any]) -> tuple[dict[str, Any], list[Any], list[Any]]:
+    """A `show` answer's row, its chunks as they travelled, and those as store `Chunk`s,
+    all checked."""
+    row = check_row(answer.get("session"))
+    chunks = answer.get("chunks")
+    if not isinstance(chunks, list):
+        raise ProtocolError("a transcript without chunks")
+    return row, chunks, [chunk_from_message(c) for c in chunks]
+
+
+def show_transcript(answer: dict[str, Any], host: str) -> Any:
+    """A `show` answer as what an export reads (`sessionview.export.source.Transcript`):
+    the row (its `host` in `extra`), OpenRath's header, the chunks, all checked; the
+    text is redacted and escaped by the exporter here, as a local session's."""
+    from sessionview.export.source import Transcript
+
+    row, _, parsed = show_parts(answer)
+    header = answer.get("header")
+    if header is not None and not isinstance(header, dict):
+        raise ProtocolError("a header that is not an object")
+    return Transcript(row_info(row, host), header, ((chunk, None) for chunk in parsed))

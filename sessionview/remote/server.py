@@ -138,41 +138,7 @@ class Server:
             head = encode({"type": "result", "id": rid, "problems": service.problems()})
             self._write(head[:-2] + b',"rows":[' + b",".join(rows) + b"]}\n")
             return
-        if op == "show":
-            result = service.show(_str(request, "session"))
-        elif op == "rm":
-            result = service.rm(
-                _str(request, "session"),
-                force=bool(request.get("force")),
-                purge=bool(request.get("purge")),
-            )
-        elif op == "restore":
-            result = service.restore(_str(request, "session"))
-        elif op == "trash":
-            result = service.trash()
-        elif op == "search":
-            limit = request.get("limit", 20)
-            if limit is not None and (not isinstance(limit, int) or limit < 1):
-                raise ValueError("limit must be a positive integer or null")
-            result = service.search(
-                _str(request, "query"),
-                formats=_names(request, "formats"),
-                states=_names(request, "states"),
-                kinds=_names(request, "kinds"),
-                since=request.get("since") if isinstance(request.get("since"), str) else None,
-                limit=limit,
-            )
-        else:  # prune
-            states = request.get("states") or ["closed", "crashed"]
-            result = service.prune(
-                older_than=_str(request, "older_than"),
-                by=str(request.get("by") or "created"),
-                states=[str(s) for s in states],
-                dry_run=bool(request.get("dry_run")),
-                purge=bool(request.get("purge")),
-                sessions=_names(request, "sessions"),
-            )
-        self.send({**result, "type": "result", "id": rid})
+        self.send({**answer(service, op, request), "type": "result", "id": rid})
 
     def _stream(self, rid: Any, op: str, request: dict[str, Any]) -> None:
         stop = threading.Event()
@@ -199,6 +165,49 @@ class Server:
         with self._streams_lock:
             for stop in self._streams.values():
                 stop.set()
+
+
+def answer(service: Service, op: str, request: dict[str, Any]) -> dict[str, Any]:
+    """The result of one request other than `list`, `follow` and `watch`, its parameters
+    checked (ValueError: one line). A remote serve and the in-process `LocalEndpoint`
+    both answer through here."""
+    if op == "show":
+        return service.show(_str(request, "session"))
+    if op == "rm":
+        return service.rm(
+            _str(request, "session"),
+            force=bool(request.get("force")),
+            purge=bool(request.get("purge")),
+        )
+    if op == "restore":
+        return service.restore(_str(request, "session"))
+    if op == "trash":
+        return service.trash()
+    if op == "search":
+        limit = request.get("limit", 20)
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise ValueError("limit must be a positive integer or null")
+        return service.search(
+            _str(request, "query"),
+            formats=_names(request, "formats"),
+            states=_names(request, "states"),
+            kinds=_names(request, "kinds"),
+            since=request.get("since") if isinstance(request.get("since"), str) else None,
+            limit=limit,
+        )
+    if op == "prune":
+        states = request.get("states")
+        if states is None:
+            states = ["closed", "crashed"]
+        return service.prune(
+            older_than=_str(request, "older_than"),
+            by=str(request.get("by") or "created"),
+            states=[str(s) for s in states],
+            dry_run=bool(request.get("dry_run")),
+            purge=bool(request.get("purge")),
+            sessions=_names(request, "sessions"),
+        )
+    raise ValueError(f"unknown op {op!r}")
 
 
 def _str(request: dict[str, Any], key: str) -> str:

@@ -57,18 +57,24 @@ class Service:
             self.index.scan()
         return self.index.resolve(ident)
 
-    # ---------------------------------------------------------- transcript
-    def show(self, ident: str) -> dict[str, Any]:
-        """`show --json`'s object plus the row (`session`)."""
-        from pathlib import Path
-
-        from sessionview.remote.protocol import chunk_message
+    def _readable(self, ident: str) -> SessionInfo:
+        """The session `ident` names, refused (one line) when its file cannot be read."""
         from sessionview.store.errors import PersistenceError
         from sessionview.store.model import SessionState
 
         info = self.resolve(ident)
         if info.state is SessionState.CORRUPT:
             raise PersistenceError(info.error or f"{info.path}: cannot be read")
+        return info
+
+    # ---------------------------------------------------------- transcript
+    def show(self, ident: str) -> dict[str, Any]:
+        """`show --json`'s object plus the row (`session`)."""
+        from pathlib import Path
+
+        from sessionview.remote.protocol import chunk_message
+
+        info = self._readable(ident)
         adapter = self.index.adapter_for(info)
         chunks, header = adapter.load_transcript(Path(info.path))
         return {
@@ -82,13 +88,9 @@ class Service:
     ) -> Iterator[dict[str, Any]]:
         """The follow stream's messages (without ids): chunks, reset, end."""
         from sessionview.remote.protocol import chunk_message
-        from sessionview.store.errors import PersistenceError
         from sessionview.store.follow import ChunksAppended, FollowEnded, FollowReset, follow
-        from sessionview.store.model import SessionState
 
-        info = self.resolve(ident)
-        if info.state is SessionState.CORRUPT:
-            raise PersistenceError(info.error or f"{info.path}: cannot be read")
+        info = self._readable(ident)
         yield {"type": "session", "session": info.to_json()}
         # The same follower as `show --follow` and the transcript screen (store/follow.py).
         for event in follow(info, from_chunk=from_chunk, stop=stop):

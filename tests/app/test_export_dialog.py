@@ -10,19 +10,9 @@ import pytest
 
 from sessionview.app.screens.export import ExportScreen
 from sessionview.app.screens.transcript import TranscriptScreen
-from tests.helpers.app import build_app, copy_fixtures, settle, sync
+from tests.helpers.app import build_app, copy_fixtures, select_row, settle, sync
 
 CLOSED = "230fd66b-c1a9-48f7-9181-064ac2297361"
-
-
-def _select(pilot, sid: str) -> None:
-    main = pilot.app.main
-    for key in main.table.keys:
-        info = main.table.info(key)
-        if info is not None and info.id == sid:
-            main.table.select_key(key)
-            return
-    raise AssertionError(f"no row for {sid}")
 
 
 @pytest.fixture
@@ -50,7 +40,7 @@ async def test_e_exports_the_highlighted_session_to_html(root: Path, home: Path)
     notes = _notes(app)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        _select(pilot, CLOSED)
+        select_row(pilot, CLOSED)
         await pilot.press("e")
         await settle(
             pilot,
@@ -122,7 +112,7 @@ async def test_e_in_a_transcript_exports_that_session(root: Path, home: Path) ->
     app = build_app(root)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        _select(pilot, CLOSED)
+        select_row(pilot, CLOSED)
         await pilot.press("enter")
         await settle(
             pilot,
@@ -145,7 +135,7 @@ class TestExportDialog:
     def test_dialog(self, snap_compare, root: Path, size: tuple[int, int]) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, CLOSED)
+            select_row(pilot, CLOSED)
             await pilot.press("e")
             await settle(
                 pilot,
@@ -159,7 +149,7 @@ class TestExportDialog:
     def test_dialog_after_export(self, snap_compare, root: Path) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, CLOSED)
+            select_row(pilot, CLOSED)
             await pilot.press("e")
             await settle(
                 pilot,

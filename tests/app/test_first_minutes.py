@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sessionview.app.widgets.session_table import SessionTable
-from tests.helpers.app import build_app, copy_fixtures, settle, sync
+from tests.helpers.app import build_app, copy_fixtures, delete_row, settle, sync
 
 SMALL = (80, 24)
 
@@ -198,17 +198,6 @@ async def test_sort_by_key_and_header_click_is_remembered(home: Path) -> None:
         assert _column(app, SORT_COLUMNS["title"][0]) == sorted(titles, reverse=True)
 
 
-async def _delete(pilot, app, sid: str) -> None:
-    from sessionview.app.screens.confirm import ConfirmScreen
-
-    table = app.main.table
-    table.select_key(next(k for k in table.keys if table.info(k).id == sid))
-    await pilot.press("d")
-    await settle(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-    await pilot.press("y")
-    await settle(pilot, lambda: all(table.info(k).id != sid for k in table.keys))
-
-
 @sync
 async def test_trash_screen_restores_and_purges(home: Path) -> None:
     from sessionview.app.screens.confirm import ConfirmScreen
@@ -222,7 +211,7 @@ async def test_trash_screen_restores_and_purges(home: Path) -> None:
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         for sid in (*ids, third):
-            await _delete(pilot, app, sid)
+            await delete_row(pilot, app, sid)
         assert len(list_trash()) == 3
         await pilot.press("t")
         await settle(pilot, lambda: isinstance(app.screen, TrashScreen) and app.screen.loaded)

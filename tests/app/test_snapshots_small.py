@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.app.test_snapshots import _select
-from tests.helpers.app import build_app, settle
+from tests.helpers.app import build_app, delete_row, select_row, settle
 
 SMALL = (80, 24)
 BANNER = "Demo · simulated agents writing into /tmp/sessionview-demo-x/sessions · removed on exit"
@@ -44,7 +43,7 @@ class TestSmallTerminal:
     def test_resume_dialog(self, snap_compare, mixed_root: Path) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "230fd66b-c1a9-48f7-9181-064ac2297361")
+            select_row(pilot, "230fd66b-c1a9-48f7-9181-064ac2297361")
             await pilot.press("r")
             await settle(pilot)
 
@@ -61,7 +60,7 @@ class TestSmallTerminal:
     def test_lineage(self, snap_compare, mixed_root: Path) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
+            select_row(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
             await settle(pilot)
             await pilot.press("l")
             await settle(pilot)
@@ -91,7 +90,7 @@ class TestSmallTerminal:
     def test_resume_running_asks_first(self, snap_compare, mixed_root: Path) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "0a11ce00-0000-4000-8000-000000000001")
+            select_row(pilot, "0a11ce00-0000-4000-8000-000000000001")
             await pilot.press("r")
             await settle(pilot)
 
@@ -108,7 +107,6 @@ class TestSmallTerminal:
 
 async def _trash_with_three(pilot) -> None:
     from sessionview.app.screens.trash import TrashScreen
-    from tests.app.test_first_minutes import _delete
 
     await settle(pilot)
     for sid in (
@@ -116,7 +114,7 @@ async def _trash_with_three(pilot) -> None:
         "24d17466-8c81-478b-ab51-29cbc79b9a05",
         "04b0f52f-aff2-414d-bdf3-838e69b02042",
     ):
-        await _delete(pilot, pilot.app, sid)
+        await delete_row(pilot, pilot.app, sid)
     await pilot.press("t")
     await settle(
         pilot, lambda: isinstance(pilot.app.screen, TrashScreen) and pilot.app.screen.loaded
@@ -144,7 +142,7 @@ class TestTranscriptSmall:
 
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
+            select_row(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
             await pilot.press("enter")
             await settle(
                 pilot,

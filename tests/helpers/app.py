@@ -217,6 +217,29 @@ def sync(fn):
     return wrapper
 
 
+def select_row(pilot, short_id: str) -> None:
+    """Highlight the list row whose id starts or ends with `short_id` (a full id works too)."""
+    main = pilot.app.main
+    for key in main.table.keys:
+        info = main.table.info(key)
+        if info is not None and (info.id.startswith(short_id) or info.id.endswith(short_id)):
+            main.table.select_key(key)
+            return
+    raise AssertionError(f"no row for {short_id}")
+
+
+async def delete_row(pilot, app, sid: str) -> None:
+    """Delete session `sid` the way a user does (d, then y) and wait until its row is gone."""
+    from sessionview.app.screens.confirm import ConfirmScreen
+
+    table = app.main.table
+    table.select_key(next(k for k in table.keys if table.info(k).id == sid))
+    await pilot.press("d")
+    await settle(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.press("y")
+    await settle(pilot, lambda: all(table.info(k).id != sid for k in table.keys))
+
+
 @pytest.fixture(autouse=True)
 def utc_tz(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Times on screen in UTC, whatever the machine's zone (snapshots); autouse where imported."""

@@ -10,7 +10,7 @@ import pytest
 
 from sessionview.app.screens.export import ExportScreen
 from sessionview.app.screens.transcript import TranscriptScreen
-from tests.helpers.app import build_app, copy_fixtures, select_row, settle, sync
+from tests.helpers.app import build_app, copy_fixtures, select_row, settle, spy_notes, sync
 
 CLOSED = "230fd66b-c1a9-48f7-9181-064ac2297361"
 
@@ -22,22 +22,10 @@ def root(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return copy_fixtures(home, only=("230fd66b", "24d17466"))
 
 
-def _notes(app) -> list[tuple[str, str]]:
-    notes: list[tuple[str, str]] = []
-    notify = app.notify
-
-    def spy(message, *, title="", **kwargs):
-        notes.append((title, message))
-        return notify(message, title=title, **kwargs)
-
-    app.notify = spy
-    return notes
-
-
 @sync
 async def test_e_exports_the_highlighted_session_to_html(root: Path, home: Path) -> None:
     app = build_app(root)
-    notes = _notes(app)
+    notes = spy_notes(app)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         select_row(pilot, CLOSED)
@@ -74,7 +62,7 @@ async def test_marked_sessions_go_to_a_directory_and_errors_are_shown(
     root: Path, home: Path
 ) -> None:
     app = build_app(root)
-    notes = _notes(app)
+    notes = spy_notes(app)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         await pilot.press("space", "down", "space", "e")

@@ -240,6 +240,32 @@ async def delete_row(pilot, app, sid: str) -> None:
     await settle(pilot, lambda: all(table.info(k).id != sid for k in table.keys))
 
 
+def spy_notes(app) -> list[tuple[str, str]]:
+    """Record every `app.notify` as (title, message), still showing it; the list fills as it runs."""
+    notes: list[tuple[str, str]] = []
+    notify = app.notify
+
+    def spy(message, *, title="", **kwargs):
+        notes.append((str(title), str(message)))
+        return notify(message, title=title, **kwargs)
+
+    app.notify = spy
+    return notes
+
+
+def spy_messages(app) -> list[str]:
+    """Record the message of every `app.notify`, still showing it (see `spy_notes` for titles)."""
+    messages: list[str] = []
+    notify = app.notify
+
+    def spy(message, **kwargs):
+        messages.append(str(message))
+        return notify(message, **kwargs)
+
+    app.notify = spy
+    return messages
+
+
 @pytest.fixture(autouse=True)
 def utc_tz(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Times on screen in UTC, whatever the machine's zone (snapshots); autouse where imported."""

@@ -13,6 +13,7 @@ from sessionview.store.writer import SessionWriter
 from tests.helpers.app import (
     HOSTILE_ID,
     SIZE,
+    after_keys,
     build_app,
     copy_fixtures,
     copy_formats,
@@ -26,26 +27,17 @@ BUILTIN_THEMES = ("sessionview-dark", "sessionview-light", "sessionview-high-con
 
 class TestList:
     def test_mixed_states(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+        assert snap_compare(build_app(mixed_root), run_before=after_keys(), terminal_size=SIZE)
 
     def test_filtered(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press("slash", *"rebase", "enter")
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+        assert snap_compare(
+            build_app(mixed_root),
+            run_before=after_keys("slash", *"rebase", "enter"),
+            terminal_size=SIZE,
+        )
 
     def test_state_filter_crashed(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press("3")
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+        assert snap_compare(build_app(mixed_root), run_before=after_keys("3"), terminal_size=SIZE)
 
     def test_preview_lineage(self, snap_compare, mixed_root: Path) -> None:
         """The fork parent: its child is listed in the preview."""
@@ -58,12 +50,7 @@ class TestList:
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
 
     def test_corrupt_row_preview(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press("5")
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+        assert snap_compare(build_app(mixed_root), run_before=after_keys("5"), terminal_size=SIZE)
 
     def test_empty_state(self, snap_compare, home: Path) -> None:
         root = home / "sessions"
@@ -171,10 +158,7 @@ class TestLayouts:
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=size)
 
     def test_preview_collapses_when_short(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=(80, 16))
+        assert snap_compare(build_app(mixed_root), run_before=after_keys(), terminal_size=(80, 16))
 
 
 class TestTranscript:
@@ -288,9 +272,6 @@ class TestDialogs:
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
 
     def test_help(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press("question_mark")
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=(120, 44))
+        assert snap_compare(
+            build_app(mixed_root), run_before=after_keys("question_mark"), terminal_size=(120, 44)
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers.app import build_app, delete_row, select_row, settle
+from tests.helpers.app import after_keys, build_app, delete_row, select_row, settle
 
 SMALL = (80, 24)
 BANNER = "Demo · simulated agents writing into /tmp/sessionview-demo-x/sessions · removed on exit"
@@ -50,12 +50,9 @@ class TestSmallTerminal:
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
 
     def test_help(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press("question_mark")
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+        assert snap_compare(
+            build_app(mixed_root), run_before=after_keys("question_mark"), terminal_size=SMALL
+        )
 
     def test_lineage(self, snap_compare, mixed_root: Path) -> None:
         async def run_before(pilot) -> None:
@@ -68,12 +65,9 @@ class TestSmallTerminal:
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
 
     def test_corrupt_screen(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press("5", "enter")
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+        assert snap_compare(
+            build_app(mixed_root), run_before=after_keys("5", "enter"), terminal_size=SMALL
+        )
 
     def test_failed_resume(self, snap_compare, mixed_root: Path) -> None:
         async def run_before(pilot) -> None:
@@ -97,12 +91,8 @@ class TestSmallTerminal:
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
 
     def test_sorted_by_size(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press(*">" * 7)  # activity -> ... -> size (s is search)
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+        by_size = after_keys(*">" * 7)  # activity -> ... -> size (s is search)
+        assert snap_compare(build_app(mixed_root), run_before=by_size, terminal_size=SMALL)
 
 
 async def _trash_with_three(pilot) -> None:

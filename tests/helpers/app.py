@@ -14,7 +14,7 @@ import inspect
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -215,6 +215,18 @@ def sync(fn):
         return asyncio.run(fn(*args, **kwargs))
 
     return wrapper
+
+
+def after_keys(*keys: str) -> Callable[[object], Awaitable[None]]:
+    """A snapshot's `run_before`: settle, press `keys` (if any) and settle again."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        if keys:
+            await pilot.press(*keys)
+            await settle(pilot)
+
+    return run_before
 
 
 def select_row(pilot, short_id: str) -> None:

@@ -22,6 +22,17 @@ def root(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return copy_fixtures(home, only=("230fd66b", "24d17466"))
 
 
+async def _press_for_dialog(pilot, *keys: str) -> None:
+    """Press `keys` and wait (up to 10 s) until the export dialog is the screen."""
+    await pilot.press(*keys)
+    await settle(
+        pilot,
+        lambda: isinstance(pilot.app.screen, ExportScreen),
+        timeout=10,
+        what="the export dialog",
+    )
+
+
 @sync
 async def test_e_exports_the_highlighted_session_to_html(root: Path, home: Path) -> None:
     app = build_app(root)
@@ -29,13 +40,7 @@ async def test_e_exports_the_highlighted_session_to_html(root: Path, home: Path)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         select_row(pilot, CLOSED)
-        await pilot.press("e")
-        await settle(
-            pilot,
-            lambda: isinstance(app.screen, ExportScreen),
-            timeout=10,
-            what="the export dialog",
-        )
+        await _press_for_dialog(pilot, "e")
         dialog = app.screen
         assert isinstance(dialog, ExportScreen) and [s.id for s in dialog.sessions] == [CLOSED]
         path = dialog.query_one("#export-path").value
@@ -65,13 +70,7 @@ async def test_marked_sessions_go_to_a_directory_and_errors_are_shown(
     notes = spy_notes(app)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        await pilot.press("space", "down", "space", "e")
-        await settle(
-            pilot,
-            lambda: isinstance(app.screen, ExportScreen),
-            timeout=10,
-            what="the export dialog",
-        )
+        await _press_for_dialog(pilot, "space", "down", "space", "e")
         dialog = app.screen
         assert len(dialog.sessions) == 2
         field = dialog.query_one("#export-path")
@@ -108,13 +107,7 @@ async def test_e_in_a_transcript_exports_that_session(root: Path, home: Path) ->
             timeout=10,
             what="the transcript",
         )
-        await pilot.press("e")
-        await settle(
-            pilot,
-            lambda: isinstance(app.screen, ExportScreen),
-            timeout=10,
-            what="the export dialog",
-        )
+        await _press_for_dialog(pilot, "e")
         assert [s.id for s in app.screen.sessions] == [CLOSED]
 
 
@@ -124,13 +117,7 @@ class TestExportDialog:
         async def run_before(pilot) -> None:
             await settle(pilot)
             select_row(pilot, CLOSED)
-            await pilot.press("e")
-            await settle(
-                pilot,
-                lambda: isinstance(pilot.app.screen, ExportScreen),
-                timeout=10,
-                what="the dialog",
-            )
+            await _press_for_dialog(pilot, "e")
 
         assert snap_compare(build_app(root), run_before=run_before, terminal_size=size)
 
@@ -138,13 +125,7 @@ class TestExportDialog:
         async def run_before(pilot) -> None:
             await settle(pilot)
             select_row(pilot, CLOSED)
-            await pilot.press("e")
-            await settle(
-                pilot,
-                lambda: isinstance(pilot.app.screen, ExportScreen),
-                timeout=10,
-                what="the dialog",
-            )
+            await _press_for_dialog(pilot, "e")
             await pilot.press("enter")
             await settle(
                 pilot, lambda: pilot.app.screen.written is not None, timeout=10, what="the export"

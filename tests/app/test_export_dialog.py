@@ -10,19 +10,9 @@ import pytest
 
 from sessionview.app.screens.export import ExportScreen
 from sessionview.app.screens.transcript import TranscriptScreen
-from tests.helpers.app import build_app, copy_fixtures, settle, sync
+from tests.helpers.app import build_app, copy_fixtures, select_row, settle, spy_notes, sync
 
 CLOSED = "230fd66b-c1a9-48f7-9181-064ac2297361"
-
-
-def _select(pilot, sid: str) -> None:
-    main = pilot.app.main
-    for key in main.table.keys:
-        info = main.table.info(key)
-        if info is not None and info.id == sid:
-            main.table.select_key(key)
-            return
-    raise AssertionError(f"no row for {sid}")
 
 
 @pytest.fixture
@@ -32,32 +22,25 @@ def root(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return copy_fixtures(home, only=("230fd66b", "24d17466"))
 
 
-def _notes(app) -> list[tuple[str, str]]:
-    notes: list[tuple[str, str]] = []
-    notify = app.notify
-
-    def spy(message, *, title="", **kwargs):
-        notes.append((title, message))
-        return notify(message, title=title, **kwargs)
-
-    app.notify = spy
-    return notes
+async def _press_for_dialog(pilot, *keys: str) -> None:
+    """Press `keys` and wait (up to 10 s) until the export dialog is the screen."""
+    await pilot.press(*keys)
+    await settle(
+        pilot,
+        lambda: isinstance(pilot.app.screen, ExportScreen),
+        timeout=10,
+        what="the export dialog",
+    )
 
 
 @sync
 async def test_e_exports_the_highlighted_session_to_html(root: Path, home: Path) -> None:
     app = build_app(root)
-    notes = _notes(app)
+    notes = spy_notes(app)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        _select(pilot, CLOSED)
-        await pilot.press("e")
-        await settle(
-            pilot,
-            lambda: isinstance(app.screen, ExportScreen),
-            timeout=10,
-            what="the export dialog",
-        )
+        select_row(pilot, CLOSED)
+        await _press_for_dialog(pilot, "e")
         dialog = app.screen
         assert isinstance(dialog, ExportScreen) and [s.id for s in dialog.sessions] == [CLOSED]
         path = dialog.query_one("#export-path").value
@@ -84,16 +67,10 @@ async def test_marked_sessions_go_to_a_directory_and_errors_are_shown(
     root: Path, home: Path
 ) -> None:
     app = build_app(root)
-    notes = _notes(app)
+    notes = spy_notes(app)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        await pilot.press("space", "down", "space", "e")
-        await settle(
-            pilot,
-            lambda: isinstance(app.screen, ExportScreen),
-            timeout=10,
-            what="the export dialog",
-        )
+        await _press_for_dialog(pilot, "space", "down", "space", "e")
         dialog = app.screen
         assert len(dialog.sessions) == 2
         field = dialog.query_one("#export-path")
@@ -122,7 +99,7 @@ async def test_e_in_a_transcript_exports_that_session(root: Path, home: Path) ->
     app = build_app(root)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        _select(pilot, CLOSED)
+        select_row(pilot, CLOSED)
         await pilot.press("enter")
         await settle(
             pilot,
@@ -130,13 +107,7 @@ async def test_e_in_a_transcript_exports_that_session(root: Path, home: Path) ->
             timeout=10,
             what="the transcript",
         )
-        await pilot.press("e")
-        await settle(
-            pilot,
-            lambda: isinstance(app.screen, ExportScreen),
-            timeout=10,
-            what="the export dialog",
-        )
+        await _press_for_dialog(pilot, "e")
         assert [s.id for s in app.screen.sessions] == [CLOSED]
 
 
@@ -145,28 +116,16 @@ class TestExportDialog:
     def test_dialog(self, snap_compare, root: Path, size: tuple[int, int]) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, CLOSED)
-            await pilot.press("e")
-            await settle(
-                pilot,
-                lambda: isinstance(pilot.app.screen, ExportScreen),
-                timeout=10,
-                what="the dialog",
-            )
+            select_row(pilot, CLOSED)
+            await _press_for_dialog(pilot, "e")
 
         assert snap_compare(build_app(root), run_before=run_before, terminal_size=size)
 
     def test_dialog_after_export(self, snap_compare, root: Path) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, CLOSED)
-            await pilot.press("e")
-            await settle(
-                pilot,
-                lambda: isinstance(pilot.app.screen, ExportScreen),
-                timeout=10,
-                what="the dialog",
-            )
+            select_row(pilot, CLOSED)
+            await _press_for_dialog(pilot, "e")
             await pilot.press("enter")
             await settle(
                 pilot, lambda: pilot.app.screen.written is not None, timeout=10, what="the export"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sessionview.app.widgets.session_table import SessionTable
-from tests.helpers.app import build_app, copy_fixtures, settle, sync
+from tests.helpers.app import build_app, copy_fixtures, delete_row, settle, spy_messages, sync
 
 SMALL = (80, 24)
 
@@ -198,17 +198,6 @@ async def test_sort_by_key_and_header_click_is_remembered(home: Path) -> None:
         assert _column(app, SORT_COLUMNS["title"][0]) == sorted(titles, reverse=True)
 
 
-async def _delete(pilot, app, sid: str) -> None:
-    from sessionview.app.screens.confirm import ConfirmScreen
-
-    table = app.main.table
-    table.select_key(next(k for k in table.keys if table.info(k).id == sid))
-    await pilot.press("d")
-    await settle(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-    await pilot.press("y")
-    await settle(pilot, lambda: all(table.info(k).id != sid for k in table.keys))
-
-
 @sync
 async def test_trash_screen_restores_and_purges(home: Path) -> None:
     from sessionview.app.screens.confirm import ConfirmScreen
@@ -222,7 +211,7 @@ async def test_trash_screen_restores_and_purges(home: Path) -> None:
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         for sid in (*ids, third):
-            await _delete(pilot, app, sid)
+            await delete_row(pilot, app, sid)
         assert len(list_trash()) == 3
         await pilot.press("t")
         await settle(pilot, lambda: isinstance(app.screen, TrashScreen) and app.screen.loaded)
@@ -260,14 +249,7 @@ async def test_old_trash_is_purged_on_start_and_said(home: Path) -> None:
     data["deleted_at"] = "2020-01-01T00:00:00+00:00"
     manifest.write_text(json.dumps(data))
     app = build_app(root)
-    notes: list[str] = []
-    notify = app.notify
-
-    def spy(message, **kwargs):
-        notes.append(message)
-        notify(message, **kwargs)
-
-    app.notify = spy
+    notes = spy_messages(app)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot, lambda: any("purged" in n for n in notes))
     assert [e.id for e in list_trash()] == ["24d17466-8c81-478b-ab51-29cbc79b9a05"]
@@ -309,14 +291,7 @@ async def _flip_running(pilot, app, states: list) -> list[str]:
 
     from sessionview.store.model import SessionState
 
-    notes: list[str] = []
-    notify = app.notify
-
-    def spy(message, **kwargs):
-        notes.append(message)
-        notify(message, **kwargs)
-
-    app.notify = spy
+    notes = spy_messages(app)
     rows = list(app.rows.values())
     running = [i for i in rows if i.state is SessionState.RUNNING]
     assert len(running) == len(states)

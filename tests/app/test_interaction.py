@@ -14,7 +14,16 @@ from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.session_table import SessionTable
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.config import Config
-from tests.helpers.app import SIZE, build_app, copy_fixtures, copy_formats, settle, sync
+from tests.helpers.app import (
+    SIZE,
+    build_app,
+    copy_fixtures,
+    copy_formats,
+    settle,
+    spy_messages,
+    spy_notes,
+    sync,
+)
 
 
 def _titles(app, screen) -> set[str]:
@@ -51,14 +60,7 @@ async def test_textual_theme_and_unknown_theme(home: Path) -> None:
         assert "sv-running" in app.get_css_variables()  # derived from nord's colours
 
     app = build_app(root, config=Config(theme="no-such-theme"))
-    notes: list[tuple[str, str]] = []
-    notify = app.notify
-
-    def spy(message, *, title="", **kwargs):
-        notes.append((title, message))
-        notify(message, title=title, **kwargs)
-
-    app.notify = spy
+    notes = spy_notes(app)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.theme == DEFAULT_THEME
@@ -137,14 +139,7 @@ async def test_palette_runs_a_format_filter(home: Path) -> None:
 async def test_transcript_follow_toggle_from_palette_action(home: Path) -> None:
     root = copy_fixtures(home, only=("24d17466",))
     app = build_app(root)
-    said: list[str] = []
-    notify = app.notify
-
-    def spy(message, **kwargs):
-        said.append(str(message))
-        return notify(message, **kwargs)
-
-    app.notify = spy  # type: ignore[method-assign]
+    said = spy_messages(app)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("enter")

@@ -12,23 +12,11 @@ from real_openrath import holding_writer, write
 
 from sessionview.app.screens.confirm import ConfirmScreen
 from sessionview.store.model import SessionState
-from tests.helpers.app import SIZE, build_app, settle, sync
+from tests.helpers.app import SIZE, build_app, settle, spy_notes, sync
 
 
 def _files(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
-
-
-def _spy_notes(app) -> list[tuple[str, str]]:
-    notes: list[tuple[str, str]] = []
-    notify = app.notify
-
-    def spy(message, *, title="", **kwargs):
-        notes.append((str(title), str(message)))
-        notify(message, title=title, **kwargs)
-
-    app.notify = spy
-    return notes
 
 
 async def _until(pilot, condition, what: str, timeout: float = 10.0) -> None:
@@ -57,7 +45,7 @@ def _two_closed(home: Path) -> tuple[Path, str, str]:
 async def test_d_refuses_a_session_a_writer_reopened_after_the_list_was_drawn(home: Path) -> None:
     root, busy, idle = _two_closed(home)
     app = build_app(root, watch=False)  # no refresh: the list stays as first drawn
-    notes = _spy_notes(app)
+    notes = spy_notes(app)
     async with app.run_test(size=SIZE) as pilot:
         await _until(pilot, lambda: len(app.main.all_rows) == 2, "two rows")
         assert {r.state for r in app.main.all_rows} == {SessionState.CLOSED}
@@ -91,7 +79,7 @@ async def test_d_on_a_row_listed_running_opens_no_dialog(home: Path) -> None:
     with holding_writer(root, busy):
         before = _files(root)
         app = build_app(root, watch=False)
-        notes = _spy_notes(app)
+        notes = spy_notes(app)
         async with app.run_test(size=SIZE) as pilot:
             await _until(pilot, lambda: len(app.main.all_rows) == 2, "two rows")
             row = next(r for r in app.main.all_rows if r.id == busy)

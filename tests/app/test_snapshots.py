@@ -13,9 +13,11 @@ from sessionview.store.writer import SessionWriter
 from tests.helpers.app import (
     HOSTILE_ID,
     SIZE,
+    after_keys,
     build_app,
     copy_fixtures,
     copy_formats,
+    select_row,
     settle,
     start_running,
 )
@@ -23,56 +25,32 @@ from tests.helpers.app import (
 BUILTIN_THEMES = ("sessionview-dark", "sessionview-light", "sessionview-high-contrast")
 
 
-def _select(pilot, short_id: str) -> None:
-    main = pilot.app.main
-    for key in main.table.keys:
-        info = main.table.info(key)
-        if info is not None and (info.id.startswith(short_id) or info.id.endswith(short_id)):
-            main.table.select_key(key)
-            return
-    raise AssertionError(f"no row for {short_id}")
-
-
 class TestList:
     def test_mixed_states(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+        assert snap_compare(build_app(mixed_root), run_before=after_keys(), terminal_size=SIZE)
 
     def test_filtered(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press("slash", *"rebase", "enter")
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+        assert snap_compare(
+            build_app(mixed_root),
+            run_before=after_keys("slash", *"rebase", "enter"),
+            terminal_size=SIZE,
+        )
 
     def test_state_filter_crashed(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press("3")
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+        assert snap_compare(build_app(mixed_root), run_before=after_keys("3"), terminal_size=SIZE)
 
     def test_preview_lineage(self, snap_compare, mixed_root: Path) -> None:
         """The fork parent: its child is listed in the preview."""
 
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
+            select_row(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
             await settle(pilot)
 
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
 
     def test_corrupt_row_preview(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press("5")
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
+        assert snap_compare(build_app(mixed_root), run_before=after_keys("5"), terminal_size=SIZE)
 
     def test_empty_state(self, snap_compare, home: Path) -> None:
         root = home / "sessions"
@@ -116,7 +94,7 @@ class TestThemes:
     def test_transcript_in_theme(self, snap_compare, mixed_root: Path, theme: str) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
+            select_row(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
             await _open_when_loaded(pilot)()
 
         app = build_app(mixed_root, config=Config(theme=theme))
@@ -152,7 +130,7 @@ class TestFormats:
         async def run_before(pilot) -> None:
             await settle(pilot, lambda: bool(pilot.app.main.all_rows))
             if fmt == "nanobot":  # the closed one, with a tool call and its result
-                _select(pilot, "telegram:12345")
+                select_row(pilot, "telegram:12345")
             await _open_when_loaded(pilot)()
 
         assert snap_compare(build_app(root), run_before=run_before, terminal_size=SIZE)
@@ -165,7 +143,7 @@ class TestLayouts:
     def test_list_and_preview(self, snap_compare, mixed_root: Path, size) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "7d949ee9-6a32-412f-af30-bc225daa0e93")
+            select_row(pilot, "7d949ee9-6a32-412f-af30-bc225daa0e93")
             await settle(pilot)
 
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=size)
@@ -174,23 +152,20 @@ class TestLayouts:
     def test_transcript(self, snap_compare, mixed_root: Path, size) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "7d949ee9-6a32-412f-af30-bc225daa0e93")
+            select_row(pilot, "7d949ee9-6a32-412f-af30-bc225daa0e93")
             await _open_when_loaded(pilot)()
 
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=size)
 
     def test_preview_collapses_when_short(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=(80, 16))
+        assert snap_compare(build_app(mixed_root), run_before=after_keys(), terminal_size=(80, 16))
 
 
 class TestTranscript:
     def test_every_chunk_kind(self, snap_compare, mixed_root: Path) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
+            select_row(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
             await pilot.press("enter")
             await settle(
                 pilot,
@@ -202,7 +177,7 @@ class TestTranscript:
     def test_hostile_text_is_literal(self, snap_compare, mixed_root: Path) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, HOSTILE_ID)
+            select_row(pilot, HOSTILE_ID)
             await pilot.press("enter")
             await settle(
                 pilot,
@@ -233,7 +208,7 @@ class TestTranscript:
 
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, writer.session_id)
+            select_row(pilot, writer.session_id)
             await pilot.press("enter")
             screen = pilot.app.screen
             await settle(pilot, lambda: screen.loaded)
@@ -259,7 +234,7 @@ class TestDialogs:
     def test_delete_confirmation(self, snap_compare, mixed_root: Path) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "230fd66b-c1a9-48f7-9181-064ac2297361")
+            select_row(pilot, "230fd66b-c1a9-48f7-9181-064ac2297361")
             await pilot.press("d")
             await settle(pilot)
 
@@ -290,16 +265,13 @@ class TestDialogs:
     def test_resume_dialog(self, snap_compare, mixed_root: Path) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "230fd66b-c1a9-48f7-9181-064ac2297361")
+            select_row(pilot, "230fd66b-c1a9-48f7-9181-064ac2297361")
             await pilot.press("r")
             await settle(pilot)
 
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SIZE)
 
     def test_help(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press("question_mark")
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=(120, 44))
+        assert snap_compare(
+            build_app(mixed_root), run_before=after_keys("question_mark"), terminal_size=(120, 44)
+        )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.app.test_snapshots import _select
-from tests.helpers.app import build_app, settle
+from tests.helpers.app import after_keys, build_app, delete_row, select_row, settle
 
 SMALL = (80, 24)
 BANNER = "Demo · simulated agents writing into /tmp/sessionview-demo-x/sessions · removed on exit"
@@ -44,24 +43,21 @@ class TestSmallTerminal:
     def test_resume_dialog(self, snap_compare, mixed_root: Path) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "230fd66b-c1a9-48f7-9181-064ac2297361")
+            select_row(pilot, "230fd66b-c1a9-48f7-9181-064ac2297361")
             await pilot.press("r")
             await settle(pilot)
 
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
 
     def test_help(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press("question_mark")
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+        assert snap_compare(
+            build_app(mixed_root), run_before=after_keys("question_mark"), terminal_size=SMALL
+        )
 
     def test_lineage(self, snap_compare, mixed_root: Path) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
+            select_row(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
             await settle(pilot)
             await pilot.press("l")
             await settle(pilot)
@@ -69,12 +65,9 @@ class TestSmallTerminal:
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
 
     def test_corrupt_screen(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press("5", "enter")
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+        assert snap_compare(
+            build_app(mixed_root), run_before=after_keys("5", "enter"), terminal_size=SMALL
+        )
 
     def test_failed_resume(self, snap_compare, mixed_root: Path) -> None:
         async def run_before(pilot) -> None:
@@ -91,24 +84,19 @@ class TestSmallTerminal:
     def test_resume_running_asks_first(self, snap_compare, mixed_root: Path) -> None:
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "0a11ce00-0000-4000-8000-000000000001")
+            select_row(pilot, "0a11ce00-0000-4000-8000-000000000001")
             await pilot.press("r")
             await settle(pilot)
 
         assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
 
     def test_sorted_by_size(self, snap_compare, mixed_root: Path) -> None:
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press(*">" * 7)  # activity -> ... -> size (s is search)
-            await settle(pilot)
-
-        assert snap_compare(build_app(mixed_root), run_before=run_before, terminal_size=SMALL)
+        by_size = after_keys(*">" * 7)  # activity -> ... -> size (s is search)
+        assert snap_compare(build_app(mixed_root), run_before=by_size, terminal_size=SMALL)
 
 
 async def _trash_with_three(pilot) -> None:
     from sessionview.app.screens.trash import TrashScreen
-    from tests.app.test_first_minutes import _delete
 
     await settle(pilot)
     for sid in (
@@ -116,7 +104,7 @@ async def _trash_with_three(pilot) -> None:
         "24d17466-8c81-478b-ab51-29cbc79b9a05",
         "04b0f52f-aff2-414d-bdf3-838e69b02042",
     ):
-        await _delete(pilot, pilot.app, sid)
+        await delete_row(pilot, pilot.app, sid)
     await pilot.press("t")
     await settle(
         pilot, lambda: isinstance(pilot.app.screen, TrashScreen) and pilot.app.screen.loaded
@@ -144,7 +132,7 @@ class TestTranscriptSmall:
 
         async def run_before(pilot) -> None:
             await settle(pilot)
-            _select(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
+            select_row(pilot, "24d17466-8c81-478b-ab51-29cbc79b9a05")
             await pilot.press("enter")
             await settle(
                 pilot,

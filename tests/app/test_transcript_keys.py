@@ -8,7 +8,7 @@ from pathlib import Path
 from sessionview.app.screens.transcript import TranscriptScreen
 from sessionview.app.widgets.transcript_view import TranscriptView
 from sessionview.store.writer import SessionWriter
-from tests.helpers.app import build_app, settle, sync
+from tests.helpers.app import build_app, settle, spy_messages, sync
 
 SMALL = (80, 24)
 
@@ -62,14 +62,7 @@ async def test_end_resumes_following(home: Path) -> None:
 async def test_x_with_nothing_cut_says_so_and_stays(home: Path) -> None:
     _write(home / "sessions", "f0110000-0000-4000-8000-000000000002", 40)
     app = build_app(home / "sessions")
-    notes: list[str] = []
-    notify = app.notify
-
-    def spy(message, **kwargs):
-        notes.append(message)
-        notify(message, **kwargs)
-
-    app.notify = spy
+    notes = spy_messages(app)
     async with app.run_test(size=SMALL) as pilot:
         screen, view = await _open(pilot, "f0110000-0000-4000-8000-000000000002")
         await pilot.press("pagedown")

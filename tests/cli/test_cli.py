@@ -12,23 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import sv
 from tests.helpers.wait import wait_until
 
 CLOSED_ID = "24d17466-8c81-478b-ab51-29cbc79b9a05"
 TRAILER_NO_RENAME_ID = "e77c7e9f-df03-4b9b-b1fb-c1cd1644388f"
-
-
-def sv(*args: str, check: bool = False, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "sessionview", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=os.environ.copy(),
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int = 1) -> str:

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.helpers.cli import sv
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 CLAUDE_ID = "5d2c8e1a-7b3f-4a9e-b1c2-d3e4f5a6b7c8"
 CODEX_ID = "0199a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b"
 OPENRATH_ID = "24d17466-8c81-478b-ab51-29cbc79b9a05"
-
-
-def sv(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sessionview", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=os.environ.copy(),
-    )
 
 
 def populate(home: Path) -> None:

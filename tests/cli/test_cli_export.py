@@ -8,22 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers.cli import sv
+
 sys.path.insert(0, str(Path(__file__).parent.parent / "export"))
 
 from export_helpers import assistant, tool, user, write_session  # noqa: E402
 
 AWS = "AKIAIOSFODNN7EXAMPLE"
-
-
-def sv(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sessionview", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=os.environ.copy(),
-        cwd=cwd,
-    )
 
 
 def _sessions(tmp_path: Path) -> tuple[Path, str, str]:

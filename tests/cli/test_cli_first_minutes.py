@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import CLOSED_ID, assert_one_line_error, start_writer, sv
+from tests.cli.test_cli import CLOSED_ID, assert_one_line_error, start_writer
+from tests.helpers.cli import sv
 
 SUBCOMMANDS_WITH_DIR = [
     ("ls",),

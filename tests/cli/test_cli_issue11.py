@@ -7,28 +7,19 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 from real_openrath import holding_writer, write
 
+from tests.helpers.cli import sv
+
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 CLAUDE_FILE = (
     FIXTURES / "claude/projects/-home-alice-src-app/5d2c8e1a-7b3f-4a9e-b1c2-d3e4f5a6b7c8.jsonl"
 )
 CLAUDE_ID = "5d2c8e1a-7b3f-4a9e-b1c2-d3e4f5a6b7c8"
-
-
-def sv(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sessionview", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=os.environ.copy(),
-    )
 
 
 def ok(*args: str) -> str:

@@ -11,17 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import sv as run_sv
+
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def sv(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sessionview", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=os.environ.copy(),
-    )
+    return run_sv(*args, timeout=120)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import inspect
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -215,6 +215,67 @@ def sync(fn):
         return asyncio.run(fn(*args, **kwargs))
 
     return wrapper
+
+
+def after_keys(*keys: str) -> Callable[[object], Awaitable[None]]:
+    """A snapshot's `run_before`: settle, press `keys` (if any) and settle again."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        if keys:
+            await pilot.press(*keys)
+            await settle(pilot)
+
+    return run_before
+
+
+def select_row(pilot, short_id: str) -> None:
+    """Highlight the list row whose id starts or ends with `short_id` (a full id works too)."""
+    main = pilot.app.main
+    for key in main.table.keys:
+        info = main.table.info(key)
+        if info is not None and (info.id.startswith(short_id) or info.id.endswith(short_id)):
+            main.table.select_key(key)
+            return
+    raise AssertionError(f"no row for {short_id}")
+
+
+async def delete_row(pilot, app, sid: str) -> None:
+    """Delete session `sid` the way a user does (d, then y) and wait until its row is gone."""
+    from sessionview.app.screens.confirm import ConfirmScreen
+
+    table = app.main.table
+    table.select_key(next(k for k in table.keys if table.info(k).id == sid))
+    await pilot.press("d")
+    await settle(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.press("y")
+    await settle(pilot, lambda: all(table.info(k).id != sid for k in table.keys))
+
+
+def spy_notes(app) -> list[tuple[str, str]]:
+    """Record every `app.notify` as (title, message), still showing it; the list fills as it runs."""
+    notes: list[tuple[str, str]] = []
+    notify = app.notify
+
+    def spy(message, *, title="", **kwargs):
+        notes.append((str(title), str(message)))
+        return notify(message, title=title, **kwargs)
+
+    app.notify = spy
+    return notes
+
+
+def spy_messages(app) -> list[str]:
+    """Record the message of every `app.notify`, still showing it (see `spy_notes` for titles)."""
+    messages: list[str] = []
+    notify = app.notify
+
+    def spy(message, **kwargs):
+        messages.append(str(message))
+        return notify(message, **kwargs)
+
+    app.notify = spy
+    return messages
 
 
 @pytest.fixture(autouse=True)

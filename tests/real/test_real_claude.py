@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -22,6 +20,7 @@ from sessionview.store.liveness import LivenessProbe
 from sessionview.store.preview import load_preview
 from sessionview.store.tail import TailReader
 from tests.helpers.claude_subagents import AGENT, FIXTURE, SID, install
+from tests.helpers.cli import sv
 
 A = get_adapter("claude")
 
@@ -29,16 +28,6 @@ A = get_adapter("claude")
 def facts(path: Path):
     st = os.stat(path)
     return A.apply_liveness(A.read_facts(path, st), st, LivenessProbe())
-
-
-def sv(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sessionview", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=os.environ.copy(),
-    )
 
 
 # ------------------------------------------------------- item 5: the last line

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.cli import sv
 
 manager = pytest.importorskip("nanobot.session.manager")
 from nanobot.runtime_context import RuntimeContextBlock, append_runtime_context  # noqa: E402
@@ -22,16 +22,6 @@ from nanobot.runtime_context import RuntimeContextBlock, append_runtime_context 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SLASH_KEY = "slack:C123/thread:456?x=<1>"
 CONTEXT = "[Runtime Context — metadata only, not instructions]\nchannel: slack\n[/Runtime Context]"
-
-
-def sv(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sessionview", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=os.environ.copy(),
-    )
 
 
 def nanobot(home: Path) -> manager.SessionManager:

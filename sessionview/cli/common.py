@@ -23,11 +23,10 @@ FORMATS = FORMAT_NAMES  # the registry's list (`store/registry.py`)
 
 
 def state_names() -> tuple[str, ...]:
-    """Every state's name, in `SessionState`'s order (its module is imported only here:
-    a warm `ls --json` without `--state` never needs it)."""
-    from sessionview.store.model import SessionState
+    """Every state's name, in `SessionState`'s order (`store/states.py`)."""
+    from sessionview.store.states import STATE_NAMES
 
-    return tuple(state.value for state in SessionState)
+    return STATE_NAMES
 
 
 class CliError(Exception):

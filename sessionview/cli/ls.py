@@ -59,8 +59,11 @@ def _ls(args: argparse.Namespace) -> int:
 
         project = os.path.abspath(os.path.expanduser(project))
     if args.json and not project:
-        # Rows of unchanged files are the cached bytes (see SessionIndex.scan_json).
-        listing = index.scan_json(wanted)
+        # Rows of unchanged files are the cached bytes (see SessionIndex.scan_json), or
+        # the whole last listing when nothing it rested on changed (`last_listing`).
+        from sessionview.store import fast_paths
+
+        listing = index.scan_json(wanted, reuse_last=fast_paths.enabled("last_listing"))
         for problem in index.problems:
             print(f"sessionview: {common.safe_line(problem)}", file=sys.stderr)
         sys.stdout.buffer.write(listing)

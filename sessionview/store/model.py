@@ -8,18 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-
-class SessionState(StrEnum):
-    """What the evidence on disk says about a session."""
-
-    RUNNING = "running"
-    CRASHED = "crashed"
-    CLOSED = "closed"
-    CORRUPT = "corrupt"
-
+from sessionview.store.states import SessionState as SessionState  # re-exported
 
 STATE_GLYPHS: dict[SessionState, str] = {
     SessionState.RUNNING: "●",

@@ -69,13 +69,13 @@ class SessionIndex:
         self.roots: list[Root] = [r if isinstance(r, Root) else Root(r) for r in roots]
         self.cache_path = str(cache_path or default_cache_path()) if use_cache else None
         self._lock = RLock()
-        files: dict = {}
-        walks: dict = {}
-        if self.cache_path is not None:
-            files, walks = disk_cache.load(self.cache_path)
-        self._reader = EntryReader(records_of(files), self._lock)
-        self._walks = WalkCache(walks, reuse_listings=reuse_listings)
+        self._reuse_listings = reuse_listings
+        #: The record cache and the walks, loaded on first use (`_load`).
+        self._loaded: tuple[EntryReader, WalkCache] | None = None
+        #: How many records the cache held when loaded (0: this is a cold listing).
+        self._cached_records = 0
         self._saving: threading.Thread | None = None
+        self._keeping: threading.Thread | None = None  # `last_listing.keep`
         self._entries: dict[str, IndexEntry] = {}
         self._root_of: dict[str, Root] = {}
         #: One line per problem that is not a session (unreadable root, foreign files).
@@ -83,7 +83,34 @@ class SessionIndex:
 
     @property
     def reuse_listings(self) -> bool:
-        return self._walks.reuse_listings
+        return self._reuse_listings
+
+    def _load(self) -> tuple[EntryReader, WalkCache]:
+        """The cached records and walks, read from disk the first time they are asked
+        for (a listing proven unchanged, `last_listing`, never needs them)."""
+        loaded = self._loaded
+        if loaded is None:
+            with self._lock:
+                loaded = self._loaded
+                if loaded is None:
+                    files: dict = {}
+                    walks: dict = {}
+                    if self.cache_path is not None:
+                        files, walks = disk_cache.load(self.cache_path)
+                    self._cached_records = len(files)
+                    loaded = self._loaded = (
+                        EntryReader(records_of(files), self._lock),
+                        WalkCache(walks, reuse_listings=self._reuse_listings),
+                    )
+        return loaded
+
+    @property
+    def _reader(self) -> EntryReader:
+        return self._load()[0]
+
+    @property
+    def _walks(self) -> WalkCache:
+        return self._load()[1]
 
     @property
     def _records(self) -> dict[str, FileRecord]:
@@ -96,7 +123,9 @@ class SessionIndex:
         With `background`, a (non-daemon) thread writes it while the caller goes on
         to print; the interpreter waits for it before it exits.
         """
-        if self.cache_path is None or not (self._reader.dirty or self._walks.dirty):
+        if self.cache_path is None or self._loaded is None:
+            return
+        if not (self._reader.dirty or self._walks.dirty):
             return
         with self._lock:
             records, walks = dict(self._records), dict(self._walks.walks)
@@ -116,11 +145,16 @@ class SessionIndex:
         _save(self.cache_path, records, walks)
 
     def wait_saved(self, timeout: float | None = None) -> None:
-        """Wait for a background cache save (a process leaving with `os._exit` would cut
-        it off, and the next listing would start cold)."""
-        saving = self._saving
-        if saving is not None:
-            saving.join(timeout)
+        """Wait for a background cache save and a listing being kept (a process leaving
+        with `os._exit` would cut them off, and the next listing would start cold)."""
+        for thread in (self._saving, self._keeping):
+            if thread is not None:
+                thread.join(timeout)
+
+    @property
+    def cache_loaded(self) -> bool:
+        """Whether the record cache was read (a listing proven unchanged never reads it)."""
+        return self._loaded is not None
 
     # ---------------------------------------------------------------- listing
     def _candidates(self) -> list[Candidate]:
@@ -294,20 +328,39 @@ class SessionIndex:
         return walks, files
 
     def scan_json(
-        self, states: Iterable[str] | None = None, *, extra: Mapping[str, str] | None = None
+        self,
+        states: Iterable[str] | None = None,
+        *,
+        extra: Mapping[str, str] | None = None,
+        reuse_last: bool = False,
     ) -> bytes:
         """`scan()` for `ls --json`: one JSON array of rows, newest activity first.
 
         Unchanged files' rows are the cached bytes, without building objects. `extra`:
-        see `scan_json_rows`.
+        see `scan_json_rows`. With `reuse_last`, the last such listing of these roots
+        and states when nothing it rested on changed (`last_listing`: then no scan
+        happens, and only `problems` is set), and this one is kept for the next.
         """
+        if reuse_last:
+            from sessionview.store.index import last_listing
+
+            last = last_listing.proven(self, states)
+            if last is not None:
+                output, self.problems = last
+                return output
         rows = self.scan_json_rows(states, extra=extra)
         if not rows:
-            return b"[]"
-        # One copy of megabytes of rows, not three: the brackets go on the end rows.
-        rows[0] = b"[" + rows[0]
-        rows[-1] = rows[-1] + b"]"
-        return b",".join(rows)
+            output = b"[]"
+        else:
+            # One copy of megabytes of rows, not three: the brackets go on the end rows.
+            rows[0] = b"[" + rows[0]
+            rows[-1] = rows[-1] + b"]"
+            output = b",".join(rows)
+        if reuse_last and extra is None and self._cached_records:
+            # Not after a cold listing: reading every file is its work, and writing
+            # megabytes more would slow it down. The next listing keeps its output.
+            self._keeping = last_listing.keep(self, states, output)
+        return output
 
     def scan_json_rows(
         self, states: Iterable[str] | None = None, *, extra: Mapping[str, str] | None = None

@@ -3,39 +3,27 @@
 A CLI search must bring the index up to date first, and the cheapest way to know it
 is up to date is to show that the listing would come out as it did last time. After
 a search that listed the sessions (the slow way: `SessionIndex.scan_entries`, then
-`SearchIndex.update`), the facts that listing rested on are kept in the search index
-file, per set of roots:
+`SearchIndex.update`), the facts that listing rested on (`store/index/proof.py`:
+walks, stat keys, lock verdicts) are kept in the search index file per set of roots,
+with the rows printed for the sessions (table `listed`, rewritten only for rows that
+changed) and the listing's problem lines.
 
-* each root's directory walk (directories with their inode and ctime, as the
-  listing's own walk cache keeps them: an added, removed or renamed file changes
-  its directory's ctime);
-* every listed file's `(device, inode, size, mtime, ctime)`, and for a file whose
-  state only its writer's lock decides (a running or crashed OpenRath session), the
-  lock verdict it had;
-* the rows printed for the sessions (table `listed`, rewritten only for rows that
-  changed) and the listing's problem lines.
-
-The next search checks exactly what a warm listing checks (the walk, a `stat` per
-file, `/proc/locks` for the lock-decided ones) against those facts, with no listing
-cache to load, no entry per file and no per-file query: when all agree, the listing
-would give the same sessions with the same rows, and the index, brought up to date
-with that listing last time, is still current for every one of them. A few files
+The next search checks those facts (`proof.changed_files`), with no listing cache to
+load, no entry per file and no per-file query: when all agree, the index, brought up
+to date with that listing last time, is still current for every session. A few files
 whose stat key or lock verdict moved (a running session that grew) are read alone, as
-the listing would read them, indexed, and the snapshot updated (`catch_up`).
-Anything else (a directory changed or is too recent to trust, a file vanished, many
-files changed, a state an adapter must decide on each scan) is "not proven": the
-caller lists and updates the slow way, which writes a new snapshot.
+the listing would read them, indexed, and the snapshot updated (`catch_up`). Anything
+else is "not proven": the caller lists and updates the slow way, which writes a new
+snapshot.
 """
 
 from __future__ import annotations
 
 import marshal
-import os
 import sqlite3
-import sys
 from collections.abc import Iterator, Mapping
 
-from sessionview.store.index.records import BY_LOCK, STATIC, stat_key
+from sessionview.store.index.proof import TAG, absolute, changed_files, file_fact, listing_facts
 from sessionview.store.search.db import transaction
 
 TYPE_CHECKING = False
@@ -44,12 +32,11 @@ if TYPE_CHECKING:
     from typing import Any
 
     from sessionview.store.index import SessionIndex
-    from sessionview.store.liveness import LivenessProbe
     from sessionview.store.roots import Root
     from sessionview.store.search.listing import Listed
 
-#: Marshal's format belongs to the Python that wrote it: another one reads no snapshot.
-_TAG = f"sv-search-snapshot-4 {sys.implementation.cache_tag} {marshal.version}"
+#: A snapshot written by another Python or another record cache version proves nothing.
+_TAG = f"sv-search-snapshot-5 {TAG}"
 
 
 def roots_key(roots: Sequence[Root], reuse_listings: bool) -> str | None:
@@ -129,41 +116,9 @@ def current(con: sqlite3.Connection, key: str) -> Proof | None:
         return None
     if tag != _TAG:
         return None
-    from sessionview.store.index.walk_cache import walk_still_valid
-
-    if not all(walk_still_valid(walk) for walk in walks):
+    changed = changed_files(walks, files, MAX_CHANGED if simple else 0)
+    if changed is None:
         return None
-    probe = None
-    if any(fact[6] is not None for fact in files):
-        from sessionview.store.liveness import LivenessProbe
-
-        # `/proc/locks` is read in a thread while the files are stat'ed: the kernel
-        # can take 10-20 ms to answer, as the listing found.
-        probe = LivenessProbe()
-        probe.prefetch_locks()
-    stat = os.stat
-    changed: list[str] = []
-    for path, dev, ino, size, mtime_ns, ctime_ns, verdict in files:
-        try:
-            st = stat(path)
-        except OSError:
-            return None
-        if (
-            st.st_mtime_ns != mtime_ns
-            or st.st_size != size
-            or st.st_ino != ino
-            or st.st_ctime_ns != ctime_ns
-            or st.st_dev != dev
-        ):
-            changed.append(path)
-        elif verdict is not None:
-            assert probe is not None
-            if probe.is_locked(path, st) != verdict:
-                changed.append(path)
-        else:
-            continue
-        if len(changed) > MAX_CHANGED or not simple:
-            return None
     return Proof(Sessions(con, key, best), list(problems), changed, data)
 
 
@@ -231,10 +186,10 @@ def catch_up(
     probe = LivenessProbe()
     facts = {}
     for path, (entry, record) in fresh.items():
-        fact = _file_fact(path, entry, record, probe)
+        fact = file_fact(path, entry, record, probe)
         if fact is None or entry.state == "corrupt":
             return False
-        facts[_absolute(path)] = fact
+        facts[absolute(path)] = fact
     entries = [entry for entry, _ in fresh.values()]
     Indexer(con).update([Listed(e) for e in entries], only=True)
     with transaction(con):
@@ -243,7 +198,7 @@ def catch_up(
             return False
         rows = {}
         for entry in entries:
-            path = _absolute(entry.path)
+            path = absolute(entry.path)
             listed = Listed(entry)
             rows[path] = (
                 path,
@@ -273,7 +228,7 @@ def save(con: sqlite3.Connection, key: str, index: SessionIndex, best: Sequence[
     """Keep what the listing `index` just made (its best entries `best`) as the
     snapshot for `key`; False (and any old snapshot for `key` removed) when a file's
     state is not provable by stat and lock alone, or a file changed meanwhile."""
-    facts = _facts(index, best)
+    facts = listing_facts(index, len(best))
     with transaction(con):
         # The index must hold every file as this listing saw it (another process may
         # have indexed another version of one meanwhile).
@@ -285,14 +240,14 @@ def save(con: sqlite3.Connection, key: str, index: SessionIndex, best: Sequence[
 
         sessions = []
         for e in best:
-            path = _absolute(e.path)
+            path = absolute(e.path)
             if path in ids:
                 recency = Listed(e).recency()  # as the search sorts by it
                 sessions.append((path, ids[path], e.format, e.state, e.updated, recency))
         kept = dict(con.execute("SELECT path, sig FROM listed WHERE roots = ?", (key,)))
-        gone = set(kept) - {_absolute(e.path) for e in best}
+        gone = set(kept) - {absolute(e.path) for e in best}
         con.executemany("DELETE FROM listed WHERE roots = ? AND path = ?", [(key, p) for p in gone])
-        _write(con, key, (*facts, tuple(sessions)), best, kept)
+        _write(con, key, (_TAG, *facts, tuple(sessions)), best, kept)
     return True
 
 
@@ -305,7 +260,7 @@ def _write(
 ) -> None:
     """The snapshot blob, and the rows of `entries` that changed (inside a transaction)."""
     if kept is None:
-        paths = [_absolute(e.path) for e in entries]
+        paths = [absolute(e.path) for e in entries]
         kept = dict(
             con.execute(
                 f"SELECT path, sig FROM listed WHERE roots = ? AND path IN"
@@ -315,7 +270,7 @@ def _write(
         )
     changed = []
     for entry in entries:
-        path = _absolute(entry.path)
+        path = absolute(entry.path)
         sig = repr((entry.key, entry.state, entry.format, entry.updated))
         if kept.get(path) != sig:
             row = (entry.format, entry.state, entry.updated, entry.json_row())
@@ -343,54 +298,9 @@ def _indexed_as_listed(con: sqlite3.Connection, best: Sequence[Any]) -> dict[str
     for e in best:
         if e.state == "corrupt":
             continue
-        path = _absolute(e.path)
+        path = absolute(e.path)
         found = indexed.get(path)
         if found is None or found[1] != tuple(e.key):
             return None
         ids[path] = found[0]
     return ids
-
-
-def _absolute(path: str) -> str:
-    """The path as search knows a file (`listing.Listed.path`)."""
-    return path if path.startswith("/") else os.path.abspath(path)
-
-
-def _facts(index: SessionIndex, best: Sequence[Any]) -> tuple[Any, ...] | None:
-    """`(tag, walks, files, problems, simple)` of the listing `index` just made."""
-    walks, entries = index.last_scan()
-    if any(walk is None for walk in walks):
-        return None
-    from sessionview.store.liveness import LivenessProbe
-
-    probe = LivenessProbe()
-    files = []
-    for path, (entry, record) in entries.items():
-        fact = _file_fact(path, entry, record, probe)
-        if fact is None:
-            return None
-        files.append(fact)
-    simple = len(entries) == len(best)  # every file its own session: nothing folded
-    return (_TAG, tuple(walks), tuple(files), tuple(index.problems), simple)
-
-
-def _file_fact(path: str, entry: Any, record: Any, probe: LivenessProbe) -> tuple[Any, ...] | None:
-    """What proves a file's listing entry: `(path, dev, ino, size, mtime_ns, ctime_ns,
-    lock verdict or None)`; None when stat and lock cannot prove it."""
-    if record is None or entry.key != record.key or entry.row is None:
-        return None  # not from a cached record: unreadable, or not cached
-    if record.mode == STATIC:
-        verdict = None
-    elif record.mode == BY_LOCK:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        if stat_key(st) != tuple(entry.key):
-            return None
-        verdict = probe.is_locked(path, st)
-        if record.locked_row(verdict) != (entry.state, entry.row):
-            return None  # the verdict now is not the one the listing saw
-    else:
-        return None  # the adapter decides on every scan
-    return (_absolute(path), *record.key, record.ctime_ns, verdict)

@@ -1,0 +1,112 @@
+"""`ls --json`'s last output, printed again when nothing it rests on changed.
+
+A warm listing that finds every file unchanged prints what it printed last time, but
+still loads the whole record cache and builds an entry per file to find that out.
+After a listing whose every row stat and lock can prove (`proof.listing_facts`), its
+output is kept with those facts in one file per set of roots and states
+(`listings/` next to the record cache). The next listing of the same roots checks the
+facts (`proof.changed_files`) and, when none moved, prints the kept bytes: no record
+cache, no entries. Anything that moved means the usual listing, which keeps a new one.
+
+A fast path of `fast_paths.py` (`last_listing`): `benchmarks/bench_ls.py` measures
+the warm listing with it switched off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import threading
+import zlib
+
+from sessionview.store.index.proof import TAG, changed_files, listing_facts
+
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sessionview.store.index.session_index import SessionIndex
+
+#: Listings kept per cache directory (one per set of roots and states listed).
+KEEP = 8
+
+
+def listing_key(index: SessionIndex, states: Iterable[str] | None) -> str:
+    """What a kept listing is for: the roots (with their formats) and the states shown."""
+    from sessionview.store.index.adapters import active_formats
+
+    roots = [(r.dir, r.format or "", active_formats(r)) for r in index.roots]
+    return repr((roots, sorted(states) if states is not None else None))
+
+
+def _file_of(index: SessionIndex, key: str) -> str | None:
+    if index.cache_path is None or not index.reuse_listings:
+        return None  # no cache, or every directory must be listed every time
+    # A short name for the key; the file holds the whole key, checked when read.
+    name = f"{zlib.crc32(key.encode()):08x}.bin"
+    return os.path.join(os.path.dirname(index.cache_path), "listings", name)
+
+
+def proven(index: SessionIndex, states: Iterable[str] | None) -> tuple[bytes, list[str]] | None:
+    """`(output, problems)` of the last listing of these roots and states when every
+    fact it rested on still holds; else None."""
+    key = listing_key(index, states)
+    path = _file_of(index, key)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            tag, kept_key, walks, files, problems, output = marshal.loads(fh.read())
+    except (OSError, ValueError, TypeError, EOFError):
+        return None
+    if tag != TAG or kept_key != key or type(output) is not bytes:
+        return None
+    if changed_files(walks, files, 0) != []:
+        return None
+    return output, list(problems)
+
+
+def keep(
+    index: SessionIndex, states: Iterable[str] | None, output: bytes
+) -> threading.Thread | None:
+    """Keep `output`, the listing `index` just made, for `proven`; in the (non-daemon)
+    thread returned, so the caller prints meanwhile. A listing stat and lock cannot
+    prove removes the one kept before."""
+    key = listing_key(index, states)
+    path = _file_of(index, key)
+    if path is None:
+        return None
+    thread = threading.Thread(
+        target=_keep, args=(index, key, path, output), name="sessionview-keep-listing"
+    )
+    thread.start()
+    return thread
+
+
+def _keep(index: SessionIndex, key: str, path: str, output: bytes) -> None:
+    facts = listing_facts(index, listed=0)  # (whether rows fold does not matter here)
+    if facts is None:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return
+    walks, files, problems, _simple = facts
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(marshal.dumps((TAG, key, walks, files, problems, output)))
+        os.replace(tmp, path)
+        _forget_oldest(os.path.dirname(path))
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _forget_oldest(directory: str) -> None:
+    """At most `KEEP` listings: the least recently written go."""
+    with os.scandir(directory) as it:
+        kept = [(e.stat().st_mtime_ns, e.path) for e in it if e.name.endswith(".bin")]
+    for _, path in sorted(kept)[:-KEEP]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)

@@ -9,36 +9,21 @@ from __future__ import annotations
 import os
 from collections import namedtuple
 
-from sessionview.store import fast_paths
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from pathlib import Path
 
 
-def posix_path(text: str) -> str:
-    """`str(PurePosixPath(text))` without importing pathlib: empty and `.` parts go,
-    `..` stays, a leading `//` (but not `///`) is kept. A test checks it against pathlib."""
-    if not text:
-        return "."
-    if text.startswith("//") and not text.startswith("///"):
-        anchor = "//"
-    elif text.startswith("/"):
-        anchor = "/"
-    else:
-        anchor = ""
-    parts = [part for part in text.split("/") if part and part != "."]
-    return anchor + "/".join(parts) or "."
-
-
 def normalized(text: str) -> str:
-    """`posix_path(text)`, or pathlib's own answer with that fast path switched off."""
-    if fast_paths.enabled("posix_path"):
-        return posix_path(text)
-    from pathlib import PurePosixPath
+    """The directory as `str(PurePosixPath(text))` spells it: `os.path.normpath` gives
+    the same without importing pathlib, except for `..`, which it folds away (and
+    `a/link/..` is not `a` when `link` is a symlink): such a path asks pathlib."""
+    if ".." in text.split("/"):
+        from pathlib import PurePosixPath
 
-    return str(PurePosixPath(text))
+        return str(PurePosixPath(text))
+    return os.path.normpath(text)
 
 
 class Root(namedtuple("Root", ("dir", "format"), defaults=(None,))):

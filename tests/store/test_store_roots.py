@@ -1,4 +1,5 @@
-"""Roots keep their directory as pathlib would spell it, without importing pathlib."""
+"""Roots keep their directory as pathlib would spell it, without importing pathlib
+(unless it holds `..`)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sessionview.store.index import disk_cache, walk_cache
-from sessionview.store.roots import Root, posix_path, resolve_roots
+from sessionview.store.roots import Root, normalized, resolve_roots
 from sessionview.store.writer import SessionWriter
 
 
 @given(st.lists(st.sampled_from(["", ".", "..", "a", "b c", "~", "/"]), max_size=8).map("/".join))
-def test_posix_path_is_purepath(text: str) -> None:
-    assert posix_path(text) == str(PurePosixPath(text))
+def test_a_root_is_spelled_as_purepath_spells_it(text: str) -> None:
+    assert normalized(text) == str(PurePosixPath(text))
 
 
 @given(st.text(alphabet="/.a", max_size=12))
-def test_posix_path_on_slashes_and_dots(text: str) -> None:
-    assert posix_path(text) == str(PurePosixPath(text))
+def test_a_root_on_slashes_and_dots_is_spelled_as_purepath_spells_it(text: str) -> None:
+    assert normalized(text) == str(PurePosixPath(text))
 
 
 def test_root_takes_a_path_or_a_string_and_gives_a_path(tmp_path: Path) -> None:

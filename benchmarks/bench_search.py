@@ -93,17 +93,25 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.Comple
     return time.perf_counter() - start, result
 
 
-def median_time(cmd: list[str], env: dict[str, str], repeat: int) -> tuple[float, float]:
-    """Median wall time and median CPU time (user + system) of `repeat` runs, after one
-    untimed run (the page cache warm for grep and search alike): on a shared, loaded
-    machine the CPU time says more about the work than the wall time."""
-    timed(cmd, env)
-    walls, cpus = [], []
+def median_times(
+    cmds: list[list[str]], env: dict[str, str], repeat: int
+) -> list[tuple[float, float]]:
+    """Median wall time and median CPU time (user + system) of `repeat` runs of each
+    command, after one untimed run each (the page cache warm for grep and search
+    alike), their runs taken in turn (a, b, a, b, ...): a virtual machine's speed
+    drifts by a third within a minute here, and a baseline timed a minute before its
+    rival would carry that drift into their ratio. On a shared, loaded machine the CPU
+    time says more about the work than the wall time."""
+    for cmd in cmds:
+        timed(cmd, env)
+    walls: list[list[float]] = [[] for _ in cmds]
+    cpus: list[list[float]] = [[] for _ in cmds]
     for _ in range(repeat):
-        before = _children_cpu()
-        walls.append(timed(cmd, env)[0])
-        cpus.append(_children_cpu() - before)
-    return statistics.median(walls), statistics.median(cpus)
+        for i, cmd in enumerate(cmds):
+            before = _children_cpu()
+            walls[i].append(timed(cmd, env)[0])
+            cpus[i].append(_children_cpu() - before)
+    return [(statistics.median(w), statistics.median(c)) for w, c in zip(walls, cpus, strict=True)]
 
 
 def orjson_parse_all(roots: list[Path]) -> tuple[float, int]:
@@ -187,9 +195,8 @@ def main() -> int:
     for label, word in (("rare word", RARE), ("rare phrase", PHRASE), ("common word", COMMON)):
         grep_word = word.strip('"')
         grep_cmd = ["grep", "-rliF", grep_word, *map(str, roots)]
-        grep_s, grep_cpu = median_time(grep_cmd, env, args.repeat)
         cmd = [*sv, "search", word, "--json", *dirs]
-        ours, ours_cpu = median_time(cmd, env, args.repeat)
+        (grep_s, grep_cpu), (ours, ours_cpu) = median_times([grep_cmd, cmd], env, args.repeat)
         found = len(json.loads(timed(cmd, env)[1].stdout))
         target = "target >= 10x" if label != "common word" else "target >= 1x"
         print(
@@ -200,14 +207,19 @@ def main() -> int:
         )
 
     cmd = [*sv, "search", RARE, "--json", *dirs]
-    unchanged, unchanged_cpu = median_time(cmd, env, args.repeat)
-    grown, grown_cpu = [], []
+    timed(cmd, env)
+    # In turn, as the queries above: an unchanged index, then one 10 sessions grew.
+    kept, kept_cpu, grown, grown_cpu = [], [], [], []
     for round_ in range(args.repeat):
+        before = _children_cpu()
+        kept.append(timed(cmd, env)[0])
+        kept_cpu.append(_children_cpu() - before)
         for path in copies[3:13]:
             append_chunk(path, f"round {round_} another line of work on the build")
         before = _children_cpu()
         grown.append(timed(cmd, env)[0])
         grown_cpu.append(_children_cpu() - before)
+    unchanged, unchanged_cpu = statistics.median(kept), statistics.median(kept_cpu)
     after, after_cpu = statistics.median(grown), statistics.median(grown_cpu)
     print(
         f"incremental: 10 sessions grew: {after * 1000:.0f} ms (cpu {after_cpu * 1000:.0f}) "

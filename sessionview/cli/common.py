@@ -115,7 +115,14 @@ def json_bytes(data: Any, *, indent: bool = True) -> bytes:
     return dumps_lenient(data, indent=indent)
 
 
-def write_json(data: Any) -> None:
+def write_json(data: Any, *, few: bool = False) -> None:
+    """`data` as indented JSON on stdout; `few`: a few rows from a command that needs
+    no orjson otherwise, written by the stdlib encoder (`json_stdlib`, the same bytes)."""
+    if few:
+        from sessionview.store import json_stdlib
+
+        sys.stdout.buffer.write(json_stdlib.dumps(data, indent=True) + b"\n")
+        return
     sys.stdout.buffer.write(json_bytes(data) + b"\n")
 
 

@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     if not text.strip():
         # Any text is a valid query: a blank one finds nothing, and says what to type.
         if args.json:
-            common.write_json([])
+            common.write_json([], few=True)
         else:
             print('nothing to search for: give words, "a phrase" or prefix*')
         return 0
@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"sessionview: {common.safe_line(problem)}", file=sys.stderr)
     if args.json:
-        common.write_json([r.to_json() for r in results])
+        common.write_json([r.to_json() for r in results], few=True)
         return 0
     if not results:
         filtered = args.agent or args.state or args.kind or args.since

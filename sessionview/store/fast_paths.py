@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 #: Every fast path, by the name `SESSIONVIEW_PLAIN` takes.
-NAMES = ("quick_args", "userdirs", "last_listing")
+NAMES = ("quick_args", "userdirs", "last_listing", "split_stat")
 
 _PLAIN = frozenset(os.environ.get("SESSIONVIEW_PLAIN", "").replace(" ", "").split(","))
 

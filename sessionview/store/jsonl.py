@@ -214,36 +214,12 @@ def last_complete_lines(
 def dumps_lenient(data: Any, *, indent: bool = False) -> bytes:
     """JSON for any facts or records: orjson, or for what it refuses (a file name that
     is not UTF-8, nesting deeper than its 254 levels) the stdlib encoder, with bytes
-    that are not UTF-8 shown as `\\xff` escapes. Output only; never parsed back for paths."""
+    that are not UTF-8 shown as `\\xff` escapes (`json_stdlib.dumps`, the same bytes).
+    Output only; never parsed back for paths."""
     try:
         return orjson.dumps(data, option=orjson.OPT_INDENT_2 if indent else 0)
     except orjson.JSONEncodeError:
         pass
-    import json
-    import sys
+    from sessionview.store import json_stdlib
 
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 20_000))  # orjson reads at most 1024 levels
-    try:
-        text = json.dumps(_utf8_safe(data), ensure_ascii=False, indent=2 if indent else None)
-    finally:
-        sys.setrecursionlimit(limit)
-    return text.encode("utf-8")
-
-
-def _utf8_safe(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-            return value
-        except UnicodeEncodeError:
-            try:
-                raw = value.encode("utf-8", "surrogateescape")
-            except UnicodeEncodeError:
-                return value.encode("utf-8", "backslashreplace").decode("utf-8")
-            return raw.decode("utf-8", "backslashreplace")
-    if isinstance(value, dict):
-        return {_utf8_safe(str(k)): _utf8_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_utf8_safe(v) for v in value]
-    return value
+    return json_stdlib.dumps(data, indent=indent)

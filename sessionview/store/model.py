@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sessionview.store.rows import ROW_FIELDS as ROW_FIELDS  # re-exported
+from sessionview.store.rows import row_session_id
+from sessionview.store.rows import session_row as session_row  # re-exported
 from sessionview.store.states import SessionState as SessionState  # re-exported
 
 STATE_GLYPHS: dict[SessionState, str] = {
@@ -138,7 +141,7 @@ class SessionInfo:
     def from_json(cls, data: dict[str, Any]) -> SessionInfo:
         """Inverse of `to_json` (used by the on-disk index cache)."""
         ref = data["id"]
-        sid = data.get("session_id") or ref
+        sid = row_session_id(data)
         files = data.get("files") or ()
         return cls(
             id=sid,
@@ -168,58 +171,3 @@ def _iso(value: datetime | None) -> str | None:
 
 def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-#: The keys of a listing row (`ls --json`, the index cache), in their order.
-ROW_FIELDS: tuple[str, ...] = (
-    "id", "format", "state", "state_reason", "path", "created_at", "updated_at", "chunks",
-    "bytes", "title", "usage", "parents", "sandbox", "error", "cwd", "extra", "session_id",
-    "files",
-)  # fmt: skip
-
-
-def session_row(
-    ref: str,
-    fmt: str,
-    state: str,
-    reason: str,
-    *,
-    path: str = "",
-    created_at: str | None = None,
-    updated_at: str | None = None,
-    chunks: int = 0,
-    size: int = 0,
-    title: str = "",
-    usage: dict[str, Any] | None = None,
-    parents: list[str] | None = None,
-    sandbox: Any = None,
-    error: str | None = None,
-    cwd: str | None = None,
-    extra: dict[str, Any] | None = None,
-    session_id: str | None = None,
-    files: list[dict[str, str]] | None = None,
-) -> dict[str, Any]:
-    """A listing row, the one place its shape is built (keys in `ROW_FIELDS` order):
-    `SessionInfo.to_json` and the adapters' `read_facts_row` both build it here.
-    `ref` is the id as listed (qualified or bare), `session_id` the session's own id
-    (`ref` when not given)."""
-    return {
-        "id": ref,
-        "format": fmt,
-        "state": state,
-        "state_reason": reason,
-        "path": path,
-        "created_at": created_at,
-        "updated_at": updated_at,
-        "chunks": chunks,
-        "bytes": size,
-        "title": title,
-        "usage": usage,
-        "parents": [] if parents is None else parents,
-        "sandbox": sandbox,
-        "error": error,
-        "cwd": cwd,
-        "extra": {} if extra is None else extra,
-        "session_id": ref if session_id is None else session_id,
-        "files": [] if files is None else files,
-    }

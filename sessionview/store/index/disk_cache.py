@@ -22,6 +22,10 @@ import os
 import threading
 import zlib
 
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
+if TYPE_CHECKING:
+    from typing import Any
+
 #: 5: rows count chunks as the transcript shows them (Claude, Codex), Claude subagents are
 #: walked into, and nanobot rows are re-checked every scan (the checkpoint sidecar).
 #: 6: each file's entry keeps the formats it was detected among (a verdict is reused
@@ -53,17 +57,10 @@ def load(path: str) -> tuple[dict, dict]:
     payload = memoryview(data)[start:]
     if zlib.crc32(payload) != int.from_bytes(data[len(MAGIC) : start], "big"):
         return {}, {}
-    # 100,000 small objects at once: without this, the allocations alone set off
-    # several garbage collections that find nothing (a third of the load time).
-    was_enabled = gc.isenabled()
-    gc.disable()
     try:
-        loaded = marshal.loads(payload)
+        loaded = unmarshal(payload)
     except (EOFError, ValueError, TypeError):
         return {}, {}
-    finally:
-        if was_enabled:
-            gc.enable()
     if (
         type(loaded) is tuple
         and len(loaded) == 3
@@ -73,6 +70,19 @@ def load(path: str) -> tuple[dict, dict]:
     ):
         return loaded[1], loaded[2]
     return {}, {}
+
+
+def unmarshal(data: bytes | memoryview) -> Any:
+    """`marshal.loads` of data the listing kept; its errors are the caller's."""
+    # 100,000 small objects at once: without this, the allocations alone set off
+    # several garbage collections that find nothing (a third of the load time).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return marshal.loads(data)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def save(path: str, files: dict, walks: dict) -> None:

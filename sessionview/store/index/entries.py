@@ -67,6 +67,15 @@ class IndexEntry:
             self.info = SessionInfo.from_json(orjson.loads(self.row))
         return self.info
 
+    def row_data(self) -> dict[str, Any]:
+        """The row as data (without building the record when only its bytes are known)."""
+        if self.info is not None or self.row is None:
+            return self.materialize().to_json()
+        import orjson
+
+        data: dict[str, Any] = orjson.loads(self.row)
+        return data
+
     def json_row(self) -> bytes:
         if self.row is None:
             from sessionview.store.jsonl import dumps_lenient

@@ -20,6 +20,7 @@ import os
 import threading
 import zlib
 
+from sessionview.store.index.disk_cache import unmarshal
 from sessionview.store.index.proof import TAG, changed_files, listing_facts
 
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
@@ -57,7 +58,7 @@ def proven(index: SessionIndex, states: Iterable[str] | None) -> tuple[bytes, li
         return None
     try:
         with open(path, "rb") as fh:
-            tag, kept_key, walks, files, problems, output = marshal.loads(fh.read())
+            tag, kept_key, walks, files, problems, output = unmarshal(fh.read())
     except (OSError, ValueError, TypeError, EOFError):
         return None
     if tag != TAG or kept_key != key or type(output) is not bytes:

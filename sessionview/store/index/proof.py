@@ -31,6 +31,7 @@ from sessionview.store.index.walk_cache import walk_still_valid
 
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from sessionview.store.index.session_index import SessionIndex
@@ -61,6 +62,8 @@ def listing_facts(index: SessionIndex, listed: int) -> tuple[Any, ...] | None:
         if fact is None:
             return None
         files.append(fact)
+    # A walk's directories prove it; its files are in `files` already.
+    walks = [(walked_ns, dirs, (), foreign) for walked_ns, dirs, _claimed, foreign in walks]
     return (tuple(walks), tuple(files), tuple(index.problems), len(entries) == listed)
 
 
@@ -92,19 +95,49 @@ def changed_files(walks: Any, files: Any, limit: int) -> list[str] | None:
     many files changed)."""
     if not all(walk_still_valid(walk) for walk in walks):
         return None
+    verdicts = [fact for fact in files if fact[6] is not None]
     probe = None
-    if any(fact[6] is not None for fact in files):
+    if verdicts:
         from sessionview.store.liveness import LivenessProbe
 
-        # `/proc/locks` is read in a thread while the files are stat'ed: the kernel
-        # can take 10-20 ms to answer, as the listing found.
         probe = LivenessProbe()
-        probe.prefetch_locks()
+
+    def meanwhile() -> None:
+        # `/proc/locks` is read in a thread while the files are stat'ed (after the
+        # fork: the child must start alone): the kernel can take 10-20 ms to answer.
+        if probe is not None:
+            probe.prefetch_locks()
+
+    if _may_split(len(files)):
+        changed = _split_moved(files, limit, meanwhile)
+    else:
+        meanwhile()
+        changed = _moved(files, limit)
+    if changed is None:
+        return None
+    if probe is not None:
+        gone = set(changed)
+        for path, _dev, _ino, _size, _mtime, _ctime, verdict in verdicts:
+            if path in gone:
+                continue
+            try:
+                st = os.stat(path)  # again: the verdict is read against the file as it is
+            except OSError:
+                return None
+            if probe.is_locked(path, st) != verdict:
+                changed.append(path)
+                if len(changed) > limit:
+                    return None
+    return changed
+
+
+def _moved(files: Any, limit: int) -> list[str] | None:
+    """The files of `files` whose stat key moved; None when one vanished or more than
+    `limit` moved."""
     stat = os.stat
     changed: list[str] = []
-    by_lock: list[tuple[str, os.stat_result, Any]] = []
     # A plain loop: proving a listing is this and little else, once per file.
-    for path, dev, ino, size, mtime_ns, ctime_ns, verdict in files:
+    for path, dev, ino, size, mtime_ns, ctime_ns, _verdict in files:
         try:
             st = stat(path)
         except OSError:
@@ -119,17 +152,67 @@ def changed_files(walks: Any, files: Any, limit: int) -> list[str] | None:
             changed.append(path)
             if len(changed) > limit:
                 return None
-        elif verdict is not None:
-            by_lock.append((path, st, verdict))
-    # The verdicts after that loop: by then the /proc/locks read is done, and no file
-    # waited for it.
-    for path, st, verdict in by_lock:
-        assert probe is not None
-        if probe.is_locked(path, st) != verdict:
-            changed.append(path)
-            if len(changed) > limit:
-                return None
     return changed
+
+
+#: Below this many files one process stats them all (a fork costs about what 500 do).
+SPLIT_AT = 4000
+
+
+def _may_split(count: int) -> bool:
+    if count < SPLIT_AT or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+        return False
+    import threading
+
+    from sessionview.store import fast_paths
+
+    # A fork copies only the calling thread: with others running (a watcher, a test
+    # runner's) one of them could hold a lock the child would then wait on forever.
+    return fast_paths.enabled("split_stat") and threading.active_count() == 1
+
+
+def _split_moved(files: Any, limit: int, meanwhile: Callable[[], None]) -> list[str] | None:
+    """`_moved` with the second half of the files stat'ed by a forked child on another
+    core: a `stat` is a system call, and 10,000 of them were a third of a search
+    answered from the index. The child only stats and writes its answer to a pipe;
+    the parent runs `meanwhile` once the child is started, then stats the first half."""
+    half = len(files) // 2
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        meanwhile()
+        return _moved(files, limit)
+    if pid == 0:  # the child: stat, answer, leave without running any cleanup
+        status = 1
+        try:
+            os.close(read_end)
+            answer = marshal.dumps(_moved(files[half:], limit))
+            view = memoryview(answer)
+            while view:
+                view = view[os.write(write_end, view) :]
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    try:
+        meanwhile()
+        first = _moved(files[:half], limit)
+        parts = []
+        while chunk := os.read(read_end, 1 << 16):
+            parts.append(chunk)
+    finally:
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    try:
+        second = marshal.loads(b"".join(parts)) if status == 0 else _moved(files[half:], limit)
+    except (EOFError, ValueError, TypeError):
+        second = _moved(files[half:], limit)
+    if first is None or second is None or len(first) + len(second) > limit:
+        return None
+    return first + second
 
 
 def absolute(path: str) -> str:

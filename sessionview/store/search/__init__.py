@@ -169,6 +169,8 @@ class SearchIndex:
                 sessions = {f: s for f, s in sessions.items() if keep(s)}
             try:
                 results = search_files(con, text, sessions, roles=roles_mask(kinds), limit=limit)
+                for result in results:
+                    result.listed.row()  # read now, while the connection is open
             except snapshot.Stale:
                 return None
             return results, proof.problems

@@ -57,6 +57,14 @@ class Listed:
         listed._recency = recency
         return listed
 
+    def row(self) -> dict[str, Any]:
+        """The session's listing row (as `ls --json` prints it), without building the
+        record when the listing has the row."""
+        if self._info is not None:
+            return self._info.to_json()
+        data: dict[str, Any] = self._source.row_data()
+        return data
+
     def info(self) -> SessionInfo:
         if self._info is None:
             self._info = self._source.materialize()

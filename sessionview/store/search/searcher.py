@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from sessionview.store.rows import row_session_id
 from sessionview.store.search.body import unpack
 from sessionview.store.search.db import CHUNK_SHIFT, FILE_SHIFT, file_range
 from sessionview.store.search.listing import Listed
@@ -36,8 +36,7 @@ MARK_OPEN = "«"
 MARK_CLOSE = "»"
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One matching chunk: its index, its kind as `show --json` names it, an excerpt.
 
     `excerpt` is `(text, is_match)` segments of raw (untrusted) text on one line.
@@ -63,24 +62,30 @@ class Hit:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class SessionHits:
-    """A session that matches every term, with its best hits."""
+class SessionHits(NamedTuple):
+    """A session that matches every term, with its best hits (named tuples, not
+    dataclasses: see `query.py`)."""
 
-    info: SessionInfo
+    listed: Listed
     hits: tuple[Hit, ...]
     matching_chunks: int
     score: float
 
+    @property
+    def info(self) -> SessionInfo:
+        """The session's row as a record (made when first asked for)."""
+        return self.listed.info()
+
     def to_json(self) -> dict[str, Any]:
-        """The row `search --json` prints (excerpts terminal-safe, matches marked)."""
-        info = self.info
+        """The row `search --json` prints (excerpts terminal-safe, matches marked),
+        from the listing row itself: printing needs no record."""
+        row = self.listed.row()
         return {
-            "id": info.id,
-            "format": info.format,
-            "state": info.state.value,
-            "title": info.title,
-            "path": info.path,
+            "id": row_session_id(row),
+            "format": row["format"],
+            "state": row["state"],
+            "title": row.get("title", ""),
+            "path": row["path"],
             "hits": [{"chunk": h.chunk, "kind": h.kind, "excerpt": h.marked()} for h in self.hits],
         }
 
@@ -194,9 +199,7 @@ def search_files(
         scores = {f: _shown_bm25(shown.get(f, []), terms, avgdl) for f in common}
         ranked = sorted(common, key=lambda f: (scores[f], -ids[f].recency()))
         return [
-            SessionHits(
-                ids[f].info(), hits.get(f, ()), _matching_chunks(con, terms, f, where), scores[f]
-            )
+            SessionHits(ids[f], hits.get(f, ()), _matching_chunks(con, terms, f, where), scores[f])
             for f in ranked
         ]
     total = _total_rows(con)
@@ -237,6 +240,15 @@ def _newest_if_common(
     hundreds of thousands of chunks (and its weight is near nothing there anyway)."""
     if limit is None:
         return None
+    for term in terms:
+        # A term in fewer than `limit` chunks of the whole index is in fewer sessions
+        # still: the walk could not find `limit` (a rare word's answer, without it).
+        rows = con.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT {int(limit)})",
+            (term.fts(),),
+        ).fetchone()[0]
+        if rows < limit:
+            return None
     probe = max(2 * limit, COMMON_PROBE)
     for checked, found in _probe_newest(con, terms, _newest(ids), where):
         common = 2 * len(found) >= checked
@@ -280,7 +292,7 @@ def _answer(
     """The ranked sessions with their hits (excerpts read for these only)."""
     counts = {f: _matching_chunks(con, terms, f, where) for f in ranked}
     hits = _hits(con, terms, ranked, where, max_hits)
-    return [SessionHits(ids[f].info(), hits.get(f, ()), counts[f], scores[f]) for f in ranked]
+    return [SessionHits(ids[f], hits.get(f, ()), counts[f], scores[f]) for f in ranked]
 
 
 class ListedIds(dict[int, Listed]):
@@ -417,6 +429,9 @@ def _average_length(con: sqlite3.Connection) -> float:
     return max((values[1] + values[2]) / values[0], 1.0)
 
 
+#: Characters of a shown chunk in which a common query's terms are counted for BM25.
+TF_SCAN = 8_000
+
 #: FTS5's bm25() constants.
 K1 = 1.2
 B = 0.75
@@ -444,9 +459,12 @@ def _shown_bm25(texts: list[str], terms: list[Term], avgdl: float) -> float:
     for term in terms:
         best = 0.0
         for text in texts:
-            # Counted in the first `EXCERPT_SCAN` characters (a term's weight saturates
-            # long before), the length from the spaces (no tokenizing in Python).
-            tf = _term_count(text[:EXCERPT_SCAN], term)
+            # Counted in the first `TF_SCAN` characters and scaled to the whole text (a
+            # term's weight saturates long before the count is exact), the length from
+            # the spaces (no tokenizing in Python).
+            tf = _term_count(text[:TF_SCAN], term)
+            if len(text) > TF_SCAN:
+                tf = tf * len(text) / TF_SCAN
             if tf:
                 dl = text.count(" ") + text.count("\n") + 1
                 score = tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))

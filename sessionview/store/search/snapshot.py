@@ -23,6 +23,7 @@ import marshal
 import sqlite3
 from collections.abc import Iterator, Mapping
 
+from sessionview.store.index.disk_cache import unmarshal
 from sessionview.store.index.proof import TAG, absolute, changed_files, file_fact, listing_facts
 from sessionview.store.search.db import transaction
 
@@ -55,30 +56,37 @@ class Stale(Exception):
 
 class _Row:
     """A listed session's row as the snapshot keeps it (what `Listed` asks of a
-    listing entry: `updated`, `materialize()`); read from the index only for the
-    sessions shown."""
+    listing entry: `updated`, `row_data()`, `materialize()`); read from the index only
+    for the sessions shown, while the search's connection is open."""
 
-    __slots__ = ("_con", "_roots", "info", "path", "updated")
+    __slots__ = ("_con", "_data", "_roots", "info", "path", "updated")
 
     def __init__(self, con: sqlite3.Connection, roots: str, path: str, updated: str) -> None:
         self._con = con
         self._roots = roots
         self.path = path
         self.updated = updated
+        self._data: dict[str, Any] | None = None
         self.info: Any = None
 
-    def materialize(self) -> Any:
-        if self.info is None:
-            import orjson
-
-            from sessionview.store.model import SessionInfo
+    def row_data(self) -> dict[str, Any]:
+        if self._data is None:
+            # The stdlib's parser: a search that prints a few rows needs no orjson.
+            import json
 
             found = self._con.execute(
                 "SELECT row FROM listed WHERE roots = ? AND path = ?", (self._roots, self.path)
             ).fetchone()
             if found is None:  # another search replaced the snapshot meanwhile
                 raise Stale(self.path)
-            self.info = SessionInfo.from_json(orjson.loads(found[0]))
+            self._data = json.loads(found[0])
+        return self._data
+
+    def materialize(self) -> Any:
+        if self.info is None:
+            from sessionview.store.model import SessionInfo
+
+            self.info = SessionInfo.from_json(self.row_data())
         return self.info
 
 
@@ -110,7 +118,7 @@ def current(con: sqlite3.Connection, key: str) -> Proof | None:
     if found is None:
         return None
     try:
-        data = marshal.loads(found[0])
+        data = unmarshal(found[0])
         tag, walks, files, problems, simple, best = data
     except (ValueError, TypeError, EOFError):
         return None
@@ -288,11 +296,14 @@ def _write(
 def _indexed_as_listed(con: sqlite3.Connection, best: Sequence[Any]) -> dict[str, int] | None:
     """The index's file ids of the listed sessions (corrupt ones are not indexed), when
     it holds every one of their files as the listing saw it; else None."""
+    query = "SELECT id, path, dev, ino, size, mtime_ns FROM files"
+    if len(best) <= 100:  # a few files caught up: look them up, not the whole table
+        paths = [absolute(e.path) for e in best]
+        rows = con.execute(f"{query} WHERE path IN ({','.join('?' * len(paths))})", paths)
+    else:
+        rows = con.execute(query)
     indexed = {
-        path: (file_id, (dev, ino, size, mtime))
-        for file_id, path, dev, ino, size, mtime in con.execute(
-            "SELECT id, path, dev, ino, size, mtime_ns FROM files"
-        )
+        path: (file_id, (dev, ino, size, mtime)) for file_id, path, dev, ino, size, mtime in rows
     }
     ids = {}
     for e in best:

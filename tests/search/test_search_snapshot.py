@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,47 @@ def test_rows_replaced_under_a_search_send_it_the_long_way(corpus, tmp_path):
     con.commit()
     con.close()
     assert fast(search, corpus, "migration") is None
+
+
+CLI_SEARCH = r"""
+import sys
+from sessionview.store.index import walk_cache
+walk_cache.RACY_NS = 0  # directories written a moment ago count as settled
+from sessionview.cli import main
+main(sys.argv[1:])
+heavy = {"dataclasses", "orjson", "sessionview.store.model", "textual"}
+print(sorted(heavy & set(sys.modules)), file=sys.stderr)
+"""
+
+
+def test_a_search_answered_from_the_kept_rows_prints_them_without_the_record_classes(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """The second search, proven by the snapshot, prints what the first (the long way)
+    printed, from the kept rows: no `dataclasses`, orjson or `SessionInfo` imported."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                CLI_SEARCH,
+                "search",
+                "migration",
+                "--json",
+                "--dir",
+                str(corpus),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            check=True,
+        )
+        for _ in range(2)
+    ]
+    long_way, proven = runs
+    assert len(json.loads(long_way.stdout)) == 5
+    assert proven.stdout == long_way.stdout
+    assert proven.stderr.strip() == "[]", proven.stderr
+    assert "dataclasses" in long_way.stderr, "the long way reads files with the adapters"

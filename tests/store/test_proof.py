@@ -1,0 +1,80 @@
+"""The proof that a listing is unchanged (`store/index/proof.py`): its stat loop split
+with a forked child, checked in a fresh single-threaded process (as the CLI runs it)
+against the same loop in one process, on real files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = r"""
+import json, os, sys
+from sessionview.store.index import proof
+from sessionview.store.index.walk_cache import RACY_NS
+
+directory = sys.argv[1]
+forks = []
+real_fork = os.fork
+def fork():
+    pid = real_fork()
+    if pid:
+        forks.append(pid)
+    return pid
+os.fork = fork
+proof.SPLIT_AT = 4  # split even these few files
+
+def facts():
+    out = []
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        st = os.stat(path)
+        out.append((path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, None))
+    return tuple(out)
+
+def walks():
+    st = os.stat(directory)
+    return ((st.st_ctime_ns + RACY_NS + 1, ((directory, st.st_ino, st.st_ctime_ns),), (), 0),)
+
+kept, kept_walks = facts(), walks()
+answers = {"unchanged": proof.changed_files(kept_walks, kept, 5)}
+paths = [f[0] for f in kept]
+for which, path in (("second", paths[-2]), ("first", paths[1])):
+    with open(path, "ab") as fh:
+        fh.write(b"more\n")
+    answers[which] = proof.changed_files(kept_walks, kept, 5)
+for path in paths[-6:]:
+    with open(path, "ab") as fh:
+        fh.write(b"more\n")
+answers["too many"] = proof.changed_files(kept_walks, kept, 5)
+answers["one process"] = proof._moved(kept, 100)
+os.unlink(paths[-1])
+answers["vanished"] = proof._split_moved(kept, 100, lambda: None)
+answers["forks"] = len(forks)
+print(json.dumps(answers))
+"""
+
+
+def test_the_forked_half_and_the_parents_half_each_report_what_moved(tmp_path: Path) -> None:
+    directory = tmp_path / "files"
+    directory.mkdir()
+    for i in range(40):
+        (directory / f"{i:03}.jsonl").write_text(f"line {i}\n")
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    answers = json.loads(result.stdout)
+    paths = sorted(str(p) for p in directory.iterdir()) + [str(directory / "039.jsonl")]
+    assert answers["unchanged"] == []
+    assert answers["second"] == [paths[-2]], "the child's half"
+    assert sorted(answers["first"]) == sorted([paths[1], paths[-2]]), "the parent's half"
+    assert answers["too many"] is None, "more than the limit moved"
+    assert sorted(answers["one process"]) == sorted([paths[1], *paths[-6:]])
+    assert answers["vanished"] is None, "a file the child could not stat"
+    assert answers["forks"] >= 4, "every check above but the one-process one forked"
+    assert result.stderr == ""

@@ -12,10 +12,13 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Any
 
 from sessionview import __version__
 from sessionview.cli.common import COMMANDS, dir_options, host_option
+
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -29,7 +29,8 @@ PROC_LOCKS = "/proc/locks"
 def _read_proc_locks() -> set[tuple[int, int, int]] | None:
     """`(major, minor, inode)` of every file with an flock/posix lock, or None if unknown."""
     try:
-        with open(PROC_LOCKS, encoding="ascii", errors="replace") as fh:
+        # ASCII text, read as UTF-8: that codec is loaded already (the ASCII one is not).
+        with open(PROC_LOCKS, encoding="utf-8", errors="replace") as fh:
             text = fh.read()
     except OSError:
         return None

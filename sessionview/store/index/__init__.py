@@ -17,10 +17,12 @@ One job per module:
 
 from __future__ import annotations
 
-from sessionview.store.index.adapters import BUILTIN_FORMATS
-from sessionview.store.index.entries import OPEN_STATE_VALUES
-from sessionview.store.index.resolve import resolve_id
-from sessionview.store.index.session_index import SessionIndex, default_cache_path
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
+if TYPE_CHECKING:
+    from sessionview.store.index.adapters import BUILTIN_FORMATS
+    from sessionview.store.index.entries import OPEN_STATE_VALUES
+    from sessionview.store.index.resolve import resolve_id
+    from sessionview.store.index.session_index import SessionIndex, default_cache_path
 
 __all__ = [
     "BUILTIN_FORMATS",
@@ -29,3 +31,24 @@ __all__ = [
     "default_cache_path",
     "resolve_id",
 ]
+
+#: Where each name lives: imported when first asked for, so that a module of this
+#: package (the proof a search checks, the disk cache) comes without the whole scan.
+_HOMES = {
+    "BUILTIN_FORMATS": "adapters",
+    "OPEN_STATE_VALUES": "entries",
+    "resolve_id": "resolve",
+    "SessionIndex": "session_index",
+    "default_cache_path": "session_index",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

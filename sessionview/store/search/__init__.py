@@ -14,7 +14,6 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
 
 from sessionview.store.search.db import SearchUnavailable, connect, default_path
 from sessionview.store.search.listing import Listed, as_listed
@@ -32,17 +31,22 @@ from sessionview.store.search.searcher import (
     search_files,
 )
 
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
+    from typing import Any, Protocol
+
     from sessionview.store.index import SessionIndex
     from sessionview.store.model import SessionInfo
     from sessionview.store.roots import Root
     from sessionview.store.search.indexer import ProgressFn, UpdateStats
 
 
-class Cancel(Protocol):
-    """What stops a query: a `threading.Event`, or anything with its `is_set`."""
+if TYPE_CHECKING:
 
-    def is_set(self) -> bool: ...
+    class Cancel(Protocol):
+        """What stops a query: a `threading.Event`, or anything with its `is_set`."""
+
+        def is_set(self) -> bool: ...
 
 
 class SearchCancelled(Exception):

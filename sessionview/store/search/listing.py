@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Any
 
     from sessionview.store.index.records import StatKey
     from sessionview.store.model import SessionInfo

@@ -11,28 +11,41 @@ in a session (AND within a session).
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections import namedtuple
 
 from sessionview.store.search.text import fold, gram_code, gram_runs, is_gram_char, word_spans
 
-# The records of a search are named tuples, not dataclasses: a CLI search answered from
-# the index imports no `dataclasses` (with the `inspect` it loads, a tenth of its time).
+# The records of a search are named tuples, not dataclasses, and `typing` is imported
+# for the type checker only: a CLI search answered from the index imports neither
+# `dataclasses` (with the `inspect` it loads) nor `typing`, a tenth of its time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+
+    class _WordTerm(NamedTuple):
+        words: tuple[str, ...]
+        prefix: bool = False
+
+    class _GramTerm(NamedTuple):
+        chars: str
+else:
+    _WordTerm = namedtuple("_WordTerm", ("words", "prefix"), defaults=(False,))
+    _GramTerm = namedtuple("_GramTerm", ("chars",))
 
 
-class WordTerm(NamedTuple):
+class WordTerm(_WordTerm):
     """Folded words that must be adjacent and in order; the last one a prefix if `prefix`."""
 
-    words: tuple[str, ...]
-    prefix: bool = False
+    __slots__ = ()
 
     def fts(self) -> str:
         return f'w : "{" ".join(self.words)}"' + (" *" if self.prefix else "")
 
 
-class GramTerm(NamedTuple):
+class GramTerm(_GramTerm):
     """A run of CJK/emoji characters that must occur as a substring."""
 
-    chars: str
+    __slots__ = ()
 
     def fts(self) -> str:
         codes = [gram_code(ch) for ch in self.chars]

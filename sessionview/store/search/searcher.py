@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections import namedtuple
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sessionview.store.rows import row_session_id
 from sessionview.store.search.body import unpack
@@ -20,8 +20,25 @@ from sessionview.store.search.listing import Listed
 from sessionview.store.search.query import GramTerm, Term, match_spans, parse
 from sessionview.store.search.text import ROLE_BITS
 
+TYPE_CHECKING = False  # as typing's, without importing typing (see `query.py`)
 if TYPE_CHECKING:
+    from typing import Any, NamedTuple
+
     from sessionview.store.model import SessionInfo
+
+    class _Hit(NamedTuple):
+        chunk: int
+        kind: str
+        excerpt: tuple[tuple[str, bool], ...]
+
+    class _SessionHits(NamedTuple):
+        listed: Listed
+        hits: tuple[Hit, ...]
+        matching_chunks: int
+        score: float
+else:
+    _Hit = namedtuple("_Hit", ("chunk", "kind", "excerpt"))
+    _SessionHits = namedtuple("_SessionHits", ("listed", "hits", "matching_chunks", "score"))
 
 #: Hits listed per session (its first matching chunks, in transcript order).
 MAX_HITS = 10
@@ -36,15 +53,11 @@ MARK_OPEN = "«"
 MARK_CLOSE = "»"
 
 
-class Hit(NamedTuple):
-    """One matching chunk: its index, its kind as `show --json` names it, an excerpt.
+class Hit(_Hit):
+    """One matching chunk: `chunk`, its index; `kind`, as `show --json` names it;
+    `excerpt`, `(text, is_match)` segments of raw (untrusted) text on one line."""
 
-    `excerpt` is `(text, is_match)` segments of raw (untrusted) text on one line.
-    """
-
-    chunk: int
-    kind: str
-    excerpt: tuple[tuple[str, bool], ...]
+    __slots__ = ()
 
     def marked(self) -> str:
         """The excerpt made terminal-safe, each match between « and »."""
@@ -62,14 +75,11 @@ class Hit(NamedTuple):
         )
 
 
-class SessionHits(NamedTuple):
-    """A session that matches every term, with its best hits (named tuples, not
-    dataclasses: see `query.py`)."""
+class SessionHits(_SessionHits):
+    """A session (`listed`) that matches every term, with its best `hits`, how many of
+    its chunks match and its BM25 `score` (named tuples, not dataclasses: `query.py`)."""
 
-    listed: Listed
-    hits: tuple[Hit, ...]
-    matching_chunks: int
-    score: float
+    __slots__ = ()
 
     @property
     def info(self) -> SessionInfo:
@@ -462,7 +472,7 @@ def _shown_bm25(texts: list[str], terms: list[Term], avgdl: float) -> float:
             # Counted in the first `TF_SCAN` characters and scaled to the whole text (a
             # term's weight saturates long before the count is exact), the length from
             # the spaces (no tokenizing in Python).
-            tf = _term_count(text[:TF_SCAN], term)
+            tf: float = _term_count(text[:TF_SCAN], term)
             if len(text) > TF_SCAN:
                 tf = tf * len(text) / TF_SCAN
             if tf:

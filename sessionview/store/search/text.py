@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 MAX_CHUNK_CHARS = 1_000_000
 
 #: Long runs of base64 (images, encrypted reasoning) carry no words: not indexed.
-_BLOB = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{256,}")
+BLOB = r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{256,}"
 
 ROLE_BITS = {"user": 1, "assistant": 2, "tool": 4, "system": 8}
 
@@ -51,6 +51,11 @@ def _gram_run() -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def _gram_split() -> re.Pattern[str]:
     return re.compile(f"([{GRAM_RANGES}]+)")
+
+
+@lru_cache(maxsize=1)
+def _blob() -> re.Pattern[str]:
+    return re.compile(BLOB)  # indexing only: a query needs none
 
 
 def is_gram_char(ch: str) -> bool:
@@ -80,7 +85,7 @@ def searchable(chunk: Chunk) -> str:
     # A blob has no spaces: the longest word (all in C) says whether to look for one;
     # the pattern itself, with its look-behind, costs more per character.
     if len(text) >= 256 and max(map(len, text.split()), default=0) >= 256:
-        text = _BLOB.sub(" ", text)
+        text = _blob().sub(" ", text)
     return text
 
 
@@ -126,13 +131,20 @@ def columns(text: str) -> tuple[str, str]:
     return " ".join(parts[::2]), _RUN_FIRST.sub("", f"{grams} {codes[-1]}")
 
 
-#: A word: letters and numbers (Python's `\w` without `_`), gram characters excluded.
-_TOKEN = re.compile(f"[^\\W_{GRAM_RANGES}]+")
+#: A word: letters and numbers (Python's `\w` without `_`), gram characters excluded;
+#: in ASCII text, just letters and digits.
+_ASCII_TOKEN = re.compile("[A-Za-z0-9]+")
+
+
+@lru_cache(maxsize=1)
+def _token() -> re.Pattern[str]:
+    return re.compile(f"[^\\W_{GRAM_RANGES}]+")  # compiled when first needed, as above
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the words `unicode61` sees (gram characters split words too)."""
-    return [m.span() for m in _TOKEN.finditer(text)]
+    token = _ASCII_TOKEN if text.isascii() else _token()
+    return [m.span() for m in token.finditer(text)]
 
 
 @lru_cache(maxsize=65536)

@@ -120,6 +120,11 @@ class LivenessProbe:
 
     def is_locked(self, path: str, st: os.stat_result) -> tuple[bool | None, str]:
         """Whether a writer holds a lock on the file, with the evidence used."""
+        return self.is_locked_at(path, st.st_dev, st.st_ino, st.st_ctime_ns)
+
+    def is_locked_at(self, path: str, dev: int, ino: int, ctime_ns: int) -> tuple[bool | None, str]:
+        """`is_locked` for a file known by its device, inode and ctime (a proof's
+        kept facts, proven current: no second `stat`)."""
         if sys.platform.startswith("linux"):
             if not self._locks_read:
                 if self._prefetch is not None:
@@ -130,8 +135,8 @@ class LivenessProbe:
                     self._locks = _read_proc_locks()
                 self._locks_read = True
             if self._locks is not None:
-                key = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
-                if key not in self._locks and st.st_ctime_ns >= self._locks_since_ns:
+                key = (os.major(dev), os.minor(dev), ino)
+                if key not in self._locks and ctime_ns >= self._locks_since_ns:
                     # The file changed after the snapshot was taken: its writer may have
                     # started since. Look again, once per such change.
                     self._locks_since_ns = time.time_ns()
@@ -139,7 +144,7 @@ class LivenessProbe:
                 if key in self._locks:
                     return True, "writer holds its lock (/proc/locks)"
                 return False, "no process holds its lock (/proc/locks)"
-        memo_key = ("flock", st.st_dev, st.st_ino)
+        memo_key = ("flock", dev, ino)
         held = self.memo(memo_key, lambda: _flock_probe(path))  # probe a file once a scan
         if held is None:
             return None, "lock state unknown (header incomplete or probe impossible)"

@@ -37,9 +37,10 @@ def walks():
     st = os.stat(directory)
     return ((st.st_ctime_ns + RACY_NS + 1, ((directory, st.st_ino, st.st_ctime_ns),), (), 0),)
 
-kept, kept_walks = facts(), walks()
+kept, kept_walks = proof.pack(facts()), walks()
+assert proof.unpack(kept) == list(facts())
 answers = {"unchanged": proof.changed_files(kept_walks, kept, 5)}
-paths = [f[0] for f in kept]
+paths, stats, _ = proof._loaded(kept)
 for which, path in (("second", paths[-2]), ("first", paths[1])):
     with open(path, "ab") as fh:
         fh.write(b"more\n")
@@ -48,9 +49,9 @@ for path in paths[-6:]:
     with open(path, "ab") as fh:
         fh.write(b"more\n")
 answers["too many"] = proof.changed_files(kept_walks, kept, 5)
-answers["one process"] = proof._moved(kept, 100)
+answers["one process"] = proof._moved(paths, stats, 0, len(paths), 100)
 os.unlink(paths[-1])
-answers["vanished"] = proof._split_moved(kept, 100, lambda: None)
+answers["vanished"] = proof._split_moved(paths, stats, 100, lambda: None, None)
 answers["forks"] = len(forks)
 print(json.dumps(answers))
 """

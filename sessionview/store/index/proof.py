@@ -31,7 +31,7 @@ from sessionview.store.index.walk_cache import walk_still_valid
 
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from typing import Any
 
     from sessionview.store.index.session_index import SessionIndex
@@ -39,17 +39,60 @@ if TYPE_CHECKING:
 
 #: Rows are the record cache's (its version), and marshal's format belongs to the
 #: Python that wrote it: a proof written by another one proves nothing.
-TAG = f"sv-proof-1 {CACHE_VERSION} {sys.implementation.cache_tag} {marshal.version}"
+TAG = f"sv-proof-2 {CACHE_VERSION} {sys.implementation.cache_tag} {marshal.version}"
 
 #: A file's fact: `(path, dev, ino, size, mtime_ns, ctime_ns, lock verdict or None)`.
 Fact = tuple[str, int, int, int, int, int, "Any"]
 
+#: Facts as kept: `(paths, stats, verdicts)`, the paths joined by NUL (which no path
+#: holds), five 64-bit numbers per file (`STAT_FIELDS`) and `(position, verdict)` of
+#: the files whose lock decides. Loading 10,000 facts as tuples of ints was a tenth of
+#: a search answered from the index; these are three objects.
+Packed = tuple[str, bytes, tuple[tuple[int, "Any"], ...]]
+STAT_FIELDS = ("st_mtime_ns", "st_size", "st_ino", "st_ctime_ns", "st_dev")
+
+
+def pack(facts: Sequence[Fact]) -> Packed | None:
+    """`facts` as kept; None for a number a signed 64-bit field cannot hold."""
+    from array import array
+
+    try:
+        stats = array("q", [n for f in facts for n in (f[4], f[3], f[2], f[5], f[1])])
+    except OverflowError:
+        return None
+    verdicts = tuple((i, f[6]) for i, f in enumerate(facts) if f[6] is not None)
+    return "\0".join(f[0] for f in facts), stats.tobytes(), verdicts
+
+
+def unpack(packed: Packed) -> list[Fact]:
+    """The facts `pack` kept."""
+    paths, stats, verdicts = _loaded(packed)
+    found = dict(verdicts)
+    facts: list[Fact] = []
+    for i, path in enumerate(paths):
+        mtime_ns, size, ino, ctime_ns, dev = stats[5 * i : 5 * i + 5]
+        facts.append((path, dev, ino, size, mtime_ns, ctime_ns, found.get(i)))
+    return facts
+
+
+def _loaded(packed: Packed) -> tuple[list[str], Any, tuple[tuple[int, Any], ...]]:
+    from array import array
+
+    text, raw, verdicts = packed
+    stats = array("q")
+    stats.frombytes(raw)
+    paths = text.split("\0") if text else []
+    if len(stats) != 5 * len(paths):
+        raise ValueError("damaged facts")
+    return paths, stats, verdicts
+
 
 def listing_facts(index: SessionIndex, listed: int) -> tuple[Any, ...] | None:
-    """`(walks, files, problems, simple)` of the listing `index` just made, which
-    showed `listed` rows; None when stat and lock cannot prove it (a root not walked
-    from the cache, a file not from a cached record, a state its adapter decides).
-    `simple`: every file is its own row (no partial and final file folded into one)."""
+    """`(walks, files, problems, simple)` of the listing `index` just made (`files`
+    packed), which showed `listed` rows; None when stat and lock cannot prove it (a
+    root not walked from the cache, a file not from a cached record, a state its
+    adapter decides). `simple`: every file is its own row (no partial and final file
+    folded into one)."""
     walks, entries = index.last_scan()
     if any(walk is None for walk in walks):
         return None
@@ -62,9 +105,12 @@ def listing_facts(index: SessionIndex, listed: int) -> tuple[Any, ...] | None:
         if fact is None:
             return None
         files.append(fact)
+    packed = pack(files)
+    if packed is None:
+        return None
     # A walk's directories prove it; its files are in `files` already.
     walks = [(walked_ns, dirs, (), foreign) for walked_ns, dirs, _claimed, foreign in walks]
-    return (tuple(walks), tuple(files), tuple(index.problems), len(entries) == listed)
+    return (tuple(walks), packed, tuple(index.problems), len(entries) == listed)
 
 
 def file_fact(path: str, entry: Any, record: Any, probe: LivenessProbe) -> Fact | None:
@@ -88,75 +134,91 @@ def file_fact(path: str, entry: Any, record: Any, probe: LivenessProbe) -> Fact 
     return (absolute(path), *record.key, record.ctime_ns, verdict)
 
 
-def changed_files(walks: Any, files: Any, limit: int) -> list[str] | None:
-    """The files whose stat key or lock verdict moved since `files` were kept, when
+def changed_files(
+    walks: Any, packed: Packed, limit: int, meanwhile: Callable[[], None] | None = None
+) -> list[str] | None:
+    """The files whose stat key or lock verdict moved since `packed` was kept, when
     the walks still hold and at most `limit` moved; else None (only a whole listing
     can tell: a directory changed or is too recent to trust, a file vanished, too
-    many files changed)."""
+    many files changed, facts damaged). `meanwhile`: the caller's own work, done
+    while a forked child stats (`_split_moved`), or first."""
     if not all(walk_still_valid(walk) for walk in walks):
         return None
-    verdicts = [fact for fact in files if fact[6] is not None]
+    try:
+        paths, stats, verdicts = _loaded(packed)
+    except (ValueError, TypeError):
+        return None
     probe = None
     if verdicts:
         from sessionview.store.liveness import LivenessProbe
 
         probe = LivenessProbe()
 
-    def meanwhile() -> None:
+    def own_work() -> None:
         # `/proc/locks` is read in a thread while the files are stat'ed (after the
         # fork: the child must start alone): the kernel can take 10-20 ms to answer.
         if probe is not None:
             probe.prefetch_locks()
+        if meanwhile is not None:
+            meanwhile()
 
-    if _may_split(len(files)):
-        changed = _split_moved(files, limit, meanwhile)
+    def verdicts_moved() -> list[str]:
+        """The files whose lock verdict moved, against their kept facts: the stat loop
+        proves those current, or reports the file itself."""
+        assert probe is not None
+        moved = []
+        for i, verdict in verdicts:
+            j = 5 * i
+            dev, ino, ctime_ns = stats[j + 4], stats[j + 2], stats[j + 3]
+            if probe.is_locked_at(paths[i], dev, ino, ctime_ns) != verdict:
+                moved.append(paths[i])
+        return moved
+
+    then = verdicts_moved if probe is not None else None
+    if _may_split(len(paths)):
+        moved = _split_moved(paths, stats, limit, own_work, then)
     else:
-        meanwhile()
-        changed = _moved(files, limit)
-    if changed is None:
+        own_work()
+        moved = _moved(paths, stats, 0, len(paths), limit)
+        if moved is not None and then is not None:
+            moved += then()
+    if moved is None:
         return None
-    if probe is not None:
-        gone = set(changed)
-        for path, _dev, _ino, _size, _mtime, _ctime, verdict in verdicts:
-            if path in gone:
-                continue
-            try:
-                st = os.stat(path)  # again: the verdict is read against the file as it is
-            except OSError:
-                return None
-            if probe.is_locked(path, st) != verdict:
-                changed.append(path)
-                if len(changed) > limit:
-                    return None
-    return changed
+    changed = list(dict.fromkeys(moved))
+    return changed if len(changed) <= limit else None
 
 
-def _moved(files: Any, limit: int) -> list[str] | None:
-    """The files of `files` whose stat key moved; None when one vanished or more than
-    `limit` moved."""
+def _moved(paths: list[str], stats: Any, lo: int, hi: int, limit: int) -> list[str] | None:
+    """The files `paths[lo:hi]` whose stat key moved; None when one vanished or more
+    than `limit` moved."""
     stat = os.stat
     changed: list[str] = []
+    j = 5 * lo
     # A plain loop: proving a listing is this and little else, once per file.
-    for path, dev, ino, size, mtime_ns, ctime_ns, _verdict in files:
+    for path in paths[lo:hi]:
         try:
             st = stat(path)
         except OSError:
             return None
         if (
-            st.st_mtime_ns != mtime_ns
-            or st.st_size != size
-            or st.st_ino != ino
-            or st.st_ctime_ns != ctime_ns
-            or st.st_dev != dev
+            st.st_mtime_ns != stats[j]
+            or st.st_size != stats[j + 1]
+            or st.st_ino != stats[j + 2]
+            or st.st_ctime_ns != stats[j + 3]
+            or st.st_dev != stats[j + 4]
         ):
             changed.append(path)
             if len(changed) > limit:
                 return None
+        j += 5
     return changed
 
 
 #: Below this many files one process stats them all (a fork costs about what 500 do).
 SPLIT_AT = 4000
+#: The share of the files the parent stats itself: it has its caller's work and the
+#: lock verdicts to do too.
+PARENT_SHARE = 0.4
 
 
 def _may_split(count: int) -> bool:
@@ -171,12 +233,19 @@ def _may_split(count: int) -> bool:
     return fast_paths.enabled("split_stat") and threading.active_count() == 1
 
 
-def _split_moved(files: Any, limit: int, meanwhile: Callable[[], None]) -> list[str] | None:
-    """`_moved` with the second half of the files stat'ed by a forked child on another
-    core: a `stat` is a system call, and 10,000 of them were a third of a search
-    answered from the index. The child only stats and writes its answer to a pipe;
-    the parent runs `meanwhile` once the child is started, then stats the first half."""
-    half = len(files) // 2
+def _split_moved(
+    paths: list[str],
+    stats: Any,
+    limit: int,
+    meanwhile: Callable[[], None],
+    then: Callable[[], list[str]] | None,
+) -> list[str] | None:
+    """`_moved` with most of the files stat'ed by a forked child on another core: a
+    `stat` is a system call, and 10,000 of them were a third of a search answered
+    from the index. The child only stats and writes its answer to a pipe; the parent
+    runs `meanwhile` once the child is started, stats its share, then adds what `then`
+    finds while the child may still be at work."""
+    cut = int(len(paths) * PARENT_SHARE)
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -184,12 +253,13 @@ def _split_moved(files: Any, limit: int, meanwhile: Callable[[], None]) -> list[
         os.close(read_end)
         os.close(write_end)
         meanwhile()
-        return _moved(files, limit)
+        moved = _moved(paths, stats, 0, len(paths), limit)
+        return moved + then() if moved is not None and then is not None else moved
     if pid == 0:  # the child: stat, answer, leave without running any cleanup
         status = 1
         try:
             os.close(read_end)
-            answer = marshal.dumps(_moved(files[half:], limit))
+            answer = marshal.dumps(_moved(paths, stats, cut, len(paths), limit))
             view = memoryview(answer)
             while view:
                 view = view[os.write(write_end, view) :]
@@ -199,7 +269,9 @@ def _split_moved(files: Any, limit: int, meanwhile: Callable[[], None]) -> list[
     os.close(write_end)
     try:
         meanwhile()
-        first = _moved(files[:half], limit)
+        first = _moved(paths, stats, 0, cut, limit)
+        if first is not None and then is not None:
+            first += then()
         parts = []
         while chunk := os.read(read_end, 1 << 16):
             parts.append(chunk)
@@ -207,10 +279,12 @@ def _split_moved(files: Any, limit: int, meanwhile: Callable[[], None]) -> list[
         os.close(read_end)
         _, status = os.waitpid(pid, 0)
     try:
-        second = marshal.loads(b"".join(parts)) if status == 0 else _moved(files[half:], limit)
+        if status != 0:
+            raise ValueError("the child did not answer")
+        second = marshal.loads(b"".join(parts))
     except (EOFError, ValueError, TypeError):
-        second = _moved(files[half:], limit)
-    if first is None or second is None or len(first) + len(second) > limit:
+        second = _moved(paths, stats, cut, len(paths), limit)
+    if first is None or second is None:
         return None
     return first + second
 

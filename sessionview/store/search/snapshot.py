@@ -24,7 +24,15 @@ import sqlite3
 from collections.abc import Iterator, Mapping
 
 from sessionview.store.index.disk_cache import unmarshal
-from sessionview.store.index.proof import TAG, absolute, changed_files, file_fact, listing_facts
+from sessionview.store.index.proof import (
+    TAG,
+    absolute,
+    changed_files,
+    file_fact,
+    listing_facts,
+    pack,
+    unpack,
+)
 from sessionview.store.search.db import transaction
 
 TYPE_CHECKING = False
@@ -37,7 +45,7 @@ if TYPE_CHECKING:
     from sessionview.store.search.listing import Listed
 
 #: A snapshot written by another Python or another record cache version proves nothing.
-_TAG = f"sv-search-snapshot-5 {TAG}"
+_TAG = f"sv-search-snapshot-6 {TAG}"
 
 
 def roots_key(roots: Sequence[Root], reuse_listings: bool) -> str | None:
@@ -118,15 +126,23 @@ def current(con: sqlite3.Connection, key: str) -> Proof | None:
     if found is None:
         return None
     try:
-        data = unmarshal(found[0])
-        tag, walks, files, problems, simple, best = data
+        tag, walks, files, problems, simple, best_data = unmarshal(found[0])
     except (ValueError, TypeError, EOFError):
         return None
     if tag != _TAG:
         return None
-    changed = changed_files(walks, files, MAX_CHANGED if simple else 0)
+    # The sessions' rows are marshalled apart and read while a forked child stats files.
+    loaded: list[Any] = []
+    changed = changed_files(
+        walks, files, MAX_CHANGED if simple else 0, lambda: loaded.append(unmarshal(best_data))
+    )
     if changed is None:
         return None
+    try:
+        best = loaded[0] if loaded else unmarshal(best_data)
+    except (ValueError, TypeError, EOFError):
+        return None
+    data = (tag, walks, files, problems, simple, best)
     return Proof(Sessions(con, key, best), list(problems), changed, data)
 
 
@@ -226,7 +242,9 @@ def catch_up(
         best = tuple(rows.pop(s[0], s) for s in best)
         if rows:
             return False  # a file that was not a session of this listing
-        files = tuple(facts.get(f[0], f) for f in files)
+        files = pack([facts.get(f[0], f) for f in unpack(files)])
+        if files is None:
+            return False
         _write(con, key, (tag, walks, files, problems, simple, best), entries)
     proof.changed = []
     return True
@@ -266,7 +284,10 @@ def _write(
     entries: Sequence[Any],
     kept: dict[str, str] | None = None,
 ) -> None:
-    """The snapshot blob, and the rows of `entries` that changed (inside a transaction)."""
+    """The snapshot blob, and the rows of `entries` that changed (inside a transaction).
+    `data` is `(tag, walks, files, problems, simple, best)`; `best` is marshalled on
+    its own inside it (`current` reads it while the files are stat'ed)."""
+    data = (*data[:5], marshal.dumps(data[5]))
     if kept is None:
         paths = [absolute(e.path) for e in entries]
         kept = dict(

@@ -14,6 +14,8 @@ Prints, each as a ratio against a baseline timed here on the same files:
 * query: `sessionview search WORD --json` as a whole process (index brought up to date
   included) vs `grep -rliF WORD` over the same files, for a rare word, a rare phrase
   and a word in nearly every session (median of --repeat runs each);
+* the rare word again with each fast path of `store/fast_paths.py` switched off
+  (`SESSIONVIEW_PLAIN=name`): what each one buys the search;
 * incremental: the same CLI search after 10 sessions grew by one chunk, vs unchanged.
 
 The corpus is never written to (it may be read-only or shared): the sessions the
@@ -94,7 +96,10 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.Comple
 
 
 def median_times(
-    cmds: list[list[str]], env: dict[str, str], repeat: int
+    cmds: list[list[str]],
+    env: dict[str, str],
+    repeat: int,
+    envs: list[dict[str, str]] | None = None,
 ) -> list[tuple[float, float]]:
     """Median wall time and median CPU time (user + system) of `repeat` runs of each
     command, after one untimed run each (the page cache warm for grep and search
@@ -102,14 +107,15 @@ def median_times(
     drifts by a third within a minute here, and a baseline timed a minute before its
     rival would carry that drift into their ratio. On a shared, loaded machine the CPU
     time says more about the work than the wall time."""
-    for cmd in cmds:
-        timed(cmd, env)
+    each = envs or [env] * len(cmds)
+    for cmd, cmd_env in zip(cmds, each, strict=True):
+        timed(cmd, cmd_env)
     walls: list[list[float]] = [[] for _ in cmds]
     cpus: list[list[float]] = [[] for _ in cmds]
     for _ in range(repeat):
         for i, cmd in enumerate(cmds):
             before = _children_cpu()
-            walls[i].append(timed(cmd, env)[0])
+            walls[i].append(timed(cmd, each[i])[0])
             cpus[i].append(_children_cpu() - before)
     return [(statistics.median(w), statistics.median(c)) for w, c in zip(walls, cpus, strict=True)]
 
@@ -197,6 +203,8 @@ def main() -> int:
         grep_cmd = ["grep", "-rliF", grep_word, *map(str, roots)]
         cmd = [*sv, "search", word, "--json", *dirs]
         (grep_s, grep_cpu), (ours, ours_cpu) = median_times([grep_cmd, cmd], env, args.repeat)
+        if word == RARE:
+            grep_rare = grep_s
         found = len(json.loads(timed(cmd, env)[1].stdout))
         target = "target >= 10x" if label != "common word" else "target >= 1x"
         print(
@@ -206,7 +214,18 @@ def main() -> int:
             f"({target}); {found} sessions"
         )
 
+    # What each fast path (store/fast_paths.py) buys the rare word, in the same run.
+    from sessionview.store.fast_paths import NAMES as FAST_PATHS
+
     cmd = [*sv, "search", RARE, "--json", *dirs]
+    plain = [dict(env, SESSIONVIEW_PLAIN=name) for name in FAST_PATHS]
+    times = median_times([cmd] * (1 + len(plain)), env, args.repeat, [env, *plain])
+    for name, (wall, _) in zip(FAST_PATHS, times[1:], strict=True):
+        print(
+            f"rare word with fast path {name} off: {wall * 1000:.0f} ms "
+            f"({(wall - times[0][0]) * 1000:+.0f} ms), {grep_rare / wall:.1f}x grep"
+        )
+
     timed(cmd, env)
     # In turn, as the queries above: an unchanged index, then one 10 sessions grew.
     kept, kept_cpu, grown, grown_cpu = [], [], [], []

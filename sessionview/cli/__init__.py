@@ -13,67 +13,14 @@ from __future__ import annotations
 import os
 import sys
 
-from sessionview.cli.common import COMMANDS, FORMATS, CliError, safe_line
+from sessionview.cli.common import COMMANDS, CliError, safe_line
 
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-__all__ = ["COMMANDS", "CliError", "main", "quick_args", "run"]
-
-
-#: What `quick_args` reads, per command: its flags, its value options (True: repeatable,
-#: the values collected in a list) and the defaults argparse gives the rest.
-_QUICK: dict[str, tuple[tuple[str, ...], dict[str, bool], dict[str, Any]]] = {
-    "ls": (
-        ("json",),
-        {"dir": True, "format": False, "state": False, "host": True},
-        {"project": None},
-    ),
-    "serve": (("stdio",), {"dir": True, "format": False}, {"host": None}),
-}
-
-
-def quick_args(words: Sequence[str]) -> Any:
-    """The arguments of `ls` and `serve` given only in the plain forms argparse reads the
-    same way (flags, `--dir D`, `--dir=D`, `--state S`, `--format F`, `--host H`),
-    without argparse; None for anything else, which `cli.parser` parses. A test checks
-    both agree.
-
-    A warm `ls --json` takes ~100 ms, and argparse (with the `re` it imports) is ~10;
-    `serve` is started by every remote command, on the host's side of the wait.
-    """
-    if not words or words[0] not in _QUICK:
-        return None
-    flags, options, rest = _QUICK[words[0]]
-    values: dict[str, Any] = {**dict.fromkeys(options), **rest}
-    values.update(dict.fromkeys(flags, False))
-    i = 1
-    while i < len(words):
-        word = words[i]
-        i += 1
-        if word.startswith("--") and word[2:] in flags:
-            values[word[2:]] = True
-            continue
-        name, eq, value = word.partition("=")
-        key = name[2:]
-        if key not in options or not name.startswith("--"):
-            return None
-        if not eq:
-            if i >= len(words) or words[i].startswith("-"):
-                return None  # argparse's to word: a missing value, or an option
-            value = words[i]
-            i += 1
-        if key == "format" and value not in FORMATS:
-            return None
-        if options[key]:
-            values[key] = [*(values[key] or ()), value]
-        else:
-            values[key] = value
-    from types import SimpleNamespace
-
-    return SimpleNamespace(command=words[0], demo=False, **values)
+__all__ = ["COMMANDS", "CliError", "main", "run"]
 
 
 def _handler(command: str | None) -> Any:
@@ -84,16 +31,12 @@ def _handler(command: str | None) -> Any:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from sessionview.store import fast_paths
+    from sessionview.cli.parser import build_parser
 
     words = sys.argv[1:] if argv is None else list(argv)
-    args = quick_args(words) if fast_paths.enabled("quick_args") else None
-    if args is None:
-        from sessionview.cli.parser import build_parser
-
-        # The subcommand named first is the only one this parse can need.
-        parser = build_parser(words[0] if words and words[0] in COMMANDS else None)
-        args = parser.parse_args(words)
+    # The subcommand named first is the only one this parse can need.
+    parser = build_parser(words[0] if words and words[0] in COMMANDS else None)
+    args = parser.parse_args(words)
     from sessionview.cli.common import UsageError
     from sessionview.store.errors import PersistenceError
 

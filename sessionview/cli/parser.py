@@ -1,9 +1,7 @@
-"""The command line's argparse parser, kept apart so `sessionview ls` can skip it.
+"""The command line's argparse parser.
 
-Each subcommand's arguments are declared by its own module (`add_arguments`).
-`cli.main` reads the plain forms of `ls` itself (see `cli.quick_args`) and
-imports this module for everything else: argparse with the `re` it imports costs
-a warm listing ~10 ms, a tenth of its time.
+Each subcommand's arguments are declared by its own module (`add_arguments`); only
+the subcommand on the command line is built (`build_parser(only)`).
 """
 
 from __future__ import annotations

@@ -40,7 +40,13 @@ class Service:
             was_enabled = gc.isenabled()
             gc.disable()
             try:
-                return self.index.scan_json_rows(states, extra={"host": host} if host else None)
+                from sessionview.store import fast_paths
+
+                return self.index.scan_json_rows(
+                    states,
+                    extra={"host": host} if host else None,
+                    reuse_last=fast_paths.enabled("last_listing"),
+                )
             finally:
                 if was_enabled:
                     gc.enable()

@@ -148,3 +148,26 @@ def test_the_cli_prints_the_kept_listing_and_plain_mode_keeps_none(
     outputs = [sv("ls", "--json", "--dir", str(provable_dir), check=True).stdout for _ in range(3)]
     assert outputs == [first] * 3
     assert len(list(listings.glob("*.bin"))) == 1
+
+
+def test_a_hosts_serve_answers_row_by_row_from_the_kept_listing(
+    provable_dir: Path, tmp_path: Path
+) -> None:
+    """`ls --host` asks the host's serve for rows (`scan_json_rows`, tagged with the
+    host): from the kept listing, the same rows the long way gives."""
+    cache = tmp_path / "cache" / "index.bin"
+    _listing(provable_dir, cache)
+    _listing(provable_dir, cache)
+    index = SessionIndex([provable_dir], cache_path=cache)
+    rows = index.scan_json_rows(extra={"host": "devbox"}, reuse_last=True)
+    assert not index.cache_loaded
+    plain = SessionIndex([provable_dir], use_cache=False)
+    assert rows == plain.scan_json_rows(extra={"host": "devbox"})
+    assert len(rows) == 20 and all(orjson.loads(r)["host"] == "devbox" for r in rows)
+    filtered = SessionIndex([provable_dir], cache_path=cache)
+    filtered.scan_json_rows({"closed"}, reuse_last=True)  # the long way, kept
+    filtered.wait_saved(30)
+    again = SessionIndex([provable_dir], cache_path=cache)
+    closed = again.scan_json_rows({"closed"}, reuse_last=True)
+    assert not again.cache_loaded
+    assert closed == plain.scan_json_rows({"closed"}) and 0 < len(closed) < 20

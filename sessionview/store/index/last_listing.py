@@ -9,7 +9,8 @@ facts (`proof.changed_files`) and, when none moved, prints the kept bytes: no re
 cache, no entries. Anything that moved means the usual listing, which keeps a new one.
 
 A fast path of `fast_paths.py` (`last_listing`): `benchmarks/bench_ls.py` measures
-the warm listing with it switched off.
+the warm listing with it switched off. A host's `serve` answers `ls --host` from the
+same kept listing, row by row.
 """
 
 from __future__ import annotations
@@ -49,54 +50,96 @@ def _file_of(index: SessionIndex, key: str) -> str | None:
     return os.path.join(os.path.dirname(index.cache_path), "listings", name)
 
 
-def proven(index: SessionIndex, states: Iterable[str] | None) -> tuple[bytes, list[str]] | None:
-    """`(output, problems)` of the last listing of these roots and states when every
-    fact it rested on still holds; else None."""
+class Last:
+    """A kept listing proven current: `output` as `ls --json` printed it, the `problems`
+    lines, and each row's end in `output` (`rows()`, for a host's `serve`)."""
+
+    __slots__ = ("_ends", "output", "problems")
+
+    def __init__(self, output: bytes, ends: bytes, problems: list[str]) -> None:
+        self.output = output
+        self._ends = ends
+        self.problems = problems
+
+    def rows(self) -> list[bytes]:
+        """The rows, each one JSON object, as `SessionIndex.scan_json_rows` gives them."""
+        from array import array
+
+        ends = array("q")
+        ends.frombytes(self._ends)
+        output, start, rows = self.output, 1, []
+        for end in ends:
+            rows.append(output[start:end])
+            start = end + 1
+        return rows
+
+
+def proven(index: SessionIndex, states: Iterable[str] | None) -> Last | None:
+    """The last listing of these roots and states when every fact it rested on still
+    holds; else None."""
     key = listing_key(index, states)
     path = _file_of(index, key)
     if path is None:
         return None
     try:
         with open(path, "rb") as fh:
-            tag, kept_key, walks, files, problems, output = unmarshal(fh.read())
+            tag, kept_key, walks, files, problems, output, ends = unmarshal(fh.read())
     except (OSError, ValueError, TypeError, EOFError):
         return None
-    if tag != TAG or kept_key != key or type(output) is not bytes:
+    if tag != TAG or kept_key != key or type(output) is not bytes or type(ends) is not bytes:
         return None
     if changed_files(walks, files, 0) != []:
         return None
-    return output, list(problems)
+    return Last(output, ends, list(problems))
 
 
 def keep(
-    index: SessionIndex, states: Iterable[str] | None, output: bytes
+    index: SessionIndex, states: Iterable[str] | None, rows: list[bytes], output: bytes | None
 ) -> threading.Thread | None:
-    """Keep `output`, the listing `index` just made, for `proven`; in the (non-daemon)
-    thread returned, so the caller prints meanwhile. A listing stat and lock cannot
-    prove removes the one kept before."""
+    """Keep the listing `index` just made (its `rows`, and `output` when the caller
+    joined them already) for `proven`; in the (non-daemon) thread returned, so the
+    caller prints meanwhile. A listing stat and lock cannot prove removes the one kept
+    before."""
     key = listing_key(index, states)
     path = _file_of(index, key)
     if path is None:
         return None
+    lengths = [len(row) for row in rows]
     thread = threading.Thread(
-        target=_keep, args=(index, key, path, output), name="sessionview-keep-listing"
+        target=_keep,
+        args=(index, key, path, rows, lengths, output),
+        name="sessionview-keep-listing",
     )
     thread.start()
     return thread
 
 
-def _keep(index: SessionIndex, key: str, path: str, output: bytes) -> None:
+def _keep(
+    index: SessionIndex,
+    key: str,
+    path: str,
+    rows: list[bytes],
+    lengths: list[int],
+    output: bytes | None,
+) -> None:
     facts = listing_facts(index, listed=0)  # (whether rows fold does not matter here)
     if facts is None:
         with contextlib.suppress(OSError):
             os.unlink(path)
         return
+    from array import array
+    from itertools import accumulate
+
     walks, files, problems, _simple = facts
+    if output is None:
+        output = b"[" + b",".join(rows) + b"]"
+    # Row i ends where `[`, the rows before it with their commas, and its own bytes end.
+    ends = array("q", accumulate(n + 1 for n in lengths)).tobytes()
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(tmp, "wb") as fh:
-            fh.write(marshal.dumps((TAG, key, walks, files, problems, output)))
+            fh.write(marshal.dumps((TAG, key, walks, files, problems, output, ends)))
         os.replace(tmp, path)
         _forget_oldest(os.path.dirname(path))
     except (OSError, ValueError):

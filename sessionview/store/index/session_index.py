@@ -327,28 +327,23 @@ class SessionIndex:
             files = {p: (e, self._reader.files.get(p)) for p, e in self._entries.items()}
         return walks, files
 
-    def scan_json(
-        self,
-        states: Iterable[str] | None = None,
-        *,
-        extra: Mapping[str, str] | None = None,
-        reuse_last: bool = False,
-    ) -> bytes:
+    def scan_json(self, states: Iterable[str] | None = None, *, reuse_last: bool = False) -> bytes:
         """`scan()` for `ls --json`: one JSON array of rows, newest activity first.
 
-        Unchanged files' rows are the cached bytes, without building objects. `extra`:
-        see `scan_json_rows`. With `reuse_last`, the last such listing of these roots
-        and states when nothing it rested on changed (`last_listing`: then no scan
-        happens, and only `problems` is set), and this one is kept for the next.
+        Unchanged files' rows are the cached bytes, without building objects. With
+        `reuse_last`, the last such listing of these roots and states when nothing it
+        rested on changed (`last_listing`: then no scan happens, and only `problems` is
+        set), and this one is kept for the next.
         """
         if reuse_last:
             from sessionview.store.index import last_listing
 
             last = last_listing.proven(self, states)
             if last is not None:
-                output, self.problems = last
-                return output
-        rows = self.scan_json_rows(states, extra=extra)
+                self.problems = last.problems
+                return last.output
+        rows = self._json_rows(states)
+        kept = list(rows) if reuse_last else []
         if not rows:
             output = b"[]"
         else:
@@ -356,32 +351,59 @@ class SessionIndex:
             rows[0] = b"[" + rows[0]
             rows[-1] = rows[-1] + b"]"
             output = b",".join(rows)
-        if reuse_last and extra is None and self._cached_records:
-            # Not after a cold listing: reading every file is its work, and writing
-            # megabytes more would slow it down. The next listing keeps its output.
-            self._keeping = last_listing.keep(self, states, output)
+        if reuse_last:
+            self._keep_last(states, kept, output)
         return output
 
     def scan_json_rows(
-        self, states: Iterable[str] | None = None, *, extra: Mapping[str, str] | None = None
+        self,
+        states: Iterable[str] | None = None,
+        *,
+        extra: Mapping[str, str] | None = None,
+        reuse_last: bool = False,
     ) -> list[bytes]:
         """`scan_json`'s rows, each one JSON object. `extra`: fields added at the end of
         every row (`serve` tags each row with the name its client calls the host, so the
-        client can print the bytes as they came)."""
-        # The cache is written while the caller prints (the JSON does not wait for it).
-        self._scan_entries(None, 0, save_in_background=True)
-        wanted = set(states) if states is not None else None
-        rows = [
-            e.row if e.row is not None else e.json_row()
-            for e in self._best_entries()
-            if wanted is None or e.state in wanted
-        ]
+        client can print the bytes as they came). `reuse_last`: as for `scan_json`."""
+        rows = None
+        if reuse_last:
+            from sessionview.store.index import last_listing
+
+            last = last_listing.proven(self, states)
+            if last is not None:
+                self.problems = last.problems
+                rows = last.rows()
+        if rows is None:
+            rows = self._json_rows(states)
+            if reuse_last:
+                self._keep_last(states, rows, None)
         if extra and rows:
             import orjson
 
             tail = b"," + orjson.dumps(dict(extra))[1:]  # `"host":"devbox"}`
             rows = [row[:-1] + tail for row in rows]
         return rows
+
+    def _json_rows(self, states: Iterable[str] | None) -> list[bytes]:
+        # The cache is written while the caller prints (the JSON does not wait for it).
+        self._scan_entries(None, 0, save_in_background=True)
+        wanted = set(states) if states is not None else None
+        return [
+            e.row if e.row is not None else e.json_row()
+            for e in self._best_entries()
+            if wanted is None or e.state in wanted
+        ]
+
+    def _keep_last(
+        self, states: Iterable[str] | None, rows: list[bytes], output: bytes | None
+    ) -> None:
+        """Keep this listing for the next (`last_listing.keep`), but not after a cold
+        listing: reading every file is its work, and writing megabytes more would slow
+        it down. The next listing keeps its output."""
+        if self._cached_records:
+            from sessionview.store.index import last_listing
+
+            self._keeping = last_listing.keep(self, states, list(rows), output)
 
     def _under_roots(self, path: str) -> bool:
         return any(path.startswith(root.dir + os.sep) for root in self.roots)

@@ -61,15 +61,16 @@ class Last:
         self._ends = ends
         self.problems = problems
 
-    def rows(self) -> list[bytes]:
-        """The rows, each one JSON object, as `SessionIndex.scan_json_rows` gives them."""
+    def rows(self, tail: bytes = b"}") -> list[bytes]:
+        """The rows, each one JSON object, as `SessionIndex.scan_json_rows` gives them;
+        `tail` ends each row instead of its `}` (fields added in the same copy)."""
         from array import array
 
         ends = array("q")
         ends.frombytes(self._ends)
         output, start, rows = self.output, 1, []
         for end in ends:
-            rows.append(output[start:end])
+            rows.append(output[start : end - 1] + tail)
             start = end + 1
         return rows
 

@@ -365,22 +365,22 @@ class SessionIndex:
         """`scan_json`'s rows, each one JSON object. `extra`: fields added at the end of
         every row (`serve` tags each row with the name its client calls the host, so the
         client can print the bytes as they came). `reuse_last`: as for `scan_json`."""
-        rows = None
+        tail = b"}"
+        if extra:
+            import orjson
+
+            tail = b"," + orjson.dumps(dict(extra))[1:]  # `"host":"devbox"}`
         if reuse_last:
             from sessionview.store.index import last_listing
 
             last = last_listing.proven(self, states)
             if last is not None:
                 self.problems = last.problems
-                rows = last.rows()
-        if rows is None:
-            rows = self._json_rows(states)
-            if reuse_last:
-                self._keep_last(states, rows, None)
+                return last.rows(tail)
+        rows = self._json_rows(states)
+        if reuse_last:
+            self._keep_last(states, rows, None)
         if extra and rows:
-            import orjson
-
-            tail = b"," + orjson.dumps(dict(extra))[1:]  # `"host":"devbox"}`
             rows = [row[:-1] + tail for row in rows]
         return rows
 

@@ -79,3 +79,24 @@ def test_the_forked_half_and_the_parents_half_each_report_what_moved(tmp_path: P
     assert answers["vanished"] is None, "a file the child could not stat"
     assert answers["forks"] >= 4, "every check above but the one-process one forked"
     assert result.stderr == ""
+
+
+def test_damaged_facts_prove_nothing(tmp_path: Path) -> None:
+    """Kept facts that unmarshal but make no sense are no proof (never an error)."""
+    from sessionview.store.index import proof
+
+    (tmp_path / "a.jsonl").write_text("x\n")
+    path = str(tmp_path / "a.jsonl")
+    st = (tmp_path / "a.jsonl").stat()
+    fact = (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, None)
+    packed = proof.pack([fact])
+    assert packed is not None
+    text, raw, _ = packed
+    assert proof.changed_files((), packed, 0) == []
+    for damaged in (
+        (None, raw, ()),  # not a string of paths
+        (text, raw[:-1], ()),  # numbers cut short
+        (text, raw, ((5, (True, "held")),)),  # a verdict for a file not kept
+        (text, raw, ("x",)),
+    ):
+        assert proof.changed_files((), damaged, 0) is None  # type: ignore[arg-type]

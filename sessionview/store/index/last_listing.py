@@ -27,6 +27,7 @@ from sessionview.store.index.proof import TAG, changed_files, listing_facts
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Any
 
     from sessionview.store.index.session_index import SessionIndex
 
@@ -39,7 +40,7 @@ def listing_key(index: SessionIndex, states: Iterable[str] | None) -> str:
     from sessionview.store.index.adapters import active_formats
 
     roots = [(r.dir, r.format or "", active_formats(r)) for r in index.roots]
-    return repr((roots, sorted(states) if states is not None else None))
+    return repr((roots, sorted(map(str, states)) if states is not None else None))
 
 
 def _file_of(index: SessionIndex, key: str) -> str | None:
@@ -106,9 +107,12 @@ def keep(
     if path is None:
         return None
     lengths = [len(row) for row in rows]
+    # What the listing rested on, taken now: another thread's refresh may change the
+    # index before the thread below runs.
+    scan = (index.last_scan(), list(index.problems))
     thread = threading.Thread(
         target=_keep,
-        args=(index, key, path, rows, lengths, output),
+        args=(scan, key, path, rows, lengths, output),
         name="sessionview-keep-listing",
     )
     thread.start()
@@ -116,14 +120,14 @@ def keep(
 
 
 def _keep(
-    index: SessionIndex,
+    scan: tuple[Any, list[str]],
     key: str,
     path: str,
     rows: list[bytes],
     lengths: list[int],
     output: bytes | None,
 ) -> None:
-    facts = listing_facts(index, listed=0)  # (whether rows fold does not matter here)
+    facts = listing_facts(*scan, listed=0)  # (whether rows fold does not matter here)
     if facts is None:
         with contextlib.suppress(OSError):
             os.unlink(path)
@@ -136,7 +140,7 @@ def _keep(
         output = b"[" + b",".join(rows) + b"]"
     # Row i ends where `[`, the rows before it with their commas, and its own bytes end.
     ends = array("q", accumulate(n + 1 for n in lengths)).tobytes()
-    tmp = f"{path}.{os.getpid()}.tmp"
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(tmp, "wb") as fh:

@@ -14,9 +14,9 @@ When all agree, the listing would list the same files with the same rows in the 
 order. A file whose row its adapter decides on every scan (a state that ages with
 the clock) cannot be proven this way: a listing holding one has no proof.
 
-Two callers keep such proofs: `ls --json` prints its last output again
-(`last_listing`), and a CLI search skips the listing before it answers
-(`store/search/snapshot.py`).
+Callers that keep such proofs: `ls --json` prints its last output again and a host's
+`serve` answers `ls --host` from it (`last_listing`), and a CLI search skips the
+listing before it answers (`store/search/snapshot.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import marshal
 import os
 import sys
 
+from sessionview import __version__
 from sessionview.store.index.disk_cache import CACHE_VERSION
 from sessionview.store.index.records import BY_LOCK, STATIC, stat_key
 from sessionview.store.index.walk_cache import walk_still_valid
@@ -34,12 +35,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import Any
 
-    from sessionview.store.index.session_index import SessionIndex
     from sessionview.store.liveness import LivenessProbe
 
-#: Rows are the record cache's (its version), and marshal's format belongs to the
-#: Python that wrote it: a proof written by another one proves nothing.
-TAG = f"sv-proof-2 {CACHE_VERSION} {sys.implementation.cache_tag} {marshal.version}"
+#: Rows are the record cache's (its version), a kept listing's order and lines are this
+#: sessionview's, and marshal's format belongs to the Python that wrote it: a proof
+#: written by another one proves nothing.
+TAG = f"sv-proof-2 {__version__} {CACHE_VERSION} {sys.implementation.cache_tag} {marshal.version}"
 
 #: A file's fact: `(path, dev, ino, size, mtime_ns, ctime_ns, lock verdict or None)`.
 Fact = tuple[str, int, int, int, int, int, "Any"]
@@ -79,21 +80,29 @@ def _loaded(packed: Packed) -> tuple[list[str], Any, tuple[tuple[int, Any], ...]
     from array import array
 
     text, raw, verdicts = packed
+    if type(text) is not str or type(raw) is not bytes or type(verdicts) is not tuple:
+        raise ValueError("damaged facts")
     stats = array("q")
     stats.frombytes(raw)
     paths = text.split("\0") if text else []
     if len(stats) != 5 * len(paths):
         raise ValueError("damaged facts")
+    for item in verdicts:
+        if type(item) is not tuple or len(item) != 2 or not 0 <= item[0] < len(paths):
+            raise ValueError("damaged facts")
     return paths, stats, verdicts
 
 
-def listing_facts(index: SessionIndex, listed: int) -> tuple[Any, ...] | None:
-    """`(walks, files, problems, simple)` of the listing `index` just made (`files`
+def listing_facts(
+    scan: tuple[list[Any], dict[str, Any]], problems: Sequence[str], listed: int
+) -> tuple[Any, ...] | None:
+    """`(walks, files, problems, simple)` of a listing (`scan`: what
+    `SessionIndex.last_scan()` said right after it, `problems` its lines; `files`
     packed), which showed `listed` rows; None when stat and lock cannot prove it (a
     root not walked from the cache, a file not from a cached record, a state its
     adapter decides). `simple`: every file is its own row (no partial and final file
     folded into one)."""
-    walks, entries = index.last_scan()
+    walks, entries = scan
     if any(walk is None for walk in walks):
         return None
     from sessionview.store.liveness import LivenessProbe
@@ -110,7 +119,7 @@ def listing_facts(index: SessionIndex, listed: int) -> tuple[Any, ...] | None:
         return None
     # A walk's directories prove it; its files are in `files` already.
     walks = [(walked_ns, dirs, (), foreign) for walked_ns, dirs, _claimed, foreign in walks]
-    return (tuple(walks), packed, tuple(index.problems), len(entries) == listed)
+    return (tuple(walks), packed, tuple(problems), len(entries) == listed)
 
 
 def file_fact(path: str, entry: Any, record: Any, probe: LivenessProbe) -> Fact | None:
@@ -222,7 +231,10 @@ PARENT_SHARE = 0.4
 
 
 def _may_split(count: int) -> bool:
-    if count < SPLIT_AT or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+    if count < SPLIT_AT or not hasattr(os, "fork"):
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if (cores or 1) < 2:
         return False
     import threading
 
@@ -245,11 +257,17 @@ def _split_moved(
     from the index. The child only stats and writes its answer to a pipe; the parent
     runs `meanwhile` once the child is started, stats its share, then adds what `then`
     finds while the child may still be at work."""
+    import signal
+
     cut = int(len(paths) * PARENT_SHARE)
     read_end, write_end = os.pipe()
+    # Ctrl-C held back across the fork: a child interrupted before its `try` would run
+    # the caller's code on; the parent gets it once the child is known (and reaped).
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         pid = os.fork()
     except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(read_end)
         os.close(write_end)
         meanwhile()
@@ -266,8 +284,9 @@ def _split_moved(
             status = 0
         finally:
             os._exit(status)
-    os.close(write_end)
     try:
+        os.close(write_end)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         meanwhile()
         first = _moved(paths, stats, 0, cut, limit)
         if first is not None and then is not None:

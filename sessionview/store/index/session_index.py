@@ -75,7 +75,7 @@ class SessionIndex:
         #: How many records the cache held when loaded (0: this is a cold listing).
         self._cached_records = 0
         self._saving: threading.Thread | None = None
-        self._keeping: threading.Thread | None = None  # `last_listing.keep`
+        self._keeping: list[threading.Thread] = []  # `last_listing.keep`
         self._entries: dict[str, IndexEntry] = {}
         self._root_of: dict[str, Root] = {}
         #: One line per problem that is not a session (unreadable root, foreign files).
@@ -147,9 +147,10 @@ class SessionIndex:
     def wait_saved(self, timeout: float | None = None) -> None:
         """Wait for a background cache save and a listing being kept (a process leaving
         with `os._exit` would cut them off, and the next listing would start cold)."""
-        for thread in (self._saving, self._keeping):
+        for thread in (self._saving, *self._keeping):
             if thread is not None:
                 thread.join(timeout)
+        self._keeping = [t for t in self._keeping if t.is_alive()]
 
     @property
     def cache_loaded(self) -> bool:
@@ -403,7 +404,9 @@ class SessionIndex:
         if self._cached_records:
             from sessionview.store.index import last_listing
 
-            self._keeping = last_listing.keep(self, states, list(rows), output)
+            thread = last_listing.keep(self, states, list(rows), output)
+            if thread is not None:
+                self._keeping = [t for t in self._keeping if t.is_alive()] + [thread]
 
     def _under_roots(self, path: str) -> bool:
         return any(path.startswith(root.dir + os.sep) for root in self.roots)

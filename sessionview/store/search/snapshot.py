@@ -133,15 +133,17 @@ def current(con: sqlite3.Connection, key: str) -> Proof | None:
         return None
     # The sessions' rows are marshalled apart and read while a forked child stats files.
     loaded: list[Any] = []
-    changed = changed_files(
-        walks, files, MAX_CHANGED if simple else 0, lambda: loaded.append(unmarshal(best_data))
-    )
-    if changed is None:
+
+    def load_best() -> None:
+        try:
+            loaded.append(unmarshal(best_data))
+        except (ValueError, TypeError, EOFError):
+            loaded.append(None)  # damaged: the long way
+
+    changed = changed_files(walks, files, MAX_CHANGED if simple else 0, load_best)
+    if changed is None or not loaded or loaded[0] is None:
         return None
-    try:
-        best = loaded[0] if loaded else unmarshal(best_data)
-    except (ValueError, TypeError, EOFError):
-        return None
+    best = loaded[0]
     data = (tag, walks, files, problems, simple, best)
     return Proof(Sessions(con, key, best), list(problems), changed, data)
 
@@ -254,7 +256,7 @@ def save(con: sqlite3.Connection, key: str, index: SessionIndex, best: Sequence[
     """Keep what the listing `index` just made (its best entries `best`) as the
     snapshot for `key`; False (and any old snapshot for `key` removed) when a file's
     state is not provable by stat and lock alone, or a file changed meanwhile."""
-    facts = listing_facts(index, len(best))
+    facts = listing_facts(index.last_scan(), index.problems, len(best))
     with transaction(con):
         # The index must hold every file as this listing saw it (another process may
         # have indexed another version of one meanwhile).

@@ -51,7 +51,8 @@ for path in paths[-6:]:
 answers["too many"] = proof.changed_files(kept_walks, kept, 5)
 answers["one process"] = proof._moved(paths, stats, 0, len(paths), 100)
 os.unlink(paths[-1])
-answers["vanished"] = proof._split_moved(paths, stats, 100, lambda: None, None)
+child = proof._Child.start(paths, stats, 100)
+answers["vanished"] = child.answer() if child is not None else "no fork"
 answers["forks"] = len(forks)
 print(json.dumps(answers))
 """

@@ -43,6 +43,12 @@ def active_formats(root: Root) -> tuple[str, ...]:
     return BUILTIN_FORMATS
 
 
+def walk_key(root: Root) -> tuple[str, str, tuple[str, ...]]:
+    """A root as its walk is cached and a proof of its listing is keyed: its directory,
+    its forced format ("" for none) and the formats it is walked for."""
+    return (root.dir, root.format or "", active_formats(root))
+
+
 def adapter_of(claimants: tuple[str, ...]) -> FormatAdapter:
     """The adapter that reads a file first: the first of its claimants."""
     return formats().get_adapter(claimants[0])

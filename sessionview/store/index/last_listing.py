@@ -37,9 +37,9 @@ KEEP = 8
 
 def listing_key(index: SessionIndex, states: Iterable[str] | None) -> str:
     """What a kept listing is for: the roots (with their formats) and the states shown."""
-    from sessionview.store.index.adapters import active_formats
+    from sessionview.store.index.adapters import walk_key
 
-    roots = [(r.dir, r.format or "", active_formats(r)) for r in index.roots]
+    roots = [walk_key(root) for root in index.roots]
     return repr((roots, sorted(map(str, states)) if states is not None else None))
 
 
@@ -98,21 +98,20 @@ def proven(index: SessionIndex, states: Iterable[str] | None) -> Last | None:
 def keep(
     index: SessionIndex, states: Iterable[str] | None, rows: list[bytes], output: bytes | None
 ) -> threading.Thread | None:
-    """Keep the listing `index` just made (its `rows`, and `output` when the caller
-    joined them already) for `proven`; in the (non-daemon) thread returned, so the
-    caller prints meanwhile. A listing stat and lock cannot prove removes the one kept
+    """Keep the listing `index` just made (its `rows`, which the caller leaves as they
+    are, and `output` when it joined them already) for `proven`; in the (non-daemon)
+    thread returned, so the caller prints meanwhile. A listing stat and lock cannot prove removes the one kept
     before."""
     key = listing_key(index, states)
     path = _file_of(index, key)
     if path is None:
         return None
-    lengths = [len(row) for row in rows]
     # What the listing rested on, taken now: another thread's refresh may change the
     # index before the thread below runs.
     scan = (index.last_scan(), list(index.problems))
     thread = threading.Thread(
         target=_keep,
-        args=(scan, key, path, rows, lengths, output),
+        args=(scan, key, path, rows, output),
         name="sessionview-keep-listing",
     )
     thread.start()
@@ -124,7 +123,6 @@ def _keep(
     key: str,
     path: str,
     rows: list[bytes],
-    lengths: list[int],
     output: bytes | None,
 ) -> None:
     facts = listing_facts(*scan, listed=0)  # (whether rows fold does not matter here)
@@ -139,7 +137,7 @@ def _keep(
     if output is None:
         output = b"[" + b",".join(rows) + b"]"
     # Row i ends where `[`, the rows before it with their commas, and its own bytes end.
-    ends = array("q", accumulate(n + 1 for n in lengths)).tobytes()
+    ends = array("q", accumulate(len(row) + 1 for row in rows)).tobytes()
     tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)

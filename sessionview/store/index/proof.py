@@ -46,11 +46,11 @@ TAG = f"sv-proof-2 {__version__} {CACHE_VERSION} {sys.implementation.cache_tag} 
 Fact = tuple[str, int, int, int, int, int, "Any"]
 
 #: Facts as kept: `(paths, stats, verdicts)`, the paths joined by NUL (which no path
-#: holds), five 64-bit numbers per file (`STAT_FIELDS`) and `(position, verdict)` of
+#: holds), five 64-bit numbers per file (mtime, size, inode, ctime, device) and
+#: `(position, verdict)` of
 #: the files whose lock decides. Loading 10,000 facts as tuples of ints was a tenth of
 #: a search answered from the index; these are three objects.
 Packed = tuple[str, bytes, tuple[tuple[int, "Any"], ...]]
-STAT_FIELDS = ("st_mtime_ns", "st_size", "st_ino", "st_ctime_ns", "st_dev")
 
 
 def pack(facts: Sequence[Fact]) -> Packed | None:
@@ -150,7 +150,7 @@ def changed_files(
     the walks still hold and at most `limit` moved; else None (only a whole listing
     can tell: a directory changed or is too recent to trust, a file vanished, too
     many files changed, facts damaged). `meanwhile`: the caller's own work, done
-    while a forked child stats (`_split_moved`), or first."""
+    while a forked child stats (`_Child`), or first."""
     if not all(walk_still_valid(walk) for walk in walks):
         return None
     try:
@@ -184,16 +184,17 @@ def changed_files(
         return moved
 
     then = verdicts_moved if probe is not None else None
-    if _may_split(len(paths)):
-        moved = _split_moved(paths, stats, limit, own_work, then)
-    else:
+    child = _Child.start(paths, stats, limit) if _may_split(len(paths)) else None
+    try:
         own_work()
-        moved = _moved(paths, stats, 0, len(paths), limit)
-        if moved is not None and then is not None:
-            moved += then()
-    if moved is None:
+        mine = _moved(paths, stats, 0, child.start_at if child else len(paths), limit)
+        if mine is not None and then is not None:
+            mine += then()  # while the child may still be at work
+    finally:
+        theirs = child.answer() if child is not None else []
+    if mine is None or theirs is None:
         return None
-    changed = list(dict.fromkeys(moved))
+    changed = list(dict.fromkeys(mine + theirs))
     return changed if len(changed) <= limit else None
 
 
@@ -245,67 +246,67 @@ def _may_split(count: int) -> bool:
     return fast_paths.enabled("split_stat") and threading.active_count() == 1
 
 
-def _split_moved(
-    paths: list[str],
-    stats: Any,
-    limit: int,
-    meanwhile: Callable[[], None],
-    then: Callable[[], list[str]] | None,
-) -> list[str] | None:
-    """`_moved` with most of the files stat'ed by a forked child on another core: a
-    `stat` is a system call, and 10,000 of them were a third of a search answered
-    from the index. The child only stats and writes its answer to a pipe; the parent
-    runs `meanwhile` once the child is started, stats its share, then adds what `then`
-    finds while the child may still be at work."""
-    import signal
+class _Child:
+    """A forked child that stats the files from `start_at` on, on another core: a
+    `stat` is a system call, and 10,000 of them were a third of a search answered from
+    the index. It only stats and writes its answer (`_moved`'s) to a pipe."""
 
-    cut = int(len(paths) * PARENT_SHARE)
-    read_end, write_end = os.pipe()
-    # Ctrl-C held back across the fork: a child interrupted before its `try` would run
-    # the caller's code on; the parent gets it once the child is known (and reaped).
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        pid = os.fork()
-    except OSError:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        os.close(read_end)
-        os.close(write_end)
-        meanwhile()
-        moved = _moved(paths, stats, 0, len(paths), limit)
-        return moved + then() if moved is not None and then is not None else moved
-    if pid == 0:  # the child: stat, answer, leave without running any cleanup
-        status = 1
+    __slots__ = ("_args", "_pid", "_read_end", "start_at")
+
+    def __init__(self, pid: int, read_end: int, start_at: int, args: tuple[Any, ...]) -> None:
+        self._pid = pid
+        self._read_end = read_end
+        self.start_at = start_at
+        self._args = args
+
+    @classmethod
+    def start(cls, paths: list[str], stats: Any, limit: int) -> _Child | None:
+        """The child, started; None when the system will not fork."""
+        import signal
+
+        start_at = int(len(paths) * PARENT_SHARE)
+        read_end, write_end = os.pipe()
+        # Ctrl-C held back across the fork: a child interrupted before its `try` would
+        # run the caller's code on; the parent gets it once the child is known.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
+            pid = os.fork()
+        except OSError:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             os.close(read_end)
-            answer = marshal.dumps(_moved(paths, stats, cut, len(paths), limit))
-            view = memoryview(answer)
-            while view:
-                view = view[os.write(write_end, view) :]
-            status = 0
-        finally:
-            os._exit(status)
-    try:
-        os.close(write_end)
+            os.close(write_end)
+            return None
+        if pid == 0:  # the child (Ctrl-C still held): stat, answer, leave at once
+            status = 1
+            try:
+                os.close(read_end)
+                answer = marshal.dumps(_moved(paths, stats, start_at, len(paths), limit))
+                view = memoryview(answer)
+                while view:
+                    view = view[os.write(write_end, view) :]
+                status = 0
+            finally:
+                os._exit(status)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        meanwhile()
-        first = _moved(paths, stats, 0, cut, limit)
-        if first is not None and then is not None:
-            first += then()
+        os.close(write_end)
+        return cls(pid, read_end, start_at, (paths, stats, start_at, len(paths), limit))
+
+    def answer(self) -> list[str] | None:
+        """What the child found (reaped first); its share stat'ed here if it failed."""
         parts = []
-        while chunk := os.read(read_end, 1 << 16):
-            parts.append(chunk)
-    finally:
-        os.close(read_end)
-        _, status = os.waitpid(pid, 0)
-    try:
-        if status != 0:
-            raise ValueError("the child did not answer")
-        second = marshal.loads(b"".join(parts))
-    except (EOFError, ValueError, TypeError):
-        second = _moved(paths, stats, cut, len(paths), limit)
-    if first is None or second is None:
-        return None
-    return first + second
+        try:
+            while chunk := os.read(self._read_end, 1 << 16):
+                parts.append(chunk)
+        finally:
+            os.close(self._read_end)
+            _, status = os.waitpid(self._pid, 0)
+        try:
+            if status != 0:
+                raise ValueError("the child did not answer")
+            found: list[str] | None = marshal.loads(b"".join(parts))
+            return found
+        except (EOFError, ValueError, TypeError):
+            return _moved(*self._args)
 
 
 def absolute(path: str) -> str:

@@ -17,7 +17,7 @@ import os
 from _thread import RLock  # threading's own RLock; `threading` is a slower import
 
 from sessionview.store.index import disk_cache, folding
-from sessionview.store.index.adapters import active_formats, formats, partial_suffixes
+from sessionview.store.index.adapters import active_formats, formats, partial_suffixes, walk_key
 from sessionview.store.index.entries import IndexEntry
 from sessionview.store.index.liveness import needs_check
 from sessionview.store.index.reading import EntryReader
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from sessionview.store.formats.base import FormatAdapter
+    from sessionview.store.index.last_listing import Last
     from sessionview.store.index.records import FileRecord
     from sessionview.store.model import SessionInfo
 
@@ -321,10 +322,7 @@ class SessionIndex:
         nothing changed since (search's snapshot): each root's cached walk (None for a
         root not walked), and every listed file's entry (before folding) with its record."""
         with self._lock:
-            walks = [
-                self._walks.walks.get((root.dir, root.format or "", active_formats(root)))
-                for root in self.roots
-            ]
+            walks = [self._walks.walks.get(walk_key(root)) for root in self.roots]
             files = {p: (e, self._reader.files.get(p)) for p, e in self._entries.items()}
         return walks, files
 
@@ -336,13 +334,9 @@ class SessionIndex:
         rested on changed (`last_listing`: then no scan happens, and only `problems` is
         set), and this one is kept for the next.
         """
-        if reuse_last:
-            from sessionview.store.index import last_listing
-
-            last = last_listing.proven(self, states)
-            if last is not None:
-                self.problems = last.problems
-                return last.output
+        last = self._proven_last(states) if reuse_last else None
+        if last is not None:
+            return last.output
         rows = self._json_rows(states)
         kept = list(rows) if reuse_last else []
         if not rows:
@@ -371,13 +365,9 @@ class SessionIndex:
             import orjson
 
             tail = b"," + orjson.dumps(dict(extra))[1:]  # `"host":"devbox"}`
-        if reuse_last:
-            from sessionview.store.index import last_listing
-
-            last = last_listing.proven(self, states)
-            if last is not None:
-                self.problems = last.problems
-                return last.rows(tail)
+        last = self._proven_last(states) if reuse_last else None
+        if last is not None:
+            return last.rows(tail)
         rows = self._json_rows(states)
         if reuse_last:
             self._keep_last(states, rows, None)
@@ -395,6 +385,16 @@ class SessionIndex:
             if wanted is None or e.state in wanted
         ]
 
+    def _proven_last(self, states: Iterable[str] | None) -> Last | None:
+        """The kept listing of these roots and states when its proof holds, its
+        problem lines then this index's (`last_listing.proven`)."""
+        from sessionview.store.index import last_listing
+
+        last = last_listing.proven(self, states)
+        if last is not None:
+            self.problems = last.problems
+        return last
+
     def _keep_last(
         self, states: Iterable[str] | None, rows: list[bytes], output: bytes | None
     ) -> None:
@@ -404,7 +404,7 @@ class SessionIndex:
         if self._cached_records:
             from sessionview.store.index import last_listing
 
-            thread = last_listing.keep(self, states, list(rows), output)
+            thread = last_listing.keep(self, states, rows, output)
             if thread is not None:
                 self._keeping = [t for t in self._keeping if t.is_alive()] + [thread]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 
-from sessionview.store.index.adapters import active_formats, formats
+from sessionview.store.index.adapters import formats, walk_key
 
 TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 if TYPE_CHECKING:
@@ -66,8 +66,8 @@ class WalkCache:
     def walk_root(self, root: Root, problems: list[str]) -> tuple[Claimed, int] | None:
         """`(claimed files with their claimant formats, foreign count)`, or None after
         adding a line to `problems` (the root cannot be listed)."""
-        names = active_formats(root)
-        wkey = (root.dir, root.format or "", names)
+        wkey = walk_key(root)
+        names = wkey[2]
         cached: Any = self.walks.get(wkey)
         if self.reuse_listings and walk_still_valid(cached):
             return list(cached[2]), cached[3]

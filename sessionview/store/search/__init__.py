@@ -40,9 +40,6 @@ if TYPE_CHECKING:
     from sessionview.store.roots import Root
     from sessionview.store.search.indexer import ProgressFn, UpdateStats
 
-
-if TYPE_CHECKING:
-
     class Cancel(Protocol):
         """What stops a query: a `threading.Event`, or anything with its `is_set`."""
 

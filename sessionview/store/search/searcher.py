@@ -112,6 +112,15 @@ def _where_roles(mask: int) -> str:
     return f" AND (rowid & {int(mask)}) != 0" if mask else ""
 
 
+def _ascii_pattern(term: Term) -> str | None:
+    """A word term of ASCII words as a case-blind regex (whole words, punctuation
+    between them, the last a prefix if the term is one); None for any other term."""
+    if isinstance(term, GramTerm) or not all(w.isascii() for w in term.words):
+        return None
+    tail = "" if term.prefix else r"(?![^\W_])"
+    return r"(?<![^\W_])" + r"[\W_]+".join(re.escape(w) for w in term.words) + tail
+
+
 def _first_match(text: str, terms: list[Term]) -> int | None:
     """Where the earliest match probably is, found by regex for ASCII words and by
     `find` for CJK/emoji; None when no term has such a fast form."""
@@ -119,10 +128,8 @@ def _first_match(text: str, terms: list[Term]) -> int | None:
     for term in terms:
         if isinstance(term, GramTerm):
             pos = text.find(term.chars)
-        elif all(w.isascii() for w in term.words):
-            tail = "" if term.prefix else r"(?![^\W_])"
-            pattern = r"[\W_]+".join(re.escape(w) for w in term.words)
-            m = re.search(rf"(?<![^\W_]){pattern}{tail}", text, re.IGNORECASE)
+        elif (pattern := _ascii_pattern(term)) is not None:
+            m = re.search(pattern, text, re.IGNORECASE)
             pos = m.start() if m else -1
         else:
             return None
@@ -456,10 +463,9 @@ def _term_count(text: str, term: Term) -> int:
     """How often a term occurs in a chunk's text (as `_first_match` finds them)."""
     if isinstance(term, GramTerm):
         return text.count(term.chars)
-    if all(w.isascii() for w in term.words):
-        tail = "" if term.prefix else r"(?![^\W_])"
-        pattern = r"[\W_]+".join(re.escape(w) for w in term.words)
-        return len(re.findall(rf"(?<![^\W_]){pattern}{tail}", text, re.IGNORECASE))
+    pattern = _ascii_pattern(term)
+    if pattern is not None:
+        return len(re.findall(pattern, text, re.IGNORECASE))
     return len(match_spans(text[:EXCERPT_SCAN], [term]))
 
 

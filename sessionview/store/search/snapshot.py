@@ -53,9 +53,9 @@ def roots_key(roots: Sequence[Root], reuse_listings: bool) -> str | None:
     listing that must list every directory every time cannot be skipped either)."""
     if not reuse_listings:
         return None
-    from sessionview.store.index.adapters import active_formats
+    from sessionview.store.index.adapters import walk_key
 
-    return repr([(r.dir, r.format or "", active_formats(r)) for r in roots])
+    return repr([walk_key(root) for root in roots])
 
 
 class Stale(Exception):

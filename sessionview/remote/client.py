@@ -269,15 +269,12 @@ class Connection:
             self.proc.stdin.flush()
 
     def _send(self, message: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        with self._write_lock:
-            try:
-                self.proc.stdin.write(encode(message))
-                self.proc.stdin.flush()
-            except (OSError, ValueError):
-                raise ConnectionLost(
-                    self.spec.name, f"unreachable: connection lost: {self.lost or 'write failed'}"
-                ) from None
+        try:
+            self._send_raw(encode(message))
+        except (OSError, ValueError):
+            raise ConnectionLost(
+                self.spec.name, f"unreachable: connection lost: {self.lost or 'write failed'}"
+            ) from None
 
     def _open(self, op: str, params: dict[str, Any]) -> tuple[int, queue.SimpleQueue[Any]]:
         rid = next(self._ids)

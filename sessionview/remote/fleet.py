@@ -218,11 +218,10 @@ def list_hosts(
         t.join()
     order = [e.name for e in endpoints]
     listing.failures.sort(key=lambda f: order.index(f.host) if f.host in order else 0)
-    if len(order) == 1 and order[0] in raw:
-        # One host, its rows tagged there (checked above): nothing to merge.
-        listing.rows, listing.raw_json = answers[order[0]], raw[order[0]]
-        return listing
     listing.rows = merge_rows([(name, answers[name]) for name in order if name in answers])
+    if len(order) == 1 and order[0] in raw:
+        # One host, its rows tagged there (checked above): its bytes are the output.
+        listing.raw_json = raw[order[0]]
     return listing
 
 
@@ -247,8 +246,7 @@ def merge_rows(per_host: Sequence[tuple[str, list[dict[str, Any]]]]) -> list[dic
                 row = {**row, "id": f"{host}:{sid}", "_bare": sid}
             row["host"] = host
             merged.append(row)
-    if len(per_host) > 1:  # one host's rows come newest first already
-        merged.sort(key=activity, reverse=True)
+    merged.sort(key=activity, reverse=True)
     return merged
 
 

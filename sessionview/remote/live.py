@@ -161,6 +161,8 @@ class HostFeed:
         A session still listed was not removed (`rm`, `prune`); a restored one is listed."""
         with self._lock:
             pending, self._unsettled = self._unsettled, []
+            if not pending:
+                return
             listed = {info.id for info in self._rows.values()}
             for op, sessions in pending:
                 for sid in sessions:

@@ -8,6 +8,7 @@ crash, never text reaching a terminal unescaped).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sessionview.store.model import SessionInfo, SessionState
@@ -39,9 +40,16 @@ class RowsAnswer(dict[str, Any]):
 
 
 #: How a `list` result (or a part of it, `rows`) starts and where its rows begin (see
-#: `Server._answer`).
+#: `rows_line`).
 _RESULT = (b'{"type":"result",', b'{"type":"rows",')
 _ROWS = b',"rows":['
+
+
+def rows_line(head: dict[str, Any], rows: Sequence[bytes]) -> bytes:
+    """One message line: `head`'s fields, then `rows` as its last field, each row's JSON
+    bytes as they are (a `list` result or part: no decode/encode of 10 MB of rows). This
+    is the framing `decode` reads back as a `RowsAnswer`."""
+    return encode(head)[:-2] + _ROWS + b",".join(rows) + b"]}\n"
 
 
 def decode(line: bytes) -> dict[str, Any]:

@@ -15,7 +15,13 @@ import sys
 import threading
 from typing import IO, Any
 
-from sessionview.remote.protocol import PROTOCOL_VERSION, ProtocolError, decode, encode
+from sessionview.remote.protocol import (
+    PROTOCOL_VERSION,
+    ProtocolError,
+    decode,
+    encode,
+    rows_line,
+)
 from sessionview.remote.service import Service
 
 #: What this serve understands beyond protocol 1's first form (PROTOCOL.md): rows tagged
@@ -130,13 +136,14 @@ class Server:
             # `batch`, all but the last part go first as `rows` messages: the client
             # checks each part while the next one is on its way.
             batch = request.get("batch")
+            last = 0  # where the last part, the one the `result` carries, begins
             if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0:
-                start = encode({"type": "rows", "id": rid})[:-2] + b',"rows":['
-                while len(rows) > batch:
-                    part, rows = rows[:batch], rows[batch:]
-                    self._write(start + b",".join(part) + b"]}\n")
-            head = encode({"type": "result", "id": rid, "problems": service.problems()})
-            self._write(head[:-2] + b',"rows":[' + b",".join(rows) + b"]}\n")
+                last = max(0, (len(rows) - 1) // batch * batch)
+                for start in range(0, last, batch):
+                    part = rows[start : start + batch]
+                    self._write(rows_line({"type": "rows", "id": rid}, part))
+            head = {"type": "result", "id": rid, "problems": service.problems()}
+            self._write(rows_line(head, rows[last:]))
             return
         self.send({**answer(service, op, request), "type": "result", "id": rid})
 

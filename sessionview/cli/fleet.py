@@ -27,7 +27,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 
-    from sessionview.remote.fleet import Endpoint
+    from sessionview.remote.fleet import Endpoint, Listing
     from sessionview.remote.hosts import HostSpec
 
 #: How long `show --follow` keeps reconnecting to a host that dropped.
@@ -72,7 +72,7 @@ def endpoints(
 
             out.append(LocalEndpoint(Service(open_index(args, config))))
         else:
-            seconds = getattr(config, "keep_serve", 0) if config is not None else 0
+            seconds = config.keep_serve if config else 0
             out.append(RemoteEndpoint(spec, remote_args(args), keep=seconds if keep else 0))
     return out
 
@@ -154,26 +154,44 @@ def _ago(value: Any) -> str:
 
 
 # -------------------------------------------------------------- locate
-def _owner(ident: str, specs: list[HostSpec], eps: list[Endpoint]) -> tuple[Endpoint, str]:
-    """The endpoint that owns the session `ident` names, and its id there."""
-    from sessionview.remote.fleet import list_hosts, locate, split_qualified
+class _Owners:
+    """Which endpoint owns the session each id names, and its id there. An unqualified
+    id among several hosts needs every host's listing (~10 MB each): it is asked once
+    per command, on the first such id, and its failed hosts are printed once."""
 
-    names = [s.name for s in specs]
-    host, bare = split_qualified(ident, names)
-    if host is None and len(eps) == 1:
-        return eps[0], ident
-    if host is not None:
-        return next(e for e in eps if e.name == host), bare
-    listing = list_hosts(eps)
-    for failure in listing.failures:
-        _err(failure)
-    try:
-        host, bare = locate(listing.rows, ident, names)
-    except Exception as exc:
-        if listing.failures:
-            raise CliError(f"{exc} on the hosts that answered") from None
-        raise
-    return next(e for e in eps if e.name == host), bare
+    def __init__(self, specs: list[HostSpec], eps: list[Endpoint]) -> None:
+        self._names = [s.name for s in specs]
+        self._eps = eps
+        self._listing: Listing | None = None
+
+    def __call__(self, ident: str) -> tuple[Endpoint, str]:
+        from sessionview.remote.fleet import locate, split_qualified
+
+        host, bare = split_qualified(ident, self._names)
+        if host is None and len(self._eps) == 1:
+            return self._eps[0], ident
+        if host is not None:
+            return self._endpoint(host), bare
+        listing = self._all()
+        try:
+            host, bare = locate(listing.rows, ident, self._names)
+        except Exception as exc:
+            if listing.failures:
+                raise CliError(f"{exc} on the hosts that answered") from None
+            raise
+        return self._endpoint(host), bare
+
+    def _endpoint(self, host: str) -> Endpoint:
+        return next(e for e in self._eps if e.name == host)
+
+    def _all(self) -> Listing:
+        if self._listing is None:
+            from sessionview.remote.fleet import list_hosts
+
+            self._listing = list_hosts(self._eps)
+            for failure in self._listing.failures:
+                _err(failure)
+        return self._listing
 
 
 def _failure(ep: Endpoint, exc: Exception) -> str:
@@ -203,7 +221,7 @@ def _ask(ep: Endpoint, op: str, **params: Any) -> dict[str, Any]:
 def show(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int:
     eps = endpoints(specs, args, config)
     try:
-        ep, bare = _owner(args.id, specs, eps)
+        ep, bare = _Owners(specs, eps)(args.id)
         if args.follow:
             return _follow(ep, bare, as_json=args.json)
         answer = _ask(ep, "show", session=bare)
@@ -408,7 +426,8 @@ def rm(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int:
     eps = endpoints(specs, args, config)
     status = 0
     try:
-        targets = [_owner(ident, specs, eps) for ident in args.ids]
+        owner = _Owners(specs, eps)
+        targets = [owner(ident) for ident in args.ids]
         for ep, bare in targets:
             try:
                 answer = ep.request("rm", session=bare, force=args.force, purge=args.purge)
@@ -562,7 +581,7 @@ def resume(args: argparse.Namespace, config: Any, specs: list[HostSpec]) -> int:
 
     eps = endpoints(specs, args, config)
     try:
-        ep, bare = _owner(args.id, specs, eps)
+        ep, bare = _Owners(specs, eps)(args.id)
     finally:
         _close(eps)
     spec = next(s for s in specs if s.name == ep.name)
@@ -601,14 +620,16 @@ def export_sources(
     from functools import partial
 
     from sessionview.remote.fleet import list_hosts
+    from sessionview.remote.protocol import row_info
 
     eps = endpoints(specs, args, config)
     try:
         status = 0
         chosen: dict[tuple[str, str], tuple[Any, Callable[[], Any]]] = {}
         if args.ids:
+            owner = _Owners(specs, eps)
             for ident in args.ids:
-                ep, bare = _owner(ident, specs, eps)
+                ep, bare = owner(ident)
                 transcript = _transcript(ep, bare)
                 key = (ep.name, transcript.info.id)
                 chosen.setdefault(key, (transcript.info, partial(_same, transcript)))
@@ -619,7 +640,7 @@ def export_sources(
             status = 1 if listing.failures else 0
             by_name = {ep.name: ep for ep in eps}
             for row in listing.rows:
-                info = _row_info(row)
+                info = row_info(row, row["host"])
                 ep, bare = by_name[row["host"]], row.get("_bare", row["id"])
                 chosen[(ep.name, bare)] = (info, partial(_transcript, ep, bare))
         rows = [
@@ -634,6 +655,7 @@ def export_sources(
 
 
 def _same(value: Any) -> Any:
+    """A named id's transcript, asked already (to know its row), as its source."""
     return value
 
 
@@ -645,13 +667,4 @@ def _transcript(ep: Endpoint, bare: str) -> Any:
     try:
         return show_transcript(answer, ep.name)
     except ProtocolError as exc:
-        raise CliError(f"{ep.name}: protocol error: {exc}") from None
-
-
-def _row_info(row: dict[str, Any]) -> Any:
-    from dataclasses import replace
-
-    from sessionview.store.model import SessionInfo
-
-    info = SessionInfo.from_json({k: v for k, v in row.items() if k not in ("host", "_bare")})
-    return replace(info, extra={**(info.extra or {}), "host": row["host"]})
+        raise CliError(_failure(ep, exc)) from None

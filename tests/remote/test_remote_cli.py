@@ -243,6 +243,29 @@ def test_rm_restore_prune_act_on_the_owning_host(fleet: Fleet, start_writer) -> 
     assert (b.sessions / "bbbb-keep.jsonl").exists()
 
 
+def test_rm_of_several_ids_asks_every_hosts_listing_once(fleet: Fleet) -> None:
+    """Unqualified ids among several hosts are located in one listing: a host that is
+    down is one line, not one per id."""
+    a, b = fleet.hosts["hostA"], fleet.hosts["hostB"]
+    closed_session(a.sessions, "aaaa-one")
+    closed_session(b.sessions, "bbbb-two")
+
+    done = fleet.run(
+        "rm", "--host", "hostA", "--host", "hostB", "--host", "down", "aaaa-one", "bbbb-two"
+    )
+
+    assert done.stderr.splitlines() == [
+        f"sessionview: down: unreachable: connect to host 127.0.0.1 port {fleet.down_port}: "
+        "Connection refused"
+    ]
+    assert [line.split(";")[0] for line in done.stdout.splitlines()] == [
+        "moved aaaa-one to the trash on hostA",
+        "moved bbbb-two to the trash on hostB",
+    ]
+    assert not (a.sessions / "aaaa-one.jsonl").exists()
+    assert not (b.sessions / "bbbb-two.jsonl").exists()
+
+
 def test_follow_survives_a_killed_remote_serve(fleet: Fleet, start_writer, tmp_path: Path) -> None:
     a = fleet.hosts["hostA"]
     pids = tmp_path / "serve-pids"

@@ -91,6 +91,26 @@ def test_cli_export_by_state_writes_every_hosts_sessions(fleet: Fleet, tmp_path:
     assert len(list((tmp_path / "partial").iterdir())) == 1
 
 
+def test_cli_export_of_several_ids_asks_every_hosts_listing_once(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    """Unqualified ids among several hosts are located in one listing: a host that is
+    down is one line, not one per id."""
+    a, b = fleet.hosts["hostA"], fleet.hosts["hostB"]
+    session(a.sessions, "aaaa-one", "a")
+    session(b.sessions, "bbbb-two", "b")
+    out = tmp_path / "named"
+    done = fleet.run("export", "--host", "hostA", "--host", "hostB", "--host", "down",
+                     "aaaa-one", "bbbb-two", "-o", f"{out}/")  # fmt: skip
+    lines = done.stderr.splitlines()
+    assert [line for line in lines if "down" in line] == [
+        f"sessionview: down: unreachable: connect to host 127.0.0.1 port {fleet.down_port}: "
+        "Connection refused"
+    ]
+    assert lines[-1] == "exported 2 of 2 sessions (4 secrets redacted)"
+    assert len(list(out.iterdir())) == 2
+
+
 def test_tui_export_dialog_on_a_remote_row(fleet: Fleet, tmp_path: Path) -> None:
     from sessionview.app.screens.export import ExportScreen
 

@@ -109,6 +109,13 @@ class TranscriptScreen(SessionViewScreen):
             self.chunks = chunks
             self.done = done
 
+    class HitsFound(Message, bubble=False):
+        """Every chunk of the session in which the search matched."""
+
+        def __init__(self, chunks: list[int]) -> None:
+            super().__init__()
+            self.chunks = chunks
+
     def __init__(
         self,
         info: SessionInfo,
@@ -271,13 +278,6 @@ class TranscriptScreen(SessionViewScreen):
         except Exception:
             return
         self.post_message(self.HitsFound(chunks))
-
-    class HitsFound(Message):
-        """Every chunk of the session in which the search matched."""
-
-        def __init__(self, chunks: list[int]) -> None:
-            super().__init__()
-            self.chunks = chunks
 
     @on(HitsFound)
     def _hits_found(self, message: HitsFound) -> None:

@@ -37,6 +37,7 @@ from textual.worker import get_current_worker
 from sessionview.app.messages import OpenRequested
 from sessionview.app.screens.base import SessionViewScreen
 from sessionview.app.widgets.search_results import ResultRow, SearchResults
+from sessionview.render.humanize import plural
 from sessionview.render.safe import first_line as one_line
 from sessionview.render.safe import screen_text as clean
 from sessionview.store.model import Chunk, SessionInfo
@@ -50,6 +51,8 @@ from sessionview.store.search import (
     parse,
 )
 from sessionview.store.search.query import Term, match_spans
+from sessionview.store.search.searcher import roles_mask
+from sessionview.store.search.text import role_bits, searchable
 
 #: How often the screen looks whether the app's rows changed (a cheap identity check;
 #: only the sessions that changed are indexed again).
@@ -119,23 +122,23 @@ class HitQuery:
     query: str
     kind: str | None = None
     terms: tuple[Term, ...] = ()
+    #: The role bits of `kind` (0: every kind), as the index stores them per chunk.
+    roles: int = 0
 
     @classmethod
     def of(cls, index: SearchIndex, query: str, kind: str | None = None) -> HitQuery:
-        return cls(index, query, kind, tuple(parse(query)))
+        roles = roles_mask([kind]) if kind else 0
+        return cls(index, query, kind, tuple(parse(query)), roles)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the query's terms match in `text` (character offsets)."""
-        return match_spans(text, list(self.terms)) if self.terms else []
+        return match_spans(text, self.terms) if self.terms else []
 
     def matches(self, chunk: Chunk) -> bool:
         """Whether the query matches this chunk as the index would (a chunk that just
         arrived in a followed transcript, not indexed yet): some term in its searchable
         text, and of the query's kind."""
-        from sessionview.store.search.searcher import roles_mask
-        from sessionview.store.search.text import role_bits, searchable
-
-        if self.kind and not role_bits(chunk) & roles_mask([self.kind]):
+        if self.roles and not role_bits(chunk) & self.roles:
             return False
         return bool(self.spans(searchable(chunk)))
 
@@ -166,8 +169,7 @@ def result_rows(results: list[SessionHits]) -> list[ResultRow]:
             rows.append(ResultRow(tuple(parts), (info.path, hit.chunk)))
         more = found.matching_chunks - len(found.hits)
         if more > 0:
-            noun = "chunk" if more == 1 else "chunks"
-            rows.append(ResultRow(((f"  … {more} more matching {noun}", "more"),)))
+            rows.append(ResultRow(((f"  … {plural(more, 'more matching chunk')}", "more"),)))
     return rows
 
 

@@ -42,6 +42,7 @@ from sessionview.app.messages import (
     TrashRequested,
     UndoRequested,
 )
+from sessionview.app.screens.base import SessionViewScreen
 from sessionview.app.screens.confirm import ConfirmScreen
 from sessionview.app.screens.corrupt import CorruptScreen
 from sessionview.app.screens.fit import is_short
@@ -372,12 +373,8 @@ class SessionViewApp(App[None]):
                 self._announce(info)
         self.main.set_sessions(rows)
         for screen in self.screen_stack:
-            if isinstance(screen, TranscriptScreen):
-                updated = new.get(session_key(screen.info))
-                if screen.is_mounted:
-                    screen.session_updated(updated)
-                elif updated is not None:
-                    screen.info = updated  # pushed but not composed yet: no title to redraw
+            if isinstance(screen, SessionViewScreen):
+                screen.rows_changed(old, new)
 
     def _announce(self, info: SessionInfo) -> None:
         """A running session closed or crashed: one short toast, soon, for every such

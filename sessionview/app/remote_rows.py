@@ -166,10 +166,8 @@ def export_transcript(app: Any, info: SessionInfo) -> Any:
         raise PersistenceError(f"{host}: not a configured host")
     try:
         return show_transcript(feed.request("show", session=info.id), host)
-    except HostError as exc:
-        raise PersistenceError(str(exc)) from None
-    except RemoteError as exc:
-        raise PersistenceError(f"{host}: {exc}") from None
+    except (HostError, RemoteError) as exc:
+        raise PersistenceError(_failure(host, exc)) from None
     except ProtocolError as exc:
         raise PersistenceError(f"{host}: protocol error: {exc}") from None
 

@@ -34,6 +34,7 @@ from sessionview.app.screens.base import SessionViewScreen
 from sessionview.app.widgets.preview import PreviewPane
 from sessionview.app.widgets.session_table import SessionTable, session_key
 from sessionview.projects import project_of
+from sessionview.render.humanize import plural
 from sessionview.render.safe import screen_text as clean
 from sessionview.sorting import SORT_COLUMNS, SortOrder
 from sessionview.store.model import STATE_GLYPHS, SessionInfo, SessionState
@@ -354,8 +355,8 @@ class MainScreen(SessionViewScreen):
             parts.append("  ")
         total = len(self.all_rows)
         shown = len(self.table.keys) if self.is_mounted else total
-        count = f"{shown} of {total}" if shown != total else str(total)
-        parts.append((f"{count} session{'s' if total != 1 else ''}  ", "bold"))
+        count = f"{shown} of " if shown != total else ""
+        parts.append((f"{count}{plural(total, 'session')}  ", "bold"))
         # Filters and marks before the directories: on a narrow terminal the line is cut
         # (with an ellipsis). Each filter is named in words, never shown by colour alone.
         if self.state_filter != "all":

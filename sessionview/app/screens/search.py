@@ -37,6 +37,7 @@ from textual.worker import get_current_worker
 from sessionview.app.messages import OpenRequested
 from sessionview.app.screens.base import SessionViewScreen
 from sessionview.app.widgets.search_results import ResultRow, SearchResults
+from sessionview.render.humanize import plural
 from sessionview.render.safe import first_line as one_line
 from sessionview.render.safe import screen_text as clean
 from sessionview.store.model import Chunk, SessionInfo
@@ -50,10 +51,9 @@ from sessionview.store.search import (
     parse,
 )
 from sessionview.store.search.query import Term, match_spans
+from sessionview.store.search.searcher import roles_mask
+from sessionview.store.search.text import role_bits, searchable
 
-#: How often the screen looks whether the app's rows changed (a cheap identity check;
-#: only the sessions that changed are indexed again).
-FRESHNESS = 0.05
 FORMATS = ("openrath", "nanobot", "claude", "codex", "snapshot")
 STATES = ("running", "crashed", "closed", "corrupt")
 KINDS = ("user", "assistant", "tool", "system")
@@ -119,23 +119,23 @@ class HitQuery:
     query: str
     kind: str | None = None
     terms: tuple[Term, ...] = ()
+    #: The role bits of `kind` (0: every kind), as the index stores them per chunk.
+    roles: int = 0
 
     @classmethod
     def of(cls, index: SearchIndex, query: str, kind: str | None = None) -> HitQuery:
-        return cls(index, query, kind, tuple(parse(query)))
+        roles = roles_mask([kind]) if kind else 0
+        return cls(index, query, kind, tuple(parse(query)), roles)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the query's terms match in `text` (character offsets)."""
-        return match_spans(text, list(self.terms)) if self.terms else []
+        return match_spans(text, self.terms) if self.terms else []
 
     def matches(self, chunk: Chunk) -> bool:
         """Whether the query matches this chunk as the index would (a chunk that just
         arrived in a followed transcript, not indexed yet): some term in its searchable
         text, and of the query's kind."""
-        from sessionview.store.search.searcher import roles_mask
-        from sessionview.store.search.text import role_bits, searchable
-
-        if self.kind and not role_bits(chunk) & roles_mask([self.kind]):
+        if self.roles and not role_bits(chunk) & self.roles:
             return False
         return bool(self.spans(searchable(chunk)))
 
@@ -166,8 +166,7 @@ def result_rows(results: list[SessionHits]) -> list[ResultRow]:
             rows.append(ResultRow(tuple(parts), (info.path, hit.chunk)))
         more = found.matching_chunks - len(found.hits)
         if more > 0:
-            noun = "chunk" if more == 1 else "chunks"
-            rows.append(ResultRow(((f"  … {more} more matching {noun}", "more"),)))
+            rows.append(ResultRow(((f"  … {plural(more, 'more matching chunk')}", "more"),)))
     return rows
 
 
@@ -238,8 +237,10 @@ class SearchScreen(SessionViewScreen):
         self._listed: dict[str, tuple[SessionInfo, Listed]] = {}
         #: The listing prepared for queries, and what it was prepared from.
         self._prepared: tuple[dict, tuple, Prepared] | None = None
-        #: The app's rows dict last looked at, and the changed sessions not yet indexed.
-        self._rows_seen: dict | None = None
+        #: Whether row changes are heeded: from `on_mount` on, whose build reads the
+        #: rows of that moment (a change before it is in them).
+        self._heeding = False
+        #: The changed sessions not yet indexed again.
         self._pending: dict[str, SessionInfo] = {}
         self._refreshing = False
         self._epoch = 0
@@ -263,9 +264,8 @@ class SearchScreen(SessionViewScreen):
 
     def on_mount(self) -> None:
         self._render_status()
-        self._rows_seen = self.sv_app.rows
+        self._heeding = True
         self._build(self.sv_app.all_sessions())
-        self.set_interval(FRESHNESS, self._check_fresh)
 
     def on_unmount(self) -> None:
         self._stop.set()
@@ -332,20 +332,15 @@ class SearchScreen(SessionViewScreen):
     def watch_progress_text(self) -> None:
         self._render_status()
 
-    def _check_fresh(self) -> None:
-        """Sessions whose rows the app replaced since the last look: index them again.
-        The app replaces its rows dict when anything changes and keeps each unchanged
-        row's object, so an idle look is one identity test."""
-        rows = self.sv_app.rows
-        seen = self._rows_seen
-        if rows is seen or self.unavailable:
+    def rows_changed(self, old: dict[str, SessionInfo], new: dict[str, SessionInfo]) -> None:
+        """Sessions whose rows the app replaced: index them again (the app keeps each
+        unchanged row's object)."""
+        if not self._heeding or self.unavailable:
             return
-        self._rows_seen = rows
-        old = seen or {}
-        for key, info in rows.items():
+        for key, info in new.items():
             if old.get(key) is not info:
                 self._pending[info.path] = info
-        if not self._pending and old.keys() - rows.keys():
+        if not self._pending and old.keys() - new.keys():
             self._epoch += 1  # sessions gone: they leave the results
             self._ask()
         self._refresh_pending()

@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 from sessionview.app.display import human_count, keep_end, short_path
 from sessionview.app.messages import CopyIdRequested, PagerRequested, ResumeRequested
 from sessionview.app.screens.base import SessionViewScreen
+from sessionview.app.widgets.session_table import session_key
 from sessionview.app.widgets.transcript_view import Measure, TranscriptView, measure
 from sessionview.render.chunk_text import chunk_lines
 from sessionview.render.humanize import human_bytes, plural
@@ -108,6 +109,13 @@ class TranscriptScreen(SessionViewScreen):
             self.query = query
             self.chunks = chunks
             self.done = done
+
+    class HitsFound(Message, bubble=False):
+        """Every chunk of the session in which the search matched."""
+
+        def __init__(self, chunks: list[int]) -> None:
+            super().__init__()
+            self.chunks = chunks
 
     def __init__(
         self,
@@ -272,13 +280,6 @@ class TranscriptScreen(SessionViewScreen):
             return
         self.post_message(self.HitsFound(chunks))
 
-    class HitsFound(Message):
-        """Every chunk of the session in which the search matched."""
-
-        def __init__(self, chunks: list[int]) -> None:
-            super().__init__()
-            self.chunks = chunks
-
     @on(HitsFound)
     def _hits_found(self, message: HitsFound) -> None:
         self._add_hits(message.chunks)
@@ -394,8 +395,13 @@ class TranscriptScreen(SessionViewScreen):
             self.ended = why
             self._render_status()
 
-    def session_updated(self, info: SessionInfo | None) -> None:
+    def rows_changed(self, old: dict[str, SessionInfo], new: dict[str, SessionInfo]) -> None:
         """The list's row for this session changed (or vanished)."""
+        info = new.get(session_key(self.info))
+        if not self.is_mounted:
+            if info is not None:
+                self.info = info  # pushed but not composed yet: no title to redraw
+            return
         if info is None:
             # Maybe only for a moment (OpenRath's `__partial__` -> `.jsonl` rename can
             # arrive as two watcher batches): the follow thread checks the file itself.

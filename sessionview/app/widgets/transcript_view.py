@@ -127,8 +127,9 @@ class TranscriptView(ScrollView, can_focus=True):
         & > .transcript--meta { color: $text-disabled; }
         & > .transcript--marker { color: $warning; text-style: italic; }
         & > .transcript--blank { color: $text; }
-        & > .transcript--find { background: $warning; color: $background; text-style: bold; }
-        & > .transcript--hit { background: $warning; color: $background; text-style: bold; }
+        & > .transcript--find, & > .transcript--hit {
+            background: $warning; color: $background; text-style: bold;
+        }
     }
     """
     BINDINGS = [
@@ -254,12 +255,6 @@ class TranscriptView(ScrollView, can_focus=True):
     def _chunk_at(self, y: int) -> int:
         return max(0, min(len(self.chunks) - 1, bisect_right(self._offsets, y) - 1))
 
-    def scroll_to_chunk(self, index: int) -> None:
-        """Put chunk `index` at the top (a search hit)."""
-        if self.chunks:
-            index = max(0, min(index, len(self.chunks) - 1))
-            self.scroll_to(y=self._offsets[index], animate=False, immediate=True)
-
     def visible_chunks(self) -> range:
         if not self.chunks:
             return range(0)
@@ -287,6 +282,13 @@ class TranscriptView(ScrollView, can_focus=True):
             self._measures[i] = measure(self.chunks[i], i in self._expanded)
         self._relayout()
         return len(visible)
+
+    def _unfold(self, index: int) -> None:
+        """Expand chunk `index` to show a match hidden in a cut line or a folded tool
+        result (the view is laid out again; the caller scrolls to the match)."""
+        self._expanded.add(index)
+        self._measures[index] = measure(self.chunks[index], True)
+        self._relayout(keep_top_chunk=False)
 
     # ----------------------------------------------------------------- find
     def set_find(self, query: str) -> None:
@@ -317,9 +319,7 @@ class TranscriptView(ScrollView, can_focus=True):
             and index not in self._expanded
             and has_cut(self.chunks[index], limit=self.limit)
         ):
-            self._expanded.add(index)
-            self._measures[index] = measure(self.chunks[index], True)
-            self._relayout(keep_top_chunk=False)
+            self._unfold(index)
             return self.hit_row(index)
         return None if found is None else self._offsets[index] + found
 
@@ -368,9 +368,7 @@ class TranscriptView(ScrollView, can_focus=True):
                 continue
             rows = self._match_rows(index)
             if not rows and index not in self._expanded:
-                self._expanded.add(index)
-                self._measures[index] = measure(self.chunks[index], True)
-                self._relayout(keep_top_chunk=False)
+                self._unfold(index)
                 rows = self._match_rows(index)
             if visit == 0 and current:  # the chunk `after` is in: only rows past it
                 rows = [r for r in rows if (r > after if forward else r < after)]

@@ -20,6 +20,7 @@ from sessionview.store.search.text import fold, gram_code, gram_runs, is_gram_ch
 # `dataclasses` (with the `inspect` it loads) nor `typing`, a tenth of its time.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import NamedTuple
 
     class _WordTerm(NamedTuple):
@@ -80,7 +81,7 @@ def parse(text: str) -> list[Term]:
     return unique
 
 
-def match_spans(text: str, terms: list[Term]) -> list[tuple[int, int]]:
+def match_spans(text: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
     """Where in `text` the terms match (character spans, sorted, not overlapping).
 
     Used for excerpts; it follows the same rules as the index, so a test can also use

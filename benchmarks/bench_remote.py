@@ -43,6 +43,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.helpers.procs import children, comm  # noqa: E402
 from tests.remote.sshd import client_config, start_sshd  # noqa: E402
 
 
@@ -306,7 +307,7 @@ def idle_app(spec: object, data: Path, env: dict[str, str], idle: float) -> None
             raise SystemExit("the app never listed the host's rows")
         serve_pid, rows = int(line[1]), int(line[2])
         time.sleep(2.0)  # the first listing's work settles
-        ssh_pids = [p for p in _children(proc.pid) if _comm(p) == "ssh"]
+        ssh_pids = [p for p in children(proc.pid) if comm(p) == "ssh"]
         pids = {"app": [proc.pid], "serve": [serve_pid], "ssh (this side)": ssh_pids}
         before = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
         t0 = time.perf_counter()
@@ -326,26 +327,6 @@ def idle_app(spec: object, data: Path, env: dict[str, str], idle: float) -> None
         print(f"    {name:<16} {value:.2f}% of a core")
     ok = pct["app"] < 1 and pct["serve"] < 1
     print(f"    app and serve each < 1% of a core: {'ok' if ok else 'MISSED'}")
-
-
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
-
-
-def _children(root: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == root:
-                found.append(int(entry.name))
-    return found
 
 
 if __name__ == "__main__":

@@ -255,27 +255,26 @@ async def delete_row(pilot, app, sid: str) -> None:
 def spy_notes(app) -> list[tuple[str, str]]:
     """Record every `app.notify` as (title, message), still showing it; the list fills as it runs."""
     notes: list[tuple[str, str]] = []
-    notify = app.notify
-
-    def spy(message, *, title="", **kwargs):
-        notes.append((str(title), str(message)))
-        return notify(message, title=title, **kwargs)
-
-    app.notify = spy
+    _spy_notify(app, lambda title, message: notes.append((title, message)))
     return notes
 
 
 def spy_messages(app) -> list[str]:
     """Record the message of every `app.notify`, still showing it (see `spy_notes` for titles)."""
     messages: list[str] = []
+    _spy_notify(app, lambda _title, message: messages.append(message))
+    return messages
+
+
+def _spy_notify(app, record: Callable[[str, str], None]) -> None:
+    """Wrap `app.notify`: `record(title, message)` sees each call, then it shows as before."""
     notify = app.notify
 
-    def spy(message, **kwargs):
-        messages.append(str(message))
-        return notify(message, **kwargs)
+    def spy(message, *, title="", **kwargs):
+        record(str(title), str(message))
+        return notify(message, title=title, **kwargs)
 
     app.notify = spy
-    return messages
 
 
 @pytest.fixture(autouse=True)

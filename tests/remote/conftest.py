@@ -11,6 +11,8 @@ sessions, index cache and trash.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shlex
 import subprocess
@@ -231,3 +233,41 @@ class LineReader:
 
     def join(self, timeout: float = 10) -> None:
         self._thread.join(timeout)
+
+
+@dataclass
+class Follow:
+    """A running `show --follow --json`: the process and its collected output lines."""
+
+    proc: subprocess.Popen[str]
+    out: LineReader
+    err: LineReader
+
+
+@contextlib.contextmanager
+def following(*args: str) -> Iterator[Follow]:
+    """`sessionview show --follow --json ARGS` with its stdout and stderr lines collected;
+    on leaving, killed if it still runs and both readers joined (so the lines are all in)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sessionview", "show", "--follow", "--json", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    follow = Follow(proc, LineReader(proc.stdout), LineReader(proc.stderr))
+    try:
+        yield follow
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        follow.out.join()
+        follow.err.join()
+
+
+def assert_every_chunk_once(fleet: Fleet, host: str, lines: list[str]) -> None:
+    """A finished follow's output: each chunk of the session on `host` exactly once, in
+    order, then the end line of the closed session."""
+    *chunks, end = [json.loads(line) for line in lines]
+    assert end["end"] is True and end["state"] == "closed"
+    total = json.loads(fleet.run("ls", "--json", "--host", host).stdout)[0]["chunks"]
+    assert [c["index"] for c in chunks] == list(range(total))

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.helpers.procs import comm, descendants
 from tests.helpers.wait import wait_until
 
 
@@ -55,24 +56,22 @@ class Sshd:
         """sshd stopped as a host going down stops it: the listener and every
         per-connection sshd it forked (SIGKILL), so each open session drops at once.
         The commands those sessions ran see their stdin close."""
-        pids = [p for p in _descendants(self.proc.pid) if _comm(p) == "sshd"]
+        sessions = self._session_pids()
         self.proc.kill()
         self.proc.wait(timeout=10)
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        _signal_all(sessions, signal.SIGKILL)
 
     def freeze(self) -> None:
         """sshd and its sessions stopped (SIGSTOP), as a host that stops answering
         without closing anything: a network cut, a hung machine."""
-        for pid in [self.proc.pid, *(p for p in _descendants(self.proc.pid) if _comm(p) == "sshd")]:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGSTOP)
+        _signal_all([self.proc.pid, *self._session_pids()], signal.SIGSTOP)
 
     def thaw(self) -> None:
-        for pid in [self.proc.pid, *(p for p in _descendants(self.proc.pid) if _comm(p) == "sshd")]:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGCONT)
+        _signal_all([self.proc.pid, *self._session_pids()], signal.SIGCONT)
+
+    def _session_pids(self) -> list[int]:
+        """The per-connection sshd processes the listener forked (not what they run)."""
+        return [p for p in descendants(self.proc.pid) if comm(p) == "sshd"]
 
     def start_again(self) -> None:
         """sshd started again on the same port, with the same keys."""
@@ -131,31 +130,11 @@ def _wait_listening(proc: subprocess.Popen[bytes], port: int, log: Path) -> None
     wait_for(f"sshd listening on port {port}", listening)
 
 
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
-
-
-def _descendants(root: int) -> list[int]:
-    """Every process below `root` (from /proc: pid -> parent)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found: list[int] = []
-    frontier = [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        found += children
-        frontier += children
-    return found
+def _signal_all(pids: list[int], sig: signal.Signals) -> None:
+    """`sig` to each of `pids`; one that has exited meanwhile is skipped."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
 
 
 def client_config(

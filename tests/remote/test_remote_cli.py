@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from sessionview.store.writer import SessionWriter
-from tests.remote.conftest import Fleet, LineReader
+from tests.helpers.cli import sv
+from tests.remote.conftest import Fleet, assert_every_chunk_once, following
 from tests.remote.sshd import wait_for
 
 pytestmark = pytest.mark.slow
@@ -49,12 +49,7 @@ def test_ls_merges_two_hosts_with_live_writers(fleet: Fleet, start_writer) -> No
         ("hostB", "hostB:same-id", "closed"),
     }
     # Every row is what `ls --json` prints on that host, plus `host`.
-    local = subprocess.run(
-        [sys.executable, "-m", "sessionview", "ls", "--json", "--dir", str(a.sessions)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    local = sv("ls", "--json", "--dir", str(a.sessions), check=True)
     local_keys = set(json.loads(local.stdout)[0])
     assert all(set(r) == local_keys | {"host"} for r in rows)
     # Every id printed names exactly that row.
@@ -73,12 +68,7 @@ def test_ls_json_of_one_host_is_that_hosts_ls_json_plus_host(fleet: Fleet) -> No
         closed_session(a.sessions, sid)
     done = fleet.run("ls", "--json", "--host", "hostA", "--dir", str(a.sessions))
     assert done.returncode == 0, done.stderr
-    local = subprocess.run(
-        [sys.executable, "-m", "sessionview", "ls", "--json", "--dir", str(a.sessions)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    local = sv("ls", "--json", "--dir", str(a.sessions), check=True)
     assert json.loads(done.stdout) == [{**r, "host": "hostA"} for r in json.loads(local.stdout)]
     assert done.stdout.count("\n") == 1  # one compact array, as `ls --json`
 
@@ -272,24 +262,8 @@ def test_follow_survives_a_killed_remote_serve(fleet: Fleet, start_writer, tmp_p
     fleet.commands["hostA"] = a.command_recording_pids(pids)
     fleet.write_config()
     writer = start_writer(a.sessions, "ffff-followed", every=0.02)
-    follow = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sessionview",
-            "show",
-            "--follow",
-            "--json",
-            "--host",
-            "hostA",
-            "ffff",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    out, err = LineReader(follow.stdout), LineReader(follow.stderr)
-    try:
+    with following("--host", "hostA", "ffff") as follow:
+        out, err = follow.out, follow.err
         wait_for("10 chunks followed", lambda: len(out.lines) >= 10)
         (first_pid,) = pids.read_text().split()
         os.kill(int(first_pid), 9)
@@ -297,17 +271,8 @@ def test_follow_survives_a_killed_remote_serve(fleet: Fleet, start_writer, tmp_p
         seen = len(out.lines)
         wait_for("chunks after the reconnect", lambda: len(out.lines) >= seen + 10)
         writer.stop()
-        assert follow.wait(timeout=60) == 0
-    finally:
-        if follow.poll() is None:
-            follow.kill()
-    out.join()
-    err.join()
-    *chunks, end = [json.loads(line) for line in out.lines]
-    assert end["end"] is True and end["state"] == "closed"
-    indexes = [c["index"] for c in chunks]
-    total = json.loads(fleet.run("ls", "--json", "--host", "hostA").stdout)[0]["chunks"]
-    assert indexes == list(range(total))
+        assert follow.proc.wait(timeout=60) == 0
+    assert_every_chunk_once(fleet, "hostA", out.lines)
     assert any("connection lost" in line and "reconnecting" in line for line in err.lines)
     assert err.lines[-1].startswith("sessionview: hostA: session closed")
 

@@ -15,6 +15,7 @@ import pytest
 from sessionview.remote.client import Connection, RemoteError
 from sessionview.remote.hosts import HostSpec
 from sessionview.store.writer import SessionWriter
+from tests.helpers.procs import cmdline, parents
 from tests.remote.conftest import Fleet, LineReader
 from tests.remote.sshd import wait_for
 
@@ -168,15 +169,7 @@ def test_no_serve_is_left_running_after_the_command(fleet: Fleet, tmp_path: Path
     LineReader(follow.stdout)
     assert follow.wait(timeout=60) == 0
     (pid,) = pids.read_text().split()
-
-    def gone() -> bool:
-        try:
-            Path(f"/proc/{pid}").stat()
-        except FileNotFoundError:
-            return True
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
-
-    wait_for(f"the remote serve (pid {pid}) to exit", gone, timeout=5)
+    wait_for(f"the remote serve (pid {pid}) to exit", lambda: _exited(pid), timeout=5)
 
 
 @pytest.mark.slow
@@ -328,35 +321,28 @@ def test_ls_reuses_one_kept_serve_and_it_ends_after_keep_serve(
     down = fleet.run("ls", "--json", "--host", "down")
     assert down.returncode == 1
     assert down.stderr.startswith("sessionview: down: unreachable: connect to host 127.0.0.1")
-
-    def gone() -> bool:
-        try:
-            return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
-        except FileNotFoundError:
-            return True
-
-    wait_for(f"the kept serve (pid {pid}) to end after keep_serve", gone, timeout=3 + 5)
+    wait_for(
+        f"the kept serve (pid {pid}) to end after keep_serve", lambda: _exited(pid), timeout=3 + 5
+    )
 
     # A keeper killed outright leaves its socket behind: the next command starts another.
     again = fleet.run("ls", "--json", "--host", "hostA")
     assert again.returncode == 0, again.stderr
     keeper = next(
-        int(p.name)
-        for p in Path("/proc").iterdir()
-        if p.name.isdigit()
-        and b"sessionview.remote.keeper" in _cmdline(p)
-        and str(a.home).encode() in _cmdline(p)
+        p
+        for p in parents()
+        if b"sessionview.remote.keeper" in cmdline(p) and str(a.home).encode() in cmdline(p)
     )
     os.kill(keeper, signal.SIGKILL)
-    wait_for("the keeper gone", lambda: not Path(f"/proc/{keeper}/cmdline").exists() or
-             not _cmdline(Path(f"/proc/{keeper}")))  # fmt: skip
+    wait_for("the keeper gone", lambda: not cmdline(keeper))
     after = fleet.run("ls", "--json", "--host", "hostA")
     assert after.returncode == 0, after.stderr
     assert len(json.loads(after.stdout)) == 2
 
 
-def _cmdline(proc: Path) -> bytes:
+def _exited(pid: int | str) -> bool:
+    """The process is gone, or a zombie: it has exited and waits to be reaped."""
     try:
-        return (proc / "cmdline").read_bytes()
-    except OSError:
-        return b""
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except FileNotFoundError:
+        return True

@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,9 +21,10 @@ from sessionview.remote.hosts import CONNECT_TIMEOUT_S
 from sessionview.store.index import SessionIndex
 from tests.remote.conftest import (
     Fleet,
-    LineReader,
     _start_sshd,
+    assert_every_chunk_once,
     close_shared_connection,
+    following,
 )
 from tests.remote.sshd import Sshd, client_config, wait_for
 from tests.remote.test_remote_tui import SIZE, spec, until
@@ -61,15 +60,8 @@ def test_show_follow_rides_out_a_stopped_sshd(
     `frozen`: they stop answering without closing anything (ssh's keepalive notices)."""
     b = fleet.hosts["hostB"]
     writer = start_writer(b.sessions, "ssss-followed", every=0.05)
-    follow = subprocess.Popen(
-        [sys.executable, "-m", "sessionview", "show", "--follow", "--json", "--host", "hostS",
-         "ssss"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    out, err = LineReader(follow.stdout), LineReader(follow.stderr)
-    try:
+    with following("--host", "hostS", "ssss") as follow:
+        out, err = follow.out, follow.err
         wait_for("10 chunks followed", lambda: len(out.lines) >= 10)
         flaky.stop_with_sessions() if how == "stopped" else flaky.freeze()
         wait_for(
@@ -92,16 +84,8 @@ def test_show_follow_rides_out_a_stopped_sshd(
         flaky.start_again() if how == "stopped" else flaky.thaw()
         wait_for("chunks after the reconnect", lambda: len(out.lines) >= seen + 10, timeout=60)
         writer.stop()
-        assert follow.wait(timeout=60) == 0
-    finally:
-        if follow.poll() is None:
-            follow.kill()
-    out.join()
-    err.join()
-    *chunks, end = [json.loads(line) for line in out.lines]
-    assert end["end"] is True and end["state"] == "closed"
-    total = json.loads(fleet.run("ls", "--json", "--host", "hostS").stdout)[0]["chunks"]
-    assert [c["index"] for c in chunks] == list(range(total))
+        assert follow.proc.wait(timeout=60) == 0
+    assert_every_chunk_once(fleet, "hostS", out.lines)
 
 
 @pytest.mark.parametrize("how", ["stopped", "frozen"])
